@@ -1,0 +1,167 @@
+"""Benchmark of the Jacobian engine against the other exact ways to get the same products.
+
+Products to the end, ∂s_T/∂s_t for all t (n = 128, T = 1000):
+  ours      repro.jacobians.products_to_last: cotangent matrix carried back by vmapped vjp, in log scale.
+  (a)       jax.jacrev of the unrolled map s_t -> s_T, one call per t (the naive way).
+  (b)       jax.jacrev of s_T with respect to zero perturbations added to every state, one scan.
+  (c)       vmapped jax.jacfwd per step, then lax.associative_scan of the matrix products.
+All-pairs matrix of log ‖∂s_k/∂s_t‖₂ (n = 64, T = 1000):
+  ours      repro.jacobians.all_pairs_log_norms (Jacobians, products, renormalisation and norms).
+  raw       only the T(T+1)/2 chained matrix products it needs (same batched lag schedule, no norms).
+  (a), (b), (c) as above, per end step k (products only: their norms would cost extra).
+
+(a) and per-k variants take O(T) calls; they are timed on a sample of calls and summed by a linear
+fit in the chain length, which is how their cost grows. Times are medians after compilation.
+
+Usage: python -m bench.jacobians [--T 1000] [--n_last 128] [--n_pairs 64] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from absl import app, flags
+
+from repro import cells
+from repro import jacobians as jac
+
+_T = flags.DEFINE_integer("T", 1000, "Sequence length (steps).")
+_N_LAST = flags.DEFINE_integer("n_last", 128, "Hidden size for products to the end.")
+_N_PAIRS = flags.DEFINE_integer("n_pairs", 64, "Hidden size for the all-pairs matrix.")
+_REPEATS = flags.DEFINE_integer("repeats", 3, "Timed repetitions (median reported).")
+_SAMPLES = flags.DEFINE_integer("samples", 4, "Sampled calls for the O(T)-call methods.")
+
+
+def _time(fn, *args, repeats=None) -> float:
+    repeats = repeats or _REPEATS.value
+    jax.block_until_ready(fn(*args))
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        jax.block_until_ready(fn(*args))
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+def _setup(name: str, n: int, T: int):
+    cell = cells.get(name, n)
+    key_x, key_p = jax.random.split(jax.random.key(0))
+    xs = jax.random.normal(key_x, (T, n))
+    carry = cell.initialize_carry()
+    params = cell.init(key_p, carry, xs[0])
+    step = cells.step_fn(cell, params)
+    f, s0, _ = jac.flatten_step(step, carry)
+    return step, carry, xs, f, s0
+
+
+def _sampled_total(make_fn, lengths_all, f, s0, xs) -> float:
+    """Time calls at a few chain lengths, fit time = a + b·length, and sum over all lengths."""
+    sample = np.unique(np.linspace(max(1, min(lengths_all)), max(lengths_all),
+                                   _SAMPLES.value).astype(int))
+    times = [_time(make_fn(int(L)), s0, xs[:L], repeats=1) for L in sample]
+    b, a = np.polyfit(sample, times, 1) if len(sample) > 1 else (times[0] / sample[0], 0.0)
+    return float(np.sum(a + b * np.asarray(lengths_all)))
+
+
+def _unrolled_jacrev(f):
+    def make(L):
+        def g(s, xs):
+            return jax.lax.scan(lambda s, x: (f(s, x), None), s, xs)[0]
+        return jax.jit(jax.jacrev(g))
+    return make
+
+
+def _perturbation_jacrev(f):
+    def to_end(s0, xs):
+        def g(eps):
+            def body(s, inp):
+                x, e = inp
+                return f(s, x) + e, None
+            return jax.lax.scan(body, s0, (xs, eps))[0]
+        return jax.jacrev(g)(jnp.zeros((xs.shape[0], s0.shape[0]), s0.dtype))
+    return to_end
+
+
+def _jacfwd_assoc(f):
+    def to_end(s0, xs):
+        states = jax.lax.scan(lambda s, x: (f(s, x), s), s0, xs)[1]  # s_0..s_{T-1}
+        js = jax.vmap(jax.jacfwd(f))(states, xs)
+        # Suffix products J_T ... J_{t+1}: combine later-step matrices on the left.
+        return jax.lax.associative_scan(lambda a, b: a @ b, js, reverse=True)
+    return to_end
+
+
+def _raw_all_pairs(jacs, T: int, chunks: int = 8):
+    """Only the products of the all-pairs schedule: same lag chunks, no renormalisation, no norms."""
+    n = jacs.shape[1]
+    plan = jac._lag_chunks(T, chunks)
+    pad = max(b - a for a, b in plan)
+    jacs = jnp.concatenate([jacs, jnp.zeros((pad, n, n), jacs.dtype)])
+    q = jnp.broadcast_to(jnp.eye(n, dtype=jacs.dtype), (T + 1, n, n))
+    total = jnp.zeros((), jacs.dtype)
+    for a, b in plan:
+        size = T - a + 1
+        q = q[:size]
+
+        def step(q, d, size=size):
+            j = jax.lax.dynamic_slice_in_dim(jacs, d - 1, size)
+            q = jnp.einsum("tij,tjc->tic", j, q)
+            return q, q[:, 0, 0]
+
+        q, out = jax.lax.scan(step, q, jnp.arange(a, b))
+        total = total + out.sum()
+    return total
+
+
+def bench_to_last(name: str, n: int, T: int) -> list[tuple[str, float]]:
+    step, carry, xs, f, s0 = _setup(name, n, T)
+    ours = jax.jit(lambda c, xs: jac.products_to_last(step, c, xs))
+    t_ours = _time(ours, carry, xs)
+    t_b = _time(jax.jit(_perturbation_jacrev(f)), s0, xs)
+    t_c = _time(jax.jit(_jacfwd_assoc(f)), s0, xs)
+    t_a = _sampled_total(_unrolled_jacrev(f), np.arange(1, T + 1), f, s0, xs)
+    return [("ours", t_ours), ("(a) jacrev per pair", t_a), ("(b) jacrev + perturbations", t_b),
+            ("(c) jacfwd + associative_scan", t_c)]
+
+
+def bench_all_pairs(name: str, n: int, T: int) -> list[tuple[str, float]]:
+    step, carry, xs, f, s0 = _setup(name, n, T)
+    ours = jax.jit(lambda c, xs: jac.all_pairs_log_norms(step, c, xs))
+    t_ours = _time(ours, carry, xs)
+    jacs = jax.jit(lambda c, xs: jac.step_jacobians(step, c, xs))(carry, xs)
+    t_raw = _time(jax.jit(lambda j: _raw_all_pairs(j, T)), jacs)
+    ends = np.arange(1, T + 1)  # one call per end step k, chain length k
+    lags = np.repeat(ends, T + 1 - ends)  # one call per pair: T + 1 - L pairs have lag L
+    t_a = _sampled_total(_unrolled_jacrev(f), lags, f, s0, xs)
+    t_b = _sampled_total(lambda L: jax.jit(_perturbation_jacrev(f)), ends, f, s0, xs)
+    t_c = _sampled_total(lambda L: jax.jit(_jacfwd_assoc(f)), ends, f, s0, xs)
+    return [("ours", t_ours), ("raw products only", t_raw), ("(a) jacrev per pair", t_a),
+            ("(b) jacrev + perturbations, per k", t_b), ("(c) jacfwd + assoc. scan, per k", t_c)]
+
+
+def _table(title: str, rows: list[tuple[str, float]]) -> None:
+    ours = rows[0][1]
+    print(f"\n{title}")
+    print(f"| {'method':36s} | {'time (s)':>9s} | {'ours / method':>13s} |")
+    print(f"|{'-' * 38}|{'-' * 11}|{'-' * 15}|")
+    for label, t in rows:
+        print(f"| {label:36s} | {t:9.3f} | {ours / t:13.3f} |")
+
+
+def main(argv):
+    del argv
+    T = _T.value
+    print(f"devices: {jax.devices()}; jax {jax.__version__}; float32; T = {T}")
+    for name in ("rnn_tanh", "lstm"):
+        _table(f"products to the end, {name}, n = {_N_LAST.value}",
+               bench_to_last(name, _N_LAST.value, T))
+    for name in ("rnn_tanh", "lstm"):
+        _table(f"all-pairs log-norm matrix, {name}, n = {_N_PAIRS.value}",
+               bench_all_pairs(name, _N_PAIRS.value, T))
+
+
+if __name__ == "__main__":
+    app.run(main)

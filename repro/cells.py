@@ -1,0 +1,442 @@
+"""Recurrent cells as pure flax.linen modules: ``carry, y = cell.apply(params, carry, x)``.
+
+Cells:
+  SimpleRNN  h_t = act(W_rec h_{t-1} + W_in x_t + b)       ("standard", the usual form), or
+             x_t = W_rec act(x_{t-1}) + W_in u_t + b         ("pascanu", P13 eq. 2, the theory form).
+             IRNN = ReLU with identity recurrent init (Le et al. 2015): ``irnn(features)``.
+  LSTM       the forget-gate LSTM of Gers et al. (2000) in its modern tanh form, with an optional
+             truncated gradient ("extended LSTM").
+  GRU        Cho et al. (2014).
+  LSTM1997   Hochreiter & Schmidhuber (1997): memory blocks of S cells sharing one input and one
+             output gate, constant error carousel (self-weight 1), g = 4σ-2, h = 2σ-1, topologies F and
+             B of Table 10, bias codes ga / b1 / all / none, explicit gate biases, optional output gate
+             and optional forget gate (G00), truncated (default) or full gradient. Includes the output
+             units, so its parameter count is the paper's W.
+
+All weight matrices are stored as (fan_out, fan_in), the papers' convention: row i holds the incoming
+weights of unit i. Inputs may carry any leading batch dimensions ``(..., n_in)``.
+
+References:
+  S. Hochreiter, J. Schmidhuber. Long Short-Term Memory. Neural Computation 9(8), 1997. §4, App. A.1.
+  F. A. Gers, J. Schmidhuber, F. Cummins. Learning to Forget. Neural Computation 12(10), 2000.
+  R. Pascanu, T. Mikolov, Y. Bengio. On the difficulty of training RNNs. ICML 2013, eq. 2.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+from repro import initializers as inits
+
+__all__ = [
+    "ACTIVATIONS",
+    "CELLS",
+    "GRU",
+    "LSTM",
+    "LSTM1997",
+    "LSTM1997State",
+    "LSTMState",
+    "SimpleRNN",
+    "count_params",
+    "get",
+    "irnn",
+    "run",
+    "step_fn",
+]
+
+ACTIVATIONS: dict[str, Callable[[jax.Array], jax.Array]] = {
+    "tanh": jnp.tanh,
+    "sigmoid": jax.nn.sigmoid,
+    "relu": jax.nn.relu,
+    "linear": lambda a: a,
+}
+
+# H97 App. A.1: h1 = 2σ-1 in [-1, 1], g2 = 4σ-2 in [-2, 2]; Exp. 2a/2b use h = id and g1 = σ.
+_H97_G = {"g2": lambda a: 4.0 * jax.nn.sigmoid(a) - 2.0, "g1": jax.nn.sigmoid}
+_H97_H = {"h1": lambda a: 2.0 * jax.nn.sigmoid(a) - 1.0, "id": lambda a: a}
+# Bias codes of H97 Table 10: which units carry a bias, as (cells, gates, output units).
+_H97_BIAS = {"none": (False, False, False), "ga": (False, True, False),
+             "b1": (True, True, False), "all": (True, True, True)}
+
+
+def _choice(name: str, value: Any, allowed) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name}={value!r}: must be one of {sorted(allowed)}")
+
+
+def _positive_int(name: str, value: Any) -> None:
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value <= 0:
+        raise ValueError(f"{name}={value!r}: must be an integer > 0")
+
+
+def _check_carry(name: str, got: tuple[int, ...], want: int, cell: str) -> None:
+    if not got or got[-1] != want:
+        raise ValueError(f"carry {name} has shape {got}: {cell} expects (..., {want})")
+
+
+class LSTMState(NamedTuple):
+    """Carry of :class:`LSTM`: cell state ``c`` and output ``h``, each (..., features)."""
+
+    c: jax.Array
+    h: jax.Array
+
+
+class LSTM1997State(NamedTuple):
+    """Carry of :class:`LSTM1997`.
+
+    s: internal (CEC) states of the B·S cells, (..., B·S), block-major.
+    y: hidden activations y_hid(t) = [y_c (B·S), y_in (B), y_out (B, if output gates)], read at t+1.
+    """
+
+    s: jax.Array
+    y: jax.Array
+
+
+def _sg(a: jax.Array, truncated: bool) -> jax.Array:
+    return jax.lax.stop_gradient(a) if truncated else a
+
+
+class SimpleRNN(nn.Module):
+    """Fully connected RNN, in the usual form or Pascanu's theory form.
+
+    Attributes:
+      features: number of hidden units n (> 0).
+      activation: "tanh", "sigmoid", "relu" or "linear".
+      form: "standard": h_t = act(W_rec h_{t-1} + W_in x_t + b), output h_t;
+        "pascanu": x_t = W_rec act(x_{t-1}) + W_in u_t + b (P13 eq. 2), output x_t.
+      recurrent_init, input_init, bias_init: initialisers for W_rec (n, n), W_in (n, n_in), b (n).
+      use_bias: whether b exists.
+      param_dtype: dtype of the parameters.
+    """
+
+    features: int
+    activation: str = "tanh"
+    form: str = "standard"
+    recurrent_init: inits.Initializer = inits.orthogonal()
+    input_init: inits.Initializer = inits.glorot_uniform()
+    bias_init: inits.Initializer = inits.constant(0.0)
+    use_bias: bool = True
+    param_dtype: Any = jnp.float32
+
+    def __post_init__(self):
+        _positive_int("features", self.features)
+        _choice("activation", self.activation, ACTIVATIONS)
+        _choice("form", self.form, ("standard", "pascanu"))
+        super().__post_init__()
+
+    def initialize_carry(self, batch_shape: Sequence[int] = ()) -> jax.Array:
+        return jnp.zeros((*batch_shape, self.features), self.param_dtype)
+
+    @nn.compact
+    def __call__(self, carry: jax.Array, x: jax.Array) -> tuple[jax.Array, jax.Array]:
+        n = self.features
+        _check_carry("h", jnp.shape(carry), n, "SimpleRNN")
+        act = ACTIVATIONS[self.activation]
+        w_rec = self.param("W_rec", self.recurrent_init, (n, n), self.param_dtype)
+        w_in = self.param("W_in", self.input_init, (n, x.shape[-1]), self.param_dtype)
+        drive = x @ w_in.T
+        if self.use_bias:
+            drive = drive + self.param("b", self.bias_init, (n,), self.param_dtype)
+        if self.form == "standard":
+            new = act(carry @ w_rec.T + drive)
+        else:
+            new = act(carry) @ w_rec.T + drive
+        return new, new
+
+
+def irnn(features: int, **kwargs) -> SimpleRNN:
+    """IRNN of Le, Jaitly & Hinton (2015): ReLU, W_rec = I, W_in ~ N(0, 0.001²), b = 0."""
+    kwargs = {"recurrent_init": inits.identity(), "input_init": inits.normal(1e-3), **kwargs}
+    return SimpleRNN(features, activation="relu", **kwargs)
+
+
+class LSTM(nn.Module):
+    """LSTM with forget gate (Gers et al. 2000), modern form with tanh squashing.
+
+    i, f, o = σ(·), u = tanh(·) of W_in x_t + W_rec h_{t-1} + b (gate order i, f, u, o);
+    c_t = f ⊙ c_{t-1} + i ⊙ u;  h_t = o ⊙ tanh(c_t).
+
+    Attributes:
+      features: hidden size n (> 0).
+      forget_bias: initial forget-gate bias (1.0 by default, so f starts near σ(1) ≈ 0.73).
+      gradient: "full" (BPTT through every path) or "truncated" (stop_gradient on h_{t-1} where it
+        enters gates and cell input: G00's extended LSTM; then ∂c_k/∂c_t = diag(∏ f)).
+    """
+
+    features: int
+    forget_bias: float = 1.0
+    gradient: str = "full"
+    recurrent_init: inits.Initializer = inits.orthogonal()
+    input_init: inits.Initializer = inits.glorot_uniform()
+    param_dtype: Any = jnp.float32
+
+    def __post_init__(self):
+        _positive_int("features", self.features)
+        _choice("gradient", self.gradient, ("full", "truncated"))
+        super().__post_init__()
+
+    def initialize_carry(self, batch_shape: Sequence[int] = ()) -> LSTMState:
+        z = jnp.zeros((*batch_shape, self.features), self.param_dtype)
+        return LSTMState(z, z)
+
+    @nn.compact
+    def __call__(self, carry: LSTMState, x: jax.Array) -> tuple[LSTMState, jax.Array]:
+        n = self.features
+        c, h = carry
+        _check_carry("c", jnp.shape(c), n, "LSTM")
+        _check_carry("h", jnp.shape(h), n, "LSTM")
+
+        def rec_init(key, shape, dtype):  # one init per gate block, each (n, n)
+            return jnp.concatenate([self.recurrent_init(k, (n, n), dtype)
+                                    for k in jax.random.split(key, 4)])
+
+        def bias_init(key, shape, dtype):
+            del key
+            return jnp.zeros(shape, dtype).at[n:2 * n].set(self.forget_bias)
+
+        w_in = self.param("W_in", self.input_init, (4 * n, x.shape[-1]), self.param_dtype)
+        w_rec = self.param("W_rec", rec_init, (4 * n, n), self.param_dtype)
+        b = self.param("b", bias_init, (4 * n,), self.param_dtype)
+        pre = x @ w_in.T + _sg(h, self.gradient == "truncated") @ w_rec.T + b
+        i, f, u, o = jnp.split(pre, 4, axis=-1)
+        c = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(u)
+        h = jax.nn.sigmoid(o) * jnp.tanh(c)
+        return LSTMState(c, h), h
+
+
+class GRU(nn.Module):
+    """Gated recurrent unit (Cho et al. 2014).
+
+    r, z = σ(W_in x + W_rec h + b);  n = tanh(W_in_n x + b_n + r ⊙ (W_rec_n h + b_hn));
+    h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}.
+    """
+
+    features: int
+    recurrent_init: inits.Initializer = inits.orthogonal()
+    input_init: inits.Initializer = inits.glorot_uniform()
+    param_dtype: Any = jnp.float32
+
+    def __post_init__(self):
+        _positive_int("features", self.features)
+        super().__post_init__()
+
+    def initialize_carry(self, batch_shape: Sequence[int] = ()) -> jax.Array:
+        return jnp.zeros((*batch_shape, self.features), self.param_dtype)
+
+    @nn.compact
+    def __call__(self, carry: jax.Array, x: jax.Array) -> tuple[jax.Array, jax.Array]:
+        n = self.features
+        _check_carry("h", jnp.shape(carry), n, "GRU")
+
+        def rec_init(key, shape, dtype):
+            return jnp.concatenate([self.recurrent_init(k, (n, n), dtype)
+                                    for k in jax.random.split(key, 3)])
+
+        zeros = inits.constant(0.0)
+        w_in = self.param("W_in", self.input_init, (3 * n, x.shape[-1]), self.param_dtype)
+        w_rec = self.param("W_rec", rec_init, (3 * n, n), self.param_dtype)
+        b = self.param("b", zeros, (3 * n,), self.param_dtype)
+        b_hn = self.param("b_hn", zeros, (n,), self.param_dtype)
+        xi = x @ w_in.T + b
+        hr = carry @ w_rec.T
+        r = jax.nn.sigmoid(xi[..., :n] + hr[..., :n])
+        z = jax.nn.sigmoid(xi[..., n:2 * n] + hr[..., n:2 * n])
+        cand = jnp.tanh(xi[..., 2 * n:] + r * (hr[..., 2 * n:] + b_hn))
+        new = (1.0 - z) * cand + z * carry
+        return new, new
+
+
+class LSTM1997(nn.Module):
+    """The 1997 LSTM network of Hochreiter & Schmidhuber, output units included.
+
+    Topology F (H97 §5): cells and gates receive [x(t); y_hid(t-1)], output units the cell outputs.
+    Topology B (Exp. 2a/2b): cells and gates receive x(t) only; output units receive x(t) and y_c(t).
+    Forward pass (H97 App. A.1, eqs. 6-10; forget gate from G00):
+
+      y_in_j  = σ(W_in[j]·z + b_in_j)      y_out_j = σ(W_out[j]·z + b_out_j)   y_phi_j = σ(W_phi[j]·z + b)
+      s_jv(t) = y_phi_j · s_jv(t-1) + y_in_j · g(W_c[jv]·z + b_c_jv)          (y_phi ≡ 1 without forget gate)
+      y_c_jv  = y_out_j · h(s_jv(t))        y_k = σ(W_y[k]·y_c (+ W_yx[k]·x) + b_k)
+
+    Attributes:
+      n_out: number of output units (> 0).
+      blocks: number of memory blocks B (> 0).
+      block_size: cells per block S (> 0).
+      topology: "F" or "B" (H97 Table 10, column c).
+      bias: "ga" (gates), "b1" (all hidden units), "all" (hidden and output units) or "none".
+      in_gate_bias, out_gate_bias, forget_gate_bias: initial gate biases, one value per block; ``None``
+        draws them from U[-init_scale, init_scale] (Table 10's "r").
+      output_gate: whether blocks have output gates (Exp. 2a/2b have none).
+      forget_gate: add G00's forget gate, which always has a bias (G00: "plus a bias"), whatever
+        ``bias`` says. Forget-gate activations are not fed back as recurrent inputs
+        (a decision: H97's hidden vector is cells, input and output gates only), so with y_phi ≡ 1 the
+        model equals the 1997 one.
+      g, h: cell-input squashing "g2" (4σ-2) or "g1" (σ); cell-output squashing "h1" (2σ-1) or "id".
+      gradient: "truncated" (H97 §4: stop_gradient on every recurrent input of gates and cell inputs,
+        so error flows back in time only through the CEC) or "full" (plain BPTT, ablation H97-D1).
+      init_scale: every weight and every non-explicit bias starts in U[-init_scale, init_scale].
+    """
+
+    n_out: int
+    blocks: int
+    block_size: int = 1
+    topology: str = "F"
+    bias: str = "all"
+    in_gate_bias: Sequence[float] | None = None
+    out_gate_bias: Sequence[float] | None = None
+    forget_gate_bias: Sequence[float] | None = None
+    output_gate: bool = True
+    forget_gate: bool = False
+    g: str = "g2"
+    h: str = "h1"
+    gradient: str = "truncated"
+    init_scale: float = 0.1
+    param_dtype: Any = jnp.float32
+
+    def __post_init__(self):
+        _positive_int("n_out", self.n_out)
+        _positive_int("blocks", self.blocks)
+        _positive_int("block_size", self.block_size)
+        _choice("topology", self.topology, ("F", "B"))
+        _choice("bias", self.bias, _H97_BIAS)
+        _choice("g", self.g, _H97_G)
+        _choice("h", self.h, _H97_H)
+        _choice("gradient", self.gradient, ("truncated", "full"))
+        if not self.init_scale > 0:
+            raise ValueError(f"init_scale={self.init_scale!r}: must be > 0")
+        for name in ("in_gate_bias", "out_gate_bias", "forget_gate_bias"):
+            values = getattr(self, name)
+            if values is not None and len(values) != self.blocks:
+                raise ValueError(f"{name}={tuple(values)!r}: needs one value per block "
+                                 f"({self.blocks} blocks)")
+        if not _H97_BIAS[self.bias][1]:
+            for name in ("in_gate_bias", "out_gate_bias"):
+                if getattr(self, name) is not None:
+                    raise ValueError(f"{name} is set but bias={self.bias!r} gives gates no bias")
+        if self.out_gate_bias is not None and not self.output_gate:
+            raise ValueError("out_gate_bias is set but output_gate=False")
+        if self.forget_gate_bias is not None and not self.forget_gate:
+            raise ValueError("forget_gate_bias is set but forget_gate=False")
+        super().__post_init__()
+
+    @property
+    def n_cells(self) -> int:
+        return self.blocks * self.block_size
+
+    @property
+    def n_hidden(self) -> int:
+        """Length of y_hid: cells, input gates and (if present) output gates."""
+        return self.n_cells + self.blocks * (2 if self.output_gate else 1)
+
+    def initialize_carry(self, batch_shape: Sequence[int] = ()) -> LSTM1997State:
+        """All activations and internal states are 0 at sequence start (H97 §5)."""
+        return LSTM1997State(jnp.zeros((*batch_shape, self.n_cells), self.param_dtype),
+                             jnp.zeros((*batch_shape, self.n_hidden), self.param_dtype))
+
+    def _gate_bias(self, name: str, values: Sequence[float] | None) -> jax.Array:
+        if values is None:
+            init = inits.uniform(self.init_scale)
+        else:
+            def init(key, shape, dtype):
+                del key
+                return jnp.asarray(values, dtype).reshape(shape)
+        return self.param(name, init, (self.blocks,), self.param_dtype)
+
+    @nn.compact
+    def __call__(self, carry: LSTM1997State, x: jax.Array) -> tuple[LSTM1997State, jax.Array]:
+        s, y_prev = carry
+        _check_carry("s", jnp.shape(s), self.n_cells, "LSTM1997")
+        _check_carry("y", jnp.shape(y_prev), self.n_hidden, "LSTM1997")
+        n_in, nb, nc = x.shape[-1], self.blocks, self.n_cells
+        cell_bias, gate_bias, out_bias = _H97_BIAS[self.bias]
+        w_init = inits.uniform(self.init_scale)
+
+        if self.topology == "F":
+            z = jnp.concatenate([x, _sg(y_prev, self.gradient == "truncated")], axis=-1)
+        else:
+            z = x
+        n_z = z.shape[-1]
+
+        def net(name: str, rows: int, with_bias: bool, bias_values=None, explicit=False):
+            w = self.param(f"W_{name}", w_init, (rows, n_z), self.param_dtype)
+            a = z @ w.T
+            if explicit:
+                a = a + self._gate_bias(f"b_{name}", bias_values)
+            elif with_bias:
+                a = a + self.param(f"b_{name}", w_init, (rows,), self.param_dtype)
+            return a
+
+        def per_cell(gate):  # (..., B) -> (..., B*S), block-major like the cells
+            return jnp.repeat(gate, self.block_size, axis=-1)
+
+        y_in = jax.nn.sigmoid(net("in", nb, gate_bias, self.in_gate_bias, gate_bias))
+        u = _H97_G[self.g](net("c", nc, cell_bias))
+        if self.forget_gate:
+            y_phi = jax.nn.sigmoid(net("phi", nb, True, self.forget_gate_bias, True))
+            s = per_cell(y_phi) * s
+        s = s + per_cell(y_in) * u  # the constant error carousel: self-weight 1
+        hidden = [y_in]
+        y_c = _H97_H[self.h](s)
+        if self.output_gate:
+            y_out = jax.nn.sigmoid(net("out", nb, gate_bias, self.out_gate_bias, gate_bias))
+            y_c = per_cell(y_out) * y_c
+            hidden.append(y_out)
+
+        w_y = self.param("W_y", w_init, (self.n_out, nc), self.param_dtype)
+        net_k = y_c @ w_y.T
+        if self.topology == "B":
+            net_k = net_k + x @ self.param("W_yx", w_init, (self.n_out, n_in), self.param_dtype).T
+        if out_bias:
+            net_k = net_k + self.param("b_y", w_init, (self.n_out,), self.param_dtype)
+        y_hid = jnp.concatenate([y_c, *hidden], axis=-1)
+        return LSTM1997State(s, y_hid), jax.nn.sigmoid(net_k)
+
+
+CELLS: dict[str, Callable[..., nn.Module]] = {
+    "rnn_tanh": lambda features, **kw: SimpleRNN(features, activation="tanh", **kw),
+    "rnn_sigmoid": lambda features, **kw: SimpleRNN(features, activation="sigmoid", **kw),
+    "rnn_relu": lambda features, **kw: SimpleRNN(features, activation="relu", **kw),
+    "rnn_linear": lambda features, **kw: SimpleRNN(features, activation="linear", **kw),
+    "irnn": irnn,
+    "lstm": LSTM,
+    "gru": GRU,
+}
+
+
+def get(name: str, features: int, **kwargs) -> nn.Module:
+    """Cell by name (``CELLS``), e.g. ``get("rnn_tanh", 64, form="pascanu")``.
+
+    ``LSTM1997`` is built directly: its constructor needs the paper's network description.
+
+    Raises:
+      ValueError: unknown ``name`` or invalid arguments; the message names the argument.
+    """
+    if name not in CELLS:
+        raise ValueError(f"cell={name!r}: unknown cell; known: {sorted(CELLS)}")
+    return CELLS[name](features, **kwargs)
+
+
+def step_fn(cell: nn.Module, params) -> Callable[[Any, jax.Array], Any]:
+    """``step(carry, x) -> carry`` of a bound cell, the form the Jacobian engine takes."""
+    return lambda carry, x: cell.apply(params, carry, x)[0]
+
+
+def run(cell: nn.Module, params, xs: jax.Array, carry=None) -> tuple[Any, jax.Array]:
+    """Unroll ``cell`` over time-major inputs ``xs`` (T, ..., n_in) with ``lax.scan``.
+
+    Returns:
+      (final carry, outputs (T, ..., n_y)).
+    """
+    if carry is None:
+        carry = cell.initialize_carry(xs.shape[1:-1])
+    return jax.lax.scan(lambda c, x: cell.apply(params, c, x), carry, xs)
+
+
+def count_params(params) -> int:
+    """Total number of scalar parameters in a pytree."""
+    return sum(int(p.size) for p in jax.tree_util.tree_leaves(params))

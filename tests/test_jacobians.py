@@ -1,0 +1,322 @@
+"""The Jacobian engine against slow, obviously right references.
+
+References: jax.jacrev of the unrolled map s_t -> s_k, central finite differences and numpy loops in
+float64, SVD norms, closed forms for linear recurrences, and P13's bound (eq. 6-7).
+"""
+
+import hypothesis
+import hypothesis.strategies as st
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from repro import cells
+from repro import initializers as inits
+from repro import jacobians as jac
+
+F64 = jnp.float64
+
+CELL_CASES = {
+    "rnn_tanh": lambda: cells.SimpleRNN(5, param_dtype=F64),
+    "rnn_sigmoid_pascanu": lambda: cells.SimpleRNN(5, activation="sigmoid", form="pascanu",
+                                                   recurrent_init=inits.normal(1.0), param_dtype=F64),
+    "lstm": lambda: cells.LSTM(4, param_dtype=F64),
+    "lstm_truncated": lambda: cells.LSTM(4, gradient="truncated", param_dtype=F64),
+    "gru": lambda: cells.GRU(4, param_dtype=F64),
+    "lstm1997_full": lambda: cells.LSTM1997(2, 2, 2, gradient="full", init_scale=1.0,
+                                            param_dtype=F64),
+    "lstm1997_truncated": lambda: cells.LSTM1997(2, 2, 2, init_scale=1.0, param_dtype=F64),
+}
+
+
+def _setup(case, T=8, n_in=3, seed=0):
+    cell = CELL_CASES[case]()
+    kx, kp = jax.random.split(jax.random.key(seed))
+    xs = jax.random.normal(kx, (T, n_in), F64)
+    carry = cell.initialize_carry()
+    params = cell.init(kp, carry, xs[0])
+    return cells.step_fn(cell, params), carry, xs
+
+
+def _reference_products(step, carry, xs):
+    """ref[k][t] = ∂s_k/∂s_t by jax.jacrev of the unrolled Python loop s_t -> s_k."""
+    f, _, _ = jac.flatten_step(step, carry)
+    states = jac.trajectory(step, carry, xs)
+
+    def unrolled(s, t, k):
+        for i in range(t, k):
+            s = f(s, xs[i])
+        return s
+
+    T = xs.shape[0]
+    return {(k, t): np.asarray(jax.jacrev(unrolled)(states[t], t, k))
+            for k in range(T + 1) for t in range(k + 1)}
+
+
+def _rel(a, b):
+    return np.max(np.abs(np.asarray(a) - np.asarray(b))) / max(np.max(np.abs(b)), 1e-300)
+
+
+@pytest.mark.parametrize("case", sorted(CELL_CASES))
+def test_products_match_unrolled_jacrev(x64, case):
+    step, carry, xs = _setup(case)
+    T = xs.shape[0]
+    ref = _reference_products(step, carry, xs)
+    to_last = jac.products_to_last(step, carry, xs).value()
+    from_first = jac.products_from_first(step, carry, xs).value()
+    for t in range(T):
+        assert _rel(to_last[t], ref[T, t]) <= 1e-6
+        assert _rel(from_first[t], ref[t + 1, 0]) <= 1e-6
+
+
+@pytest.mark.parametrize("case", ["rnn_tanh", "lstm", "lstm1997_full"])
+def test_step_jacobians_and_products_match_finite_differences(x64, case):
+    step, carry, xs = _setup(case, T=6)
+    f, s0, _ = jac.flatten_step(step, carry)
+    states = np.asarray(jac.trajectory(step, carry, xs))
+    jacs = np.asarray(jac.step_jacobians(step, carry, xs))
+    n, eps = s0.shape[0], 1e-6
+
+    def end_state(s):
+        for x in xs[2:]:
+            s = f(s, x)
+        return np.asarray(s)
+
+    fd_step = np.zeros((n, n))
+    fd_chain = np.zeros((n, n))
+    for i in range(n):
+        e = np.zeros(n)
+        e[i] = eps
+        fd_step[:, i] = (np.asarray(f(states[3] + e, xs[3])) - np.asarray(f(states[3] - e, xs[3]))
+                         ) / (2 * eps)
+        fd_chain[:, i] = (end_state(states[2] + e) - end_state(states[2] - e)) / (2 * eps)
+    assert _rel(jacs[3], fd_step) <= 1e-6
+    chain = jac.products_to_last(step, carry, xs).value()[2]
+    assert _rel(chain, fd_chain) <= 1e-6
+
+
+@pytest.mark.parametrize("case", ["rnn_tanh", "rnn_sigmoid_pascanu", "lstm", "lstm1997_full",
+                                  "lstm1997_truncated"])
+def test_log_norms_match_svd_of_reference(x64, case):
+    step, carry, xs = _setup(case, T=10)
+    T = xs.shape[0]
+    ref = _reference_products(step, carry, xs)
+    lognorm = {key: np.log(np.linalg.norm(m, 2)) for key, m in ref.items()}
+    to_last = jac.log_norms_to_last(step, carry, xs)
+    from_first = jac.log_norms_from_first(step, carry, xs)
+    pairs = jac.all_pairs_log_norms(step, carry, xs, chunks=3)
+    for t in range(T + 1):
+        assert to_last[t] == pytest.approx(lognorm[T, t], abs=1e-9)
+        assert from_first[t] == pytest.approx(lognorm[t, 0], abs=1e-9)
+        for k in range(t, T + 1):
+            assert pairs[k, t] == pytest.approx(lognorm[k, t], abs=1e-9)
+        assert np.all(np.isnan(pairs[t, t + 1:]))
+    svd = jac.log_norms_to_last(step, carry, xs, norm="svd")
+    np.testing.assert_allclose(svd, to_last, atol=1e-9)
+    fro = jac.log_norms_to_last(step, carry, xs, norm="frobenius")
+    np.testing.assert_allclose(fro[:-1], [np.log(np.linalg.norm(ref[T, t])) for t in range(T)],
+                               atol=1e-9)
+
+
+def test_all_pairs_independent_of_chunking_and_block(x64):
+    step, carry, xs = _setup("lstm", T=13)
+    a = jac.all_pairs_log_norms(step, carry, xs, chunks=1, block=1)
+    b = jac.all_pairs_log_norms(step, carry, xs, chunks=6, block=4)
+    np.testing.assert_allclose(a, b, atol=1e-9)
+
+
+def test_block_selectors_pick_blocks_of_the_full_product(x64):
+    step, carry, xs = _setup("lstm", T=7)
+    T = xs.shape[0]
+    blocks = jac.state_blocks(carry)
+    assert sorted(blocks) == ["c", "h"]
+    ref = _reference_products(step, carry, xs)
+    hh = jac.products_to_last(step, carry, xs, rows="h", cols="h").value()
+    ch = jac.products_from_first(step, carry, xs, rows="c", cols=blocks["h"]).value()
+    for t in range(T):
+        np.testing.assert_allclose(hh[t], ref[T, t][np.ix_(blocks["h"], blocks["h"])], atol=1e-12)
+        np.testing.assert_allclose(ch[t], ref[t + 1, 0][np.ix_(blocks["c"], blocks["h"])],
+                                   atol=1e-12)
+    lognorm_hh = jac.log_norms_to_last(step, carry, xs, rows="h", cols="h")
+    assert lognorm_hh[3] == pytest.approx(np.log(np.linalg.norm(hh[3], 2)), abs=1e-9)
+    # The identity block of a cross selection is zero: its log-norm is -inf, not NaN.
+    assert jac.all_pairs_log_norms(step, carry, xs, rows="c", cols="h")[2, 2] == -np.inf
+
+
+def test_carousel_of_truncated_1997_lstm_is_the_identity(x64):
+    """H97 §4: with truncation, ∂s(t1)/∂s(t0) = I for the cell states (the CEC)."""
+    step, carry, xs = _setup("lstm1997_truncated", T=30)
+    ss = jac.products_to_last(step, carry, xs, rows="s", cols="s").value()
+    np.testing.assert_allclose(ss, np.broadcast_to(np.eye(4), ss.shape), atol=1e-12)
+    assert np.all(jac.log_norms_to_last(step, carry, xs, rows="s", cols="s") == pytest.approx(0))
+    full_step, carry, xs = _setup("lstm1997_full", T=30)
+    full = jac.products_to_last(full_step, carry, xs, rows="s", cols="s").value()
+    assert np.max(np.abs(full[0] - np.eye(4))) > 1e-3
+
+
+def test_truncated_lstm_cell_block_is_the_product_of_forget_gates(x64):
+    """Truncated (extended) LSTM: ∂c_k/∂c_0 = diag(∏_{t<=k} f_t)."""
+    cell = cells.LSTM(4, gradient="truncated", param_dtype=F64)
+    xs = jax.random.normal(jax.random.key(3), (20, 3), F64)
+    carry = cell.initialize_carry()
+    params = cell.init(jax.random.key(4), carry, xs[0])
+    p = params["params"]
+    _, hs = cells.run(cell, params, xs)
+    h_prev = np.concatenate([np.zeros((1, 4)), np.asarray(hs[:-1])])
+    pre = np.asarray(xs) @ np.asarray(p["W_in"]).T + h_prev @ np.asarray(p["W_rec"]).T + p["b"]
+    f = 1 / (1 + np.exp(-pre[:, 4:8]))
+    cc = jac.products_from_first(cells.step_fn(cell, params), carry, xs, rows="c", cols="c")
+    for k in range(20):
+        np.testing.assert_allclose(cc.value()[k], np.diag(np.prod(f[:k + 1], axis=0)), atol=1e-14)
+
+
+@hypothesis.settings(max_examples=12, deadline=None, derandomize=True)
+@hypothesis.given(n=st.integers(2, 10), seed=st.integers(0, 2**16),
+                  activation=st.sampled_from(["tanh", "sigmoid"]),
+                  form=st.sampled_from(["standard", "pascanu"]))
+def test_pascanu_bound_holds_below_one_over_gamma(n, seed, activation, form):
+    """P13 eqs. 6-7: if λ₁(W_rec) < 1/γ then ‖∂x_k/∂x_t‖ <= η^(k-t), here η = 0.9."""
+    gamma = {"tanh": 1.0, "sigmoid": 0.25}[activation]
+    with jax.enable_x64(True):
+        kw, kx, kp = jax.random.split(jax.random.key(seed), 3)
+        w = np.asarray(jax.random.normal(kw, (n, n), F64))
+        w = w * (0.9 / gamma) / np.linalg.norm(w, 2)  # largest singular value λ₁ = 0.9/γ
+        cell = cells.SimpleRNN(n, activation=activation, form=form, param_dtype=F64)
+        xs = jax.random.normal(kx, (25, 2), F64)
+        params = cell.init(kp, cell.initialize_carry(), xs[0])
+        params = {"params": {**params["params"], "W_rec": jnp.asarray(w)}}
+        pairs = np.asarray(jac.all_pairs_log_norms(cells.step_fn(cell, params),
+                                                   cell.initialize_carry(), xs))
+    k, t = np.tril_indices(26)
+    assert np.all(pairs[k, t] <= (k - t) * np.log(0.9) + 1e-9)
+
+
+def _linear_cell(n, radius, dtype, seed=0):
+    cell = cells.SimpleRNN(n, activation="linear", use_bias=False, param_dtype=dtype,
+                           recurrent_init=inits.orthogonal(radius))
+    params = cell.init(jax.random.key(seed), cell.initialize_carry(), jnp.zeros(1, dtype))
+    return cell, params
+
+
+def test_linear_recurrence_grows_as_the_spectral_radius(x64):
+    """P13 §2.1, linear case: with W = 1.1·Q (Q orthogonal), ‖∂x_k/∂x_t‖ = 1.1^(k-t) exactly."""
+    cell, params = _linear_cell(6, 1.1, F64)
+    xs = jnp.zeros((50, 1), F64)
+    to_last = jac.log_norms_to_last(cells.step_fn(cell, params), cell.initialize_carry(), xs)
+    np.testing.assert_allclose(to_last, (50 - np.arange(51)) * np.log(1.1), atol=1e-10)
+
+
+def test_ten_thousand_steps_in_float32_are_finite_and_match_float64():
+    """Plain float32 products over- or underflow at T = 10,000; the log-scale engine does not."""
+    T = 10_000
+    # Expanding linear map: the exact answer is (T - t)·log 1.05, about 488 at t = 0.
+    cell, params = _linear_cell(8, 1.05, jnp.float32)
+    xs = jnp.zeros((T, 1), jnp.float32)
+    step = cells.step_fn(cell, params)
+    ours = np.asarray(jax.jit(lambda c, xs: jac.log_norms_to_last(step, c, xs))(
+        cell.initialize_carry(), xs))
+    exact = (T - np.arange(T + 1)) * np.log(1.05)
+    assert np.all(np.isfinite(ours))
+    np.testing.assert_allclose(ours, exact, rtol=1e-4, atol=1e-3)
+    w = np.asarray(params["params"]["W_rec"], np.float32)
+    plain = np.eye(8, dtype=np.float32)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(T):
+            plain = plain @ w
+    assert not np.all(np.isfinite(plain))  # what the log scale avoids
+
+    # Contracting tanh RNN driven by inputs: compare with an independent float64 numpy loop.
+    n = 8
+    cell = cells.SimpleRNN(n, recurrent_init=inits.scaled_to_spectral_radius(inits.normal(1.0), 0.9))
+    xs = jax.random.normal(jax.random.key(1), (T, 2), jnp.float32)
+    params = cell.init(jax.random.key(2), cell.initialize_carry(), xs[0])
+    step = cells.step_fn(cell, params)
+    ours = np.asarray(jax.jit(lambda c, xs: jac.log_norms_to_last(step, c, xs))(
+        cell.initialize_carry(), xs))
+    p = {k: np.asarray(v, np.float64) for k, v in params["params"].items()}
+    h, hs = np.zeros(n), []
+    for x in np.asarray(xs, np.float64):
+        h = np.tanh(p["W_rec"] @ h + p["W_in"] @ x + p["b"])
+        hs.append(h)
+    m, log_scale, ref = np.eye(n), 0.0, [0.0]
+    for t in range(T - 1, -1, -1):  # ∂h_T/∂h_t = ∂h_T/∂h_{t+1} · diag(1 - h_{t+1}²) W_rec
+        m = m @ (np.diag(1 - hs[t] ** 2) @ p["W_rec"])
+        scale = np.abs(m).max()
+        m, log_scale = m / scale, log_scale + np.log(scale)
+        ref.append(log_scale + np.log(np.linalg.norm(m, 2)))
+    ref = np.asarray(ref[::-1])
+    assert ref[0] < -500  # far below float32's smallest number: the plain product is 0
+    assert np.all(np.isfinite(ours))
+    np.testing.assert_allclose(ours, ref, rtol=1e-3, atol=1e-2)
+
+
+def test_lyapunov_exponents_of_a_linear_map_are_log_eigenvalues(x64):
+    q = np.linalg.qr(np.random.default_rng(0).normal(size=(5, 5)))[0]
+    eig = np.array([1.2, 0.9, 0.5, -0.3, 0.1])
+    w = q @ np.diag(eig) @ q.T
+    cell, params = _linear_cell(5, 1.0, F64)
+    params = {"params": {**params["params"], "W_rec": jnp.asarray(w)}}
+    exps = jac.lyapunov_exponents(cells.step_fn(cell, params), cell.initialize_carry(),
+                                  jnp.zeros((3000, 1), F64))
+    np.testing.assert_allclose(exps, np.sort(np.log(np.abs(eig)))[::-1], atol=2e-3)
+    top2 = jac.lyapunov_exponents(cells.step_fn(cell, params), cell.initialize_carry(),
+                                  jnp.zeros((3000, 1), F64), k=2)
+    np.testing.assert_allclose(top2, exps[:2], atol=1e-9)
+
+
+def test_log_singular_values_match_svd(x64):
+    step, carry, xs = _setup("gru", T=9)
+    prods = jac.products_to_last(step, carry, xs)
+    ours = jac.log_singular_values(prods)
+    ref = np.log(np.linalg.svd(np.asarray(prods.value()), compute_uv=False))
+    np.testing.assert_allclose(ours, ref, atol=1e-9)
+
+
+def test_temporal_components_match_gradient_wrt_perturbed_states(x64):
+    """P13 eq. 4: ‖∂E/∂s_t‖ = ‖∂E/∂s_T · ∂s_T/∂s_t‖, against autodiff w.r.t. zero perturbations."""
+    step, carry, xs = _setup("lstm", T=12)
+    f, s0, unravel = jac.flatten_step(step, carry)
+
+    def loss(c):
+        return jnp.sum(jnp.sin(jax.flatten_util.ravel_pytree(c)[0]))
+
+    def perturbed(eps):
+        s = s0 + eps[0]
+        for t in range(12):
+            s = f(s, xs[t]) + eps[t + 1]
+        return loss(unravel(s))
+
+    grads = jax.grad(perturbed)(jnp.zeros((13, s0.shape[0]), F64))
+    ref = np.log(np.linalg.norm(np.asarray(grads), axis=1))
+    np.testing.assert_allclose(jac.temporal_components(step, carry, xs, loss), ref, atol=1e-10)
+
+
+def test_bad_input_raises_value_error_naming_the_argument(x64):
+    step, carry, xs = _setup("rnn_tanh")
+    with pytest.raises(ValueError, match="xs"):
+        jac.log_norms_to_last(step, carry, xs[:0])
+    with pytest.raises(ValueError, match="carry"):
+        jac.log_norms_to_last(step, jnp.zeros(3), xs)
+    with pytest.raises(ValueError, match="rows"):
+        jac.products_to_last(step, carry, xs, rows="h")
+    with pytest.raises(ValueError, match="cols"):
+        jac.products_to_last(step, carry, xs, cols=[0, 99])
+    with pytest.raises(ValueError, match="norm"):
+        jac.log_norms_to_last(step, carry, xs, norm="nuclear")
+    with pytest.raises(ValueError, match="k="):
+        jac.lyapunov_exponents(step, carry, xs, k=0)
+
+
+def test_engine_is_jittable_and_traced_once(x64):
+    step, carry, xs = _setup("rnn_tanh")
+    traces = []
+
+    @jax.jit
+    def run(c, xs):
+        traces.append(1)
+        return jac.log_norms_to_last(step, c, xs)
+
+    a = run(carry, xs)
+    b = run(carry, xs + 1.0)
+    assert len(traces) == 1 and a.shape == b.shape == (xs.shape[0] + 1,)
