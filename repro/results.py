@@ -1,0 +1,128 @@
+"""Run directories: provenance, atomic writes, and reuse of finished work.
+
+Every results file records where it came from (git commit, package versions, devices, wall time).
+Writes go to a temporary file in the same directory and are renamed into place, so a reader never
+sees half a file and a killed run leaves no partial result behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import importlib.metadata
+import io
+import json
+import os
+import platform
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["atomic_write", "atomic_write_json", "atomic_write_npz", "is_complete", "load_json",
+           "provenance", "write_run"]
+
+PACKAGES = ("jax", "jaxlib", "flax", "optax", "chex", "numpy", "matplotlib", "ml_collections")
+
+
+def atomic_write(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (temporary file in the same directory, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray) or type(obj).__module__.startswith("jax"):
+        return np.asarray(obj).tolist()
+    return obj
+
+
+def atomic_write_json(path: str | os.PathLike, obj: Any) -> Path:
+    text = json.dumps(_jsonable(obj), indent=2, sort_keys=True, allow_nan=True) + "\n"
+    return atomic_write(path, text.encode())
+
+
+def atomic_write_npz(path: str | os.PathLike, **arrays) -> Path:
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **{k: np.asarray(v) for k, v in arrays.items()})
+    return atomic_write(path, buf.getvalue())
+
+
+def load_json(path: str | os.PathLike) -> Any:
+    return json.loads(Path(path).read_text())
+
+
+def _git(*args: str) -> str | None:
+    try:
+        out = subprocess.run(["git", *args], capture_output=True, text=True, timeout=10,
+                             cwd=Path(__file__).resolve().parent, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip()
+
+
+def provenance(wall_time_s: float | None = None) -> dict[str, Any]:
+    """Where a result came from: commit, dirty flag, versions, devices, host, time."""
+    import jax  # local: importing this module must not initialise a backend
+
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name.replace("_", "-"))
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    status = _git("status", "--porcelain", "--untracked-files=no")
+    return {
+        "git_commit": _git("rev-parse", "HEAD"),
+        "git_dirty": None if status is None else bool(status),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "packages": versions,
+        "devices": [str(d) for d in jax.devices()],
+        "device_kind": jax.devices()[0].device_kind,
+        "cpu_count": os.cpu_count(),
+        "utc_time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "wall_time_s": wall_time_s,
+    }
+
+
+def is_complete(run_dir: str | os.PathLike, config: dict) -> bool:
+    """True when ``run_dir`` holds finished results for exactly this ``config``."""
+    run_dir = Path(run_dir)
+    try:
+        return (load_json(run_dir / "config.json") == _jsonable(config)
+                and (run_dir / "results.json").exists())
+    except (OSError, json.JSONDecodeError):
+        return False
+
+
+def write_run(run_dir: str | os.PathLike, config: dict, results: dict, *,
+              wall_time_s: float, arrays: dict | None = None) -> Path:
+    """Write config.json, the arrays (results.npz) and results.json (with provenance), in that order,
+    so that results.json, written last, marks the run as complete."""
+    run_dir = Path(run_dir)
+    atomic_write_json(run_dir / "config.json", config)
+    if arrays:
+        atomic_write_npz(run_dir / "results.npz", **arrays)
+    return atomic_write_json(run_dir / "results.json",
+                             {**results, "provenance": provenance(wall_time_s)})

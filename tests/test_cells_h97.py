@@ -1,0 +1,168 @@
+"""The 1997 LSTM's learning rule (claim H97-EQ) and the forget-gate reduction (claim G00-FG).
+
+The truncated-gradient autodiff of ``LSTM1997`` is checked against a direct float64 implementation
+of the paper's forward-mode equations 19-28 (H97 App. A.2), summed over time steps as in the paper.
+"""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from repro import cells
+
+F64 = jnp.float64
+
+
+def _sig(a):
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+def _paper_updates(p, xs, targets, blocks, size):
+    """Summed Δw/α of H97 eqs. 19-28 for topology F, bias code "all", one sequence.
+
+    Error enters at every step with a target; it flows back in time only through the CEC, via the
+    forward-mode partials ∂s/∂w of eqs. 25 and 27.
+    """
+    p = {k: np.asarray(v, np.float64) for k, v in p.items()}
+    n_cells = blocks * size
+    blk = np.repeat(np.arange(blocks), size)  # the block of each cell
+    s = np.zeros(n_cells)
+    y_prev = np.zeros(n_cells + 2 * blocks)
+    n_z = xs.shape[1] + y_prev.size
+    ds_dwc = np.zeros((n_cells, n_z + 1))  # ∂s_jv/∂w_{c_jv, m}, last column: bias
+    ds_dwin = np.zeros((n_cells, n_z + 1))  # ∂s_jv/∂w_{in_j, m}
+    grads = {k: np.zeros_like(v) for k, v in p.items()}
+    for x, target in zip(xs, targets, strict=True):
+        z = np.concatenate([x, y_prev])
+        z1 = np.append(z, 1.0)
+        net_in = p["W_in"] @ z + p["b_in"]
+        net_out = p["W_out"] @ z + p["b_out"]
+        net_c = p["W_c"] @ z + p["b_c"]
+        y_in, y_out = _sig(net_in), _sig(net_out)
+        g = 4 * _sig(net_c) - 2
+        g_prime = 4 * _sig(net_c) * (1 - _sig(net_c))
+        f_prime_in = y_in * (1 - y_in)
+        ds_dwc += (g_prime * y_in[blk])[:, None] * z1[None, :]  # eq. 25
+        ds_dwin += (g * f_prime_in[blk])[:, None] * z1[None, :]  # eq. 27
+        s = s + y_in[blk] * g
+        h = 2 * _sig(s) - 1
+        h_prime = 2 * _sig(s) * (1 - _sig(s))
+        y_c = y_out[blk] * h
+        y_k = _sig(p["W_y"] @ y_c + p["b_y"])
+        e_k = y_k * (1 - y_k) * (target - y_k)  # eq. 19
+        back = p["W_y"].T @ e_k  # Σ_k W_y[k, jv] e_k
+        e_out = y_out * (1 - y_out) * np.bincount(blk, h * back, blocks)  # eq. 21
+        e_s = y_out[blk] * h_prime * back  # eq. 23
+        grads["W_y"] += np.outer(e_k, y_c)  # eq. 22
+        grads["b_y"] += e_k
+        grads["W_out"] += np.outer(e_out, z)  # eq. 22
+        grads["b_out"] += e_out
+        upd_c = e_s[:, None] * ds_dwc  # eq. 28
+        grads["W_c"] += upd_c[:, :-1]
+        grads["b_c"] += upd_c[:, -1]
+        upd_in = np.zeros((blocks, n_z + 1))  # eq. 26: sum over the cells of each block
+        np.add.at(upd_in, blk, e_s[:, None] * ds_dwin)
+        grads["W_in"] += upd_in[:, :-1]
+        grads["b_in"] += upd_in[:, -1]
+        y_prev = np.concatenate([y_c, y_in, y_out])
+    return grads
+
+
+def _net(x64_dtype=F64, **kw):
+    kw = {"n_out": 2, "blocks": 2, "block_size": 2, "bias": "all", "init_scale": 0.5, **kw}
+    return cells.LSTM1997(param_dtype=x64_dtype, **kw)
+
+
+def _loss(cell, params, xs, targets):
+    """½ Σ_t Σ_k (t_k - y_k)² (H97 §2: the ½ stands for the factor 2 that eq. 19 leaves out)."""
+    _, ys = cells.run(cell, params, xs)
+    return 0.5 * jnp.sum((targets - ys) ** 2)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_truncated_autodiff_equals_the_papers_update_equations(x64, seed):
+    """H97-EQ: a 2 blocks × 2 cells net, 3 inputs, 2 outputs, 6 steps, targets at every step."""
+    cell = _net()
+    kx, kt, kp = jax.random.split(jax.random.key(seed), 3)
+    xs = jax.random.normal(kx, (6, 3), F64)
+    targets = jax.random.uniform(kt, (6, 2), F64)
+    params = cell.init(kp, cell.initialize_carry(), xs[0])
+    ours = jax.grad(lambda p: _loss(cell, p, xs, targets))(params)["params"]
+    paper = _paper_updates(params["params"], np.asarray(xs), np.asarray(targets), 2, 2)
+    assert sorted(ours) == sorted(paper)
+    for name, delta in paper.items():  # −∂L/∂w equals the paper's Δw/α
+        np.testing.assert_allclose(-np.asarray(ours[name]), delta, rtol=1e-6, atol=1e-12,
+                                   err_msg=name)
+
+
+def _grads(cell, params, xs, targets):
+    return jax.grad(lambda p: _loss(cell, p, xs, targets))(params)["params"]
+
+
+def _zero_recurrent(params, n_in):
+    out = dict(params["params"])
+    for name in ("W_in", "W_out", "W_c", "W_phi"):
+        if name in out:
+            out[name] = out[name].at[:, n_in:].set(0.0)
+    return {"params": out}
+
+
+def test_truncated_and_full_gradients_agree_only_without_recurrent_weights(x64):
+    """H97 §1.4 of our spec: equal when y_hid -> cells/gates weights are 0, different otherwise."""
+    xs = jax.random.normal(jax.random.key(0), (8, 3), F64)
+    targets = jax.random.uniform(jax.random.key(1), (8, 2), F64)
+    trunc, full = _net(), _net(gradient="full")
+    params = trunc.init(jax.random.key(2), trunc.initialize_carry(), xs[0])
+    g_t, g_f = _grads(trunc, params, xs, targets), _grads(full, params, xs, targets)
+    assert max(float(jnp.max(jnp.abs(g_t[k] - g_f[k]))) for k in g_t) > 1e-4
+    zeroed = _zero_recurrent(params, 3)
+    g_t, g_f = _grads(trunc, zeroed, xs, targets), _grads(full, zeroed, xs, targets)
+    for k in g_t:
+        np.testing.assert_allclose(g_t[k], g_f[k], rtol=1e-12, atol=1e-15, err_msg=k)
+
+
+@pytest.mark.parametrize("gradient", ["truncated", "full"])
+def test_forget_gate_held_at_one_gives_the_1997_model(x64, gradient):
+    """G00-FG: with y_phi ≡ 1 (W_phi = 0, bias 50: σ(50) rounds to 1 in float64) outputs and
+    gradients equal the 1997 model's; with a forget bias near 0 they do not."""
+    xs = jax.random.normal(jax.random.key(0), (10, 3), F64)
+    targets = jax.random.uniform(jax.random.key(1), (10, 2), F64)
+    old = _net(gradient=gradient)
+    new = _net(gradient=gradient, forget_gate=True, forget_gate_bias=(50.0, 50.0))
+    p_old = old.init(jax.random.key(2), old.initialize_carry(), xs[0])
+    p_new = new.init(jax.random.key(2), new.initialize_carry(), xs[0])
+    assert new.n_hidden == old.n_hidden  # forget gates are not recurrent sources
+    shared = {**p_new["params"], **p_old["params"]}
+    shared["W_phi"] = jnp.zeros_like(p_new["params"]["W_phi"])
+    p_new = {"params": shared}
+    ys_old = cells.run(old, p_old, xs)[1]
+    ys_new = cells.run(new, p_new, xs)[1]
+    np.testing.assert_allclose(ys_new, ys_old, rtol=1e-15, atol=0)
+    g_old, g_new = _grads(old, p_old, xs, targets), _grads(new, p_new, xs, targets)
+    for k in g_old:
+        np.testing.assert_allclose(g_new[k], g_old[k], rtol=1e-12, atol=1e-18, err_msg=k)
+    assert float(jnp.max(jnp.abs(g_new["W_phi"]))) < 1e-15  # σ'(50) ≈ 2e-22
+    p_new["params"]["b_phi"] = jnp.zeros(2, F64)
+    assert float(jnp.max(jnp.abs(cells.run(new, p_new, xs)[1] - ys_old))) > 1e-3
+
+
+def test_truncated_forget_gate_carousel_is_the_forget_activation(x64):
+    """G00: under truncation the only temporal path is s(t-1) -> s(t), with Jacobian y_phi(t)."""
+    from repro import jacobians as jac
+
+    cell = _net(forget_gate=True, forget_gate_bias=(1.0, 2.0))
+    xs = jax.random.normal(jax.random.key(0), (5, 3), F64)
+    params = cell.init(jax.random.key(1), cell.initialize_carry(), xs[0])
+    jacs = jac.step_jacobians(cells.step_fn(cell, params), cell.initialize_carry(), xs)
+    s_idx = jac.state_blocks(cell.initialize_carry())["s"]
+    y_idx = jac.state_blocks(cell.initialize_carry())["y"]
+    states = jac.trajectory(cells.step_fn(cell, params), cell.initialize_carry(), xs)
+    p = params["params"]
+    for t in range(5):
+        y_prev = states[t][y_idx]
+        z = jnp.concatenate([xs[t], y_prev])
+        phi = jax.nn.sigmoid(p["W_phi"] @ z + p["b_phi"])
+        np.testing.assert_allclose(jacs[t][np.ix_(s_idx, s_idx)], jnp.diag(jnp.repeat(phi, 2)),
+                                   atol=1e-14)
+        np.testing.assert_array_equal(jacs[t][:, y_idx], 0.0)  # truncated: nothing flows via y
