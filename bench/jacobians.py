@@ -8,7 +8,8 @@ Products to the end, ∂s_T/∂s_t for all t (n = 128, T = 1000):
 All-pairs matrix of log ‖∂s_k/∂s_t‖₂ (n = 64, T = 1000):
   ours      repro.jacobians.all_pairs_log_norms (Jacobians, products, renormalisation and norms).
   raw       only the T(T+1)/2 chained matrix products it needs (same batched lag schedule, no norms).
-  (a), (b), (c) as above, per end step k (products only: their norms would cost extra).
+  (a), (b), (c) as above, per end step k, with and without the spectral norms (by SVD) that turn
+  their products into the same log-norm matrix.
 
 (a) and per-k variants take O(T) calls; they are timed on a sample of calls and summed by a linear
 fit in the chain length, which is how their cost grows. Times are medians after compilation.
@@ -59,8 +60,9 @@ def _setup(name: str, n: int, T: int):
 
 def _sampled_total(make_fn, lengths_all, f, s0, xs) -> float:
     """Time calls at a few chain lengths, fit time = a + b·length, and sum over all lengths."""
-    sample = np.unique(np.linspace(max(1, min(lengths_all)), max(lengths_all),
-                                   _SAMPLES.value).astype(int))
+    sample = np.unique(
+        np.linspace(max(1, min(lengths_all)), max(lengths_all), _SAMPLES.value).astype(int)
+    )
     times = [_time(make_fn(int(L)), s0, xs[:L], repeats=1) for L in sample]
     b, a = np.polyfit(sample, times, 1) if len(sample) > 1 else (times[0] / sample[0], 0.0)
     return float(np.sum(a + b * np.asarray(lengths_all)))
@@ -70,7 +72,9 @@ def _unrolled_jacrev(f):
     def make(L):
         def g(s, xs):
             return jax.lax.scan(lambda s, x: (f(s, x), None), s, xs)[0]
+
         return jax.jit(jax.jacrev(g))
+
     return make
 
 
@@ -80,8 +84,11 @@ def _perturbation_jacrev(f):
             def body(s, inp):
                 x, e = inp
                 return f(s, x) + e, None
+
             return jax.lax.scan(body, s0, (xs, eps))[0]
+
         return jax.jacrev(g)(jnp.zeros((xs.shape[0], s0.shape[0]), s0.dtype))
+
     return to_end
 
 
@@ -91,6 +98,7 @@ def _jacfwd_assoc(f):
         js = jax.vmap(jax.jacfwd(f))(states, xs)
         # Suffix products J_T ... J_{t+1}: combine later-step matrices on the left.
         return jax.lax.associative_scan(lambda a, b: a @ b, js, reverse=True)
+
     return to_end
 
 
@@ -123,8 +131,12 @@ def bench_to_last(name: str, n: int, T: int) -> list[tuple[str, float]]:
     t_b = _time(jax.jit(_perturbation_jacrev(f)), s0, xs)
     t_c = _time(jax.jit(_jacfwd_assoc(f)), s0, xs)
     t_a = _sampled_total(_unrolled_jacrev(f), np.arange(1, T + 1), f, s0, xs)
-    return [("ours", t_ours), ("(a) jacrev per pair", t_a), ("(b) jacrev + perturbations", t_b),
-            ("(c) jacfwd + associative_scan", t_c)]
+    return [
+        ("ours", t_ours),
+        ("(a) jacrev per pair", t_a),
+        ("(b) jacrev + perturbations", t_b),
+        ("(c) jacfwd + associative_scan", t_c),
+    ]
 
 
 def bench_all_pairs(name: str, n: int, T: int) -> list[tuple[str, float]]:
@@ -138,8 +150,18 @@ def bench_all_pairs(name: str, n: int, T: int) -> list[tuple[str, float]]:
     t_a = _sampled_total(_unrolled_jacrev(f), lags, f, s0, xs)
     t_b = _sampled_total(lambda L: jax.jit(_perturbation_jacrev(f)), ends, f, s0, xs)
     t_c = _sampled_total(lambda L: jax.jit(_jacfwd_assoc(f)), ends, f, s0, xs)
-    return [("ours", t_ours), ("raw products only", t_raw), ("(a) jacrev per pair", t_a),
-            ("(b) jacrev + perturbations, per k", t_b), ("(c) jacfwd + assoc. scan, per k", t_c)]
+    # (a)-(c) give matrices; a log-norm matrix also needs their T(T+1)/2 spectral norms (SVD).
+    t_svd = _time(jax.jit(lambda m: jnp.linalg.norm(m, 2, axis=(-2, -1))), jacs) / T
+    t_norms = t_svd * T * (T + 1) / 2
+    return [
+        ("ours", t_ours),
+        ("raw products only", t_raw),
+        ("(a) jacrev per pair + SVD norms", t_a + t_norms),
+        ("(b) per k, products only", t_b),
+        ("(b) per k + SVD norms", t_b + t_norms),
+        ("(c) per k, products only", t_c),
+        ("(c) per k + SVD norms", t_c + t_norms),
+    ]
 
 
 def _table(title: str, rows: list[tuple[str, float]]) -> None:
@@ -156,11 +178,15 @@ def main(argv):
     T = _T.value
     print(f"devices: {jax.devices()}; jax {jax.__version__}; float32; T = {T}")
     for name in ("rnn_tanh", "lstm"):
-        _table(f"products to the end, {name}, n = {_N_LAST.value}",
-               bench_to_last(name, _N_LAST.value, T))
+        _table(
+            f"products to the end, {name}, n = {_N_LAST.value}",
+            bench_to_last(name, _N_LAST.value, T),
+        )
     for name in ("rnn_tanh", "lstm"):
-        _table(f"all-pairs log-norm matrix, {name}, n = {_N_PAIRS.value}",
-               bench_all_pairs(name, _N_PAIRS.value, T))
+        _table(
+            f"all-pairs log-norm matrix, {name}, n = {_N_PAIRS.value}",
+            bench_all_pairs(name, _N_PAIRS.value, T),
+        )
 
 
 if __name__ == "__main__":

@@ -2,14 +2,71 @@
 
 from __future__ import annotations
 
+import re
 import sys
+from pathlib import Path
 
 import jax
-from absl import app, logging
+from absl import app, flags, logging
+
+
+def _last_line(err: Exception) -> str:
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    text = lines[-1] if lines else type(err).__name__
+    for prefix in ("ValueError: ", "KeyError: ", "AttributeError: "):
+        text = text.removeprefix(prefix)
+    return text
+
+
+def _parse_flags(argv: list[str]) -> list[str]:
+    """Parse flags; a malformed flag or config override exits with one line, no traceback."""
+    try:
+        return flags.FLAGS(argv)
+    except (flags.Error, ValueError, KeyError, TypeError) as err:
+        sys.exit(f"error: {_last_line(err)}")
+
+
+def field_help(path: str) -> str:
+    """One line per config field, ``NAME = default  # comment``, read from the config's source, so
+    that ``--help`` explains every field with the comment written next to it."""
+    lines = Path(path).read_text().splitlines()
+    out, pending = [], []
+    for line in lines:
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            pending.append(stripped.lstrip("# "))
+            continue
+        match = re.match(r"c\.(\w+)\s*=\s*(.*?)\s*(#\s*(.*))?$", stripped)
+        if match:
+            comment = " ".join([*pending, match.group(4) or ""]).strip()
+            out.append(f"  --config.{match.group(1)} = {match.group(2)}: {comment}")
+        pending = []
+    return "\n".join(out)
+
+
+def define_config(path: str, profile: str = "quick", help_text: str = ""):
+    """``config_flags.DEFINE_config_file`` for ``path:profile``, with one-line errors.
+
+    ml_collections applies ``--config.NAME=...`` overrides from sys.argv while the flag is defined,
+    so an unknown field must be caught here, not only when flags are parsed.
+    """
+    from ml_collections import config_flags
+
+    text = (
+        help_text
+        or "Config file and profile (path:quick or path:paper); override any field "
+        "with --config.NAME=VALUE. Fields (quick defaults):\n"
+    ) + field_help(path)
+    try:
+        return config_flags.DEFINE_config_file("config", f"{path}:{profile}", text)
+    except (AttributeError, KeyError) as err:
+        name = str(err).strip("\"'")
+        sys.exit(f"error: --config.{name}: no such config field (see --helpfull)")
 
 
 def run(main) -> None:
-    """``app.run(main)``, turning a ValueError (bad config or flag) into one line on stderr."""
+    """``app.run(main)`` with one-line errors: bad flags, overrides or config values (ValueError)
+    print ``error: ...`` on stderr and exit with status 1 before anything is computed or written."""
 
     def guarded(argv):
         try:
@@ -17,7 +74,7 @@ def run(main) -> None:
         except ValueError as err:
             sys.exit(f"error: {err}")
 
-    app.run(guarded)
+    app.run(guarded, flags_parser=_parse_flags)
 
 
 def setup(config) -> None:

@@ -16,14 +16,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from absl import logging
-from ml_collections import config_flags
 
 from experiments import common
 from repro import flow, plotting, results
 
-_CONFIG = config_flags.DEFINE_config_file(
-    "config", str(Path(__file__).parent / "configs" / "gradient_flow.py") + ":quick",
-    "Config file and profile (path:quick or path:paper); override fields with --config.NAME=...")
+_CONFIG = common.define_config(str(Path(__file__).parent / "configs" / "gradient_flow.py"))
 
 LOG10 = np.log10(np.e)
 
@@ -45,8 +42,11 @@ def compute(config) -> tuple[dict, dict]:
         lag = ln[:, ::-1]  # index = T - t
         summary[config.curves.split(",")[i]] = {
             "label": curve.label,
-            "median_log10_norm_at_lag": {str(d): float(np.median(lag[:, d])) * LOG10
-                                         for d in (1, 10, 100, config.T) if d <= config.T},
+            "median_log10_norm_at_lag": {
+                str(d): float(np.median(lag[:, d])) * LOG10
+                for d in (1, 10, 100, config.T)
+                if d <= config.T
+            },
             "finite": bool(np.all(np.isfinite(ln[ln != -np.inf]))),
         }
         logging.info("%s: %.1f s", curve.label, time.perf_counter() - t0)
@@ -64,24 +64,41 @@ def draw(config, arrays) -> list[Path]:
     for i, curve in enumerate(curves):
         ln = arrays[f"curve{i}"][:, ::-1] * LOG10  # (trials, lag)
         (line,) = ax.plot(lag, np.median(ln, axis=0), label=curve.label)
-        ax.fill_between(lag, ln.min(axis=0), ln.max(axis=0), color=line.get_color(), alpha=0.2,
-                        linewidth=0)
+        ax.fill_between(
+            lag, ln.min(axis=0), ln.max(axis=0), color=line.get_color(), alpha=0.2, linewidth=0
+        )
         if curve.name == "rnn_tanh" and curve.radius is not None:
-            ax.plot(lag, lag * np.log10(curve.radius), color=line.get_color(), linewidth=0.7,
-                    linestyle=":", label=None if theory_drawn else "ρ^(T−t): linear RNN (theory)")
+            ax.plot(
+                lag,
+                lag * np.log10(curve.radius),
+                color=line.get_color(),
+                linewidth=0.7,
+                linestyle=":",
+                label=None if theory_drawn else "ρ^(T−t): linear RNN (theory)",
+            )
             theory_drawn = True
     ax.axhline(0.0, **plotting.PAPER_STYLE, label="1: CEC of H97 (theory)")
     ax.set_xlabel("lag T − t (steps)")
     ax.set_ylabel("log₁₀ ‖∂s_T/∂s_t‖₂")
     ax.set_xlim(0, config.T)
-    ax.legend(loc="lower left", handlelength=1.5, frameon=True, facecolor="white",
-              edgecolor="none", framealpha=0.9)
-    ax.set_title(f"(a) median and range of {config.trials} trials, n = {config.hidden}",
-                 loc="left")
+    ax.legend(
+        loc="lower left",
+        handlelength=1.5,
+        frameon=True,
+        facecolor="white",
+        edgecolor="none",
+        framealpha=0.9,
+    )
+    ax.set_title(f"(a) median and range of {config.trials} trials, n = {config.hidden}", loc="left")
 
     heat = flow.parse_curve(config.heatmap)
-    img = hm.imshow(arrays["heatmap"] * LOG10, origin="lower", cmap="viridis", aspect="auto",
-                    extent=(-0.5, config.heatmap_T + 0.5, -0.5, config.heatmap_T + 0.5))
+    img = hm.imshow(
+        arrays["heatmap"] * LOG10,
+        origin="lower",
+        cmap="viridis",
+        aspect="auto",
+        extent=(-0.5, config.heatmap_T + 0.5, -0.5, config.heatmap_T + 0.5),
+    )
     cbar = fig.colorbar(img, ax=hm, shrink=0.9)
     cbar.set_label("log₁₀ ‖∂h_k/∂h_t‖₂")
     hm.set_xlabel("from step t")
@@ -107,8 +124,9 @@ def main(argv):
     else:
         t0 = time.perf_counter()
         arrays, summary = compute(config)
-        results.write_run(out, plain, {"summary": summary}, wall_time_s=time.perf_counter() - t0,
-                          arrays=arrays)
+        results.write_run(
+            out, plain, {"summary": summary}, wall_time_s=time.perf_counter() - t0, arrays=arrays
+        )
     for path in draw(config, arrays):
         print(path)
 

@@ -61,8 +61,12 @@ ACTIVATIONS: dict[str, Callable[[jax.Array], jax.Array]] = {
 _H97_G = {"g2": lambda a: 4.0 * jax.nn.sigmoid(a) - 2.0, "g1": jax.nn.sigmoid}
 _H97_H = {"h1": lambda a: 2.0 * jax.nn.sigmoid(a) - 1.0, "id": lambda a: a}
 # Bias codes of H97 Table 10: which units carry a bias, as (cells, gates, output units).
-_H97_BIAS = {"none": (False, False, False), "ga": (False, True, False),
-             "b1": (True, True, False), "all": (True, True, True)}
+_H97_BIAS = {
+    "none": (False, False, False),
+    "ga": (False, True, False),
+    "b1": (True, True, False),
+    "all": (True, True, True),
+}
 
 
 def _choice(name: str, value: Any, allowed) -> None:
@@ -193,12 +197,13 @@ class LSTM(nn.Module):
         _check_carry("h", jnp.shape(h), n, "LSTM")
 
         def rec_init(key, shape, dtype):  # one init per gate block, each (n, n)
-            return jnp.concatenate([self.recurrent_init(k, (n, n), dtype)
-                                    for k in jax.random.split(key, 4)])
+            return jnp.concatenate(
+                [self.recurrent_init(k, (n, n), dtype) for k in jax.random.split(key, 4)]
+            )
 
         def bias_init(key, shape, dtype):
             del key
-            return jnp.zeros(shape, dtype).at[n:2 * n].set(self.forget_bias)
+            return jnp.zeros(shape, dtype).at[n : 2 * n].set(self.forget_bias)
 
         w_in = self.param("W_in", self.input_init, (4 * n, x.shape[-1]), self.param_dtype)
         w_rec = self.param("W_rec", rec_init, (4 * n, n), self.param_dtype)
@@ -235,8 +240,9 @@ class GRU(nn.Module):
         _check_carry("h", jnp.shape(carry), n, "GRU")
 
         def rec_init(key, shape, dtype):
-            return jnp.concatenate([self.recurrent_init(k, (n, n), dtype)
-                                    for k in jax.random.split(key, 3)])
+            return jnp.concatenate(
+                [self.recurrent_init(k, (n, n), dtype) for k in jax.random.split(key, 3)]
+            )
 
         zeros = inits.constant(0.0)
         w_in = self.param("W_in", self.input_init, (3 * n, x.shape[-1]), self.param_dtype)
@@ -246,8 +252,8 @@ class GRU(nn.Module):
         xi = x @ w_in.T + b
         hr = carry @ w_rec.T
         r = jax.nn.sigmoid(xi[..., :n] + hr[..., :n])
-        z = jax.nn.sigmoid(xi[..., n:2 * n] + hr[..., n:2 * n])
-        cand = jnp.tanh(xi[..., 2 * n:] + r * (hr[..., 2 * n:] + b_hn))
+        z = jax.nn.sigmoid(xi[..., n : 2 * n] + hr[..., n : 2 * n])
+        cand = jnp.tanh(xi[..., 2 * n :] + r * (hr[..., 2 * n :] + b_hn))
         new = (1.0 - z) * cand + z * carry
         return new, new
 
@@ -312,8 +318,9 @@ class LSTM1997(nn.Module):
         for name in ("in_gate_bias", "out_gate_bias", "forget_gate_bias"):
             values = getattr(self, name)
             if values is not None and len(values) != self.blocks:
-                raise ValueError(f"{name}={tuple(values)!r}: needs one value per block "
-                                 f"({self.blocks} blocks)")
+                raise ValueError(
+                    f"{name}={tuple(values)!r}: needs one value per block ({self.blocks} blocks)"
+                )
         if not _H97_BIAS[self.bias][1]:
             for name in ("in_gate_bias", "out_gate_bias"):
                 if getattr(self, name) is not None:
@@ -335,16 +342,20 @@ class LSTM1997(nn.Module):
 
     def initialize_carry(self, batch_shape: Sequence[int] = ()) -> LSTM1997State:
         """All activations and internal states are 0 at sequence start (H97 §5)."""
-        return LSTM1997State(jnp.zeros((*batch_shape, self.n_cells), self.param_dtype),
-                             jnp.zeros((*batch_shape, self.n_hidden), self.param_dtype))
+        return LSTM1997State(
+            jnp.zeros((*batch_shape, self.n_cells), self.param_dtype),
+            jnp.zeros((*batch_shape, self.n_hidden), self.param_dtype),
+        )
 
     def _gate_bias(self, name: str, values: Sequence[float] | None) -> jax.Array:
         if values is None:
             init = inits.uniform(self.init_scale)
         else:
+
             def init(key, shape, dtype):
                 del key
                 return jnp.asarray(values, dtype).reshape(shape)
+
         return self.param(name, init, (self.blocks,), self.param_dtype)
 
     @nn.compact

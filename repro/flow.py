@@ -33,8 +33,12 @@ class Curve:
 
     @property
     def label(self) -> str:
-        label = {"lstm": "LSTM (forget gate)", "lstm1997": "LSTM 1997 (truncated)",
-                 "gru": "GRU", "irnn": "IRNN"}.get(self.name, self.name.replace("rnn_", "") + " RNN")
+        label = {
+            "lstm": "LSTM (forget gate)",
+            "lstm1997": "LSTM 1997 (truncated)",
+            "gru": "GRU",
+            "irnn": "IRNN",
+        }.get(self.name, self.name.replace("rnn_", "") + " RNN")
         if self.radius is not None:
             label += f", ρ = {self.radius:g}"
         if self.block is not None:
@@ -70,7 +74,8 @@ def build(curve: Curve, hidden: int, dtype=jnp.float32):
     kwargs = {"param_dtype": dtype}
     if curve.name.startswith("rnn_"):
         kwargs["recurrent_init"] = inits.scaled_to_spectral_radius(
-            inits.normal(1.0), 1.0 if curve.radius is None else curve.radius)
+            inits.normal(1.0), 1.0 if curve.radius is None else curve.radius
+        )
     return cells.get(curve.name, hidden, **kwargs)
 
 
@@ -83,8 +88,9 @@ def _trial(curve: Curve, hidden: int, n_in: int, T: int, dtype, key):
     return cells.step_fn(cell, params), carry, xs
 
 
-def to_last(curve: Curve, keys: jax.Array, *, hidden: int, n_in: int, T: int,
-            dtype=jnp.float32) -> jax.Array:
+def to_last(
+    curve: Curve, keys: jax.Array, *, hidden: int, n_in: int, T: int, dtype=jnp.float32
+) -> jax.Array:
     """log ‖∂s_T/∂s_t‖₂ (natural log) for t = 0..T, one row per trial key: (trials, T+1)."""
 
     def one(key):
@@ -94,8 +100,9 @@ def to_last(curve: Curve, keys: jax.Array, *, hidden: int, n_in: int, T: int,
     return jax.jit(jax.vmap(one))(keys)
 
 
-def all_pairs(curve: Curve, key: jax.Array, *, hidden: int, n_in: int, T: int,
-              dtype=jnp.float32) -> jax.Array:
+def all_pairs(
+    curve: Curve, key: jax.Array, *, hidden: int, n_in: int, T: int, dtype=jnp.float32
+) -> jax.Array:
     """L[k, t] = log ‖∂s_k/∂s_t‖₂ (natural log) of one trial, (T+1, T+1), NaN above the diagonal."""
 
     def one(key):

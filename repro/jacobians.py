@@ -94,8 +94,10 @@ def _check_inputs(f, s0, xs) -> int:
     x0 = jax.tree_util.tree_map(lambda a: a[0], xs)
     out = jax.eval_shape(f, s0, x0)
     if out.shape != s0.shape:
-        raise ValueError(f"carry: step_fn maps a state of size {s0.shape[0]} to one of size "
-                         f"{out.shape[0]}; the carry does not match the cell")
+        raise ValueError(
+            f"carry: step_fn maps a state of size {s0.shape[0]} to one of size "
+            f"{out.shape[0]}; the carry does not match the cell"
+        )
     return leaves[0].shape[0]
 
 
@@ -228,7 +230,8 @@ def _subspace_norm(m: jax.Array, v: jax.Array, *, tol: float, max_iters: int):
         theta, y = theta[..., -1], y[..., -1]
         w = jnp.einsum("...rc,...rp->...cp", m, b)
         resid = jnp.einsum("...cp,...p->...c", w, y) - theta[..., None] * jnp.einsum(
-            "...cp,...p->...c", v, y)
+            "...cp,...p->...c", v, y
+        )
         rel = jnp.linalg.norm(resid, axis=-1) / jnp.where(theta > 0, theta, 1.0)
         return _orthonormalise(w), theta, jnp.max(rel)
 
@@ -293,8 +296,9 @@ def _chain_to_last(f, states, xs, rows, on_step):
     return step, p0
 
 
-def products_to_last(step_fn: StepFn, carry, xs, *, rows: Selector = None,
-                     cols: Selector = None) -> LogScaled:
+def products_to_last(
+    step_fn: StepFn, carry, xs, *, rows: Selector = None, cols: Selector = None
+) -> LogScaled:
     """∂s_T/∂s_t for every t = 0..T-1, as a block (rows, cols), in log scale.
 
     Matrix-free: the cotangent matrix is carried back through ``jax.vjp`` of each step (no
@@ -311,9 +315,17 @@ def products_to_last(step_fn: StepFn, carry, xs, *, rows: Selector = None,
     return LogScaled(m, ls)
 
 
-def log_norms_to_last(step_fn: StepFn, carry, xs, *, rows: Selector = None, cols: Selector = None,
-                      norm: str = "spectral", tol: float | None = None,
-                      max_iters: int = 200) -> jax.Array:
+def log_norms_to_last(
+    step_fn: StepFn,
+    carry,
+    xs,
+    *,
+    rows: Selector = None,
+    cols: Selector = None,
+    norm: str = "spectral",
+    tol: float | None = None,
+    max_iters: int = 200,
+) -> jax.Array:
     """log ‖∂s_T/∂s_t‖ for t = 0..T (the last entry, t = T, is the norm of the identity block).
 
     Memory is O(n² + T n): products are not stored, so T = 10,000 and beyond is fine.
@@ -356,8 +368,9 @@ def _chain_from_first(f, states, xs, cols, on_step):
     def step(carry, inp):
         q, ls, aux = carry
         s_prev, x = inp
-        q = jax.vmap(lambda col: jax.jvp(lambda s: f(s, x), (s_prev,), (col,))[1],
-                     in_axes=1, out_axes=1)(q)
+        q = jax.vmap(
+            lambda col: jax.jvp(lambda s: f(s, x), (s_prev,), (col,))[1], in_axes=1, out_axes=1
+        )(q)
         q, ls = _renormalise(q, ls)
         aux, out = on_step(q, ls, aux)
         return (q, ls, aux), out
@@ -365,8 +378,9 @@ def _chain_from_first(f, states, xs, cols, on_step):
     return step, q0
 
 
-def products_from_first(step_fn: StepFn, carry, xs, *, rows: Selector = None,
-                        cols: Selector = None) -> LogScaled:
+def products_from_first(
+    step_fn: StepFn, carry, xs, *, rows: Selector = None, cols: Selector = None
+) -> LogScaled:
     """∂s_k/∂s_0 for every k = 1..T, as a block (rows, cols), in log scale (matrix-free, jvp).
 
     Returns:
@@ -379,9 +393,17 @@ def products_from_first(step_fn: StepFn, carry, xs, *, rows: Selector = None,
     return LogScaled(m, ls)
 
 
-def log_norms_from_first(step_fn: StepFn, carry, xs, *, rows: Selector = None,
-                         cols: Selector = None, norm: str = "spectral", tol: float | None = None,
-                         max_iters: int = 200) -> jax.Array:
+def log_norms_from_first(
+    step_fn: StepFn,
+    carry,
+    xs,
+    *,
+    rows: Selector = None,
+    cols: Selector = None,
+    norm: str = "spectral",
+    tol: float | None = None,
+    max_iters: int = 200,
+) -> jax.Array:
     """log ‖∂s_k/∂s_0‖ for k = 0..T (k = 0 is the identity block). Arguments as ``log_norms_to_last``."""
     _check_norm(norm)
     f, _, _, rows, cols = _setup(step_fn, carry, xs, rows, cols)
@@ -411,9 +433,19 @@ def _lag_chunks(T: int, chunks: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in zip(edges[:-1], edges[1:], strict=False) if b > a]
 
 
-def all_pairs_log_norms(step_fn: StepFn, carry, xs, *, rows: Selector = None,
-                        cols: Selector = None, norm: str = "spectral", tol: float | None = None,
-                        max_iters: int = 200, chunks: int = 8, block: int = 4) -> jax.Array:
+def all_pairs_log_norms(
+    step_fn: StepFn,
+    carry,
+    xs,
+    *,
+    rows: Selector = None,
+    cols: Selector = None,
+    norm: str = "spectral",
+    tol: float | None = None,
+    max_iters: int = 200,
+    chunks: int = 8,
+    block: int = 4,
+) -> jax.Array:
     """The lower-triangular matrix L[k, t] = log ‖∂s_k/∂s_t‖ for all 0 <= t <= k <= T.
 
     The per-step Jacobians are formed once (``step_jacobians``); then a scan over the lag d = k - t
@@ -437,8 +469,9 @@ def all_pairs_log_norms(step_fn: StepFn, carry, xs, *, rows: Selector = None,
     jacs = jnp.concatenate([jacs, jnp.zeros((pad, n, n), dtype)])
 
     eye = jnp.eye(n, dtype=dtype)[:, cols]
-    diag, v_first = _log_norm(eye[rows], jnp.zeros((), dtype), _start_block(len(cols), dtype, block),
-                              norm, tol, max_iters)
+    diag, v_first = _log_norm(
+        eye[rows], jnp.zeros((), dtype), _start_block(len(cols), dtype, block), norm, tol, max_iters
+    )
     q = jnp.broadcast_to(eye, (T + 1, n, len(cols)))  # products for start times t = 0..T
     ls = jnp.zeros((T + 1,), dtype)
     v = jnp.broadcast_to(v_first, (T + 1, *v_first.shape))
@@ -490,8 +523,9 @@ def lyapunov_exponents(step_fn: StepFn, carry, xs, *, k: int | None = None) -> j
     def step(carry, inp):
         q, acc = carry
         s_prev, x = inp
-        z = jax.vmap(lambda col: jax.jvp(lambda s: f(s, x), (s_prev,), (col,))[1],
-                     in_axes=1, out_axes=1)(q)
+        z = jax.vmap(
+            lambda col: jax.jvp(lambda s: f(s, x), (s_prev,), (col,))[1], in_axes=1, out_axes=1
+        )(q)
         q, r = jnp.linalg.qr(z)
         return (q, acc + jnp.log(jnp.abs(jnp.diagonal(r)))), None
 
@@ -503,8 +537,9 @@ def lyapunov_exponents(step_fn: StepFn, carry, xs, *, k: int | None = None) -> j
 # ----------------------------------------------------------------------------- loss gradients
 
 
-def temporal_components(step_fn: StepFn, carry, xs, loss_fn: Callable[[Any], jax.Array]
-                        ) -> jax.Array:
+def temporal_components(
+    step_fn: StepFn, carry, xs, loss_fn: Callable[[Any], jax.Array]
+) -> jax.Array:
     """How much of a loss gradient reaches each step: log ‖∂E/∂s_T · ∂s_T/∂s_t‖ for t = 0..T.
 
     E = ``loss_fn(final carry)``. The row vector ∂E/∂s_t is carried back with ``jax.vjp`` of each

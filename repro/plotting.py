@@ -20,15 +20,25 @@ COLUMN_WIDTH = 3.4  # inches: one column of a two-column paper
 PAPER_STYLE = {"color": "0.35", "linestyle": "--", "linewidth": 1.0}  # reference values
 
 _RC = {
-    "font.size": 7.5, "axes.titlesize": 7.5, "axes.labelsize": 7.5, "legend.fontsize": 6.5,
-    "xtick.labelsize": 6.5, "ytick.labelsize": 6.5, "lines.linewidth": 1.2,
-    "axes.spines.top": False, "axes.spines.right": False, "legend.frameon": False,
-    "figure.dpi": 100, "savefig.dpi": 200, "pdf.fonttype": 42,
+    "font.size": 7.5,
+    "axes.titlesize": 7.5,
+    "axes.labelsize": 7.5,
+    "legend.fontsize": 6.5,
+    "xtick.labelsize": 6.5,
+    "ytick.labelsize": 6.5,
+    "lines.linewidth": 1.2,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.frameon": False,
+    "figure.dpi": 100,
+    "savefig.dpi": 200,
+    "pdf.fonttype": 42,
 }
 
 
-def figure(nrows: int = 1, ncols: int = 1, *, height: float = 2.4, width: float = COLUMN_WIDTH,
-           **kwargs):
+def figure(
+    nrows: int = 1, ncols: int = 1, *, height: float = 2.4, width: float = COLUMN_WIDTH, **kwargs
+):
     """A figure in the house style; returns (fig, axes) like ``plt.subplots``.
 
     The style is applied to matplotlib's settings when a figure is made (text drawn later uses it).

@@ -21,8 +21,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["atomic_write", "atomic_write_json", "atomic_write_npz", "is_complete", "load_json",
-           "provenance", "write_run"]
+__all__ = [
+    "atomic_write",
+    "atomic_write_json",
+    "atomic_write_npz",
+    "is_complete",
+    "load_json",
+    "provenance",
+    "write_run",
+]
 
 PACKAGES = ("jax", "jaxlib", "flax", "optax", "chex", "numpy", "matplotlib", "ml_collections")
 
@@ -74,8 +81,14 @@ def load_json(path: str | os.PathLike) -> Any:
 
 def _git(*args: str) -> str | None:
     try:
-        out = subprocess.run(["git", *args], capture_output=True, text=True, timeout=10,
-                             cwd=Path(__file__).resolve().parent, check=True)
+        out = subprocess.run(
+            ["git", *args],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            cwd=Path(__file__).resolve().parent,
+            check=True,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip()
@@ -110,19 +123,28 @@ def is_complete(run_dir: str | os.PathLike, config: dict) -> bool:
     """True when ``run_dir`` holds finished results for exactly this ``config``."""
     run_dir = Path(run_dir)
     try:
-        return (load_json(run_dir / "config.json") == _jsonable(config)
-                and (run_dir / "results.json").exists())
+        return (
+            load_json(run_dir / "config.json") == _jsonable(config)
+            and (run_dir / "results.json").exists()
+        )
     except (OSError, json.JSONDecodeError):
         return False
 
 
-def write_run(run_dir: str | os.PathLike, config: dict, results: dict, *,
-              wall_time_s: float, arrays: dict | None = None) -> Path:
+def write_run(
+    run_dir: str | os.PathLike,
+    config: dict,
+    results: dict,
+    *,
+    wall_time_s: float,
+    arrays: dict | None = None,
+) -> Path:
     """Write config.json, the arrays (results.npz) and results.json (with provenance), in that order,
     so that results.json, written last, marks the run as complete."""
     run_dir = Path(run_dir)
     atomic_write_json(run_dir / "config.json", config)
     if arrays:
         atomic_write_npz(run_dir / "results.npz", **arrays)
-    return atomic_write_json(run_dir / "results.json",
-                             {**results, "provenance": provenance(wall_time_s)})
+    return atomic_write_json(
+        run_dir / "results.json", {**results, "provenance": provenance(wall_time_s)}
+    )

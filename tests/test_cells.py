@@ -33,10 +33,16 @@ def _net_6a(**kwargs) -> cells.LSTM1997:
 _TABLE10 = [
     pytest.param(7, dict(n_out=7, blocks=4, block_size=1, bias="ga"), 264, id="exp1-4x1"),
     pytest.param(7, dict(n_out=7, blocks=3, block_size=2, bias="ga"), 276, id="exp1-3x2"),
-    pytest.param(101, dict(n_out=101, blocks=1, topology="B", bias="none", output_gate=False,
-                           g="g1", h="id"), 10504, id="exp2a"),
-    *[pytest.param(p + 4, dict(n_out=2, blocks=2, block_size=1, bias="none"), w, id=f"exp2c-p{p}")
-      for p, w in [(50, 364), (100, 664), (200, 1264), (500, 3064), (1000, 6064)]],
+    pytest.param(
+        101,
+        dict(n_out=101, blocks=1, topology="B", bias="none", output_gate=False, g="g1", h="id"),
+        10504,
+        id="exp2a",
+    ),
+    *[
+        pytest.param(p + 4, dict(n_out=2, blocks=2, block_size=1, bias="none"), w, id=f"exp2c-p{p}")
+        for p, w in [(50, 364), (100, 664), (200, 1264), (500, 3064), (1000, 6064)]
+    ],
     pytest.param(1, dict(n_out=1, blocks=3, bias="b1"), 102, id="exp3"),
     pytest.param(2, dict(n_out=1, blocks=2, block_size=2, bias="all"), 93, id="exp4-5"),
     pytest.param(8, dict(n_out=4, blocks=2, block_size=2, bias="all"), 156, id="exp6a"),
@@ -62,7 +68,11 @@ def test_lstm1997_structure_6a():
     assert p["W_out"].shape == (2, 16)
     assert p["W_y"].shape == (4, 4)
     assert {k: v.shape for k, v in p.items() if k.startswith("b_")} == {
-        "b_c": (4,), "b_in": (2,), "b_out": (2,), "b_y": (4,)}
+        "b_c": (4,),
+        "b_in": (2,),
+        "b_out": (2,),
+        "b_y": (4,),
+    }
 
     # Functional check: perturbing any one of the 16 sources changes every cell state, input gate
     # and output gate at the next step.
@@ -90,8 +100,9 @@ def test_lstm1997_structure_6a():
 def test_lstm1997_explicit_and_random_biases(gate, init_scale):
     """Explicit gate biases are set exactly; "r" biases and all weights lie in U[-s, s]."""
     values = (-3.0, -6.0, -1.5, -4.5, -2.0)
-    m = cells.LSTM1997(n_out=3, blocks=5, block_size=2, bias="all", init_scale=init_scale,
-                       **{gate: values})
+    m = cells.LSTM1997(
+        n_out=3, blocks=5, block_size=2, bias="all", init_scale=init_scale, **{gate: values}
+    )
     p = _init(m, 6)["params"]
     name = {"in_gate_bias": "b_in", "out_gate_bias": "b_out"}[gate]
     other = {"b_in": "b_out", "b_out": "b_in"}[name]
@@ -171,8 +182,13 @@ def test_lstm1997_cec_holds_state_when_input_gate_closed():
 def test_simple_rnn_pascanu_form_equivalent_to_standard():
     """P13 footnote 1: h_t (standard) = tanh(x_t) (pascanu) for the same params, zero carries."""
     n, n_in, t_len = 6, 3, 12
-    std = cells.SimpleRNN(n, activation="tanh", form="standard",
-                          recurrent_init=inits.normal(0.6), bias_init=inits.uniform(0.5))
+    std = cells.SimpleRNN(
+        n,
+        activation="tanh",
+        form="standard",
+        recurrent_init=inits.normal(0.6),
+        bias_init=inits.uniform(0.5),
+    )
     pas = cells.SimpleRNN(n, activation="tanh", form="pascanu")
     params = _init(std, n_in, seed=5)
     assert np.abs(np.asarray(params["params"]["b"])).max() > 0  # non-trivial bias
@@ -208,8 +224,8 @@ def test_lstm_forget_bias(forget_bias):
     n = 5
     b = np.asarray(_init(cells.LSTM(n, forget_bias=forget_bias), 3)["params"]["b"])
     assert b.shape == (4 * n,)
-    np.testing.assert_array_equal(b[n:2 * n], np.full(n, forget_bias, np.float32))
-    np.testing.assert_array_equal(np.delete(b, np.s_[n:2 * n]), np.zeros(3 * n, np.float32))
+    np.testing.assert_array_equal(b[n : 2 * n], np.full(n, forget_bias, np.float32))
+    np.testing.assert_array_equal(np.delete(b, np.s_[n : 2 * n]), np.zeros(3 * n, np.float32))
 
 
 _BATCH_CELLS = [
@@ -261,20 +277,24 @@ def test_batched_step_and_run_shapes(make):
     "make,match",
     [
         pytest.param(lambda: cells.SimpleRNN(0), "features", id="rnn-features0"),
-        pytest.param(lambda: cells.SimpleRNN(4, activation="softplus"), "activation",
-                     id="rnn-activation"),
+        pytest.param(
+            lambda: cells.SimpleRNN(4, activation="softplus"), "activation", id="rnn-activation"
+        ),
         pytest.param(lambda: cells.SimpleRNN(4, form="x"), "form", id="rnn-form"),
         pytest.param(lambda: cells.LSTM(-1), "features", id="lstm-features-neg"),
         pytest.param(lambda: cells.LSTM(4, gradient="x"), "gradient", id="lstm-gradient"),
         pytest.param(lambda: cells.GRU(0), "features", id="gru-features0"),
         pytest.param(lambda: cells.LSTM1997(n_out=1, blocks=0), "blocks", id="h97-blocks0"),
         pytest.param(lambda: cells.LSTM1997(n_out=0, blocks=1), "n_out", id="h97-n_out0"),
-        pytest.param(lambda: cells.LSTM1997(n_out=1, blocks=2, in_gate_bias=(1.0,)),
-                     "in_gate_bias", id="h97-in_gate_bias-len"),
-        pytest.param(lambda: cells.LSTM1997(n_out=1, blocks=2, topology="C"), "topology",
-                     id="h97-topology"),
-        pytest.param(lambda: cells.LSTM1997(n_out=1, blocks=2, bias="x"), "bias",
-                     id="h97-bias"),
+        pytest.param(
+            lambda: cells.LSTM1997(n_out=1, blocks=2, in_gate_bias=(1.0,)),
+            "in_gate_bias",
+            id="h97-in_gate_bias-len",
+        ),
+        pytest.param(
+            lambda: cells.LSTM1997(n_out=1, blocks=2, topology="C"), "topology", id="h97-topology"
+        ),
+        pytest.param(lambda: cells.LSTM1997(n_out=1, blocks=2, bias="x"), "bias", id="h97-bias"),
         pytest.param(lambda: cells.get("nope", 4), "nope", id="get-unknown"),
     ],
 )
@@ -297,11 +317,16 @@ def test_get_unknown_lists_known_names():
     [
         pytest.param(lambda: cells.SimpleRNN(4), lambda: jnp.zeros(5, F32), id="rnn"),
         pytest.param(lambda: cells.GRU(4), lambda: jnp.zeros(3, F32), id="gru"),
-        pytest.param(lambda: cells.LSTM(4),
-                     lambda: cells.LSTMState(jnp.zeros(4, F32), jnp.zeros(5, F32)), id="lstm"),
-        pytest.param(lambda: cells.LSTM1997(n_out=1, blocks=2),
-                     lambda: cells.LSTM1997State(jnp.zeros(3, F32), jnp.zeros(6, F32)),
-                     id="lstm1997"),
+        pytest.param(
+            lambda: cells.LSTM(4),
+            lambda: cells.LSTMState(jnp.zeros(4, F32), jnp.zeros(5, F32)),
+            id="lstm",
+        ),
+        pytest.param(
+            lambda: cells.LSTM1997(n_out=1, blocks=2),
+            lambda: cells.LSTM1997State(jnp.zeros(3, F32), jnp.zeros(6, F32)),
+            id="lstm1997",
+        ),
     ],
 )
 def test_mismatched_carry_raises(make, bad_carry):

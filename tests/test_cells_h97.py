@@ -92,8 +92,9 @@ def test_truncated_autodiff_equals_the_papers_update_equations(x64, seed):
     paper = _paper_updates(params["params"], np.asarray(xs), np.asarray(targets), 2, 2)
     assert sorted(ours) == sorted(paper)
     for name, delta in paper.items():  # −∂L/∂w equals the paper's Δw/α
-        np.testing.assert_allclose(-np.asarray(ours[name]), delta, rtol=1e-6, atol=1e-12,
-                                   err_msg=name)
+        np.testing.assert_allclose(
+            -np.asarray(ours[name]), delta, rtol=1e-6, atol=1e-12, err_msg=name
+        )
 
 
 def _grads(cell, params, xs, targets):
@@ -163,6 +164,7 @@ def test_truncated_forget_gate_carousel_is_the_forget_activation(x64):
         y_prev = states[t][y_idx]
         z = jnp.concatenate([xs[t], y_prev])
         phi = jax.nn.sigmoid(p["W_phi"] @ z + p["b_phi"])
-        np.testing.assert_allclose(jacs[t][np.ix_(s_idx, s_idx)], jnp.diag(jnp.repeat(phi, 2)),
-                                   atol=1e-14)
+        np.testing.assert_allclose(
+            jacs[t][np.ix_(s_idx, s_idx)], jnp.diag(jnp.repeat(phi, 2)), atol=1e-14
+        )
         np.testing.assert_array_equal(jacs[t][:, y_idx], 0.0)  # truncated: nothing flows via y

@@ -165,8 +165,9 @@ def test_scaled_to_spectral_radius(radius, seed):
     assert w.dtype == F32
     np.testing.assert_allclose(_np_radius(w), radius, rtol=1e-5)
     base = np.asarray(inits.normal(1.0)(key, (40, 40), F32), np.float64)
-    np.testing.assert_allclose(np.asarray(w, np.float64), base * radius / _np_radius(base),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        np.asarray(w, np.float64), base * radius / _np_radius(base), rtol=1e-5, atol=1e-6
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -231,8 +232,12 @@ def test_sparse_spectral_under_jit():
 
 @pytest.mark.parametrize(
     "name,kwargs",
-    [("uniform", {"scale": 0.1}), ("normal", {"std": 0.1}), ("glorot_uniform", {}),
-     ("sparse_spectral", {"n_nonzero": 3, "radius": 0.9})],
+    [
+        ("uniform", {"scale": 0.1}),
+        ("normal", {"std": 0.1}),
+        ("glorot_uniform", {}),
+        ("sparse_spectral", {"n_nonzero": 3, "radius": 0.9}),
+    ],
 )
 def test_get_matches_direct(name, kwargs):
     """``get(name, **kw)`` builds the same initialiser as calling the factory."""
@@ -254,8 +259,16 @@ def test_get_matches_direct(name, kwargs):
         (lambda: inits.scaled_to_spectral_radius(inits.normal(1.0), radius=0), "radius"),
         (lambda: inits.scaled_to_spectral_radius(inits.normal(1.0), radius=-1.0), "radius"),
     ],
-    ids=["uniform0", "uniform-neg", "normal-neg", "normal0", "direction", "n_nonzero",
-         "radius0", "radius-neg"],
+    ids=[
+        "uniform0",
+        "uniform-neg",
+        "normal-neg",
+        "normal0",
+        "direction",
+        "n_nonzero",
+        "radius0",
+        "radius-neg",
+    ],
 )
 def test_bad_arguments_raise(make, match):
     """Invalid factory arguments raise ValueError naming the argument."""
@@ -269,6 +282,13 @@ def test_get_unknown_lists_known_names():
         inits.get("nope")
     msg = str(err.value)
     assert "known" in msg
-    for name in ("uniform", "normal", "constant", "identity", "orthogonal", "glorot_uniform",
-                 "sparse_spectral"):
+    for name in (
+        "uniform",
+        "normal",
+        "constant",
+        "identity",
+        "orthogonal",
+        "glorot_uniform",
+        "sparse_spectral",
+    ):
         assert name in msg

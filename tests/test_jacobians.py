@@ -19,13 +19,15 @@ F64 = jnp.float64
 
 CELL_CASES = {
     "rnn_tanh": lambda: cells.SimpleRNN(5, param_dtype=F64),
-    "rnn_sigmoid_pascanu": lambda: cells.SimpleRNN(5, activation="sigmoid", form="pascanu",
-                                                   recurrent_init=inits.normal(1.0), param_dtype=F64),
+    "rnn_sigmoid_pascanu": lambda: cells.SimpleRNN(
+        5, activation="sigmoid", form="pascanu", recurrent_init=inits.normal(1.0), param_dtype=F64
+    ),
     "lstm": lambda: cells.LSTM(4, param_dtype=F64),
     "lstm_truncated": lambda: cells.LSTM(4, gradient="truncated", param_dtype=F64),
     "gru": lambda: cells.GRU(4, param_dtype=F64),
-    "lstm1997_full": lambda: cells.LSTM1997(2, 2, 2, gradient="full", init_scale=1.0,
-                                            param_dtype=F64),
+    "lstm1997_full": lambda: cells.LSTM1997(
+        2, 2, 2, gradient="full", init_scale=1.0, param_dtype=F64
+    ),
     "lstm1997_truncated": lambda: cells.LSTM1997(2, 2, 2, init_scale=1.0, param_dtype=F64),
 }
 
@@ -50,8 +52,11 @@ def _reference_products(step, carry, xs):
         return s
 
     T = xs.shape[0]
-    return {(k, t): np.asarray(jax.jacrev(unrolled)(states[t], t, k))
-            for k in range(T + 1) for t in range(k + 1)}
+    return {
+        (k, t): np.asarray(jax.jacrev(unrolled)(states[t], t, k))
+        for k in range(T + 1)
+        for t in range(k + 1)
+    }
 
 
 def _rel(a, b):
@@ -88,16 +93,18 @@ def test_step_jacobians_and_products_match_finite_differences(x64, case):
     for i in range(n):
         e = np.zeros(n)
         e[i] = eps
-        fd_step[:, i] = (np.asarray(f(states[3] + e, xs[3])) - np.asarray(f(states[3] - e, xs[3]))
-                         ) / (2 * eps)
+        fd_step[:, i] = (
+            np.asarray(f(states[3] + e, xs[3])) - np.asarray(f(states[3] - e, xs[3]))
+        ) / (2 * eps)
         fd_chain[:, i] = (end_state(states[2] + e) - end_state(states[2] - e)) / (2 * eps)
     assert _rel(jacs[3], fd_step) <= 1e-6
     chain = jac.products_to_last(step, carry, xs).value()[2]
     assert _rel(chain, fd_chain) <= 1e-6
 
 
-@pytest.mark.parametrize("case", ["rnn_tanh", "rnn_sigmoid_pascanu", "lstm", "lstm1997_full",
-                                  "lstm1997_truncated"])
+@pytest.mark.parametrize(
+    "case", ["rnn_tanh", "rnn_sigmoid_pascanu", "lstm", "lstm1997_full", "lstm1997_truncated"]
+)
 def test_log_norms_match_svd_of_reference(x64, case):
     step, carry, xs = _setup(case, T=10)
     T = xs.shape[0]
@@ -111,12 +118,13 @@ def test_log_norms_match_svd_of_reference(x64, case):
         assert from_first[t] == pytest.approx(lognorm[t, 0], abs=1e-9)
         for k in range(t, T + 1):
             assert pairs[k, t] == pytest.approx(lognorm[k, t], abs=1e-9)
-        assert np.all(np.isnan(pairs[t, t + 1:]))
+        assert np.all(np.isnan(pairs[t, t + 1 :]))
     svd = jac.log_norms_to_last(step, carry, xs, norm="svd")
     np.testing.assert_allclose(svd, to_last, atol=1e-9)
     fro = jac.log_norms_to_last(step, carry, xs, norm="frobenius")
-    np.testing.assert_allclose(fro[:-1], [np.log(np.linalg.norm(ref[T, t])) for t in range(T)],
-                               atol=1e-9)
+    np.testing.assert_allclose(
+        fro[:-1], [np.log(np.linalg.norm(ref[T, t])) for t in range(T)], atol=1e-9
+    )
 
 
 def test_all_pairs_independent_of_chunking_and_block(x64):
@@ -136,8 +144,9 @@ def test_block_selectors_pick_blocks_of_the_full_product(x64):
     ch = jac.products_from_first(step, carry, xs, rows="c", cols=blocks["h"]).value()
     for t in range(T):
         np.testing.assert_allclose(hh[t], ref[T, t][np.ix_(blocks["h"], blocks["h"])], atol=1e-12)
-        np.testing.assert_allclose(ch[t], ref[t + 1, 0][np.ix_(blocks["c"], blocks["h"])],
-                                   atol=1e-12)
+        np.testing.assert_allclose(
+            ch[t], ref[t + 1, 0][np.ix_(blocks["c"], blocks["h"])], atol=1e-12
+        )
     lognorm_hh = jac.log_norms_to_last(step, carry, xs, rows="h", cols="h")
     assert lognorm_hh[3] == pytest.approx(np.log(np.linalg.norm(hh[3], 2)), abs=1e-9)
     # The identity block of a cross selection is zero: its log-norm is -inf, not NaN.
@@ -168,13 +177,16 @@ def test_truncated_lstm_cell_block_is_the_product_of_forget_gates(x64):
     f = 1 / (1 + np.exp(-pre[:, 4:8]))
     cc = jac.products_from_first(cells.step_fn(cell, params), carry, xs, rows="c", cols="c")
     for k in range(20):
-        np.testing.assert_allclose(cc.value()[k], np.diag(np.prod(f[:k + 1], axis=0)), atol=1e-14)
+        np.testing.assert_allclose(cc.value()[k], np.diag(np.prod(f[: k + 1], axis=0)), atol=1e-14)
 
 
 @hypothesis.settings(max_examples=12, deadline=None, derandomize=True)
-@hypothesis.given(n=st.integers(2, 10), seed=st.integers(0, 2**16),
-                  activation=st.sampled_from(["tanh", "sigmoid"]),
-                  form=st.sampled_from(["standard", "pascanu"]))
+@hypothesis.given(
+    n=st.integers(2, 10),
+    seed=st.integers(0, 2**16),
+    activation=st.sampled_from(["tanh", "sigmoid"]),
+    form=st.sampled_from(["standard", "pascanu"]),
+)
 def test_pascanu_bound_holds_below_one_over_gamma(n, seed, activation, form):
     """P13 eqs. 6-7: if λ₁(W_rec) < 1/γ then ‖∂x_k/∂x_t‖ <= η^(k-t), here η = 0.9."""
     gamma = {"tanh": 1.0, "sigmoid": 0.25}[activation]
@@ -186,15 +198,21 @@ def test_pascanu_bound_holds_below_one_over_gamma(n, seed, activation, form):
         xs = jax.random.normal(kx, (25, 2), F64)
         params = cell.init(kp, cell.initialize_carry(), xs[0])
         params = {"params": {**params["params"], "W_rec": jnp.asarray(w)}}
-        pairs = np.asarray(jac.all_pairs_log_norms(cells.step_fn(cell, params),
-                                                   cell.initialize_carry(), xs))
+        pairs = np.asarray(
+            jac.all_pairs_log_norms(cells.step_fn(cell, params), cell.initialize_carry(), xs)
+        )
     k, t = np.tril_indices(26)
     assert np.all(pairs[k, t] <= (k - t) * np.log(0.9) + 1e-9)
 
 
 def _linear_cell(n, radius, dtype, seed=0):
-    cell = cells.SimpleRNN(n, activation="linear", use_bias=False, param_dtype=dtype,
-                           recurrent_init=inits.orthogonal(radius))
+    cell = cells.SimpleRNN(
+        n,
+        activation="linear",
+        use_bias=False,
+        param_dtype=dtype,
+        recurrent_init=inits.orthogonal(radius),
+    )
     params = cell.init(jax.random.key(seed), cell.initialize_carry(), jnp.zeros(1, dtype))
     return cell, params
 
@@ -214,8 +232,9 @@ def test_ten_thousand_steps_in_float32_are_finite_and_match_float64():
     cell, params = _linear_cell(8, 1.05, jnp.float32)
     xs = jnp.zeros((T, 1), jnp.float32)
     step = cells.step_fn(cell, params)
-    ours = np.asarray(jax.jit(lambda c, xs: jac.log_norms_to_last(step, c, xs))(
-        cell.initialize_carry(), xs))
+    ours = np.asarray(
+        jax.jit(lambda c, xs: jac.log_norms_to_last(step, c, xs))(cell.initialize_carry(), xs)
+    )
     exact = (T - np.arange(T + 1)) * np.log(1.05)
     assert np.all(np.isfinite(ours))
     np.testing.assert_allclose(ours, exact, rtol=1e-4, atol=1e-3)
@@ -228,12 +247,15 @@ def test_ten_thousand_steps_in_float32_are_finite_and_match_float64():
 
     # Contracting tanh RNN driven by inputs: compare with an independent float64 numpy loop.
     n = 8
-    cell = cells.SimpleRNN(n, recurrent_init=inits.scaled_to_spectral_radius(inits.normal(1.0), 0.9))
+    cell = cells.SimpleRNN(
+        n, recurrent_init=inits.scaled_to_spectral_radius(inits.normal(1.0), 0.9)
+    )
     xs = jax.random.normal(jax.random.key(1), (T, 2), jnp.float32)
     params = cell.init(jax.random.key(2), cell.initialize_carry(), xs[0])
     step = cells.step_fn(cell, params)
-    ours = np.asarray(jax.jit(lambda c, xs: jac.log_norms_to_last(step, c, xs))(
-        cell.initialize_carry(), xs))
+    ours = np.asarray(
+        jax.jit(lambda c, xs: jac.log_norms_to_last(step, c, xs))(cell.initialize_carry(), xs)
+    )
     p = {k: np.asarray(v, np.float64) for k, v in params["params"].items()}
     h, hs = np.zeros(n), []
     for x in np.asarray(xs, np.float64):
@@ -257,11 +279,13 @@ def test_lyapunov_exponents_of_a_linear_map_are_log_eigenvalues(x64):
     w = q @ np.diag(eig) @ q.T
     cell, params = _linear_cell(5, 1.0, F64)
     params = {"params": {**params["params"], "W_rec": jnp.asarray(w)}}
-    exps = jac.lyapunov_exponents(cells.step_fn(cell, params), cell.initialize_carry(),
-                                  jnp.zeros((3000, 1), F64))
+    exps = jac.lyapunov_exponents(
+        cells.step_fn(cell, params), cell.initialize_carry(), jnp.zeros((3000, 1), F64)
+    )
     np.testing.assert_allclose(exps, np.sort(np.log(np.abs(eig)))[::-1], atol=2e-3)
-    top2 = jac.lyapunov_exponents(cells.step_fn(cell, params), cell.initialize_carry(),
-                                  jnp.zeros((3000, 1), F64), k=2)
+    top2 = jac.lyapunov_exponents(
+        cells.step_fn(cell, params), cell.initialize_carry(), jnp.zeros((3000, 1), F64), k=2
+    )
     np.testing.assert_allclose(top2, exps[:2], atol=1e-9)
 
 
@@ -320,3 +344,35 @@ def test_engine_is_jittable_and_traced_once(x64):
     a = run(carry, xs)
     b = run(carry, xs + 1.0)
     assert len(traces) == 1 and a.shape == b.shape == (xs.shape[0] + 1,)
+
+
+def test_gradient_is_the_sum_of_temporal_contributions(x64):
+    """P13-EQ (eqs. 3-5): ∂E/∂W_rec = Σ_t Σ_{k<=t} ∂E_t/∂x_t · ∂x_t/∂x_k · ∂⁺x_k/∂W_rec, with the
+    products ∂x_t/∂x_k from our engine; a 5-unit tanh RNN, T = 8, against autodiff to 1e-6."""
+    n, T = 5, 8
+    cell = cells.SimpleRNN(n, param_dtype=F64, recurrent_init=inits.normal(0.6))
+    xs = jax.random.normal(jax.random.key(0), (T, 2), F64)
+    targets = jax.random.normal(jax.random.key(1), (T, n), F64)
+    params = cell.init(jax.random.key(2), cell.initialize_carry(), xs[0])
+
+    def total_loss(p):
+        _, hs = cells.run(cell, p, xs)
+        return 0.5 * jnp.sum((hs - targets) ** 2)  # E = Σ_t E_t
+
+    auto = jax.grad(total_loss)(params)["params"]["W_rec"]
+    step = cells.step_fn(cell, params)
+    states = jac.trajectory(step, cell.initialize_carry(), xs)  # x_0 .. x_T
+
+    def immediate(w, k):  # ∂⁺x_k/∂W_rec: x_{k-1} held constant
+        p = {"params": {**params["params"], "W_rec": w}}
+        return cell.apply(p, states[k - 1], xs[k - 1])[0]
+
+    w = params["params"]["W_rec"]
+    total = np.zeros((n, n))
+    for t in range(1, T + 1):
+        de_dx = np.asarray(states[t] - targets[t - 1])  # ∂E_t/∂x_t
+        prods = jac.products_to_last(step, cell.initialize_carry(), xs[:t]).value()
+        for k in range(1, t + 1):
+            dx = np.eye(n) if k == t else np.asarray(prods[k])  # ∂x_t/∂x_k
+            total += np.einsum("i,ij,jab->ab", de_dx, dx, np.asarray(jax.jacrev(immediate)(w, k)))
+    np.testing.assert_allclose(total, auto, rtol=1e-6, atol=1e-12)

@@ -20,8 +20,8 @@ def get_config(profile: str = "quick") -> ml_collections.ConfigDict:
         raise ValueError(f"--config profile {profile!r}: must be one of {list(PROFILES)}")
     quick = profile == "quick"
     c = ml_collections.ConfigDict()
-    c.profile = profile
-    c.T = 1000  # sequence length in steps; the horizon
+    c.profile = profile  # "quick" (2-core CPU, about a minute) or "paper" (the full figure)
+    c.T = 1000  # sequence length in steps (the horizon of panel a)
     c.hidden = 32 if quick else 64  # units per cell (the 1997 LSTM: blocks of one cell)
     c.n_in = 4  # input dimension; inputs x_t ~ N(0, 1)
     c.trials = 4 if quick else 10  # independent seeds (weights and inputs) per curve
