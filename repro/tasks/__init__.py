@@ -1,0 +1,57 @@
+"""Task generators of the three papers, one module per paper, all pure JAX.
+
+Every generator is ``sample(key, batch, **cfg) -> Batch`` with static shapes: sequences of variable
+length are padded to the task's bucket (its longest possible length) and masked, so a jitted training
+step never recompiles as lengths vary. Arrays are batch-major: inputs (B, L, n_in), targets
+(B, L, n_out), mask (B, L) with 1.0 at the steps that carry a loss. Configuration arguments are
+static (Python numbers); they are validated before any tracing, with errors that name the argument.
+
+Tasks are named by paper (``h97_*``, ``p13_*``, ``b94_*``): same-named tasks of different papers
+follow different rules and are different tasks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import jax
+
+__all__ = ["Batch", "TASKS", "get"]
+
+
+class Batch(NamedTuple):
+    """One batch of sequences.
+
+    inputs: (B, L, n_in), zero after each sequence's end.
+    targets: (B, L, n_out), meaningful where ``mask`` is 1.
+    mask: (B, L) float, 1.0 at the steps that carry a target (the loss and the scoring steps).
+    length: (B,) int32, each sequence's true length (<= L).
+    extra: task-specific arrays (e.g. noise-free targets of H97 3c), each with leading dim B.
+    """
+
+    inputs: jax.Array
+    targets: jax.Array
+    mask: jax.Array
+    length: jax.Array
+    extra: dict[str, Any] = {}
+
+
+def _registry() -> dict[str, Callable[..., Batch]]:
+    from repro.tasks import hochreiter1997
+
+    return dict(hochreiter1997.TASKS)
+
+
+TASKS = _registry()
+
+
+def get(name: str) -> Callable[..., Batch]:
+    """The generator of task ``name``.
+
+    Raises:
+      ValueError: unknown ``name``; the message lists the known tasks.
+    """
+    if name not in TASKS:
+        raise ValueError(f"task={name!r}: unknown task; known: {sorted(TASKS)}")
+    return TASKS[name]

@@ -1,0 +1,300 @@
+"""Task generators of Hochreiter & Schmidhuber (1997), the paper's own rules (tasks ``h97_*``).
+
+Positions in the docstrings are 1-based as in the paper; "between a and b" is the inclusive integer
+range, drawn uniformly (spec Decisions). Claim ids refer to ../shared/papers/hochreiter1997.md.
+
+References:
+  S. Hochreiter, J. Schmidhuber. Long Short-Term Memory. Neural Computation 9(8), 1997. §5.
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+
+from repro.tasks import Batch
+
+__all__ = [
+    "TASKS",
+    "adding",
+    "multiplication",
+    "noise_signal",
+    "noise_free_long_lag",
+    "temporal_order",
+    "two_class_distractors",
+]
+
+
+def _int_at_least(name: str, value, low: int, why: str = "") -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < low:
+        raise ValueError(f"{name}={value!r}: must be an integer >= {low}{why}")
+
+
+def _batch_size(batch) -> None:
+    _int_at_least("batch", batch, 1)
+
+
+def _lengths(key, batch: int, T: int) -> jax.Array:
+    """L uniform in {T, ..., T + floor(T/10)} (H97: "between T and T + T/10")."""
+    return jax.random.randint(key, (batch,), T, T + T // 10 + 1)
+
+
+def _at_end(lengths: jax.Array, L_max: int) -> jax.Array:
+    """(B, L_max) mask, 1.0 at each sequence's last step."""
+    return (jnp.arange(1, L_max + 1)[None, :] == lengths[:, None]).astype(jnp.float32)
+
+
+def _valid(lengths: jax.Array, L_max: int) -> jax.Array:
+    return jnp.arange(1, L_max + 1)[None, :] <= lengths[:, None]
+
+
+# ----------------------------------------------------------------------------- Exp. 4 and 5
+
+
+def _marked_pairs(key, batch: int, T: int, *, values, first_value: float, first_pair_rule: str):
+    """Shared generator of the adding (Exp. 4) and multiplication (Exp. 5) problems."""
+    if first_pair_rule not in ("any", "x1_only"):
+        raise ValueError(f"first_pair_rule={first_pair_rule!r}: must be 'any' or 'x1_only'")
+    L_max = T + T // 10
+    k_len, k_val, k_i1, k_i2 = jax.random.split(key, 4)
+    lengths = _lengths(k_len, batch, T)
+    v = values(k_val, (batch, L_max))
+    i1 = jax.random.randint(k_i1, (batch,), 1, 11)  # X1: {1, ..., 10}
+    j = jax.random.randint(k_i2, (batch,), 1, T // 2)  # {1, ..., T/2 - 1}
+    i2 = jnp.where(j < i1, j, j + 1)  # X2: uniform on {1, ..., T/2} \ {i1}
+    pos = jnp.arange(1, L_max + 1)[None, :]
+    marked = (pos == i1[:, None]) | (pos == i2[:, None])
+    ends = (pos == 1) | (pos == lengths[:, None])
+    marker = jnp.where(marked, 1.0, jnp.where(ends, -1.0, 0.0))
+    # Rare case: a marked pair at position 1 takes the fixed value (0 adding, 1 multiplication).
+    first = marked[:, 0] if first_pair_rule == "any" else i1 == 1
+    v = v.at[:, 0].set(jnp.where(first, first_value, v[:, 0]))
+    valid = _valid(lengths, L_max)
+    v, marker = jnp.where(valid, v, 0.0), jnp.where(valid, marker, 0.0)
+    a = jnp.take_along_axis(v, (i1 - 1)[:, None], axis=1)[:, 0]
+    b = jnp.take_along_axis(v, (i2 - 1)[:, None], axis=1)[:, 0]
+    mask = _at_end(lengths, L_max)
+    extra = {"i1": i1, "i2": i2, "a": a, "b": b}
+    return jnp.stack([v, marker], axis=-1), mask, lengths, extra
+
+
+def adding(key, batch: int, T: int = 100, *, first_pair_rule: str = "any") -> Batch:
+    """H97 Exp. 4, the adding problem (claim H97-T7), task ``h97_adding``.
+
+    Pairs (value, marker): values U[-1, 1]; L in {T, ..., T + T/10}; X1 at i1 in {1..10}, X2 at
+    i2 uniform in {1..T/2} minus i1, both marked +1; positions 1 and L marked -1 unless marked;
+    other markers 0. If a marked pair sits at position 1 its value is 0 (``first_pair_rule="any"``,
+    the spec's Decision; "x1_only" applies this only when X1 chose position 1). Target at step L:
+    0.5 + (v[i1] + v[i2]) / 4. Correct if |error| < 0.04. Minimal lag T/2.
+
+    Args:
+      key: PRNG key.
+      batch: number of sequences.
+      T: minimal length, an integer >= 20 (X1 in {1..10} must lie inside {1..T/2}).
+    """
+    _batch_size(batch)
+    _int_at_least("T", T, 20, " (the adding problem needs room for X1 in {1..10} before T/2)")
+    inputs, mask, lengths, extra = _marked_pairs(
+        key,
+        batch,
+        T,
+        values=lambda k, s: jax.random.uniform(k, s, minval=-1.0, maxval=1.0),
+        first_value=0.0,
+        first_pair_rule=first_pair_rule,
+    )
+    target = 0.5 + (extra["a"] + extra["b"]) / 4.0
+    return Batch(inputs, (mask * target[:, None])[..., None], mask, lengths, extra)
+
+
+def multiplication(key, batch: int, T: int = 100, *, first_pair_rule: str = "any") -> Batch:
+    """H97 Exp. 5, the multiplication problem (claim H97-T8), task ``h97_multiplication``.
+
+    As ``adding`` except: values U[0, 1]; a marked pair at position 1 has value 1.0; target
+    v[i1] · v[i2]. Correct if |error| < 0.04.
+    """
+    _batch_size(batch)
+    _int_at_least("T", T, 20, " (the multiplication problem needs X1 in {1..10} before T/2)")
+    inputs, mask, lengths, extra = _marked_pairs(
+        key,
+        batch,
+        T,
+        values=lambda k, s: jax.random.uniform(k, s),
+        first_value=1.0,
+        first_pair_rule=first_pair_rule,
+    )
+    target = extra["a"] * extra["b"]
+    return Batch(inputs, (mask * target[:, None])[..., None], mask, lengths, extra)
+
+
+# ----------------------------------------------------------------------------- Exp. 6
+
+_TEMPORAL_POSITIONS = {"6a": ((10, 20), (50, 60)), "6b": ((10, 20), (33, 43), (66, 76))}
+X_SYM, B_SYM, E_SYM = 4, 6, 7  # one-hot order a, b, c, d, X, Y, B, E
+
+
+def temporal_order(key, batch: int, variant: str = "6a") -> Batch:
+    """H97 Exp. 6, temporal order (claim H97-T9), tasks ``h97_temporal_order_6a`` / ``_6b``.
+
+    Symbols one-hot in the order a, b, c, d, X, Y, B, E. L in {100..110}; position 1 is E and
+    position L is B (the trigger); the relevant positions t1 in {10..20}, t2 in {50..60} (6a) or
+    t1 in {10..20}, t2 in {33..43}, t3 in {66..76} (6b) hold X or Y (p = 0.5 each); every other
+    position is uniform over {a, b, c, d}. Target at step L: one-hot class, the binary number with
+    X = 0, Y = 1, first symbol most significant (6a: Q R S U; 6b: Q R S U V A B C). Correct if every
+    output has |error| < 0.3.
+    """
+    _batch_size(batch)
+    if variant not in _TEMPORAL_POSITIONS:
+        raise ValueError(f"variant={variant!r}: must be '6a' or '6b'")
+    ranges = _TEMPORAL_POSITIONS[variant]
+    L_max = 110
+    keys = jax.random.split(key, 3 + 2 * len(ranges))
+    lengths = _lengths(keys[0], batch, 100)
+    sym = jax.random.randint(keys[1], (batch, L_max), 0, 4)  # a, b, c, d
+    pos = jnp.arange(1, L_max + 1)[None, :]
+    cls = jnp.zeros((batch,), jnp.int32)
+    for n, (lo, hi) in enumerate(ranges):
+        t = jax.random.randint(keys[2 + 2 * n], (batch,), lo, hi + 1)
+        bit = jax.random.bernoulli(keys[3 + 2 * n], 0.5, (batch,)).astype(jnp.int32)  # Y = 1
+        sym = jnp.where(pos == t[:, None], X_SYM + bit[:, None], sym)
+        cls = 2 * cls + bit
+    sym = jnp.where(pos == 1, E_SYM, sym)
+    sym = jnp.where(pos == lengths[:, None], B_SYM, sym)
+    inputs = jax.nn.one_hot(sym, 8) * _valid(lengths, L_max)[..., None]
+    mask = _at_end(lengths, L_max)
+    targets = jax.nn.one_hot(cls, 2 ** len(ranges))[:, None, :] * mask[..., None]
+    return Batch(inputs, targets, mask, lengths, {"class": cls})
+
+
+# ----------------------------------------------------------------------------- Exp. 2
+
+
+def noise_free_long_lag(key, batch: int, p: int = 100, *, variant: str = "2a") -> Batch:
+    """H97 Exp. 2a / 2b (claims H97-T2, H97-2B), tasks ``h97_2a`` / ``h97_2b``.
+
+    p+1 symbols one-hot: a_1..a_{p-1} (index i-1), x (p-1), y (p). A sequence of length p+1 is
+    (c, a_1, ..., a_{p-1}, c) with c = x or y (p = 0.5 each); 2b replaces the middle by p-1 symbols
+    i.i.d. uniform over a_1..a_{p-1}. The net predicts the next symbol at every step: inputs are
+    positions 1..p, targets positions 2..p+1; the loss covers every step (mask all ones).
+    Success: 2a every output's |error| < 0.25 at every step; 2b at the final step.
+    """
+    _batch_size(batch)
+    _int_at_least("p", p, 2)
+    if variant not in ("2a", "2b"):
+        raise ValueError(f"variant={variant!r}: must be '2a' or '2b'")
+    k_cls, k_mid = jax.random.split(key)
+    c = jnp.where(jax.random.bernoulli(k_cls, 0.5, (batch,)), p, p - 1)  # y or x
+    if variant == "2a":
+        middle = jnp.broadcast_to(jnp.arange(p - 1), (batch, p - 1))
+    else:
+        middle = jax.random.randint(k_mid, (batch, p - 1), 0, p - 1)
+    seq = jnp.concatenate([c[:, None], middle, c[:, None]], axis=1)  # (B, p+1)
+    onehot = jax.nn.one_hot(seq, p + 1)
+    mask = jnp.ones((batch, p), jnp.float32)
+    lengths = jnp.full((batch,), p, jnp.int32)
+    return Batch(
+        onehot[:, :-1], onehot[:, 1:], mask, lengths, {"class": (c == p).astype(jnp.int32)}
+    )
+
+
+def extra_distractors(key, batch: int, max_extra: int) -> jax.Array:
+    """k with P(k) = 0.1 · 0.9^k (k >= 0): failures before the first success, by inversion; clipped
+    at ``max_extra``."""
+    u = jax.random.uniform(key, (batch,), minval=jnp.finfo(jnp.float32).tiny)
+    return jnp.minimum(jnp.floor(jnp.log(u) / math.log(0.9)), max_extra).astype(jnp.int32)
+
+
+def two_class_distractors(
+    key, batch: int, q: int = 50, p: int = 50, *, max_extra: int = 250
+) -> Batch:
+    """H97 Exp. 2c, very long lags with many distractors (claim H97-T3), task ``h97_2c``.
+
+    Symbols one-hot over p+4: distractors a_1..a_p (0..p-1), e = trigger (p), b = start (p+1),
+    x (p+2), y (p+3). Input: b, then x or y (the class, p = 0.5), then q distractors i.i.d. over
+    a_1..a_p, then k more distractors with P(k) = 0.1 · 0.9^k, then e. Input length q + 3 + k;
+    full length with the target q + 4 + k (mean q + 13). The target, at the e step only, is the
+    class one-hot over 2 outputs (x = 0, y = 1). Success: final error of both outputs < 0.2.
+
+    Args:
+      max_extra: bucket for k; k is drawn exactly and clipped here (P(k > 250) = 0.9^251 ≈ 3e-12).
+    """
+    _batch_size(batch)
+    _int_at_least("q", q, 1)
+    _int_at_least("p", p, 1)
+    _int_at_least("max_extra", max_extra, 0)
+    L_max = q + 3 + max_extra
+    k_cls, k_dist, k_extra = jax.random.split(key, 3)
+    y_class = jax.random.bernoulli(k_cls, 0.5, (batch,)).astype(jnp.int32)
+    k = extra_distractors(k_extra, batch, max_extra)
+    lengths = q + 3 + k
+    pos = jnp.arange(1, L_max + 1)[None, :]
+    sym = jax.random.randint(k_dist, (batch, L_max), 0, p)
+    sym = jnp.where(pos == 1, p + 1, sym)
+    sym = jnp.where(pos == 2, p + 2 + y_class[:, None], sym)
+    sym = jnp.where(pos == lengths[:, None], p, sym)
+    inputs = jax.nn.one_hot(sym, p + 4) * _valid(lengths, L_max)[..., None]
+    mask = _at_end(lengths, L_max)
+    targets = jax.nn.one_hot(y_class, 2)[:, None, :] * mask[..., None]
+    return Batch(inputs, targets, mask, lengths, {"class": y_class, "extra_distractors": k})
+
+
+# ----------------------------------------------------------------------------- Exp. 3
+
+NOISE_VARIANCE = 0.2  # H97 Exp. 3: Gaussian noise of variance 0.2 (not standard deviation)
+TARGET_NOISE_VARIANCE = 0.1  # Exp. 3c: noise on the training targets
+
+
+def noise_signal(key, batch: int, T: int = 100, N: int = 3, *, variant: str = "3a") -> Batch:
+    """H97 Exp. 3a / 3b / 3c (claims H97-T4, T5, T6), tasks ``h97_3a`` / ``h97_3b`` / ``h97_3c``.
+
+    One real input. L in {T, ..., T + T/10}; two classes (p = 0.5). Elements 1..N carry the class:
+    +1.0 (class 1) or -1.0 (class 2); elements N+1..L are Gaussian, mean 0, variance 0.2.
+    3b adds such noise to elements 1..N too. Target at step L: 1.0 / 0.0 (3a, 3b); 3c: 0.2 / 0.8
+    plus Gaussian noise of variance 0.1 on every training target, the noise-free target in
+    ``extra["clean_target"]``. Misclassified: 3a/3b |y - target| >= 0.2; 3c |y - clean| > 0.1.
+    """
+    _batch_size(batch)
+    _int_at_least("N", N, 1)
+    _int_at_least("T", T, N + 1, f" (longer than the N={N} information elements)")
+    if variant not in ("3a", "3b", "3c"):
+        raise ValueError(f"variant={variant!r}: must be '3a', '3b' or '3c'")
+    L_max = T + T // 10
+    k_len, k_cls, k_noise, k_target = jax.random.split(key, 4)
+    lengths = _lengths(k_len, batch, T)
+    class2 = jax.random.bernoulli(k_cls, 0.5, (batch,))
+    sign = jnp.where(class2, -1.0, 1.0)
+    noise = math.sqrt(NOISE_VARIANCE) * jax.random.normal(k_noise, (batch, L_max))
+    info = jnp.arange(1, L_max + 1)[None, :] <= N
+    x = jnp.where(info, sign[:, None] + (noise if variant == "3b" else 0.0), noise)
+    x = jnp.where(_valid(lengths, L_max), x, 0.0)
+    if variant == "3c":
+        clean = jnp.where(class2, 0.8, 0.2)
+        target = clean + math.sqrt(TARGET_NOISE_VARIANCE) * jax.random.normal(k_target, (batch,))
+    else:
+        clean = target = jnp.where(class2, 0.0, 1.0)
+    mask = _at_end(lengths, L_max)
+    extra = {"class": class2.astype(jnp.int32), "clean_target": clean}
+    return Batch(x[..., None], (mask * target[:, None])[..., None], mask, lengths, extra)
+
+
+def _named(fn, **fixed):
+    def sample(key, batch, **cfg):
+        return fn(key, batch, **fixed, **cfg)
+
+    sample.__doc__ = fn.__doc__
+    return sample
+
+
+TASKS = {
+    "h97_2a": _named(noise_free_long_lag, variant="2a"),
+    "h97_2b": _named(noise_free_long_lag, variant="2b"),
+    "h97_2c": two_class_distractors,
+    "h97_3a": _named(noise_signal, variant="3a"),
+    "h97_3b": _named(noise_signal, variant="3b"),
+    "h97_3c": _named(noise_signal, variant="3c"),
+    "h97_adding": adding,
+    "h97_multiplication": multiplication,
+    "h97_temporal_order_6a": _named(temporal_order, variant="6a"),
+    "h97_temporal_order_6b": _named(temporal_order, variant="6b"),
+}
