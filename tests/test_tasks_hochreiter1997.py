@@ -223,3 +223,140 @@ def test_bad_config_raises_before_compute(name, kwargs, message):
         tasks.get(name)(jax.random.key(0), 0)
     with pytest.raises(ValueError, match="unknown task"):
         tasks.get("h97_nope")
+
+
+# ----------------------------------------------------------------------------- Reber (H97-F3/F4)
+
+# The spec's transition table, written independently of the generator's state machine.
+REBER = {
+    "start": {"B": 1},
+    1: {"T": 2, "P": 3},
+    2: {"S": 2, "X": 4},
+    3: {"T": 3, "V": 5},
+    4: {"X": 3, "S": "end"},
+    5: {"P": 4, "V": "end"},
+    "end": {"E": None},
+}
+
+
+def _inner_ok(s):
+    node = "start"
+    for i, c in enumerate(s):
+        if node is None or c not in REBER[node]:
+            return False
+        node = REBER[node][c]
+        if node is None:
+            return i == len(s) - 1
+    return False
+
+
+def _embedded_ok(s):
+    return (
+        len(s) >= 9
+        and s[0] == "B"
+        and s[1] in "TP"
+        and s[-2] == s[1]
+        and s[-1] == "E"
+        and _inner_ok(s[2:-2])
+    )
+
+
+def _successors(s):
+    """Legal next symbols after each prefix s[:t+1], from the spec's rules."""
+    out, inner = [], s[2:-2]
+    for t in range(len(s) - 1):
+        if t == 0:
+            out.append(set("TP"))
+        elif t == 1:
+            out.append({"B"})
+        elif t < len(s) - 3:  # inside the inner string: successors of the node reached
+            node = "start"
+            for c in inner[: t - 1]:
+                node = REBER[node][c]
+            out.append(set(REBER[node]))
+        elif t == len(s) - 3:  # after the inner E: only the embedded symbol a
+            out.append({s[1]})
+        else:
+            out.append({"E"})
+    return out
+
+
+def _strings(syms, lengths):
+    return [
+        "".join(h97.REBER_SYMBOLS[i] for i in row[:n]) for row, n in zip(syms, lengths, strict=True)
+    ]
+
+
+def test_reber_examples_and_mutations():
+    for inner in ["BTSSXXTVVE", "BPVPXVPXVPXVVE", "BTXSE"]:
+        assert _inner_ok(inner)
+        assert _embedded_ok("BT" + inner + "TE") and _embedded_ok("BP" + inner + "PE")
+        assert not _embedded_ok("BT" + inner + "PE")  # the long-lag symbol must match
+    assert _embedded_ok("BTBTXSETE") and len("BTBTXSETE") == 9  # the minimal length
+
+
+def test_reber_walks_follow_the_grammar_with_fair_branches():
+    n = 100_000
+    syms, lengths = map(np.asarray, h97.reber_walks(jax.random.key(9), n, 64))
+    ok = lengths > 0
+    assert ok.mean() > 0.999
+    strings = _strings(syms[ok], lengths[ok])
+    assert all(_embedded_ok(s) for s in strings)
+    assert all(
+        np.all(row[n_:] == -1) for row, n_ in zip(syms[ok][:1000], lengths[ok][:1000], strict=True)
+    )
+    # Branch frequencies at every choice point: 0.5 ± 0.01.
+    counts = {k: {} for k in (1, 2, 3, 4, 5, "a")}
+    for s in strings:
+        counts["a"][s[1]] = counts["a"].get(s[1], 0) + 1
+        node = "start"
+        for c in s[2:-2]:
+            if node in counts:
+                counts[node][c] = counts[node].get(c, 0) + 1
+            node = REBER[node][c]
+    for node, c in counts.items():
+        total = sum(c.values())
+        assert len(c) == 2 and total > 10_000, (node, c)
+        assert all(abs(v / total - 0.5) < 0.01 for v in c.values()), (node, c)
+    # A one-symbol mutation to a symbol outside the legal successors is always rejected.
+    rng = np.random.default_rng(0)
+    rejected = 0
+    for s in strings[:2000]:
+        i = int(rng.integers(1, len(s)))
+        c = str(rng.choice([c for c in "BTPSXVE" if c != s[i]]))
+        m = s[:i] + c + s[i + 1 :]
+        if c not in _successors(s)[i - 1]:
+            assert not _embedded_ok(m), (s, m)
+            rejected += 1
+    assert rejected > 1000
+
+
+def test_reber_sets_and_batches():
+    data = h97.reber_sets(jax.random.key(10), 256, 256)
+    train, test = (jax.tree_util.tree_map(np.asarray, data[k]) for k in ("train", "test"))
+    s_train = _strings(train["symbols"], train["length"])
+    s_test = _strings(test["symbols"], test["length"])
+    assert len(s_train) == 256 and len(s_test) == 256
+    assert not set(s_train) & set(
+        s_test
+    )  # strings of the training set are excluded from the test set
+    assert all(_embedded_ok(s) for s in s_train + s_test)
+    for s, legal in zip(s_train[:50], train["legal"][:50], strict=True):
+        want = _successors(s)
+        got = [{h97.REBER_SYMBOLS[k] for k in np.flatnonzero(legal[t])} for t in range(len(s) - 1)]
+        assert got == want, s
+    unique = h97.reber_sets(jax.random.key(10), 64, 64, unique_strings=True)
+    assert (
+        len(
+            set(_strings(*map(np.asarray, (unique["train"]["symbols"], unique["train"]["length"]))))
+        )
+        == 64
+    )
+    b = _np(tasks.get("h97_reber")(jax.random.key(11), 500, data=data["train"]))
+    np.testing.assert_array_equal(b.inputs[:, 1:], b.targets[:, :-1])
+    assert np.all(b.mask.sum(1) == b.length) and np.all(b.length >= 8)
+    steps = b.mask == 1
+    assert np.all(b.targets[steps].sum(-1) == 1) and np.all(b.inputs[steps].sum(-1) == 1)
+    # the actual next symbol is always a legal one
+    assert np.all((b.targets * b.extra["legal"]).sum(-1)[steps] == 1)
+    assert np.all(b.extra["legal"][~steps] == 0)

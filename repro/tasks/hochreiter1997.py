@@ -17,7 +17,11 @@ import jax.numpy as jnp
 from repro.tasks import Batch
 
 __all__ = [
+    "REBER_SYMBOLS",
     "TASKS",
+    "reber",
+    "reber_sets",
+    "reber_walks",
     "adding",
     "multiplication",
     "noise_signal",
@@ -278,6 +282,143 @@ def noise_signal(key, batch: int, T: int = 100, N: int = 3, *, variant: str = "3
     return Batch(x[..., None], (mask * target[:, None])[..., None], mask, lengths, extra)
 
 
+# ----------------------------------------------------------------------------- Exp. 1
+
+REBER_SYMBOLS = "BTPSXVE"  # one-hot order B=0, T=1, P=2, S=3, X=4, V=5, E=6
+_PAD = -1
+# The embedded Reber walk as a state machine. Each state emits one of two (symbol, next state)
+# options with p = 0.5 (both equal where there is no choice). States: 0 outer B, 1 the embedded
+# symbol a, 2 inner B, 3-7 the Reber nodes 1-5 of the spec's table, 8 inner E, 9 the second a
+# (a copy of state 1's choice), 10 outer E, 11 done.
+_OPTIONS = [
+    [(0, 1), (0, 1)],  # outer B
+    [(1, 2), (2, 2)],  # a = T or P
+    [(0, 3), (0, 3)],  # inner B -> node 1
+    [(1, 4), (2, 5)],  # node 1: T -> 2, P -> 3
+    [(3, 4), (4, 6)],  # node 2: S -> 2, X -> 4
+    [(1, 5), (5, 7)],  # node 3: T -> 3, V -> 5
+    [(4, 5), (3, 8)],  # node 4: X -> 3, S -> end
+    [(2, 6), (5, 8)],  # node 5: P -> 4, V -> end
+    [(6, 9), (6, 9)],  # inner E
+    [(_PAD, 10), (_PAD, 10)],  # second a: the symbol is copied from state 1
+    [(6, 11), (6, 11)],  # outer E
+    [(_PAD, 11), (_PAD, 11)],  # done
+]
+
+
+def reber_walks(key, n: int, max_len: int = 64) -> tuple[jax.Array, jax.Array]:
+    """n embedded Reber strings as symbol indices, padded with -1 to ``max_len``.
+
+    Returns:
+      (symbols (n, max_len) int32, lengths (n,) int32); a walk not finished within ``max_len``
+      symbols has length -1 (callers reject it).
+    """
+    _int_at_least("n", n, 1)
+    _int_at_least("max_len", max_len, 9, " (the shortest embedded Reber string has 9 symbols)")
+    table = jnp.asarray(_OPTIONS, jnp.int32)  # (12, 2, 2)
+
+    def step(carry, k):
+        state, a = carry
+        sym, nxt = table[state, jax.random.bernoulli(k, 0.5).astype(jnp.int32)]
+        sym = jnp.where(state == 9, a, sym)
+        a = jnp.where(state == 1, sym, a)
+        return (nxt, a), sym
+
+    def walk(k):
+        _, syms = jax.lax.scan(step, (jnp.int32(0), jnp.int32(0)), jax.random.split(k, max_len))
+        return syms
+
+    syms = jax.vmap(walk)(jax.random.split(key, n))
+    length = jnp.sum(syms != _PAD, axis=1).astype(jnp.int32)
+    finished = syms[:, -1] == _PAD
+    return syms, jnp.where(finished, length, -1)
+
+
+def _legal_next(syms: jax.Array) -> jax.Array:
+    """(n, L, 7) mask of the legal successors after each symbol, by replaying the grammar."""
+    import numpy as np
+
+    syms = np.asarray(syms)
+    legal = np.zeros((*syms.shape, 7), np.float32)
+    for i, row in enumerate(syms):
+        state, a = 0, None
+        for t, sym in enumerate(row):
+            if sym == _PAD:
+                break
+            opts = _OPTIONS[state]
+            state = next(nxt for s, nxt in opts if s == sym or s == _PAD)
+            a = sym if t == 1 else a
+            allowed = {a} if state == 9 else {s for s, _ in _OPTIONS[state] if s != _PAD}
+            legal[i, t, sorted(allowed)] = 1.0
+    return jnp.asarray(legal)
+
+
+def reber_sets(
+    key, n_train: int = 256, n_test: int = 256, *, max_len: int = 64, unique_strings: bool = False
+) -> dict[str, dict[str, jax.Array]]:
+    """H97 Exp. 1 data: a training and a test set of embedded Reber strings (claims H97-T1, F3/F4).
+
+    Training: ``n_train`` i.i.d. walks (duplicates allowed). Test: ``n_test`` i.i.d. walks with every
+    string of the training set rejected (spec Decisions; ``unique_strings=True`` also makes every
+    string within a set distinct). Walks longer than ``max_len`` are rejected too (they are rare: the
+    inner string's loops are geometric). Built once on the host from JAX-drawn walks.
+
+    Returns:
+      {"train": set, "test": set}, each {"symbols" (n, max_len), "length" (n,), "legal" (n, max_len, 7)}
+      where legal[i, t] is the set of legal successors of symbol t.
+    """
+    import numpy as np
+
+    _int_at_least("n_train", n_train, 1)
+    _int_at_least("n_test", n_test, 1)
+    seen: set[tuple[int, ...]] = set()
+    out = {}
+    for name, count in (("train", n_train), ("test", n_test)):
+        rows: list[np.ndarray] = []
+        batch_key = jax.random.fold_in(key, 0 if name == "train" else 1)
+        draw = 0
+        while len(rows) < count:
+            syms, lengths = map(
+                np.asarray, reber_walks(jax.random.fold_in(batch_key, draw), 2 * count, max_len)
+            )
+            draw += 1
+            for row, length in zip(syms, lengths, strict=True):
+                string = tuple(row[:length])
+                if length < 0 or (name == "test" and string in seen):
+                    continue
+                if unique_strings and string in {tuple(r[r != _PAD]) for r in rows}:
+                    continue
+                rows.append(row)
+                if len(rows) == count:
+                    break
+        symbols = np.stack(rows)
+        if name == "train":
+            seen = {tuple(r[r != _PAD]) for r in symbols}
+        out[name] = {
+            "symbols": jnp.asarray(symbols),
+            "length": jnp.asarray((symbols != _PAD).sum(1), jnp.int32),
+            "legal": _legal_next(symbols),
+        }
+    return out
+
+
+def reber(key, batch: int, data: dict[str, jax.Array]) -> Batch:
+    """H97 Exp. 1, embedded Reber grammar (claim H97-T1), task ``h97_reber``.
+
+    Draws ``batch`` strings uniformly with replacement from ``data`` (one set of ``reber_sets``).
+    The net reads symbols 1..n-1 and predicts symbols 2..n (one-hot), an error at every step.
+    A step is correct iff min over legal successors of y_k > max over the others
+    (``extra["legal"]``, aligned with the targets).
+    """
+    _batch_size(batch)
+    idx = jax.random.randint(key, (batch,), 0, data["symbols"].shape[0])
+    syms, length = data["symbols"][idx], data["length"][idx]
+    onehot = jax.nn.one_hot(syms, 7)  # the -1 padding becomes all zeros
+    mask = (jnp.arange(1, syms.shape[1])[None, :] < length[:, None]).astype(jnp.float32)
+    legal = data["legal"][idx][:, :-1] * mask[..., None]
+    return Batch(onehot[:, :-1], onehot[:, 1:], mask, length - 1, {"legal": legal})
+
+
 def _named(fn, **fixed):
     def sample(key, batch, **cfg):
         return fn(key, batch, **fixed, **cfg)
@@ -287,6 +428,7 @@ def _named(fn, **fixed):
 
 
 TASKS = {
+    "h97_reber": reber,
     "h97_2a": _named(noise_free_long_lag, variant="2a"),
     "h97_2b": _named(noise_free_long_lag, variant="2b"),
     "h97_2c": two_class_distractors,
