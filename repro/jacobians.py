@@ -275,25 +275,83 @@ def _start_block(size: int, dtype, block: int = 8) -> jax.Array:
 # ----------------------------------------------------------------------------- chains
 
 
-def _chain_to_last(f, states, xs, rows, on_step):
-    """Reverse scan of P_{t-1} = P_t J_t (rows of P are cotangents), matrix-free via vjp.
+def _run_chain(step_fn, carry, xs, rows, cols, *, forward: bool, emit, init_aux):
+    """Scan the products of one chain, matrix-free, renormalised after every step.
 
-    ``on_step(p, log_scale, aux) -> (aux, out)`` is called after each step with p = ∂s_T/∂s_{t-1}
-    (mantissa, rows selected) and collects outputs; returns outputs for t = T-1, ..., 0.
+    forward=False: P_{t-1} = P_t J_t by vmapped ``jax.vjp`` (rows of P are cotangents), from
+    P_T = I[rows]; ``emit`` sees the block p[:, cols] of ∂s_T/∂s_{t-1}, for t = T..1.
+    forward=True: Q_k = J_k Q_{k-1} by vmapped ``jax.jvp`` (columns are tangents), from
+    Q_0 = I[:, cols]; ``emit`` sees the block q[rows] of ∂s_k/∂s_0, for k = 1..T.
+
+    Args:
+      emit: ``emit(block, log_scale, aux) -> (aux, out)``, called after each step.
+      init_aux: ``init_aux(identity block) -> aux``, the initial ``aux``.
+
+    Returns:
+      (the identity block, outputs in time order: t = 0..T-1 backward, k = 1..T forward).
     """
-    n = states.shape[1]
-    p0 = jnp.eye(n, dtype=states.dtype)[rows]
+    f, _, _, rows, cols = _setup(step_fn, carry, xs, rows, cols)
+    states = trajectory(step_fn, carry, xs)
+    eye = jnp.eye(states.shape[1], dtype=states.dtype)
+    if forward:
+        m0, select = eye[:, cols], lambda m: m[rows]
 
-    def step(carry, inp):
-        p, ls, aux = carry
-        s_prev, x = inp
-        _, vjp = jax.vjp(lambda s: f(s, x), s_prev)
-        p = jax.vmap(lambda row: vjp(row)[0])(p)
-        p, ls = _renormalise(p, ls)
-        aux, out = on_step(p, ls, aux)
-        return (p, ls, aux), out
+        def apply(m, s_prev, x):
+            tangent = lambda col: jax.jvp(lambda s: f(s, x), (s_prev,), (col,))[1]
+            return jax.vmap(tangent, in_axes=1, out_axes=1)(m)
+    else:
+        m0, select = eye[rows], lambda m: m[:, cols]
 
-    return step, p0
+        def apply(m, s_prev, x):
+            _, vjp = jax.vjp(lambda s: f(s, x), s_prev)
+            return jax.vmap(lambda row: vjp(row)[0])(m)
+
+    def step(state, inp):
+        m, ls, aux = state
+        m, ls = _renormalise(apply(m, *inp), ls)
+        aux, out = emit(select(m), ls, aux)
+        return (m, ls, aux), out
+
+    init = (m0, jnp.zeros((), states.dtype), init_aux(select(m0)))
+    _, out = jax.lax.scan(step, init, (states[:-1], xs), reverse=not forward)
+    return select(m0), out
+
+
+def _products(step_fn, carry, xs, rows, cols, forward):
+    _, (m, ls) = _run_chain(
+        step_fn,
+        carry,
+        xs,
+        rows,
+        cols,
+        forward=forward,
+        emit=lambda b, ls, aux: (aux, (b, ls)),
+        init_aux=lambda b: None,
+    )
+    return LogScaled(m, ls)
+
+
+def _chain_log_norms(step_fn, carry, xs, rows, cols, norm, tol, max_iters, forward):
+    _check_norm(norm)
+    dtype = ravel_pytree(carry)[0].dtype
+    tol = _default_tol(dtype) if tol is None else tol
+    # The singular vector that converges along a chain is on the side it does not grow on: the
+    # right one (cols) for products growing on the left (from the start), else the left one.
+    orient = (lambda b: b) if forward else (lambda b: b.T)
+
+    def emit(block, ls, v):
+        lognorm, v = _log_norm(orient(block), ls, v, norm, tol, max_iters)
+        return v, lognorm
+
+    def init_aux(block):
+        return _start_block(orient(block).shape[-1], dtype)
+
+    ident, out = _run_chain(
+        step_fn, carry, xs, rows, cols, forward=forward, emit=emit, init_aux=init_aux
+    )
+    zero = jnp.zeros((), dtype)
+    ends, _ = _log_norm(orient(ident), zero, init_aux(ident), norm, tol, max_iters)
+    return jnp.concatenate([ends[None], out] if forward else [out, ends[None]])
 
 
 def products_to_last(
@@ -307,12 +365,18 @@ def products_to_last(
     Returns:
       LogScaled with mantissa (T, r, c) and log_scale (T,); element [t] is ∂s_T/∂s_t.
     """
-    f, _, _, rows, cols = _setup(step_fn, carry, xs, rows, cols)
-    states = trajectory(step_fn, carry, xs)
-    step, p0 = _chain_to_last(f, states, xs, rows, lambda p, ls, aux: (aux, (p[:, cols], ls)))
-    init = (p0, jnp.zeros((), states.dtype), None)
-    _, (m, ls) = jax.lax.scan(step, init, (states[:-1], xs), reverse=True)
-    return LogScaled(m, ls)
+    return _products(step_fn, carry, xs, rows, cols, forward=False)
+
+
+def products_from_first(
+    step_fn: StepFn, carry, xs, *, rows: Selector = None, cols: Selector = None
+) -> LogScaled:
+    """∂s_k/∂s_0 for every k = 1..T, as a block (rows, cols), in log scale (matrix-free, jvp).
+
+    Returns:
+      LogScaled with mantissa (T, r, c) and log_scale (T,); element [k-1] is ∂s_k/∂s_0.
+    """
+    return _products(step_fn, carry, xs, rows, cols, forward=True)
 
 
 def log_norms_to_last(
@@ -342,55 +406,7 @@ def log_norms_to_last(
     Returns:
       (T+1,) natural-log norms, -inf where the block is exactly zero.
     """
-    _check_norm(norm)
-    f, _, _, rows, cols = _setup(step_fn, carry, xs, rows, cols)
-    states = trajectory(step_fn, carry, xs)
-    tol = _default_tol(states.dtype) if tol is None else tol
-
-    def on_step(p, ls, v):
-        # Products grow on the right, so their left singular vector converges: iterate on pᵀ.
-        lognorm, v = _log_norm(p[:, cols].T, ls, v, norm, tol, max_iters)
-        return v, lognorm
-
-    step, p0 = _chain_to_last(f, states, xs, rows, on_step)
-    v0 = _start_block(len(rows), states.dtype)
-    last, _ = _log_norm(p0[:, cols].T, jnp.zeros((), states.dtype), v0, norm, tol, max_iters)
-    init = (p0, jnp.zeros((), states.dtype), v0)
-    _, out = jax.lax.scan(step, init, (states[:-1], xs), reverse=True)
-    return jnp.concatenate([out, last[None]])
-
-
-def _chain_from_first(f, states, xs, cols, on_step):
-    """Forward scan of Q_k = J_k Q_{k-1} (columns of Q are tangents), matrix-free via jvp."""
-    n = states.shape[1]
-    q0 = jnp.eye(n, dtype=states.dtype)[:, cols]
-
-    def step(carry, inp):
-        q, ls, aux = carry
-        s_prev, x = inp
-        q = jax.vmap(
-            lambda col: jax.jvp(lambda s: f(s, x), (s_prev,), (col,))[1], in_axes=1, out_axes=1
-        )(q)
-        q, ls = _renormalise(q, ls)
-        aux, out = on_step(q, ls, aux)
-        return (q, ls, aux), out
-
-    return step, q0
-
-
-def products_from_first(
-    step_fn: StepFn, carry, xs, *, rows: Selector = None, cols: Selector = None
-) -> LogScaled:
-    """∂s_k/∂s_0 for every k = 1..T, as a block (rows, cols), in log scale (matrix-free, jvp).
-
-    Returns:
-      LogScaled with mantissa (T, r, c) and log_scale (T,); element [k-1] is ∂s_k/∂s_0.
-    """
-    f, _, _, rows, cols = _setup(step_fn, carry, xs, rows, cols)
-    states = trajectory(step_fn, carry, xs)
-    step, q0 = _chain_from_first(f, states, xs, cols, lambda q, ls, aux: (aux, (q[rows], ls)))
-    _, (m, ls) = jax.lax.scan(step, (q0, jnp.zeros((), states.dtype), None), (states[:-1], xs))
-    return LogScaled(m, ls)
+    return _chain_log_norms(step_fn, carry, xs, rows, cols, norm, tol, max_iters, forward=False)
 
 
 def log_norms_from_first(
@@ -405,20 +421,7 @@ def log_norms_from_first(
     max_iters: int = 200,
 ) -> jax.Array:
     """log ‖∂s_k/∂s_0‖ for k = 0..T (k = 0 is the identity block). Arguments as ``log_norms_to_last``."""
-    _check_norm(norm)
-    f, _, _, rows, cols = _setup(step_fn, carry, xs, rows, cols)
-    states = trajectory(step_fn, carry, xs)
-    tol = _default_tol(states.dtype) if tol is None else tol
-
-    def on_step(q, ls, v):
-        lognorm, v = _log_norm(q[rows], ls, v, norm, tol, max_iters)
-        return v, lognorm
-
-    step, q0 = _chain_from_first(f, states, xs, cols, on_step)
-    v0 = _start_block(len(cols), states.dtype)
-    first, _ = _log_norm(q0[rows], jnp.zeros((), states.dtype), v0, norm, tol, max_iters)
-    _, out = jax.lax.scan(step, (q0, jnp.zeros((), states.dtype), v0), (states[:-1], xs))
-    return jnp.concatenate([first[None], out])
+    return _chain_log_norms(step_fn, carry, xs, rows, cols, norm, tol, max_iters, forward=True)
 
 
 # ----------------------------------------------------------------------------- all pairs
