@@ -38,9 +38,9 @@ class Batch(NamedTuple):
 
 
 def _registry() -> dict[str, Callable[..., Batch]]:
-    from repro.tasks import hochreiter1997
+    from repro.tasks import hochreiter1997, pascanu2013
 
-    return dict(hochreiter1997.TASKS)
+    return {**hochreiter1997.TASKS, **pascanu2013.TASKS}
 
 
 TASKS = _registry()
