@@ -25,22 +25,26 @@ _CONFIG = common.define_config(str(Path(__file__).parent / "configs" / "gradient
 LOG10 = np.log10(np.e)
 
 
+def _curves(config) -> list[tuple[str, flow.Curve]]:
+    """(spec, parsed curve) for every entry of config.curves; raises a one-line ValueError."""
+    return [(spec, flow.parse_curve(spec, "config.curves")) for spec in config.curves.split(",")]
+
+
 def compute(config) -> tuple[dict, dict]:
     """Log-norms of every curve (natural log) and the heat map; returns (arrays, summary)."""
     common.positive(config, "T", "hidden", "n_in", "trials", "heatmap_T")
-    curves = [flow.parse_curve(s, "config.curves") for s in config.curves.split(",")]
     heat = flow.parse_curve(config.heatmap, "config.heatmap")
     dtype = jnp.dtype(config.dtype)
     root = jax.random.key(config.seed)
     keys = jax.vmap(lambda i: jax.random.fold_in(root, i))(jnp.arange(config.trials))
     size = {"hidden": config.hidden, "n_in": config.n_in, "dtype": dtype}
     arrays, summary = {}, {}
-    for i, curve in enumerate(curves):
+    for i, (spec, curve) in enumerate(_curves(config)):
         t0 = time.perf_counter()
         ln = np.asarray(flow.to_last(curve, keys, T=config.T, **size))  # (trials, T+1)
         arrays[f"curve{i}"] = ln
         lag = ln[:, ::-1]  # index = T - t
-        summary[config.curves.split(",")[i]] = {
+        summary[spec] = {
             "label": curve.label,
             "median_log10_norm_at_lag": {
                 str(d): float(np.median(lag[:, d])) * LOG10
@@ -57,7 +61,7 @@ def compute(config) -> tuple[dict, dict]:
 
 
 def draw(config, arrays) -> list[Path]:
-    curves = [flow.parse_curve(s) for s in config.curves.split(",")]
+    curves = [curve for _, curve in _curves(config)]
     fig, (ax, hm) = plotting.figure(2, 1, height=5.6, height_ratios=[1.2, 1.0])
     lag = np.arange(config.T + 1)
     theory_drawn = False
@@ -113,8 +117,7 @@ def main(argv):
     config = _CONFIG.value
     common.setup(config)
     # Validate every curve before any compute, so a bad one fails at once.
-    for spec in config.curves.split(","):
-        flow.parse_curve(spec, "config.curves")
+    _curves(config)
     flow.parse_curve(config.heatmap, "config.heatmap")
     plain = config.to_dict()
     out = Path(config.out_dir)

@@ -559,11 +559,9 @@ def temporal_components(
     Returns:
       (T+1,) natural-log norms; the last entry is log ‖∂E/∂s_T‖.
     """
-    f, s0, _ = flatten_step(step_fn, carry)
-    _check_inputs(f, s0, xs)
-    states = trajectory(step_fn, carry, xs)
-    unravel = flatten_step(step_fn, carry)[2]
-    g_T = ravel_pytree(jax.grad(lambda s: loss_fn(unravel(s)))(states[-1]))[0]
+    f, _, unravel = flatten_step(step_fn, carry)
+    states = trajectory(step_fn, carry, xs)  # also validates xs and the carry
+    g_T = jax.grad(lambda s: loss_fn(unravel(s)))(states[-1])  # ∂E/∂s_T, flat
 
     def step(carry, inp):
         g, ls = carry
