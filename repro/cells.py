@@ -42,6 +42,7 @@ __all__ = [
     "LSTM1997",
     "LSTM1997State",
     "LSTMState",
+    "Readout",
     "SimpleRNN",
     "count_params",
     "get",
@@ -406,6 +407,41 @@ class LSTM1997(nn.Module):
             net_k = net_k + self.param("b_y", w_init, (self.n_out,), self.param_dtype)
         y_hid = jnp.concatenate([y_c, *hidden], axis=-1)
         return LSTM1997State(s, y_hid), jax.nn.sigmoid(net_k)
+
+
+class Readout(nn.Module):
+    """A cell followed by output units read at every step: y_t = act(W_y · out_t + b_y).
+
+    The carry is the cell's, so ``Readout`` composes with ``run`` and the Jacobian engine.
+
+    Attributes:
+      cell: the recurrent cell.
+      n_out: number of output units (> 0).
+      activation: output squashing, "linear" (logits or regression), "sigmoid" or "tanh".
+      kernel_init, bias_init: initialisers of W_y (n_out, n_hidden) and b_y.
+    """
+
+    cell: nn.Module
+    n_out: int
+    activation: str = "linear"
+    kernel_init: inits.Initializer = inits.glorot_uniform()
+    bias_init: inits.Initializer = inits.constant(0.0)
+    param_dtype: Any = jnp.float32
+
+    def __post_init__(self):
+        _positive_int("n_out", self.n_out)
+        _choice("activation", self.activation, ("linear", "sigmoid", "tanh"))
+        super().__post_init__()
+
+    def initialize_carry(self, batch_shape: Sequence[int] = ()):
+        return self.cell.initialize_carry(batch_shape)
+
+    @nn.compact
+    def __call__(self, carry, x: jax.Array):
+        carry, out = self.cell(carry, x)
+        w = self.param("W_y", self.kernel_init, (self.n_out, out.shape[-1]), self.param_dtype)
+        b = self.param("b_y", self.bias_init, (self.n_out,), self.param_dtype)
+        return carry, ACTIVATIONS[self.activation](out @ w.T + b)
 
 
 CELLS: dict[str, Callable[..., nn.Module]] = {

@@ -1,0 +1,560 @@
+"""Multi-trial training: trials as a vmapped leading axis, jitted chunks of many updates.
+
+A *problem* says what one trial does (initialise, draw a training batch, compute the loss and the
+per-sequence scores, optionally test with frozen weights). ``train`` runs many independent trials of
+it at once:
+
+- The whole state of all trials is one pytree with a leading trial axis, updated under ``jax.vmap``
+  and sharded over the visible devices along that axis (``jax.sharding``).
+- One host call runs a *chunk*: ``lax.scan`` over ``evals_per_chunk`` intervals of ``eval_every``
+  updates, each interval followed by the frozen-weight test (if the problem has one). Lengths that
+  vary per update are drawn inside the traced sampler, so nothing recompiles.
+- Stopping rules (H97 Table 11, P13 §2.1), per trial: a window rule on the training stream (the
+  ``window`` most recent training sequences all correct, and optionally their mean error below
+  ``max_avg_error``: ST3(β)), and/or the problem's frozen-weight test (``passed``), checked every
+  ``eval_every`` updates. A trial that succeeds, diverges (non-finite loss, gradient or parameters)
+  or spends its budget is frozen: its updates are masked while the other trials go on.
+- Per trial the results give the number of training sequences presented until success (the papers'
+  "success after"), or when it diverged, and the problem's final test after stopping.
+- With a run directory, every chunk appends to ``metrics.jsonl`` and checkpoints the state
+  atomically; a killed run resumes from its last checkpoint and ends with the same results.
+
+Randomness: trial i uses ``fold_in(key(seed), i)``, split into named streams (init, train, eval,
+test); update u draws its batch from ``fold_in(train, u)``. So results do not depend on chunking,
+on the number of devices, or on interruptions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import math
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import flax.struct
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from repro import results as results_lib
+from repro.tasks import Batch
+
+__all__ = [
+    "OPTIMIZERS",
+    "Problem",
+    "Schedule",
+    "TrainState",
+    "Trainer",
+    "make_optimizer",
+    "nan_guard",
+    "train",
+]
+
+log = logging.getLogger(__name__)
+
+Params = Any
+Stats = dict[str, jax.Array]
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """What one trial trains, as pure functions (all traced; no Python side effects).
+
+    init: ``key -> params``.
+    sample: ``key -> Batch``, the training batch of one update (batch 1 for online learning).
+    loss: ``(params, batch) -> (loss, stats)``; ``stats["correct"]`` (B,) bool says which sequences
+      were processed correctly and ``stats["error"]`` (B,) is each sequence's error for ST3's average
+      (e.g. mean absolute error at the final step).
+    evaluate: optional frozen-weight check ``(params, key) -> dict`` with a bool ``"passed"`` and
+      scalar metrics, run every ``eval_every`` updates (H97 §2.3, P13's 10,000-sequence validation).
+    test: optional final test ``(params, key) -> dict`` of scalars, run once per trial after it stops.
+    grad: optional ``(params, batch) -> ((loss, stats), grads)`` replacing ``value_and_grad(loss)``,
+      for gradients that are not the loss's (P13's Ω is added to W_rec's gradient before clipping).
+    """
+
+    init: Callable[[jax.Array], Params]
+    sample: Callable[[jax.Array], Batch]
+    loss: Callable[[Params, Batch], tuple[jax.Array, Stats]]
+    evaluate: Callable[[Params, jax.Array], dict] | None = None
+    test: Callable[[Params, jax.Array], dict] | None = None
+    grad: Callable[[Params, Batch], tuple[tuple[jax.Array, Stats], Params]] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Schedule:
+    """How long and how the trials run, and when a trial has succeeded.
+
+    trials: number of independent trials (seeds 0..trials-1 of ``seed``).
+    seed: root seed.
+    max_sequences: budget per trial in training sequences; a trial that spends it has failed.
+    eval_every: updates between log points (and frozen-weight checks, if the problem has them).
+    evals_per_chunk: log points per host call (a chunk runs eval_every * evals_per_chunk updates).
+    window: the ``window`` most recent training sequences must all be correct (0: no window rule).
+      Checked only once ``window`` sequences have been seen (H97 §2.2).
+    max_avg_error: ST3(β): also require the mean ``stats["error"]`` over the window to be < β.
+    """
+
+    trials: int
+    seed: int = 0
+    max_sequences: int = 5_000_000
+    eval_every: int = 100
+    evals_per_chunk: int = 50
+    window: int = 0
+    max_avg_error: float | None = None
+
+    def __post_init__(self):
+        for name in ("trials", "max_sequences", "eval_every", "evals_per_chunk"):
+            _positive_int(name, getattr(self, name))
+        if not isinstance(self.window, int) or isinstance(self.window, bool) or self.window < 0:
+            raise ValueError(f"window={self.window!r}: must be an integer >= 0")
+        if self.max_avg_error is not None:
+            if not self.max_avg_error > 0:
+                raise ValueError(f"max_avg_error={self.max_avg_error!r}: must be > 0")
+            if self.window == 0:
+                raise ValueError("max_avg_error is set but window=0: ST3 averages over a window")
+
+
+def _positive_int(name: str, value) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ValueError(f"{name}={value!r}: must be an integer > 0")
+
+
+# ----------------------------------------------------------------------------- optimisers
+
+
+def nan_guard(shrink: Params, threshold: float = 1e10) -> optax.GradientTransformation:
+    """P13's non-finite guard (code, not paper; spec §1.4), as an optax transform.
+
+    If the global norm of the incoming gradient is NaN, Inf or > ``threshold``, the gradient becomes
+    ``shrink_i · param_i`` for each leaf (``shrink`` is a pytree of floats like the params: 0.02 on
+    W_rec and 0 elsewhere gives the authors' rule), so SGD shrinks W_rec by (1 - 0.02·lr).
+    """
+
+    def update(updates, state, params=None):
+        if params is None:
+            raise ValueError("nan_guard needs params")
+        norm = optax.tree.norm(updates)
+        bad = ~jnp.isfinite(norm) | (norm > threshold)
+        guarded = jax.tree.map(lambda s, p: s * p, shrink, params)
+        return jax.tree.map(lambda g, r: jnp.where(bad, r, g), updates, guarded), state
+
+    return optax.GradientTransformation(lambda params: optax.EmptyState(), update)
+
+
+OPTIMIZERS = ("sgd", "adam")
+
+
+def make_optimizer(
+    name: str,
+    learning_rate: float,
+    *,
+    clip_norm: float | None = None,
+    guard: optax.GradientTransformation | None = None,
+) -> optax.GradientTransformation:
+    """``guard`` (optional), global-norm clipping (optional, P13 Algorithm 1), then ``name``.
+
+    sgd: plain SGD, w ← w − lr·g (H97 online SGD with batch 1; P13 MSGD), no momentum.
+    adam: optax.adam(lr).
+    """
+    if name not in OPTIMIZERS:
+        raise ValueError(f"optimizer={name!r}: unknown; known: {list(OPTIMIZERS)}")
+    if not (isinstance(learning_rate, int | float) and learning_rate > 0):
+        raise ValueError(f"learning_rate={learning_rate!r}: must be a number > 0")
+    if clip_norm is not None and not clip_norm > 0:
+        raise ValueError(f"clip_norm={clip_norm!r}: must be > 0 (or None for no clipping)")
+    chain = []
+    if guard is not None:
+        chain.append(guard)
+    if clip_norm is not None:
+        chain.append(optax.clip_by_global_norm(clip_norm))
+    chain.append(optax.sgd(learning_rate) if name == "sgd" else optax.adam(learning_rate))
+    return optax.chain(*chain)
+
+
+# ----------------------------------------------------------------------------- state
+
+
+@flax.struct.dataclass
+class TrainState:
+    """The state of one trial (under ``train`` every leaf has a leading trial axis)."""
+
+    params: Params
+    opt_state: Any
+    seen: jax.Array  # int32: training sequences presented
+    updates: jax.Array  # int32: updates made
+    solved: jax.Array  # bool: the success criterion was met (the trial stopped)
+    solved_at: jax.Array  # int32: sequences presented when it was met; -1 if not
+    diverged: jax.Array  # bool: loss, gradient or parameters became non-finite (trial frozen)
+    diverged_at: jax.Array  # int32: sequences presented when it diverged; -1 if not
+    run_correct: jax.Array  # int32: consecutive correct training sequences, most recent last
+    recent_error: jax.Array  # (max(window, 1),) ring buffer of per-sequence errors
+
+
+def _all_finite(tree) -> jax.Array:
+    leaves = jax.tree_util.tree_leaves(tree)
+    return jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in leaves]))
+
+
+def _select(pred, new, old):
+    return jax.tree.map(lambda a, b: jnp.where(pred, a, b), new, old)
+
+
+def _trailing_true(x: jax.Array) -> jax.Array:
+    """Number of trailing True entries of a 1-D bool array."""
+    n = x.shape[0]
+    idx = jnp.arange(n)
+    last_false = jnp.max(jnp.where(~x, idx, -1))
+    return (n - 1 - last_false).astype(jnp.int32)
+
+
+class Trainer:
+    """The jitted chunk of ``train`` and its pieces, built once for a problem, optimiser, schedule.
+
+    ``trace_count`` counts how often the chunk function was traced (a test asserts 1 across chunks
+    whose sequence lengths differ).
+    """
+
+    def __init__(self, problem: Problem, tx: optax.GradientTransformation, schedule: Schedule):
+        self.problem, self.tx, self.schedule = problem, tx, schedule
+        self.trace_count = 0
+        self._chunk = jax.jit(self._chunk_impl, donate_argnums=0)
+        self.any_active = jax.jit(lambda st: jnp.any(jax.vmap(self.active)(st)))
+
+    # -- one trial ---------------------------------------------------------------------------
+
+    def streams(self, trial: jax.Array) -> dict[str, jax.Array]:
+        key = jax.random.fold_in(jax.random.key(self.schedule.seed), trial)
+        names = ("init", "train", "eval", "test")
+        return dict(zip(names, jax.random.split(key, len(names)), strict=True))
+
+    def init_trial(self, trial: jax.Array) -> TrainState:
+        params = self.problem.init(self.streams(trial)["init"])
+        i32 = lambda v: jnp.asarray(v, jnp.int32)
+        return TrainState(
+            params=params,
+            opt_state=self.tx.init(params),
+            seen=i32(0),
+            updates=i32(0),
+            solved=jnp.asarray(False),
+            solved_at=i32(-1),
+            diverged=jnp.asarray(False),
+            diverged_at=i32(-1),
+            run_correct=i32(0),
+            recent_error=jnp.zeros((max(self.schedule.window, 1),), jnp.float32),
+        )
+
+    def active(self, st: TrainState) -> jax.Array:
+        return ~st.solved & ~st.diverged & (st.seen < self.schedule.max_sequences)
+
+    def _window_ok(self, st: TrainState) -> jax.Array:
+        sch = self.schedule
+        if sch.window == 0:
+            return jnp.asarray(True)
+        ok = (st.seen >= sch.window) & (st.run_correct >= sch.window)
+        if sch.max_avg_error is not None:
+            ok &= jnp.mean(st.recent_error) < sch.max_avg_error
+        return ok
+
+    def _update(self, st: TrainState, trial: jax.Array):
+        """One update of one trial: sample, gradient, optimiser step, scores, stopping."""
+        sch, prob = self.schedule, self.problem
+        active = self.active(st)
+        batch = prob.sample(jax.random.fold_in(self.streams(trial)["train"], st.updates))
+        if prob.grad is not None:
+            (loss, stats), grads = prob.grad(st.params, batch)
+        else:
+            (loss, stats), grads = jax.value_and_grad(prob.loss, has_aux=True)(st.params, batch)
+        step, opt_state = self.tx.update(grads, st.opt_state, st.params)
+        params = optax.apply_updates(st.params, step)
+        finite = jnp.isfinite(loss) & _all_finite(grads) & _all_finite(params)
+
+        correct = jnp.asarray(stats["correct"], bool).reshape(-1)
+        n = correct.shape[0]
+        seen = st.seen + n
+        run = jnp.where(jnp.all(correct), st.run_correct + n, _trailing_true(correct))
+        recent = st.recent_error
+        if sch.window:
+            err = jnp.asarray(stats["error"], jnp.float32).reshape(-1)
+            recent = recent.at[(st.seen + jnp.arange(n)) % sch.window].set(err)
+        new = st.replace(
+            params=params,
+            opt_state=opt_state,
+            seen=seen,
+            updates=st.updates + 1,
+            run_correct=run.astype(jnp.int32),
+            recent_error=recent,
+        )
+        if prob.evaluate is None:  # success is judged on the training stream, at every update
+            solved = self._window_ok(new) & (sch.window > 0)
+            new = new.replace(solved=solved, solved_at=jnp.where(solved, seen, -1))
+        went_bad = active & ~finite
+        st_bad = st.replace(diverged=jnp.asarray(True), diverged_at=seen, seen=seen)
+        out = _select(active & finite, new, _select(went_bad, st_bad, st))
+        metrics = {
+            "loss": jnp.where(active, loss, 0.0),
+            "grad_norm": jnp.where(active, optax.tree.norm(grads), 0.0),
+            "errors": jnp.where(active, jnp.sum(~correct), 0),
+            "sequences": jnp.where(active, n, 0),
+            "active": active.astype(jnp.int32),
+        }
+        return out, metrics
+
+    def _interval(self, st: TrainState, trial: jax.Array):
+        """``eval_every`` updates, then the frozen-weight check; returns the interval's metrics."""
+        st, m = jax.lax.scan(
+            lambda s, _: self._update(s, trial), st, None, length=self.schedule.eval_every
+        )
+        updates = jnp.maximum(jnp.sum(m["active"]), 1)
+        out = {
+            "train/loss": jnp.sum(m["loss"]) / updates,
+            "train/grad_norm": jnp.sum(m["grad_norm"]) / updates,
+            "train/error_rate": jnp.sum(m["errors"]) / jnp.maximum(jnp.sum(m["sequences"]), 1),
+            "train/updates": jnp.sum(m["active"]),
+            "train/sequences": jnp.sum(m["sequences"]),
+        }
+        if self.problem.evaluate is not None:
+            check = self.active(st)
+            key = jax.random.fold_in(self.streams(trial)["eval"], st.updates)
+            res = self.problem.evaluate(st.params, key)
+            solved = check & jnp.asarray(res["passed"], bool) & self._window_ok(st)
+            st = st.replace(
+                solved=st.solved | solved, solved_at=jnp.where(solved, st.seen, st.solved_at)
+            )
+            for name, value in res.items():
+                out[f"eval/{name}"] = jnp.where(check, jnp.asarray(value, jnp.float32), jnp.nan)
+        return st, out
+
+    def _chunk_impl(self, state: TrainState, trials: jax.Array):
+        self.trace_count += 1  # Python side effect: runs once per trace, not per call
+
+        def one(st, trial):
+            return jax.lax.scan(
+                lambda s, _: self._interval(s, trial),
+                st,
+                None,
+                length=self.schedule.evals_per_chunk,
+            )
+
+        return jax.vmap(one)(state, trials)
+
+    # -- all trials --------------------------------------------------------------------------
+
+    def init(self, trials: jax.Array) -> TrainState:
+        return jax.jit(jax.vmap(self.init_trial))(trials)
+
+    def chunk(self, state: TrainState, trials: jax.Array):
+        """Run one chunk for all trials: returns (state, metrics with leaves (trials, evals))."""
+        return self._chunk(state, trials)
+
+    def final_test(self, state: TrainState, trials: jax.Array) -> dict:
+        if self.problem.test is None:
+            return {}
+
+        def one(st, trial):
+            return self.problem.test(st.params, self.streams(trial)["test"])
+
+        return jax.jit(jax.vmap(one))(state, trials)
+
+
+# ----------------------------------------------------------------------------- sharding
+
+
+def _mesh_for(n_trials: int) -> jax.sharding.Mesh:
+    """A 1-D mesh over as many devices as evenly divide the trials (all of them if possible)."""
+    devices = jax.devices()
+    n = max(d for d in range(1, len(devices) + 1) if n_trials % d == 0)
+    return jax.sharding.Mesh(np.array(devices[:n]), ("trials",))
+
+
+def _shard(tree, mesh: jax.sharding.Mesh):
+    spec = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("trials"))
+    return jax.device_put(tree, spec)
+
+
+# ----------------------------------------------------------------------------- checkpoints
+
+
+def _save_checkpoint(run_dir: Path, state: TrainState, chunks: int, lines: int) -> None:
+    leaves = jax.tree_util.tree_leaves(state)
+    results_lib.atomic_write_npz(
+        run_dir / "checkpoint.npz",
+        **{f"leaf_{i}": np.asarray(x) for i, x in enumerate(leaves)},
+        chunks=np.asarray(chunks),
+        lines=np.asarray(lines),
+    )
+
+
+def _load_checkpoint(run_dir: Path, like: TrainState):
+    path = run_dir / "checkpoint.npz"
+    if not path.exists():
+        return None
+    with np.load(path) as data:
+        leaves, treedef = jax.tree_util.tree_flatten(like)
+        loaded = [data[f"leaf_{i}"] for i in range(len(leaves))]
+        for a, b in zip(loaded, leaves, strict=True):
+            if a.shape != b.shape or a.dtype != b.dtype:
+                raise ValueError(f"{path}: checkpoint does not match this run's state")
+        return (
+            jax.tree_util.tree_unflatten(treedef, loaded),
+            int(data["chunks"]),
+            int(data["lines"]),
+        )
+
+
+def _keep_lines(path: Path, n: int) -> None:
+    """Truncate ``path`` to its first ``n`` complete lines (metrics written after the checkpoint)."""
+    if not path.exists():
+        return
+    lines = path.read_text().splitlines(keepends=True)
+    kept = [line for line in lines[:n] if line.endswith("\n")]
+    results_lib.atomic_write(path, "".join(kept).encode())
+
+
+# ----------------------------------------------------------------------------- driver
+
+
+def _fmt_time(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "?"
+    seconds = int(round(seconds))
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}h{m:02d}m{s:02d}s" if h else f"{m}m{s:02d}s"
+
+
+def _per_trial(metrics: dict, j: int) -> dict:
+    """Log point ``j`` of a chunk's metrics as JSON-able per-trial lists."""
+    return {
+        name: [None if not math.isfinite(v) else v for v in np.asarray(m[:, j], float).tolist()]
+        for name, m in metrics.items()
+    }
+
+
+def summarize(state: TrainState, schedule: Schedule) -> dict:
+    """Per-trial outcome arrays and summary numbers of a finished (or stopped) set of trials."""
+    solved = np.asarray(state.solved)
+    solved_at = np.asarray(state.solved_at)
+    diverged = np.asarray(state.diverged)
+    at = solved_at[solved].astype(float)
+    return {
+        "trials": schedule.trials,
+        "solved": solved.tolist(),
+        "solved_at": solved_at.tolist(),
+        "diverged": diverged.tolist(),
+        "diverged_at": np.asarray(state.diverged_at).tolist(),
+        "sequences_seen": np.asarray(state.seen).tolist(),
+        "n_solved": int(solved.sum()),
+        "n_diverged": int(diverged.sum()),
+        "success_after": {
+            "mean": float(at.mean()) if at.size else None,
+            "median": float(np.median(at)) if at.size else None,
+            "min": float(at.min()) if at.size else None,
+            "max": float(at.max()) if at.size else None,
+        },
+    }
+
+
+def train(
+    problem: Problem,
+    tx: optax.GradientTransformation,
+    schedule: Schedule,
+    *,
+    run_dir: str | Path | None = None,
+    config: dict | None = None,
+    progress: Callable[[str], None] | None = None,
+    max_chunks: int | None = None,
+) -> dict:
+    """Train ``schedule.trials`` trials of ``problem`` with ``tx`` until every trial has stopped.
+
+    Args:
+      problem, tx, schedule: what to train, the optax optimiser, and the schedule and stopping rule.
+      run_dir: if given, write ``config.json`` (``config``), ``metrics.jsonl`` (one line per log point,
+        per-trial lists), ``checkpoint.npz`` after every chunk, and ``results.json`` with provenance
+        at the end. A run directory with a checkpoint for the same config resumes from it; one with
+        finished results for the same config is returned as is.
+      config: the JSON-able configuration recorded in ``config.json`` (compared on resume).
+      progress: called with one line per chunk (updates/s, trials solved, ETA); default: logging.
+      max_chunks: stop after this many chunks in this call (for tests and time-boxed runs); the
+        results then say ``"finished": false`` and a later call resumes.
+
+    Returns:
+      The results dict: per-trial ``solved``, ``solved_at`` (sequences until success, -1 if not),
+      ``diverged``, ``diverged_at``, ``sequences_seen``, the final ``test`` metrics (per trial), a
+      ``success_after`` summary, ``wall_time_s``, ``updates_per_s`` and ``finished``.
+    """
+    progress = progress or log.info
+    config = {} if config is None else config
+    run_dir = Path(run_dir) if run_dir is not None else None
+    if run_dir is not None:
+        if results_lib.is_complete(run_dir, config):
+            return results_lib.load_json(run_dir / "results.json")
+        cfg_path = run_dir / "config.json"
+        if cfg_path.exists() and results_lib.load_json(cfg_path) != results_lib._jsonable(config):
+            raise ValueError(f"{run_dir}: holds a run of another config; choose another run_dir")
+        results_lib.atomic_write_json(cfg_path, config)
+
+    trainer = Trainer(problem, tx, schedule)
+    mesh = _mesh_for(schedule.trials)
+    trials = _shard(jnp.arange(schedule.trials), mesh)
+    state = trainer.init(trials)
+    chunks_done, lines = 0, 0
+    if run_dir is not None:
+        loaded = _load_checkpoint(run_dir, state)
+        if loaded is not None:
+            state, chunks_done, lines = loaded
+            progress(f"resuming {run_dir} after chunk {chunks_done}")
+        _keep_lines(run_dir / "metrics.jsonl", lines)
+    state = _shard(state, mesh)
+
+    t_start, calls, n_updates_total = time.perf_counter(), 0, 0
+    while bool(trainer.any_active(state)):
+        if max_chunks is not None and calls >= max_chunks:
+            break
+        t0 = time.perf_counter()
+        state, metrics = trainer.chunk(state, trials)
+        metrics = jax.device_get(metrics)
+        dt = time.perf_counter() - t0
+        chunks_done, calls = chunks_done + 1, calls + 1
+        if run_dir is not None:
+            rows = []
+            for j in range(schedule.evals_per_chunk):
+                rows.append(
+                    json.dumps(
+                        {"chunk": chunks_done, "point": j, **_per_trial(metrics, j)},
+                        allow_nan=False,
+                    )
+                )
+            with open(run_dir / "metrics.jsonl", "a") as fh:
+                fh.write("\n".join(rows) + "\n")
+            lines += len(rows)
+            _save_checkpoint(run_dir, state, chunks_done, lines)
+        n_updates = int(np.sum(metrics["train/updates"]))
+        n_updates_total += n_updates
+        seq_rate = float(np.max(np.sum(metrics["train/sequences"], axis=1))) / dt  # per trial
+        seen = np.asarray(state.seen)
+        running = ~np.asarray(state.solved) & ~np.asarray(state.diverged)
+        left = schedule.max_sequences - (seen[running].min() if running.any() else 0)
+        progress(
+            f"chunk {chunks_done}: {n_updates / dt:,.0f} updates/s (all trials), "
+            f"solved {int(np.sum(state.solved))}/{schedule.trials}, "
+            f"diverged {int(np.sum(state.diverged))}, sequences {int(seen.max()):,}, "
+            f"ETA ≤ {_fmt_time(left / seq_rate if seq_rate > 0 else math.inf)} (budget)"
+        )
+    wall = time.perf_counter() - t_start
+    finished = not bool(trainer.any_active(state))
+    out = summarize(state, schedule)
+    test = jax.device_get(trainer.final_test(state, trials))
+    out["test"] = {k: np.asarray(v).tolist() for k, v in test.items()}
+    out["finished"] = finished
+    out["wall_time_s"] = wall
+    out["updates_per_s"] = n_updates_total / wall if wall > 0 else None
+    out["chunks"] = chunks_done
+    out["trace_count"] = trainer.trace_count
+    if run_dir is not None and finished:
+        results_lib.write_run(run_dir, config, out, wall_time_s=wall)
+    return out

@@ -1,0 +1,390 @@
+"""The training engine against a plain Python loop over trials and updates (the obvious reference)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+from repro import train
+from repro.tasks import Batch
+from repro.tasks import pascanu2013 as p13
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def toy_problem(blowup_p: float = 0.0, tolerance: float = 0.1, evaluate: bool = False):
+    """Online linear regression y = a·x + 0.01 noise: correct when |error| < tolerance. With
+    ``blowup_p`` an input is +inf with that probability, so a trial's gradient becomes non-finite."""
+    a = jnp.array([0.5, -0.3])
+
+    def init(key):
+        return {"w": jax.random.uniform(key, (2,), minval=-1.0, maxval=1.0)}
+
+    def sample(key):
+        kx, kn, kb = jax.random.split(key, 3)
+        x = jax.random.normal(kx, (1, 1, 2))
+        x = jnp.where(jax.random.uniform(kb) < blowup_p, jnp.inf, x)
+        y = x @ a[:, None] + 0.01 * jax.random.normal(kn, (1, 1, 1))
+        return Batch(x, y, jnp.ones((1, 1)), jnp.ones((1,), jnp.int32))
+
+    def loss(params, batch):
+        err = (batch.inputs @ params["w"][:, None] - batch.targets)[:, 0, 0]
+        return 0.5 * jnp.mean(err**2), {"correct": jnp.abs(err) < tolerance, "error": jnp.abs(err)}
+
+    def check(params, key):
+        xs = jax.random.normal(key, (64, 2))
+        err = jnp.abs(xs @ (params["w"] - a))
+        return {"passed": jnp.all(err < tolerance / 2), "max_error": jnp.max(err)}
+
+    def test(params, key):
+        return {"w_error": jnp.linalg.norm(params["w"] - a)}
+
+    return train.Problem(init, sample, loss, evaluate=check if evaluate else None, test=test)
+
+
+def reference(problem, tx, schedule):
+    """Every trial, one update at a time, in Python: the rules of train.Schedule written plainly."""
+    trainer = train.Trainer(problem, tx, schedule)
+    out = []
+    for trial in range(schedule.trials):
+        streams = trainer.streams(jnp.asarray(trial))
+        params = problem.init(streams["init"])
+        opt = tx.init(params)
+        seen, updates, run, errors = 0, 0, 0, []
+        result = {"solved_at": -1, "diverged_at": -1}
+        while seen < schedule.max_sequences:
+            batch = problem.sample(jax.random.fold_in(streams["train"], updates))
+            (loss, stats), grads = jax.value_and_grad(problem.loss, has_aux=True)(params, batch)
+            step, opt_new = tx.update(grads, opt, params)
+            new = optax.apply_updates(params, step)
+            seen += 1
+            finite = all(
+                bool(jnp.all(jnp.isfinite(x))) for x in jax.tree.leaves((loss, grads, new))
+            )
+            if not finite:
+                result["diverged_at"] = seen
+                break
+            params, opt, updates = new, opt_new, updates + 1
+            run = run + 1 if bool(stats["correct"][0]) else 0
+            errors = (errors + [float(stats["error"][0])])[-max(schedule.window, 1) :]
+            window_ok = seen >= schedule.window and run >= schedule.window
+            if schedule.max_avg_error is not None:
+                window_ok = window_ok and np.mean(errors) < schedule.max_avg_error
+            if problem.evaluate is None:
+                if schedule.window and window_ok:
+                    result["solved_at"] = seen
+                    break
+            elif updates % schedule.eval_every == 0:
+                res = problem.evaluate(params, jax.random.fold_in(streams["eval"], updates))
+                if bool(res["passed"]) and window_ok:
+                    result["solved_at"] = seen
+                    break
+        result.update(seen=seen, w=np.asarray(params["w"]))
+        out.append(result)
+    return out
+
+
+def _check_against_reference(got, ref):
+    assert got["solved_at"] == [r["solved_at"] for r in ref]
+    assert got["diverged_at"] == [r["diverged_at"] for r in ref]
+    assert got["sequences_seen"] == [r["seen"] for r in ref]
+
+
+@pytest.mark.parametrize(
+    "window,max_avg_error,evaluate",
+    [(20, 0.05, False), (50, None, False), (0, None, True), (10, 0.05, True)],
+)
+def test_stopping_rules_match_plain_loop(window, max_avg_error, evaluate):
+    problem = toy_problem(evaluate=evaluate)
+    tx = optax.sgd(0.05)
+    schedule = train.Schedule(
+        trials=3,
+        max_sequences=600,
+        eval_every=10,
+        evals_per_chunk=7,
+        window=window,
+        max_avg_error=max_avg_error,
+    )
+    got = train.train(problem, tx, schedule, progress=lambda s: None)
+    ref = reference(problem, tx, schedule)
+    _check_against_reference(got, ref)
+    assert got["n_solved"] == sum(r["solved_at"] > 0 for r in ref) > 0
+    for trial, r in enumerate(ref):  # final test on the frozen weights of each trial
+        np.testing.assert_allclose(
+            got["test"]["w_error"][trial], np.linalg.norm(r["w"] - [0.5, -0.3]), rtol=1e-5
+        )
+
+
+def test_window_counts_only_after_window_sequences_and_needs_all_correct():
+    # tolerance so loose that every sequence is correct: success exactly when the window fills.
+    problem = toy_problem(tolerance=1e9)
+    schedule = train.Schedule(
+        trials=2, max_sequences=1000, eval_every=7, evals_per_chunk=3, window=40
+    )
+    got = train.train(problem, optax.sgd(0.01), schedule, progress=lambda s: None)
+    assert got["solved_at"] == [40, 40]
+    # and a tolerance never met: no success, the budget is spent.
+    problem = toy_problem(tolerance=1e-12)
+    schedule = train.Schedule(
+        trials=2, max_sequences=100, eval_every=10, evals_per_chunk=3, window=5
+    )
+    got = train.train(problem, optax.sgd(0.01), schedule, progress=lambda s: None)
+    assert got["solved"] == [False, False] and got["finished"]
+    assert got["sequences_seen"] == [100, 100]  # stopped at the budget, not past a chunk's end
+
+
+def test_diverged_trials_are_frozen_and_reported_while_others_go_on():
+    problem = toy_problem(blowup_p=0.001)
+    tx = optax.sgd(0.05)
+    schedule = train.Schedule(trials=6, max_sequences=400, eval_every=20, evals_per_chunk=5)
+    got = train.train(problem, tx, schedule, progress=lambda s: None)
+    ref = reference(problem, tx, schedule)
+    _check_against_reference(got, ref)
+    assert 0 < got["n_diverged"] < 6  # some trials diverge, the others run to their budget
+    for trial, r in enumerate(ref):  # a diverged trial keeps its last finite weights
+        err = np.linalg.norm(r["w"] - [0.5, -0.3])
+        np.testing.assert_allclose(got["test"]["w_error"][trial], err, rtol=1e-5)
+        assert np.isfinite(got["test"]["w_error"][trial])
+
+
+def test_lengths_that_vary_per_update_do_not_recompile():
+    """P13 draws one length in {50..200} per update; the chunk is traced once for all chunks."""
+
+    def sample(key):
+        k_len, k = jax.random.split(key)
+        L = jax.random.randint(k_len, (), 50, 201)
+        return p13.addition(k, 4, L, max_len=220)
+
+    def loss(params, batch):
+        y = jnp.sum(batch.inputs * params["w"], axis=-1) * batch.mask
+        err = jnp.sum(y, axis=1) - batch.targets[:, :, 0].sum(axis=1)
+        return jnp.mean(err**2), {"correct": jnp.abs(err) < 0.2, "error": jnp.abs(err)}
+
+    problem = train.Problem(lambda key: {"w": jnp.zeros(2)}, sample, loss)
+    schedule = train.Schedule(trials=2, max_sequences=4 * 60, eval_every=10, evals_per_chunk=2)
+    trainer = train.Trainer(problem, optax.sgd(0.01), schedule)
+    trials = jnp.arange(2)
+    state = trainer.init(trials)
+    lengths = set()
+    for _ in range(3):
+        state, metrics = trainer.chunk(state, trials)
+        lengths.add(float(np.asarray(metrics["train/loss"]).sum()))
+    assert trainer.trace_count == 1
+    assert int(np.asarray(state.seen)[0]) == 3 * 20 * 4
+
+
+def test_results_do_not_depend_on_chunking():
+    problem = toy_problem()
+    tx = optax.sgd(0.05)
+    a = train.train(
+        problem,
+        tx,
+        train.Schedule(
+            trials=3,
+            max_sequences=500,
+            eval_every=5,
+            evals_per_chunk=1,
+            window=20,
+            max_avg_error=0.05,
+        ),
+        progress=lambda s: None,
+    )
+    b = train.train(
+        problem,
+        tx,
+        train.Schedule(
+            trials=3,
+            max_sequences=500,
+            eval_every=5,
+            evals_per_chunk=13,
+            window=20,
+            max_avg_error=0.05,
+        ),
+        progress=lambda s: None,
+    )
+    assert a["solved_at"] == b["solved_at"] and a["test"] == b["test"]
+
+
+_SUBPROCESS = """
+import json, sys, time
+sys.path.insert(0, {tests!r})
+import optax
+from repro import train
+import test_train
+schedule = train.Schedule(trials=4, max_sequences=400, eval_every=5, evals_per_chunk=4, window=30, max_avg_error=0.05)
+def slow(line):
+    print(line, flush=True)
+    time.sleep({sleep})
+r = train.train(test_train.toy_problem(), optax.sgd(0.02), schedule, run_dir={run_dir!r}, config={{"toy": 1}}, progress=slow)
+print("RESULT", json.dumps({{k: r[k] for k in ("solved_at", "sequences_seen", "test")}}), flush=True)
+"""
+
+
+def _script(run_dir, sleep):
+    return _SUBPROCESS.format(tests=str(ROOT / "tests"), run_dir=str(run_dir), sleep=sleep)
+
+
+def _env(**extra):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **extra}
+    env.pop("XLA_FLAGS", None) if "XLA_FLAGS" not in extra else None
+    return env
+
+
+def _result(stdout: str) -> dict:
+    line = [x for x in stdout.splitlines() if x.startswith("RESULT ")][-1]
+    return json.loads(line.removeprefix("RESULT "))
+
+
+def test_a_killed_run_resumes_to_the_same_results(tmp_path):
+    clean = subprocess.run(
+        [sys.executable, "-c", _script(tmp_path / "clean", 0)],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        check=True,
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", _script(tmp_path / "killed", 1.0)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=_env(),
+    ) as proc:
+        for line in proc.stdout:  # kill it (SIGKILL: no clean-up) after its second chunk
+            if line.startswith("chunk 2:"):
+                proc.send_signal(signal.SIGKILL)
+                break
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    assert (tmp_path / "killed" / "checkpoint.npz").exists()
+    assert not (tmp_path / "killed" / "results.json").exists()
+    resumed = subprocess.run(
+        [sys.executable, "-c", _script(tmp_path / "killed", 0)],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        check=True,
+    )
+    assert "resuming" in resumed.stdout
+    assert _result(resumed.stdout) == _result(clean.stdout)
+    metrics = lambda d: (tmp_path / d / "metrics.jsonl").read_text()
+    assert metrics("killed") == metrics("clean")
+    saved = json.loads((tmp_path / "killed" / "results.json").read_text())
+    assert saved["provenance"]["git_commit"] is None or len(saved["provenance"]["git_commit"]) == 40
+    assert json.loads((tmp_path / "killed" / "config.json").read_text()) == {"toy": 1}
+
+
+def test_sharded_over_four_devices_gives_the_one_device_results(tmp_path):
+    one = subprocess.run(
+        [sys.executable, "-c", _script(tmp_path / "one", 0)],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        check=True,
+    )
+    four = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import jax; assert jax.device_count() == 4\n" + _script(tmp_path / "four", 0),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=_env(XLA_FLAGS="--xla_force_host_platform_device_count=4"),
+    )
+    assert _result(four.stdout) == _result(one.stdout)
+    devices = json.loads((tmp_path / "four" / "results.json").read_text())["provenance"]["devices"]
+    assert len(devices) == 4
+
+
+def test_another_config_in_the_same_run_dir_is_refused(tmp_path):
+    problem, tx = toy_problem(), optax.sgd(0.05)
+    schedule = train.Schedule(trials=1, max_sequences=50, eval_every=10, evals_per_chunk=1)
+    train.train(problem, tx, schedule, run_dir=tmp_path, config={"a": 1}, progress=lambda s: None)
+    again = train.train(
+        problem, tx, schedule, run_dir=tmp_path, config={"a": 1}, progress=lambda s: None
+    )
+    assert again["provenance"]  # reused: the finished results are returned as they are
+    with pytest.raises(ValueError, match="another config"):
+        train.train(
+            problem, tx, schedule, run_dir=tmp_path, config={"a": 2}, progress=lambda s: None
+        )
+
+
+def test_progress_lines():
+    lines = []
+    schedule = train.Schedule(trials=2, max_sequences=60, eval_every=10, evals_per_chunk=2)
+    train.train(toy_problem(), optax.sgd(0.05), schedule, progress=lines.append)
+    assert len(lines) == 3
+    assert all("updates/s" in line and "solved" in line and "ETA" in line for line in lines)
+
+
+# ----------------------------------------------------------------------------- optimisers
+
+
+def test_clipping_is_pascanus_algorithm_1():
+    tx = train.make_optimizer("sgd", 1.0, clip_norm=1.0)
+    params = {"a": jnp.zeros(3), "b": jnp.zeros(2)}
+    g = {"a": jnp.array([3.0, 0.0, 0.0]), "b": jnp.array([0.0, 4.0])}  # global norm 5
+    step, _ = tx.update(g, tx.init(params), params)
+    np.testing.assert_allclose(optax.tree.norm(step), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(step["b"], [0.0, -0.8], rtol=1e-6)  # same direction, rescaled
+    small = jax.tree.map(lambda x: x / 10, g)
+    step, _ = tx.update(small, tx.init(params), params)
+    np.testing.assert_allclose(step["a"], -small["a"])  # below the threshold: untouched
+
+
+def test_nan_guard_shrinks_w_rec_and_zeroes_the_rest():
+    params = {"W_rec": jnp.full((2, 2), 3.0), "b": jnp.ones(2)}
+    shrink = {"W_rec": 0.02, "b": 0.0}
+    tx = train.make_optimizer("sgd", 0.5, clip_norm=1.0, guard=train.nan_guard(shrink))
+    bad = {"W_rec": jnp.array([[jnp.nan, 0.0], [0.0, 0.0]]), "b": jnp.ones(2)}
+    step, _ = tx.update(bad, tx.init(params), params)
+    np.testing.assert_allclose(step["W_rec"], -0.5 * 0.02 * 3.0)  # W_rec ← (1 − 0.02·lr)·W_rec
+    np.testing.assert_allclose(step["b"], 0.0)
+    huge = {"W_rec": jnp.full((2, 2), 1e11), "b": jnp.ones(2)}
+    step, _ = tx.update(huge, tx.init(params), params)
+    np.testing.assert_allclose(step["b"], 0.0)
+    fine = {"W_rec": jnp.full((2, 2), 0.1), "b": jnp.full(2, 0.1)}
+    step, _ = tx.update(fine, tx.init(params), params)
+    np.testing.assert_allclose(step["b"], -0.05, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        (dict(name="rmsprop", learning_rate=0.1), "optimizer='rmsprop'"),
+        (dict(name="sgd", learning_rate=0.0), "learning_rate=0.0"),
+        (dict(name="sgd", learning_rate=-1), "learning_rate=-1"),
+        (dict(name="adam", learning_rate=0.1, clip_norm=0.0), "clip_norm=0.0"),
+    ],
+)
+def test_bad_optimizer_settings(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        train.make_optimizer(kwargs.pop("name"), kwargs.pop("learning_rate"), **kwargs)
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        (dict(trials=0), "trials=0"),
+        (dict(trials=2, max_sequences=-5), "max_sequences=-5"),
+        (dict(trials=2, eval_every=0), "eval_every=0"),
+        (dict(trials=2, window=-1), "window=-1"),
+        (dict(trials=2, window=0, max_avg_error=0.01), "max_avg_error"),
+        (dict(trials=2, window=10, max_avg_error=0.0), "max_avg_error=0.0"),
+    ],
+)
+def test_bad_schedules(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        train.Schedule(**kwargs)
