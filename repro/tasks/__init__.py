@@ -38,9 +38,9 @@ class Batch(NamedTuple):
 
 
 def _registry() -> dict[str, Callable[..., Batch]]:
-    from repro.tasks import hochreiter1997, pascanu2013
+    from repro.tasks import bengio1994, hochreiter1997, pascanu2013
 
-    return {**hochreiter1997.TASKS, **pascanu2013.TASKS}
+    return {**bengio1994.TASKS, **hochreiter1997.TASKS, **pascanu2013.TASKS}
 
 
 TASKS = _registry()
