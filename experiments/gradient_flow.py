@@ -20,8 +20,6 @@ from absl import logging
 from experiments import common
 from repro import flow, plotting, results
 
-_CONFIG = common.define_config(str(Path(__file__).parent / "configs" / "gradient_flow.py"))
-
 LOG10 = np.log10(np.e)
 
 
@@ -135,4 +133,6 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    # The flag is defined only when run as a script, so tests can import several drivers.
+    _CONFIG = common.define_config(str(Path(__file__).parent / "configs" / "gradient_flow.py"))
     common.run(main)

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = sorted(
     p.stem for p in (ROOT / "experiments" / "configs").glob("*.py") if p.stem != "__init__"
 )
-TESTED = {"gradient_flow"}
+TESTED = {"gradient_flow", "h97_t7"}
 
 
 def test_every_config_is_tested():
@@ -41,12 +41,12 @@ def test_gradient_flow_runs_end_to_end_and_caches(tmp_path):
     assert all(p.stat().st_size > 1000 for p in paths)
 
 
-def _run(*args, tmp_path):
+def _run(*args, tmp_path, module="experiments.gradient_flow"):
     return subprocess.run(
         [
             sys.executable,
             "-m",
-            "experiments.gradient_flow",
+            module,
             *args,
             f"--config.out_dir={tmp_path / 'out'}",
             f"--config.figure={tmp_path / 'fig'}",
@@ -85,3 +85,62 @@ def test_help_explains_every_config_field(tmp_path):
     for name in config:
         assert f"--config.{name} =" in proc.stdout, name
     assert json.dumps(config.to_dict())  # the config is plain data: it goes to config.json
+
+
+# ----------------------------------------------------------------------------- H97-T7 (adding)
+
+
+def _h97_config(tmp_path):
+    from experiments.configs import h97_t7
+
+    config = h97_t7.get_config("quick")
+    config.lengths, config.trials, config.max_sequences = "20", 2, 3000
+    config.log_every, config.logs_per_chunk, config.test_sequences = 100, 10, 64
+    config.out_dir, config.figure = str(tmp_path / "out"), str(tmp_path / "fig")
+    return config
+
+
+@pytest.mark.parametrize("profile", ["quick", "paper"])
+def test_h97_t7_profiles_are_valid(profile):
+    from experiments import hochreiter1997
+    from experiments.configs import h97_t7
+
+    config = h97_t7.get_config(profile)
+    hochreiter1997.validate(config)
+    assert config.lr == 0.5 and config.window == 2000 and config.test_sequences == 2560
+
+
+def test_h97_t7_runs_end_to_end(tmp_path):
+    from experiments import hochreiter1997
+
+    config = _h97_config(tmp_path)
+    runs = {(20, m): hochreiter1997.run_one(config, m, 20) for m in ("lstm1997", "rnn_tanh")}
+    assert runs[(20, "lstm1997")]["n_weights"] == 93  # H97 Table 10
+    assert runs[(20, "rnn_tanh")]["n_weights"] == 97
+    rows = hochreiter1997.table(config, runs)
+    assert [r["model"] for r in rows] == ["lstm1997", "rnn_tanh"]
+    assert all(r["solved"].endswith("/2") for r in rows)
+    paths = hochreiter1997.draw(config, runs)
+    assert all(p.stat().st_size > 1000 for p in paths)
+    again = hochreiter1997.run_one(config, "lstm1997", 20)  # reused from its run directory
+    assert again["solved_at"] == runs[(20, "lstm1997")]["solved_at"]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--config.lengths=10"], "T=10 is too short"),
+        (["--config.lengths=abc"], "config.lengths='abc'"),
+        (["--config.lr=0"], "config.lr=0"),
+        (["--config.trials=0"], "config.trials=0"),
+        (["--config.in_gate_bias=-3"], "config.in_gate_bias='-3'"),
+        (["--config.baseline=gru"], "config.baseline='gru'"),
+    ],
+)
+def test_h97_bad_input_gives_one_line_and_writes_nothing(tmp_path, args, message):
+    proc = _run(*args, tmp_path=tmp_path, module="experiments.hochreiter1997")
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert proc.returncode == 1
+    assert len(errors) == 1 and message in errors[0], proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "out").exists() and not list(tmp_path.glob("fig*"))
