@@ -20,13 +20,15 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from repro import train
+from repro import cells, train
 from repro.tasks import Batch
 
 __all__ = [
     "Objective",
     "last_linear",
     "last_softmax",
+    "omega",
+    "omega_grad",
     "sequence_problem",
     "squared_error",
     "test_on_fresh",
@@ -139,3 +141,96 @@ def sequence_problem(
         return objective.loss(y, batch), {"correct": correct, "error": error}
 
     return train.Problem(init=init, sample=sample, loss=loss, evaluate=evaluate, test=test)
+
+
+# ----------------------------------------------------------------------------- P13's Ω
+
+
+def _phi_prime(activation: str, h: jax.Array) -> jax.Array:
+    """φ'(a) written through the output h = φ(a) (P13 code)."""
+    if activation == "tanh":
+        return 1.0 - h**2
+    if activation == "sigmoid":
+        return h * (1.0 - h)
+    if activation == "linear":
+        return jnp.ones_like(h)
+    raise ValueError(f"activation={activation!r}: Ω needs 'tanh', 'sigmoid' or 'linear'")
+
+
+def omega(
+    w_rec: jax.Array, delta: jax.Array, h: jax.Array, activation: str, form: str = "code"
+) -> jax.Array:
+    """P13's vanishing-gradient regulariser Ω (spec §1.5) for h_t = φ(W_rec h_{t-1} + ...).
+
+    delta: (L, B, n) total derivatives dC/dh_t; h: (L, B, n) the states h_t. With
+    d_t = δ_t ⊙ φ'(h_t), r_t = ‖W_recᵀ d_t‖² / ‖δ_t‖² (the error carried one step back, relative):
+      form="code" (default): Σ_t mean_b (r − 1)² / Σ_t mean_b valid, valid = ‖δ_t‖² ≥ 1e-20 (r = 1
+        where not valid): squared norms, averaged over steps and batch, as the authors' code;
+      form="eq9": Σ_t mean_b (√r − 1)² over valid terms: plain norms, summed over t (eq. 9).
+    Differentiate with respect to ``w_rec`` only; ``delta`` and ``h`` are held constant here.
+    """
+    if form not in ("code", "eq9"):
+        raise ValueError(f"omega_form={form!r}: must be 'code' or 'eq9'")
+    delta, h = jax.lax.stop_gradient(delta), jax.lax.stop_gradient(h)
+    d = delta * _phi_prime(activation, h)
+    num = jnp.sum((d @ w_rec) ** 2, axis=-1)  # row vectors: (W_recᵀ d)ᵀ = dᵀ W_rec
+    den = jnp.sum(delta**2, axis=-1)
+    valid = den >= 1e-20
+    r = jnp.where(valid, num / jnp.where(valid, den, 1.0), 1.0)
+    if form == "code":
+        count = jax.lax.stop_gradient(jnp.sum(jnp.mean(valid, axis=1)))
+        return jnp.sum(jnp.mean((r - 1.0) ** 2, axis=1)) / jnp.maximum(count, 1.0)
+    return jnp.sum(jnp.mean(jnp.where(valid, (jnp.sqrt(r) - 1.0) ** 2, 0.0), axis=1))
+
+
+def omega_grad(
+    model: nn.Module, objective: Objective, alpha: float, *, form: str = "code"
+) -> Callable:
+    """A ``train.Problem.grad`` for ``Readout(SimpleRNN(form="standard"))`` with P13's Ω.
+
+    δ_t = dC/dh_t comes from BPTT by adding a zero ε_t to h_t in the unrolled net and taking the
+    gradient with respect to ε. Then ∂C/∂W_rec + α·∂Ω/∂W_rec (Ω through the explicit W_rec only)
+    replaces W_rec's gradient; clipping, in the optimiser, comes after (spec §1.5 update order).
+    ``stats["omega"]`` logs Ω even when α = 0.
+    """
+    cell = model.cell
+    if not (isinstance(model, cells.Readout) and isinstance(cell, cells.SimpleRNN)):
+        raise ValueError("Ω needs Readout(SimpleRNN(...)): a readout over a simple RNN")
+    if cell.form != "standard":
+        raise ValueError(f"form={cell.form!r}: Ω is written for the standard form h = φ(·)")
+    if not alpha >= 0:
+        raise ValueError(f"alpha={alpha!r}: the weight of Ω must be >= 0")
+    out_act = cells.ACTIVATIONS[model.activation]
+
+    def outputs(params, eps, inputs):
+        p = params["params"]
+
+        def step(h, x_e):
+            x, e = x_e
+            h, _ = cell.apply({"params": p["cell"]}, h, x)
+            h = h + e
+            return h, (out_act(h @ p["W_y"].T + p["b_y"]), h)
+
+        h0 = cell.initialize_carry(inputs.shape[:1])
+        _, (ys, hs) = jax.lax.scan(step, h0, (jnp.swapaxes(inputs, 0, 1), eps))
+        return jnp.swapaxes(ys, 0, 1), hs
+
+    def grad(params, batch):
+        B, L = batch.inputs.shape[:2]
+        eps = jnp.zeros((L, B, cell.features), batch.inputs.dtype)
+
+        def loss(params, eps):
+            y, hs = outputs(params, eps, batch.inputs)
+            correct, error = objective.score(y, batch)
+            return objective.loss(y, batch), (correct, error, hs)
+
+        (value, (correct, error, hs)), (g, delta) = jax.value_and_grad(
+            loss, argnums=(0, 1), has_aux=True
+        )(params, eps)
+        w_rec = params["params"]["cell"]["W_rec"]
+        om, g_om = jax.value_and_grad(omega)(w_rec, delta, hs, cell.activation, form)
+        g = jax.tree.map(lambda x: x, g)  # fresh containers: the leaf below is replaced
+        g["params"]["cell"]["W_rec"] = g["params"]["cell"]["W_rec"] + alpha * g_om
+        return (value, {"correct": correct, "error": error, "omega": om}), g
+
+    return grad

@@ -1,0 +1,194 @@
+"""Objectives, the unrolled model, and P13's Ω against plain references (float64 where it matters)."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from repro import cells, initializers, problems
+from repro.tasks import Batch
+from repro.tasks import hochreiter1997 as h97
+
+
+def _batch(y_shape, key=0):
+    k1, k2 = jax.random.split(jax.random.key(key))
+    B, L, n = y_shape
+    targets = jax.random.uniform(k1, y_shape)
+    mask = (jnp.arange(L)[None, :] == jnp.array([L - 1, L - 2, L - 1])[:B, None]).astype(float)
+    return Batch(jnp.zeros((B, L, 2)), targets * mask[..., None], mask, jnp.full((B,), L))
+
+
+def test_squared_error_is_half_the_summed_squares_and_scores_strictly():
+    b = _batch((3, 5, 2))
+    y = b.targets + 0.04 * b.mask[..., None] * jnp.array(
+        [1.0, 0.0]
+    )  # one output off by exactly 0.04
+    y = y.at[1].set(b.targets[1] + 0.01)  # sequence 1: every output off by 0.01 everywhere
+    obj = problems.squared_error(0.04)
+    want = 0.5 * np.mean([0.04**2, 2 * 0.01**2, 0.04**2])
+    np.testing.assert_allclose(obj.loss(y, b), want, rtol=1e-5)
+    correct, error = obj.score(y, b)
+    assert correct.tolist() == [False, True, False]  # |error| < 0.04 is strict
+    np.testing.assert_allclose(error, [0.02, 0.01, 0.02], rtol=1e-4)  # MAE over outputs
+
+
+def test_last_softmax_and_last_linear():
+    b = _batch((2, 4, 3))
+    onehot = jax.nn.one_hot(jnp.array([2, 0]), 3)[:, None, :] * b.mask[..., None]
+    b = b._replace(targets=onehot)
+    logits = 5.0 * onehot + jnp.array([0.0, 0.1, 0.0])
+    obj = problems.last_softmax()
+    assert obj.score(logits, b)[0].tolist() == [True, True]
+    want = -np.mean([jax.nn.log_softmax(logits[0, 3])[2], jax.nn.log_softmax(logits[1, 2])[0]])
+    np.testing.assert_allclose(obj.loss(logits, b), want, rtol=1e-6)
+    lin = problems.last_linear(0.04)
+    y = b.targets + 0.15 * b.mask[..., None] * jnp.array([1.0, 0.0, 0.0])  # Σ (y − d)² = 0.0225
+    assert lin.score(y, b)[0].tolist() == [True, True]
+    y = b.targets + 0.15 * b.mask[..., None] * jnp.array([1.0, 1.0, 0.0])  # 0.045 > 0.04
+    assert lin.score(y, b)[0].tolist() == [False, False]
+
+
+def test_unroll_equals_a_python_loop_over_steps():
+    model = cells.LSTM1997(n_out=1, blocks=2, block_size=2, in_gate_bias=(-3.0, -6.0))
+    b = h97.adding(jax.random.key(1), 3, 20)
+    params = model.init(jax.random.key(2), model.initialize_carry(), jnp.zeros(2))
+    ys = problems.unroll(model, params, b.inputs)
+    carry, ref = model.initialize_carry((3,)), []
+    for t in range(b.inputs.shape[1]):
+        carry, y = model.apply(params, carry, b.inputs[:, t])
+        ref.append(y)
+    np.testing.assert_allclose(ys, jnp.stack(ref, axis=1), rtol=1e-6, atol=1e-7)
+
+
+def test_bad_tolerance():
+    with pytest.raises(ValueError, match="tolerance=0"):
+        problems.squared_error(0)
+
+
+# ----------------------------------------------------------------------------- Ω
+
+
+def _rnn(activation="tanh", n=5, recurrent_init=None):
+    init = initializers.normal(0.5)
+    cell = cells.SimpleRNN(
+        n,
+        activation,
+        recurrent_init=recurrent_init or init,
+        input_init=init,
+        bias_init=init,
+        param_dtype=jnp.float64,
+    )
+    kw = dict(kernel_init=init, bias_init=init, param_dtype=jnp.float64)
+    return cells.Readout(cell, 2, "linear", **kw)
+
+
+def _setup(model, L=6, B=3, seed=0):
+    params = model.init(jax.random.key(seed), model.initialize_carry(), jnp.zeros(2, jnp.float64))
+    k1, k2 = jax.random.split(jax.random.key(seed + 1))
+    mask = jnp.zeros((B, L)).at[:, -1].set(1.0)
+    batch = Batch(
+        jax.random.normal(k1, (B, L, 2), jnp.float64),
+        jax.random.normal(k2, (B, L, 2), jnp.float64) * mask[..., None],
+        mask,
+        jnp.full((B,), L),
+    )
+    return params, batch
+
+
+def _bptt_reference(params, batch, activation):
+    """States h_t and δ_t = dC/dh_t by an explicit backward recursion in numpy (float64)."""
+    p = jax.tree.map(np.asarray, params["params"])
+    W, U, b = p["cell"]["W_rec"], p["cell"]["W_in"], p["cell"]["b"]
+    Wy, by = p["W_y"], p["b_y"]
+    phi = {"tanh": np.tanh, "linear": lambda a: a}[activation]
+    dphi = {"tanh": lambda h: 1 - h**2, "linear": np.ones_like}[activation]
+    x, d, m = (np.asarray(a) for a in (batch.inputs, batch.targets, batch.mask))
+    B, L = m.shape
+    h = np.zeros((L + 1, B, W.shape[0]))
+    for t in range(L):
+        h[t + 1] = phi(h[t] @ W.T + x[:, t] @ U.T + b)
+    delta = np.zeros((L, B, W.shape[0]))
+    carry = np.zeros((B, W.shape[0]))
+    for t in reversed(range(L)):
+        y = h[t + 1] @ Wy.T + by
+        direct = (m[:, t, None] * (y - d[:, t]) / B) @ Wy  # mean over batch of ½‖y − d‖²
+        delta[t] = direct + carry
+        carry = (delta[t] * dphi(h[t + 1])) @ W
+    return h[1:], delta
+
+
+def test_omega_deltas_are_bptt_and_its_gradient_is_through_w_rec_only(x64):
+    model = _rnn()
+    params, batch = _setup(model)
+    obj = problems.last_linear()
+    obj = problems.Objective(
+        lambda y, b: 0.5 * jnp.mean(jnp.sum(b.mask[..., None] * (y - b.targets) ** 2, axis=(1, 2))),
+        obj.score,
+    )
+    hs, delta = _bptt_reference(params, batch, "tanh")
+    W = np.asarray(params["params"]["cell"]["W_rec"])
+
+    def omega_np(W):
+        d = delta * (1 - hs**2)
+        r = np.sum((d @ W) ** 2, -1) / np.sum(delta**2, -1)
+        return np.sum(np.mean((r - 1) ** 2, axis=1)) / delta.shape[0]
+
+    # Ω's gradient with δ and h held fixed, by central differences on W_rec alone.
+    eps, fd = 1e-6, np.zeros_like(W)
+    for i in np.ndindex(W.shape):
+        e = np.zeros_like(W)
+        e[i] = eps
+        fd[i] = (omega_np(W + e) - omega_np(W - e)) / (2 * eps)
+    alpha = 4.0
+    (loss, stats), g = problems.omega_grad(model, obj, alpha)(params, batch)
+    (loss0, _), g0 = jax.value_and_grad(
+        lambda p: (obj.loss(problems.unroll(model, p, batch.inputs), batch), 0), has_aux=True
+    )(params)
+    np.testing.assert_allclose(stats["omega"], omega_np(W), rtol=1e-10)
+    np.testing.assert_allclose(
+        g["params"]["cell"]["W_rec"],
+        g0["params"]["cell"]["W_rec"] + alpha * fd,
+        rtol=1e-6,
+        atol=1e-9,
+    )
+    for path in (("cell", "W_in"), ("cell", "b"), ("W_y",), ("b_y",)):  # untouched by Ω
+        a, b0 = g["params"], g0["params"]
+        for k in path:
+            a, b0 = a[k], b0[k]
+        np.testing.assert_allclose(a, b0, rtol=1e-12)
+    np.testing.assert_allclose(loss, loss0, rtol=1e-12)
+
+
+def test_omega_vanishes_for_an_orthogonal_linear_rnn(x64):
+    model = _rnn("linear", recurrent_init=initializers.orthogonal())
+    params, batch = _setup(model, L=8)
+    obj = problems.last_linear()
+    (_, stats), g = problems.omega_grad(model, obj, 1.0)(params, batch)
+    (_, _), g0 = problems.omega_grad(model, obj, 0.0)(params, batch)
+    assert abs(float(stats["omega"])) < 1e-20
+    np.testing.assert_allclose(
+        g["params"]["cell"]["W_rec"], g0["params"]["cell"]["W_rec"], atol=1e-12
+    )
+
+
+def test_omega_eq9_uses_plain_norms_summed_over_steps(x64):
+    delta = jnp.array([[[1.0, 0.0]], [[0.0, 2.0]], [[0.0, 0.0]]])  # (L=3, B=1, n=2); last invalid
+    h = jnp.zeros_like(delta)  # linear: φ' = 1
+    W = jnp.array([[2.0, 0.0], [0.0, 0.5]])
+    # r = ‖δ W‖² / ‖δ‖²: t=0: 4, t=1: 0.25; eq9: (2 − 1)² + (0.5 − 1)²; code: ((3)² + (0.75)²) / 2
+    np.testing.assert_allclose(problems.omega(W, delta, h, "linear", "eq9"), 1.25)
+    np.testing.assert_allclose(problems.omega(W, delta, h, "linear", "code"), (9 + 0.5625) / 2)
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        (dict(model=cells.Readout(cells.SimpleRNN(3, form="pascanu"), 1)), "form='pascanu'"),
+        (dict(model=cells.Readout(cells.GRU(3), 1)), "Readout\\(SimpleRNN"),
+        (dict(alpha=-1.0), "alpha=-1.0"),
+    ],
+)
+def test_omega_bad_input(kwargs, match):
+    args = {"model": _rnn(), "alpha": 1.0, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        problems.omega_grad(args["model"], problems.last_linear(), args["alpha"])
