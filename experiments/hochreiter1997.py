@@ -201,14 +201,14 @@ def draw(config, runs: dict) -> list[Path]:
                 linewidth=0,
             )
         if T in PAPER_T7:
-            ax.axvline(PAPER_T7[T][1], **plotting.PAPER_STYLE, label="paper: mean success")
+            ax.axvline(PAPER_T7[T][1], **plotting.PAPER_STYLE, label="paper: mean success after")
         ax.set_yscale("log")
         ax.xaxis.set_major_formatter(_thousands)
         ax.set_ylim(0.05, 100)
         ax.set_xlabel("training sequences presented")
         ax.set_ylabel("training error (% wrong)")
         ax.set_title(f"(a) T = {T}: error per {config.log_every} sequences", loc="left")
-        ax.legend(loc="lower left", fontsize="small")
+        ax.legend(loc="center right", fontsize="small")
 
         r = runs.get((T, "lstm1997"))
         if r is not None:
@@ -228,7 +228,8 @@ def draw(config, runs: dict) -> list[Path]:
                     after[solved].mean(), color="C0", linewidth=1, label="ours: mean (solved)"
                 )
             if T in PAPER_T7:
-                bx.axhline(PAPER_T7[T][1], **plotting.PAPER_STYLE, label="paper: mean")
+                label = f"paper: mean ({PAPER_T7[T][0]} wrong of 2560)"
+                bx.axhline(PAPER_T7[T][1], **plotting.PAPER_STYLE, label=label)
             for t, w in zip(trials, r["test"]["wrong"], strict=True):
                 y = after[t] if solved[t] else config.max_sequences
                 bx.annotate(
@@ -239,13 +240,20 @@ def draw(config, runs: dict) -> list[Path]:
                     ha="center",
                     fontsize="x-small",
                 )
-            bx.set_ylim(0, max(config.max_sequences, PAPER_T7.get(T, (0, 0))[1]) * 1.15)
+            bx.set_ylim(0, max(config.max_sequences, PAPER_T7.get(T, (0, 0))[1]) * 1.5)
             bx.set_xticks(trials)
         bx.yaxis.set_major_formatter(_thousands)
         bx.set_xlabel("trial (label: wrong of 2560 test sequences)")
         bx.set_ylabel("sequences until ST3")
         bx.set_title("(b) LSTM: sequences until success", loc="left")
-        bx.legend(loc="lower right", fontsize="small")
+        bx.legend(
+            loc="upper center",
+            bbox_to_anchor=(0.56, 1.0),
+            ncols=2,
+            fontsize="small",
+            columnspacing=0.8,
+            handletextpad=0.3,
+        )
     plotting.caption(
         fig, f"{config.claim}   profile: {config.profile}, budget {config.max_sequences:,}"
     )

@@ -184,33 +184,22 @@ def test_lengths_that_vary_per_update_do_not_recompile():
 
 
 def test_results_do_not_depend_on_chunking():
-    problem = toy_problem()
-    tx = optax.sgd(0.05)
-    a = train.train(
-        problem,
-        tx,
-        train.Schedule(
-            trials=3,
-            max_sequences=500,
-            eval_every=5,
-            evals_per_chunk=1,
-            window=20,
-            max_avg_error=0.05,
-        ),
-        progress=lambda s: None,
-    )
-    b = train.train(
-        problem,
-        tx,
-        train.Schedule(
-            trials=3,
-            max_sequences=500,
-            eval_every=5,
-            evals_per_chunk=13,
-            window=20,
-            max_avg_error=0.05,
-        ),
-        progress=lambda s: None,
+    problem, tx = toy_problem(), optax.sgd(0.05)
+    a, b = (
+        train.train(
+            problem,
+            tx,
+            train.Schedule(
+                trials=3,
+                max_sequences=500,
+                eval_every=5,
+                evals_per_chunk=per_chunk,
+                window=20,
+                max_avg_error=0.05,
+            ),
+            progress=lambda s: None,
+        )
+        for per_chunk in (1, 13)
     )
     assert a["solved_at"] == b["solved_at"] and a["test"] == b["test"]
 
