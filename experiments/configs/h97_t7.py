@@ -8,7 +8,7 @@ tanh RNN trained by full BPTT on the same task, learning rate and budget.
 
 Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_t7.py:quick
           (or :paper). Override any field, e.g. --config.lengths=500 --config.trials=4.
-Time:     quick (T = 100, 10 trials, budget 600,000 sequences) about 8 minutes on a 2-core CPU;
+Time:     quick (T = 100, 10 trials, budget 600,000 sequences) about 9 minutes on a 2-core CPU;
           paper (T = 100, 500, 1000, budget 5,000,000) many hours on a CPU.
 """
 
