@@ -34,6 +34,7 @@ format: install
 
 figures: install
 	$(PY) -m experiments.gradient_flow --config=experiments/configs/gradient_flow.py:$(PROFILE)
+	$(PY) -m experiments.hochreiter1997 --config=experiments/configs/h97_t7.py:$(PROFILE)
 
 bench: install
 	$(PY) -m bench.jacobians
