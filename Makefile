@@ -1,5 +1,8 @@
 # repro: `make figures` installs (once) and regenerates every figure; `make test` runs the tests.
 # PROFILE=quick (default, a 2-core laptop CPU in minutes) or PROFILE=paper (the papers' scale).
+# `make bench` installs the optional PyTorch extra (.[dev,bench]) and runs both benchmarks;
+# `make bench-train` / `make bench-jacobians` run one, with BENCH_ARGS passed on (e.g.
+# BENCH_ARGS="--tables step --repeats 20").
 
 PYTHON ?= python3
 VENV := .venv
@@ -7,8 +10,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 PROFILE ?= quick
 PYTEST_WORKERS ?= 2
+BENCH_ARGS ?=
+BENCH_STAMP := $(VENV)/.installed-bench-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: install test test-slow lint format figures bench clean
+.PHONY: install install-bench test test-slow lint format figures bench bench-train bench-jacobians clean
 
 install: $(STAMP)
 
@@ -17,6 +22,12 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
 	rm -f $(VENV)/.installed-* && touch $@
+
+install-bench: $(BENCH_STAMP)
+
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,bench]'
+	touch $@
 
 test: install
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS)
@@ -36,8 +47,15 @@ figures: install
 	$(PY) -m experiments.gradient_flow --config=experiments/configs/gradient_flow.py:$(PROFILE)
 	$(PY) -m experiments.hochreiter1997 --config=experiments/configs/h97_t7.py:$(PROFILE)
 
-bench: install
+bench: install-bench
 	$(PY) -m bench.jacobians
+	$(PY) -m bench.train
+
+bench-train: install-bench
+	$(PY) -m bench.train $(BENCH_ARGS)
+
+bench-jacobians: install-bench
+	$(PY) -m bench.jacobians $(BENCH_ARGS)
 
 clean:
 	rm -rf runs .pytest_cache .ruff_cache .hypothesis
