@@ -192,3 +192,27 @@ def test_omega_bad_input(kwargs, match):
     args = {"model": _rnn(), "alpha": 1.0, **kwargs}
     with pytest.raises(ValueError, match=match):
         problems.omega_grad(args["model"], problems.last_linear(), args["alpha"])
+
+
+def test_test_on_fresh_rules():
+    model = cells.Readout(cells.SimpleRNN(2), 1, kernel_init=initializers.constant(0.0))
+    params = model.init(jax.random.key(0), model.initialize_carry(), jnp.zeros(2))  # y ≡ 0
+
+    def sample(key):  # targets 0 except 3 of 100 sequences at 0.5: 3 wrong, mean error 0.015
+        t = jnp.zeros((100, 4, 1)).at[:3, -1, 0].set(0.5)
+        return Batch(
+            jnp.zeros((100, 4, 2)), t, jnp.zeros((100, 4)).at[:, -1].set(1.0), jnp.full((100,), 4)
+        )
+
+    run = lambda **kw: problems.test_on_fresh(model, problems.squared_error(0.04), sample, **kw)(
+        params, jax.random.key(1)
+    )
+    res = run()
+    assert int(res["wrong"]) == 3 and not bool(res["passed"])
+    np.testing.assert_allclose(res["mean_error"], 0.015, rtol=1e-6)
+    assert bool(run(max_wrong=3)["passed"]) and not bool(run(max_wrong=2)["passed"])
+    assert bool(run(max_error_rate=0.04)["passed"]) and not bool(run(max_error_rate=0.03)["passed"])
+    assert not bool(run(max_wrong=5, max_mean_error=0.01)["passed"])
+    assert bool(run(max_wrong=5, max_mean_error=0.02)["passed"])
+    with pytest.raises(ValueError, match="max_wrong=-1"):
+        run(max_wrong=-1)
