@@ -32,7 +32,7 @@ $(BENCH_STAMP): $(STAMP)
 test: install
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS)
 
-test-slow: install
+test-slow: install-bench
 	$(PY) -m pytest -q -m slow
 
 lint: install

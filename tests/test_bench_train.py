@@ -36,6 +36,7 @@ def test_ours_and_flax_steps_agree(setup):
         np.testing.assert_allclose(losses[name], losses["ours"], rtol=1e-5, err_msg=name)
 
 
+@pytest.mark.slow  # needs the optional bench extra (PyTorch): `make test-slow` installs it
 def test_torch_step_agrees():
     pytest.importorskip("torch")
     data = bt.make_data(BATCH, T)
