@@ -224,9 +224,19 @@ def _script(run_dir, sleep):
 
 
 def _env(**extra):
-    env = {**os.environ, "PYTHONPATH": str(ROOT), **extra}
-    env.pop("XLA_FLAGS", None) if "XLA_FLAGS" not in extra else None
-    return env
+    env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+    return {**env, "PYTHONPATH": str(ROOT), **extra}
+
+
+def _run_script(run_dir, *, prefix: str = "", **env):
+    """Run the toy training in a fresh process (``prefix`` is Python run first); check it exits 0."""
+    return subprocess.run(
+        [sys.executable, "-c", prefix + _script(run_dir, 0)],
+        capture_output=True,
+        text=True,
+        env=_env(**env),
+        check=True,
+    )
 
 
 def _result(stdout: str) -> dict:
@@ -235,13 +245,7 @@ def _result(stdout: str) -> dict:
 
 
 def test_a_killed_run_resumes_to_the_same_results(tmp_path):
-    clean = subprocess.run(
-        [sys.executable, "-c", _script(tmp_path / "clean", 0)],
-        capture_output=True,
-        text=True,
-        env=_env(),
-        check=True,
-    )
+    clean = _run_script(tmp_path / "clean")
     with subprocess.Popen(
         [sys.executable, "-c", _script(tmp_path / "killed", 1.0)],
         stdout=subprocess.PIPE,
@@ -256,13 +260,7 @@ def test_a_killed_run_resumes_to_the_same_results(tmp_path):
     assert proc.returncode == -signal.SIGKILL
     assert (tmp_path / "killed" / "checkpoint.npz").exists()
     assert not (tmp_path / "killed" / "results.json").exists()
-    resumed = subprocess.run(
-        [sys.executable, "-c", _script(tmp_path / "killed", 0)],
-        capture_output=True,
-        text=True,
-        env=_env(),
-        check=True,
-    )
+    resumed = _run_script(tmp_path / "killed")
     assert "resuming" in resumed.stdout
     assert _result(resumed.stdout) == _result(clean.stdout)
     metrics = lambda d: (tmp_path / d / "metrics.jsonl").read_text()
@@ -273,23 +271,11 @@ def test_a_killed_run_resumes_to_the_same_results(tmp_path):
 
 
 def test_sharded_over_four_devices_gives_the_one_device_results(tmp_path):
-    one = subprocess.run(
-        [sys.executable, "-c", _script(tmp_path / "one", 0)],
-        capture_output=True,
-        text=True,
-        env=_env(),
-        check=True,
-    )
-    four = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import jax; assert jax.device_count() == 4\n" + _script(tmp_path / "four", 0),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=_env(XLA_FLAGS="--xla_force_host_platform_device_count=4"),
+    one = _run_script(tmp_path / "one")
+    four = _run_script(
+        tmp_path / "four",
+        prefix="import jax; assert jax.device_count() == 4\n",
+        XLA_FLAGS="--xla_force_host_platform_device_count=4",
     )
     assert _result(four.stdout) == _result(one.stdout)
     devices = json.loads((tmp_path / "four" / "results.json").read_text())["provenance"]["devices"]
