@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 import jax
+import jax.numpy as jnp
 import matplotlib.ticker
 import numpy as np
 from absl import logging
@@ -76,6 +77,7 @@ def validate(config) -> None:
 
 
 def model_for(config, name: str):
+    dtype = jnp.dtype(config.dtype)  # parameters and states; inputs are promoted
     if name == "lstm1997":
         return cells.LSTM1997(
             n_out=1,
@@ -84,12 +86,18 @@ def model_for(config, name: str):
             in_gate_bias=tuple(_floats(config.in_gate_bias, "in_gate_bias")),
             init_scale=config.init_scale,
             gradient=config.gradient,
+            param_dtype=dtype,
         )
     init = initializers.uniform(config.init_scale)
     cell = cells.SimpleRNN(
-        config.rnn_hidden, "tanh", recurrent_init=init, input_init=init, bias_init=init
+        config.rnn_hidden,
+        "tanh",
+        recurrent_init=init,
+        input_init=init,
+        bias_init=init,
+        param_dtype=dtype,
     )
-    return cells.Readout(cell, 1, "sigmoid", kernel_init=init, bias_init=init)
+    return cells.Readout(cell, 1, "sigmoid", kernel_init=init, bias_init=init, param_dtype=dtype)
 
 
 def adding_problem(config, name: str, T: int):

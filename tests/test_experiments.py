@@ -144,3 +144,19 @@ def test_h97_bad_input_gives_one_line_and_writes_nothing(tmp_path, args, message
     assert len(errors) == 1 and message in errors[0], proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "out").exists() and not list(tmp_path.glob("fig*"))
+
+
+@pytest.mark.parametrize("name", ["lstm1997", "rnn_tanh"])
+def test_h97_dtype_reaches_the_model(tmp_path, name, x64):
+    import jax
+    import jax.numpy as jnp
+
+    from experiments import hochreiter1997
+
+    config = _h97_config(tmp_path)
+    config.dtype = "float64"
+    _, problem = hochreiter1997.adding_problem(config, name, 20)
+    params = problem.init(jax.random.key(0))
+    assert {x.dtype for x in jax.tree.leaves(params)} == {jnp.dtype("float64")}
+    loss, _ = problem.loss(params, problem.sample(jax.random.key(1)))
+    assert loss.dtype == jnp.float64
