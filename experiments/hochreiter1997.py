@@ -48,9 +48,10 @@ def _floats(text: str, name: str) -> list[float]:
 def validate(config) -> None:
     """Every check that can fail, before any compute (one-line ValueErrors naming the field)."""
     common.positive(
-        config, "trials", "max_sequences", "blocks", "block_size", "window", "test_sequences"
+        config,
+        *("trials", "max_sequences", "blocks", "block_size", "window", "test_sequences"),
+        *("rnn_hidden", "log_every", "logs_per_chunk"),
     )
-    common.positive(config, "rnn_hidden", "log_every", "logs_per_chunk")
     for T in _ints(config.lengths, "lengths"):
         if T < 20:
             raise ValueError(
@@ -198,8 +199,12 @@ def draw(config, runs: dict) -> list[Path]:
             if (T, name) not in runs:
                 continue
             x, err = _metrics(Path(config.out_dir) / f"T{T}" / name)
-            med = np.nanmedian(np.where(np.isnan(err), np.nan, err), axis=1)
-            ax.plot(x, 100 * med, color=colors[name], label=labels[name] + ", median")
+            ax.plot(
+                x,
+                100 * np.nanmedian(err, axis=1),
+                color=colors[name],
+                label=labels[name] + ", median",
+            )
             ax.fill_between(
                 x,
                 100 * np.nanmin(err, axis=1),

@@ -260,11 +260,11 @@ class Trainer:
             ok &= jnp.mean(st.recent_error) < sch.max_avg_error
         return ok
 
-    def _update(self, st: TrainState, trial: jax.Array):
+    def _update(self, st: TrainState, keys: dict[str, jax.Array]):
         """One update of one trial: sample, gradient, optimiser step, scores, stopping."""
         sch, prob = self.schedule, self.problem
         active = self.active(st)
-        batch = prob.sample(jax.random.fold_in(self.streams(trial)["train"], st.updates))
+        batch = prob.sample(jax.random.fold_in(keys["train"], st.updates))
         if prob.grad is not None:
             (loss, stats), grads = prob.grad(st.params, batch)
         else:
@@ -292,9 +292,15 @@ class Trainer:
         if prob.evaluate is None:  # success is judged on the training stream, at every update
             solved = self._window_ok(new) & (sch.window > 0)
             new = new.replace(solved=solved, solved_at=jnp.where(solved, seen, -1))
+        # One select over the whole state; a trial that went bad keeps its old weights and only
+        # its counters change.
         went_bad = active & ~finite
-        st_bad = st.replace(diverged=jnp.asarray(True), diverged_at=seen, seen=seen)
-        out = _select(active & finite, new, _select(went_bad, st_bad, st))
+        out = _select(active & finite, new, st)
+        out = out.replace(
+            seen=jnp.where(went_bad, seen, out.seen),
+            diverged=out.diverged | went_bad,
+            diverged_at=jnp.where(went_bad, seen, out.diverged_at),
+        )
         metrics = {
             "loss": jnp.where(active, loss, 0.0),
             "grad_norm": jnp.where(active, optax.tree.norm(grads), 0.0),
@@ -304,10 +310,10 @@ class Trainer:
         }
         return out, metrics
 
-    def _interval(self, st: TrainState, trial: jax.Array):
+    def _interval(self, st: TrainState, keys: dict[str, jax.Array]):
         """``eval_every`` updates, then the frozen-weight check; returns the interval's metrics."""
         st, m = jax.lax.scan(
-            lambda s, _: self._update(s, trial), st, None, length=self.schedule.eval_every
+            lambda s, _: self._update(s, keys), st, None, length=self.schedule.eval_every
         )
         updates = jnp.maximum(jnp.sum(m["active"]), 1)
         out = {
@@ -319,7 +325,7 @@ class Trainer:
         }
         if self.problem.evaluate is not None:
             check = self.active(st)
-            key = jax.random.fold_in(self.streams(trial)["eval"], st.updates)
+            key = jax.random.fold_in(keys["eval"], st.updates)
             res = self.problem.evaluate(st.params, key)
             solved = check & jnp.asarray(res["passed"], bool) & self._window_ok(st)
             st = st.replace(
@@ -333,8 +339,9 @@ class Trainer:
         self.trace_count += 1  # Python side effect: runs once per trace, not per call
 
         def one(st, trial):
+            keys = self.streams(trial)  # once per trial and chunk, not per update
             return jax.lax.scan(
-                lambda s, _: self._interval(s, trial),
+                lambda s, _: self._interval(s, keys),
                 st,
                 None,
                 length=self.schedule.evals_per_chunk,
