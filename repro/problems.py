@@ -204,6 +204,39 @@ def squared_error(tolerance: float) -> Objective:
     return Objective(loss, score)
 
 
+def clean_target(tolerance: float) -> Objective:
+    """H97 Exp. 3c: ½ squared error against the noisy training targets; scored against the
+    noise-free target ``batch.extra["clean_target"]`` (B,) at the target step: wrong when
+    |y − clean| > ``tolerance`` (not ≥), error = |y − clean|."""
+    if not tolerance > 0:
+        raise ValueError(f"tolerance={tolerance!r}: must be > 0")
+    base = squared_error(tolerance)
+
+    def score(y, batch):
+        clean = batch.extra["clean_target"][:, None, None]
+        err = jnp.abs(y - clean) * batch.mask[..., None]
+        correct = jnp.all(err <= tolerance, axis=(1, 2))
+        return correct, jnp.sum(err, axis=(1, 2)) / (_n_targets(batch) * y.shape[-1])
+
+    return Objective(base.loss, score)
+
+
+def legal_next() -> Objective:
+    """H97 Exp. 1: ½ squared error against the one-hot next symbol at every step; a step is correct
+    iff every legal successor (``batch.extra["legal"]`` (B, L, K)) is more active than every other
+    output; a string is correct iff all its steps are. Error = fraction of wrong steps."""
+    base = squared_error(1.0)
+
+    def score(y, batch):
+        legal = batch.extra["legal"] > 0
+        lowest_legal = jnp.min(jnp.where(legal, y, jnp.inf), axis=-1)
+        highest_other = jnp.max(jnp.where(legal, -jnp.inf, y), axis=-1)
+        wrong = (lowest_legal <= highest_other) & (batch.mask > 0)
+        return ~jnp.any(wrong, axis=1), jnp.sum(wrong, axis=1) / _n_targets(batch)
+
+    return Objective(base.loss, score)
+
+
 def last_softmax() -> Objective:
     """P13: softmax cross-entropy at the target steps; correct when the argmax is the target's."""
 
@@ -244,7 +277,8 @@ def test_on_fresh(
     """A frozen-weight test on one batch ``sample(key)`` (fresh, or a fixed set that ignores the key).
 
     Returns number wrong, error rate, mean error (the mean of the objective's per-sequence error,
-    e.g. the MAE) and ``passed``, the papers' test-set rules:
+    e.g. the MAE), ``mse`` (mean squared error against ``batch.targets`` per output and target
+    step) and ``passed``, the papers' test-set rules:
       wrong <= max_wrong (default 0: every sequence correct: Reber's sets, H97 3a's ST1; 5 for 3b's
         "fewer than 6 of 256");
       or, if ``max_error_rate`` is set, error rate < max_error_rate instead (P13: "< 1% of 10,000");
@@ -258,14 +292,23 @@ def test_on_fresh(
 
     def test(params, key):
         batch = sample(key)
-        correct, error = objective.score(unroll(model, params, batch.inputs), batch)
+        y = unroll(model, params, batch.inputs)
+        correct, error = objective.score(y, batch)
+        se = jnp.sum(batch.mask[..., None] * (y - batch.targets) ** 2, axis=(1, 2))
+        mse = jnp.mean(se / (_n_targets(batch) * y.shape[-1]))
         wrong = jnp.sum(~correct)
         rate = wrong / correct.shape[0]
         mean_error = jnp.mean(error)
         passed = wrong <= max_wrong if max_error_rate is None else rate < max_error_rate
         if max_mean_error is not None:
             passed &= mean_error < max_mean_error
-        return {"wrong": wrong, "error_rate": rate, "mean_error": mean_error, "passed": passed}
+        return {
+            "wrong": wrong,
+            "error_rate": rate,
+            "mean_error": mean_error,
+            "mse": mse,
+            "passed": passed,
+        }
 
     return test
 

@@ -46,6 +46,7 @@ from repro.tasks import Batch
 
 __all__ = [
     "OPTIMIZERS",
+    "Milestone",
     "Problem",
     "Schedule",
     "TrainState",
@@ -86,6 +87,33 @@ class Problem:
 
 
 @dataclasses.dataclass(frozen=True)
+class Milestone:
+    """An event recorded on the way to the stopping rule, without stopping the trial.
+
+    The first sequence count at which it holds is recorded per trial, with a copy of the weights at
+    that moment; the problem's final ``test`` also runs on that copy (H97 Exp. 3 records ST1 and ST2
+    in one run; Exp. 5 tests at "fewer than 140 of 2000 wrong" and goes on to "fewer than 13").
+
+    name: its key in the results (``milestones[name]``).
+    entry: a bool entry of the problem's ``evaluate`` dict, checked at every frozen-weight check; or
+    max_wrong: at most this many wrong among the ``window`` most recent training sequences, checked
+      after every update once the window is full. Exactly one of the two is set.
+    """
+
+    name: str
+    entry: str | None = None
+    max_wrong: int | None = None
+
+    def __post_init__(self):
+        if (self.entry is None) == (self.max_wrong is None):
+            raise ValueError(f"milestone {self.name!r}: set exactly one of entry and max_wrong")
+        if self.max_wrong is not None and not (
+            isinstance(self.max_wrong, int) and self.max_wrong >= 0
+        ):
+            raise ValueError(f"milestone {self.name!r}: max_wrong={self.max_wrong!r} must be >= 0")
+
+
+@dataclasses.dataclass(frozen=True)
 class Schedule:
     """How long and how the trials run, and when a trial has succeeded.
 
@@ -97,6 +125,12 @@ class Schedule:
     window: the ``window`` most recent training sequences must all be correct (0: no window rule).
       Checked only once ``window`` sequences have been seen (H97 §2.2).
     max_avg_error: ST3(β): also require the mean ``stats["error"]`` over the window to be < β.
+    window_max_wrong: the window rule allows this many wrong sequences in the window (0: all correct;
+      H97 Exp. 5's "fewer than 13 of the 2000 most recent" is 12).
+    gate_eval: run the frozen-weight check only for trials whose last ``eval_every`` training
+      sequences were all correct (H97 §2.3's option; the check is skipped, not run and ignored,
+      when no trial qualifies, which saves the cost of large test sets).
+    milestones: events to record on the way (see :class:`Milestone`).
     """
 
     trials: int
@@ -106,6 +140,9 @@ class Schedule:
     evals_per_chunk: int = 50
     window: int = 0
     max_avg_error: float | None = None
+    window_max_wrong: int = 0
+    gate_eval: bool = False
+    milestones: tuple[Milestone, ...] = ()
 
     def __post_init__(self):
         for name in ("trials", "max_sequences", "eval_every", "evals_per_chunk"):
@@ -117,6 +154,20 @@ class Schedule:
                 raise ValueError(f"max_avg_error={self.max_avg_error!r}: must be > 0")
             if self.window == 0:
                 raise ValueError("max_avg_error is set but window=0: ST3 averages over a window")
+        wmw = self.window_max_wrong
+        if not isinstance(wmw, int) or isinstance(wmw, bool) or not 0 <= wmw <= max(self.window - 1, 0):
+            raise ValueError(
+                f"window_max_wrong={wmw!r}: must be an integer in [0, window - 1] (window={self.window})"
+            )
+        names = [m.name for m in self.milestones]
+        if len(set(names)) != len(names):
+            raise ValueError(f"milestones={names!r}: names must be distinct")
+        for m in self.milestones:
+            if m.max_wrong is not None and (self.window == 0 or m.max_wrong >= self.window):
+                raise ValueError(
+                    f"milestone {m.name!r}: max_wrong={m.max_wrong} needs a window > max_wrong "
+                    f"(window={self.window})"
+                )
 
 
 def _positive_int(name: str, value) -> None:
@@ -193,6 +244,10 @@ class TrainState:
     diverged_at: jax.Array  # int32: sequences presented when it diverged; -1 if not
     run_correct: jax.Array  # int32: consecutive correct training sequences, most recent last
     recent_error: jax.Array  # (max(window, 1),) ring buffer of per-sequence errors
+    recent_wrong: jax.Array  # (max(window, 1),) bool ring buffer: which of them were wrong
+    window_wrong: jax.Array  # int32: how many of the ring's sequences were wrong
+    marked_at: jax.Array  # (n milestones,) int32: sequences presented when each was reached; -1
+    marked_params: tuple  # the weights when each milestone was reached (one copy per milestone)
 
 
 def _all_finite(tree) -> jax.Array:
@@ -246,6 +301,10 @@ class Trainer:
             diverged_at=i32(-1),
             run_correct=i32(0),
             recent_error=jnp.zeros((max(self.schedule.window, 1),), jnp.float32),
+            recent_wrong=jnp.zeros((max(self.schedule.window, 1),), bool),
+            window_wrong=i32(0),
+            marked_at=jnp.full((len(self.schedule.milestones),), -1, jnp.int32),
+            marked_params=tuple(params for _ in self.schedule.milestones),
         )
 
     def active(self, st: TrainState) -> jax.Array:
@@ -255,7 +314,7 @@ class Trainer:
         sch = self.schedule
         if sch.window == 0:
             return jnp.asarray(True)
-        ok = (st.seen >= sch.window) & (st.run_correct >= sch.window)
+        ok = (st.seen >= sch.window) & (st.window_wrong <= sch.window_max_wrong)
         if sch.max_avg_error is not None:
             ok &= jnp.mean(st.recent_error) < sch.max_avg_error
         return ok
@@ -277,10 +336,13 @@ class Trainer:
         n = correct.shape[0]
         seen = st.seen + n
         run = jnp.where(jnp.all(correct), st.run_correct + n, _trailing_true(correct))
-        recent = st.recent_error
+        recent, recent_wrong, window_wrong = st.recent_error, st.recent_wrong, st.window_wrong
         if sch.window:
             err = jnp.asarray(stats["error"], jnp.float32).reshape(-1)
-            recent = recent.at[(st.seen + jnp.arange(n)) % sch.window].set(err)
+            slots = (st.seen + jnp.arange(n)) % sch.window
+            recent = recent.at[slots].set(err)
+            window_wrong = window_wrong - jnp.sum(recent_wrong[slots]) + jnp.sum(~correct)
+            recent_wrong = recent_wrong.at[slots].set(~correct)
         new = st.replace(
             params=params,
             opt_state=opt_state,
@@ -288,6 +350,17 @@ class Trainer:
             updates=st.updates + 1,
             run_correct=run.astype(jnp.int32),
             recent_error=recent,
+            recent_wrong=recent_wrong,
+            window_wrong=window_wrong.astype(jnp.int32),
+        )
+        full = seen >= sch.window
+        new = self._mark(
+            new,
+            {
+                m.name: full & (window_wrong <= m.max_wrong)
+                for m in sch.milestones
+                if m.max_wrong is not None
+            },
         )
         if prob.evaluate is None:  # success is judged on the training stream, at every update
             solved = self._window_ok(new) & (sch.window > 0)
@@ -310,6 +383,17 @@ class Trainer:
         }
         return out, metrics
 
+    def _mark(self, st: TrainState, reached: dict[str, jax.Array]) -> TrainState:
+        """Record the milestones in ``reached`` (name -> bool) that are reached for the first time."""
+        at, kept = st.marked_at, list(st.marked_params)
+        for i, m in enumerate(self.schedule.milestones):
+            if m.name not in reached:
+                continue
+            first = reached[m.name] & (at[i] < 0)
+            at = at.at[i].set(jnp.where(first, st.seen, at[i]))
+            kept[i] = _select(first, st.params, kept[i])
+        return st.replace(marked_at=at, marked_params=tuple(kept))
+
     def _interval(self, st: TrainState, keys: dict[str, jax.Array]):
         """``eval_every`` updates, then the frozen-weight check; returns the interval's metrics."""
         st, m = jax.lax.scan(
@@ -326,8 +410,25 @@ class Trainer:
         if self.problem.evaluate is not None:
             check = self.active(st)
             key = jax.random.fold_in(keys["eval"], st.updates)
-            res = self.problem.evaluate(st.params, key)
-            solved = check & jnp.asarray(res["passed"], bool) & self._window_ok(st)
+            if self.schedule.gate_eval:
+                check &= st.run_correct >= self.schedule.eval_every
+                # One decision for all trials (a collective over the vmapped trial axis), so the
+                # check really is skipped when no trial qualifies.
+                any_check = jax.lax.psum(check.astype(jnp.int32), "trials") > 0
+                shape = jax.eval_shape(self.problem.evaluate, st.params, key)
+                res = jax.lax.cond(
+                    any_check,
+                    self.problem.evaluate,
+                    lambda p, k: jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), shape),
+                    st.params,
+                    key,
+                )
+            else:
+                res = self.problem.evaluate(st.params, key)
+            entries = {k: check & jnp.asarray(v, bool) for k, v in res.items()}
+            st = self._mark(st, {m.name: entries[m.entry] for m in self.schedule.milestones
+                                 if m.entry is not None})
+            solved = entries["passed"] & self._window_ok(st)
             st = st.replace(
                 solved=st.solved | solved, solved_at=jnp.where(solved, st.seen, st.solved_at)
             )
@@ -347,7 +448,7 @@ class Trainer:
                 length=self.schedule.evals_per_chunk,
             )
 
-        return jax.vmap(one)(state, trials)
+        return jax.vmap(one, axis_name="trials")(state, trials)
 
     # -- all trials --------------------------------------------------------------------------
 
@@ -363,7 +464,12 @@ class Trainer:
             return {}
 
         def one(st, trial):
-            return self.problem.test(st.params, self.streams(trial)["test"])
+            key = self.streams(trial)["test"]
+            out = self.problem.test(st.params, key)
+            for i, m in enumerate(self.schedule.milestones):  # a fresh test set per milestone
+                res = self.problem.test(st.marked_params[i], jax.random.fold_in(key, i + 1))
+                out.update({f"{m.name}/{k}": v for k, v in res.items()})
+            return out
 
         return jax.jit(jax.vmap(one))(state, trials)
 
@@ -448,7 +554,12 @@ def summarize(state: TrainState, schedule: Schedule) -> dict:
     solved_at = np.asarray(state.solved_at)
     diverged = np.asarray(state.diverged)
     at = solved_at[solved].astype(float)
+    marked = np.asarray(state.marked_at)
     return {
+        "milestones": {
+            m.name: {"at": marked[:, i].tolist(), "reached": (marked[:, i] >= 0).tolist()}
+            for i, m in enumerate(schedule.milestones)
+        },
         "trials": schedule.trials,
         "solved": solved.tolist(),
         "solved_at": solved_at.tolist(),

@@ -48,6 +48,41 @@ def test_last_softmax_and_last_linear():
     assert lin.score(y, b)[0].tolist() == [False, False]
 
 
+def test_clean_target_scores_against_the_noise_free_target_non_strictly():
+    b = h97.noise_signal(jax.random.key(3), 64, 20, 3, variant="3c")
+    clean = b.extra["clean_target"]
+    end = b.mask[..., None]
+    obj = problems.clean_target(0.1)
+    # y = clean + 0.1 exactly is still correct (> 0.1 is wrong), + 0.1001 is wrong
+    for offset, ok in ((0.0, True), (0.0999, True), (0.1001, False)):
+        y = (clean[:, None, None] + offset) * end
+        correct, error = obj.score(y, b)
+        assert bool(jnp.all(correct)) == ok
+        np.testing.assert_allclose(error, offset, atol=1e-6)
+    y = clean[:, None, None] * end
+    # the loss is against the noisy training targets, not the clean ones
+    want = 0.5 * np.mean((np.asarray(clean) - np.asarray(b.targets[..., 0].sum(1))) ** 2)
+    np.testing.assert_allclose(obj.loss(y, b), want, rtol=1e-5)
+
+
+def test_legal_next_needs_every_legal_successor_above_every_other_output():
+    data = h97.reber_sets(jax.random.key(0), 8, 8)
+    b = h97.reber(jax.random.key(1), 8, data["train"])
+    legal = b.extra["legal"]
+    obj = problems.legal_next()
+    y = 0.5 * legal + 0.25  # legal successors at 0.75, others at 0.25: every step correct
+    assert obj.score(y, b)[0].tolist() == [True] * 8
+    # one step where an illegal output ties the lowest legal one: that string is wrong
+    t = int(b.length[2]) - 1
+    k = int(jnp.argmin(legal[2, t]))
+    y2 = y.at[2, t, k].set(0.75)
+    correct, error = obj.score(y2, b)
+    assert correct.tolist() == [i != 2 for i in range(8)]
+    np.testing.assert_allclose(error[2], 1 / int(b.length[2]), rtol=1e-6)
+    # steps after the end of a string are ignored
+    assert obj.score(y.at[0, -1].set(5.0) if int(b.length[0]) < y.shape[1] else y, b)[0][0]
+
+
 def test_unroll_equals_a_python_loop_over_steps():
     model = cells.LSTM1997(n_out=1, blocks=2, block_size=2, in_gate_bias=(-3.0, -6.0))
     b = h97.adding(jax.random.key(1), 3, 20)
@@ -210,6 +245,7 @@ def test_test_on_fresh_rules():
     res = run()
     assert int(res["wrong"]) == 3 and not bool(res["passed"])
     np.testing.assert_allclose(res["mean_error"], 0.015, rtol=1e-6)
+    np.testing.assert_allclose(res["mse"], 3 * 0.25 / 100, rtol=1e-6)  # one target step each
     assert bool(run(max_wrong=3)["passed"]) and not bool(run(max_wrong=2)["passed"])
     assert bool(run(max_error_rate=0.04)["passed"]) and not bool(run(max_error_rate=0.03)["passed"])
     assert not bool(run(max_wrong=5, max_mean_error=0.01)["passed"])

@@ -360,3 +360,13 @@ def test_reber_sets_and_batches():
     # the actual next symbol is always a legal one
     assert np.all((b.targets * b.extra["legal"]).sum(-1)[steps] == 1)
     assert np.all(b.extra["legal"][~steps] == 0)
+
+
+def test_reber_all_is_every_string_of_the_set_in_order():
+    data = h97.reber_sets(jax.random.key(12), 16, 16)["test"]
+    b = _np(h97.reber_all(data))
+    assert b.inputs.shape[0] == 16
+    np.testing.assert_array_equal(b.length, np.asarray(data["length"]) - 1)
+    want = np.asarray(jax.nn.one_hot(data["symbols"], 7))
+    np.testing.assert_array_equal(b.inputs, want[:, :-1])
+    np.testing.assert_array_equal(b.targets, want[:, 1:])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -60,8 +61,8 @@ def reference(problem, tx, schedule):
         streams = trainer.streams(jnp.asarray(trial))
         params = problem.init(streams["init"])
         opt = tx.init(params)
-        seen, updates, run, errors = 0, 0, 0, []
-        result = {"solved_at": -1, "diverged_at": -1}
+        seen, updates, run, errors, flags = 0, 0, 0, [], []
+        result = {"solved_at": -1, "diverged_at": -1, "marks": {}}
         while seen < schedule.max_sequences:
             batch = problem.sample(jax.random.fold_in(streams["train"], updates))
             (loss, stats), grads = jax.value_and_grad(problem.loss, has_aux=True)(params, batch)
@@ -75,17 +76,29 @@ def reference(problem, tx, schedule):
                 result["diverged_at"] = seen
                 break
             params, opt, updates = new, opt_new, updates + 1
-            run = run + 1 if bool(stats["correct"][0]) else 0
-            errors = (errors + [float(stats["error"][0])])[-max(schedule.window, 1) :]
-            window_ok = seen >= schedule.window and run >= schedule.window
+            correct = bool(stats["correct"][0])
+            run = run + 1 if correct else 0
+            keep = max(schedule.window, 1)
+            errors = (errors + [float(stats["error"][0])])[-keep:]
+            flags = (flags + [correct])[-keep:]
+            wrong = flags.count(False)
+            window_ok = seen >= schedule.window and wrong <= schedule.window_max_wrong
             if schedule.max_avg_error is not None:
                 window_ok = window_ok and np.mean(errors) < schedule.max_avg_error
+            for m in schedule.milestones:
+                if m.max_wrong is not None and seen >= schedule.window and wrong <= m.max_wrong:
+                    result["marks"].setdefault(m.name, (seen, params))
             if problem.evaluate is None:
                 if schedule.window and window_ok:
                     result["solved_at"] = seen
                     break
             elif updates % schedule.eval_every == 0:
+                if schedule.gate_eval and run < schedule.eval_every:
+                    continue
                 res = problem.evaluate(params, jax.random.fold_in(streams["eval"], updates))
+                for m in schedule.milestones:
+                    if m.entry is not None and bool(res[m.entry]):
+                        result["marks"].setdefault(m.name, (seen, params))
                 if bool(res["passed"]) and window_ok:
                     result["solved_at"] = seen
                     break
@@ -123,6 +136,64 @@ def test_stopping_rules_match_plain_loop(window, max_avg_error, evaluate):
         np.testing.assert_allclose(
             got["test"]["w_error"][trial], np.linalg.norm(r["w"] - [0.5, -0.3]), rtol=1e-5
         )
+
+
+@pytest.mark.parametrize("gate_eval", [False, True])
+def test_milestones_window_max_wrong_and_gated_checks_match_plain_loop(gate_eval):
+    # H97 Exp. 3 / 5 shapes: events recorded on the way (an evaluate entry, a looser window rule)
+    # with the weights then; the stop rule allows some wrong sequences in the window.
+    problem = toy_problem(tolerance=0.05, evaluate=True)
+    base = problem.evaluate
+
+    def check(params, key):  # "loose" passes before "passed" does
+        res = base(params, key)
+        return {**res, "loose": res["max_error"] < 0.1}
+
+    problem = dataclasses.replace(problem, evaluate=check)
+    schedule = train.Schedule(
+        trials=3,
+        max_sequences=900,
+        eval_every=10,
+        evals_per_chunk=6,
+        window=30,
+        window_max_wrong=3,
+        gate_eval=gate_eval,
+        milestones=(
+            train.Milestone("loose", entry="loose"),
+            train.Milestone("window8", max_wrong=8),
+        ),
+    )
+    got = train.train(problem, optax.sgd(0.05), schedule, progress=lambda s: None)
+    ref = reference(problem, optax.sgd(0.05), schedule)
+    _check_against_reference(got, ref)
+    assert got["n_solved"] > 0
+    for name in ("loose", "window8"):
+        want = [r["marks"].get(name, (-1, None))[0] for r in ref]
+        assert got["milestones"][name]["at"] == want
+        assert any(a > 0 for a in want)
+        for trial, r in enumerate(ref):  # the final test also ran on the weights at the milestone
+            if name in r["marks"]:
+                w = np.asarray(r["marks"][name][1]["w"])
+                np.testing.assert_allclose(
+                    got["test"][f"{name}/w_error"][trial],
+                    np.linalg.norm(w - [0.5, -0.3]),
+                    rtol=1e-5,
+                )
+    solved = [r["solved_at"] for r in ref]
+    marked = [r["marks"].get("window8", (-1,))[0] for r in ref]
+    assert all(m <= s for m, s in zip(marked, solved, strict=True) if s > 0)
+
+
+def test_schedule_rejects_bad_milestones():
+    with pytest.raises(ValueError, match="exactly one"):
+        train.Milestone("a")
+    with pytest.raises(ValueError, match="window_max_wrong"):
+        train.Schedule(trials=1, window=10, window_max_wrong=10)
+    with pytest.raises(ValueError, match="needs a window"):
+        train.Schedule(trials=1, milestones=(train.Milestone("a", max_wrong=1),))
+    with pytest.raises(ValueError, match="distinct"):
+        m = train.Milestone("a", entry="passed")
+        train.Schedule(trials=1, milestones=(m, m))
 
 
 def test_window_counts_only_after_window_sequences_and_needs_all_correct():

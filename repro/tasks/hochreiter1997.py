@@ -411,7 +411,15 @@ def reber(key, batch: int, data: dict[str, jax.Array]) -> Batch:
     (``extra["legal"]``, aligned with the targets).
     """
     _batch_size(batch)
-    idx = jax.random.randint(key, (batch,), 0, data["symbols"].shape[0])
+    return _reber_batch(data, jax.random.randint(key, (batch,), 0, data["symbols"].shape[0]))
+
+
+def reber_all(data: dict[str, jax.Array]) -> Batch:
+    """Every string of ``data`` (one set of ``reber_sets``), in order: the fixed test of Exp. 1."""
+    return _reber_batch(data, jnp.arange(data["symbols"].shape[0]))
+
+
+def _reber_batch(data: dict[str, jax.Array], idx: jax.Array) -> Batch:
     syms, length = data["symbols"][idx], data["length"][idx]
     onehot = jax.nn.one_hot(syms, 7)  # the -1 padding becomes all zeros
     mask = (jnp.arange(1, syms.shape[1])[None, :] < length[:, None]).astype(jnp.float32)
