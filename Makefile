@@ -10,6 +10,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 PROFILE ?= quick
 PYTEST_WORKERS ?= 2
+# Hochreiter & Schmidhuber (1997) and Gers et al. (2000): one config per claim id.
+H97_CONFIGS := h97_t10 h97_t11 h97_t1 h97_d2 h97_t2 h97_2b h97_t3 h97_t4 h97_t5 h97_t6 \
+	h97_t7 h97_t8 h97_t9 h97_d1 g00_nto
 BENCH_ARGS ?=
 BENCH_STAMP := $(VENV)/.installed-bench-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
@@ -45,7 +48,9 @@ format: install
 
 figures: install
 	$(PY) -m experiments.gradient_flow --config=experiments/configs/gradient_flow.py:$(PROFILE)
-	$(PY) -m experiments.hochreiter1997 --config=experiments/configs/h97_t7.py:$(PROFILE)
+	for c in $(H97_CONFIGS); do \
+	  $(PY) -m experiments.hochreiter1997 --config=experiments/configs/$$c.py:$(PROFILE) || exit 1; \
+	done
 
 bench: install-bench
 	$(PY) -m bench.jacobians

@@ -44,8 +44,12 @@ def field_help(path: str) -> str:
     return "\n".join(out)
 
 
-def define_config(path: str, profile: str = "quick", help_text: str = ""):
+def define_config(
+    path: str, profile: str = "quick", help_text: str = "", field_paths: tuple[str, ...] = ()
+):
     """``config_flags.DEFINE_config_file`` for ``path:profile``, with one-line errors.
+
+    ``--help`` lists the fields documented in ``field_paths`` (default: the config file itself).
 
     ml_collections applies ``--config.NAME=...`` overrides from sys.argv while the flag is defined,
     so an unknown field must be caught here, not only when flags are parsed.
@@ -56,7 +60,7 @@ def define_config(path: str, profile: str = "quick", help_text: str = ""):
         help_text
         or "Config file and profile (path:quick or path:paper); override any field "
         "with --config.NAME=VALUE. Fields (quick defaults):\n"
-    ) + field_help(path)
+    ) + "\n".join(field_help(p) for p in (field_paths or (path,)))
     try:
         return config_flags.DEFINE_config_file("config", f"{path}:{profile}", text)
     except (AttributeError, KeyError) as err:

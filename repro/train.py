@@ -51,6 +51,7 @@ __all__ = [
     "Schedule",
     "TrainState",
     "Trainer",
+    "load_state",
     "make_optimizer",
     "nan_guard",
     "train",
@@ -575,6 +576,19 @@ def summarize(state: TrainState, schedule: Schedule) -> dict:
             "max": float(at.max()) if at.size else None,
         },
     }
+
+
+def load_state(
+    run_dir: str | Path, problem: Problem, tx: optax.GradientTransformation, schedule: Schedule
+) -> TrainState:
+    """The state of every trial saved in ``run_dir``'s last checkpoint (leading trial axis): e.g.
+    the trained weights, ``load_state(...).params``, for analysis after ``train``."""
+    trainer = Trainer(problem, tx, schedule)
+    like = trainer.init(jnp.arange(schedule.trials))
+    loaded = _load_checkpoint(Path(run_dir), like)
+    if loaded is None:
+        raise ValueError(f"{run_dir}: no checkpoint.npz (run train() there first)")
+    return loaded[0]
 
 
 def train(

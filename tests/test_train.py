@@ -434,3 +434,16 @@ def test_bad_optimizer_settings(kwargs, match):
 def test_bad_schedules(kwargs, match):
     with pytest.raises(ValueError, match=match):
         train.Schedule(**kwargs)
+
+
+def test_load_state_returns_the_trained_weights(tmp_path):
+    problem = toy_problem()
+    schedule = train.Schedule(trials=2, max_sequences=60, eval_every=10, evals_per_chunk=3)
+    got = train.train(problem, optax.sgd(0.05), schedule, run_dir=tmp_path, progress=print)
+    state = train.load_state(tmp_path, problem, optax.sgd(0.05), schedule)
+    w = np.asarray(state.params["w"])
+    np.testing.assert_allclose(
+        got["test"]["w_error"], np.linalg.norm(w - [0.5, -0.3], axis=1), rtol=1e-6
+    )
+    with pytest.raises(ValueError, match="no checkpoint"):
+        train.load_state(tmp_path / "none", problem, optax.sgd(0.05), schedule)

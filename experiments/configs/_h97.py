@@ -1,0 +1,87 @@
+"""Every field of a Hochreiter & Schmidhuber (1997) config, with neutral defaults.
+
+Each claim's config (h97_t1.py ... g00_nto.py) starts from ``base(profile)`` and sets what its
+experiment needs; ``rows`` then lists the rows of the paper's table, each overriding some fields.
+"""
+
+import ml_collections
+
+PROFILES = ("quick", "paper")
+
+
+def base(profile: str) -> ml_collections.ConfigDict:
+    if profile not in PROFILES:
+        raise ValueError(f"--config profile {profile!r}: must be one of {list(PROFILES)}")
+    c = ml_collections.ConfigDict()
+    c.profile = profile  # "quick" (2-core CPU, minutes) or "paper" (the paper's scale)
+    c.claim = ""  # claim id in REPRODUCTION.md
+    # Task family: reber, 2a, 2b, 2c, 3a, 3b, 3c, adding, multiplication, 6a, 6b.
+    c.experiment = "adding"
+    # Rows of the paper's table, "label: field=value field=value; label2: ...". A row's values
+    # override the fields below (so override a field that a row sets through rows itself).
+    c.rows = ""
+    c.trials = 10  # independent trials per row (Exp. 1: per data pair)
+    c.seed = 0  # root key; trial i uses fold_in(key(seed), i)
+    c.dtype = "float32"  # "float32" or "float64"
+    # Budget in training sequences per trial; a trial that spends it has failed (H97 §2.4).
+    c.max_sequences = 5_000_000
+    # -- task
+    c.T = 100  # minimal sequence length (Exp. 3, 4, 5)
+    c.N = 3  # Exp. 3: number of information-carrying elements
+    c.p = 100  # Exp. 2: p (2a/2b: delay; 2c: number of distractor symbols)
+    c.q = 50  # Exp. 2c: minimal number of distractors (lag q + 1)
+    c.max_extra = 250  # Exp. 2c: bucket for the geometric extra distractors (clipped above this)
+    c.first_pair_rule = "any"  # Exp. 4/5: "any" or "x1_only" (which pair at position 1 gets value 0)
+    c.data_pairs = 3  # Exp. 1: independent train/test set pairs (trials run per pair)
+    c.unique_strings = False  # Exp. 1: every string of a set distinct
+    # -- the 1997 LSTM (H97 Table 10)
+    c.blocks = 2  # memory blocks
+    c.block_size = 2  # cells per block
+    c.topology = "F"  # "F" (fully connected hidden layer) or "B" (Exp. 2a/2b)
+    c.bias = "all"  # "ga" (gates), "b1" (hidden units), "all" (hidden and output units), "none"
+    c.in_gate_bias = ""  # initial input-gate bias per block, comma-separated; "" = random ("r")
+    c.out_gate_bias = ""  # initial output-gate bias per block; "" = random ("r")
+    c.output_gate = True  # blocks have output gates (Exp. 2a/2b: no)
+    c.forget_gate = False  # add G00's forget gate
+    c.forget_gate_bias = ""  # initial forget-gate bias per block; "" = random
+    c.g = "g2"  # cell-input squashing: "g2" (4σ-2) or "g1" (σ)
+    c.h = "h1"  # cell-output squashing: "h1" (2σ-1) or "id"
+    c.init_scale = 0.1  # initial weights uniform in [-init_scale, init_scale]
+    c.gradient = "truncated"  # "truncated" (H97 §4) or "full" (BPTT through all paths, H97-D1)
+    # -- training and stopping (H97 §2, Table 11)
+    c.lr = 0.5  # SGD learning rate α, one update per sequence (online, batch 1)
+    c.tolerance = 0.04  # a sequence is correct when every target's |error| < tolerance
+    c.window = 0  # ST3: this many most recent training sequences (0: no window rule)
+    c.window_max_wrong = 0  # ... of which at most this many wrong (Exp. 5: 12 = "fewer than 13")
+    c.max_avg_error = 0.0  # ST3(β): their mean absolute error below β (0: no such rule)
+    c.mark_max_wrong = -1  # Exp. 5: record (and test) when at most this many of the window are wrong
+    # Frozen-weight checks every log_every sequences: Exp. 1's sets, Exp. 2's 10,000 sequences,
+    # Exp. 3's ST1/ST2 on 256 fresh sequences. check_sequences = 0: no check (Exp. 4-6).
+    c.check_sequences = 0  # fresh sequences per check (Exp. 1 and 2a check their fixed sets)
+    c.check_max_wrong = 0  # a check passes with at most this many wrong (3b's ST1: 5)
+    c.check_mean_error = 0.0  # ... and mean absolute error below this (ST2, 3c); 0: no such rule
+    c.gate_eval = False  # check only trials whose last log_every training sequences were correct
+    c.test_sequences = 2560  # fresh test sequences after stopping (Exp. 1: its fixed test set)
+    # -- baseline: a tanh or sigmoid RNN with sigmoid outputs, full BPTT, same task, α and budget
+    c.baseline = ""  # "rnn_tanh", "rnn_sigmoid" or "" (none)
+    c.rnn_hidden = 8  # hidden units of the baseline
+    # -- logging
+    c.log_every = 100  # updates between log points and frozen-weight checks (the checks' resolution)
+    c.logs_per_chunk = 100  # log points per jitted host call
+    c.out_dir = ""  # one run directory per (row, model) under it; "" = runs/<claim>/<profile>
+    c.figure = ""  # figure path without extension; "" = figures/<claim>
+    return c
+
+
+def rows(*items: tuple[str, dict]) -> str:
+    """The ``rows`` string of (label, {field: value}) pairs."""
+
+    def text(v):
+        if isinstance(v, tuple | list):
+            return ",".join(f"{x:g}" if isinstance(x, float) else str(x) for x in v)
+        return str(v)
+
+    return "; ".join(
+        f"{label}: " + " ".join(f"{k}={text(v)}" for k, v in fields.items())
+        for label, fields in items
+    )

@@ -1,0 +1,21 @@
+"""H97-2B: Task 2b, no local regularities (H97 §5.2; text result, no table), p = 100.
+
+Paper: LSTM always succeeds, mean 5,680 sequences over 18 trials (BPTT, RTRL, chunker fail).
+Success: on 10,000 random sequences, frozen weights, every output's |error| < 0.25 at the final step.
+quick: 1,000 sequences per check, only for trials whose last 100 training sequences were correct.
+Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_2b.py:quick
+"""
+
+from experiments.configs import h97_t2
+
+
+def get_config(profile: str = "quick"):
+    c = h97_t2.get_config(profile)
+    quick = profile == "quick"
+    c.claim = "H97-2B"
+    c.experiment = "2b"
+    c.check_sequences = 1000 if quick else 10_000
+    c.gate_eval = quick
+    c.test_sequences = 10_000
+    c.baseline = ""
+    return c

@@ -1,0 +1,27 @@
+"""H97-D1: the full gradient instead of the truncated one ("no significant difference", H97 §6).
+
+The 1997 LSTM trained with plain BPTT through every path (gradient = "full") beside the truncated
+gradient, on the adding problem (T = 100, Exp. 4) and on temporal order 6a (Exp. 6); 10 trials each.
+The paper gives no numbers; its truncated results are Table 7 (74,000) and Table 9 (31,390).
+Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_d1.py:quick
+Time:     quick (6a only, budget 60,000) about 2 minutes.
+"""
+
+from experiments.configs import _h97, h97_t9
+
+
+def get_config(profile: str = "quick"):
+    c = h97_t9.temporal_order(profile)
+    quick = profile == "quick"
+    c.claim = "H97-D1"
+    c.experiment, c.blocks, c.in_gate_bias, c.lr = "6a", 2, "-2,-4", 0.5
+    six_a = h97_t9.ROW_6A
+    adding = {"experiment": "adding", "T": 100, "in_gate_bias": (-3, -6), "lr": 0.5,
+              "tolerance": 0.04, "max_avg_error": 0.01}
+    rows = [("6a/truncated", six_a), ("6a/full", {**six_a, "gradient": "full"})]
+    if not quick:
+        rows += [("adding/truncated", adding), ("adding/full", {**adding, "gradient": "full"})]
+    c.rows = _h97.rows(*rows)
+    c.trials = 10
+    c.max_sequences = 60_000 if quick else 5_000_000
+    return c

@@ -1,0 +1,19 @@
+"""H97-D2: Experiment 1 without output gates ("learning was not fast", H97 §5.1).
+
+The 3×2, α 0.5 net of Table 1 (paper: 100% of 30 trials, mean 8,440 strings) with its output gates
+removed (y_c = h(s)). The paper gives no number for this ablation.
+Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_d2.py:quick
+Time:     quick about 1 minute; paper about 10 minutes.
+"""
+
+from experiments.configs import _h97, h97_t1
+
+
+def get_config(profile: str = "quick"):
+    c = h97_t1.get_config(profile)
+    c.claim = "H97-D2"
+    c.rows = _h97.rows(
+        ("3x2/0.5", h97_t1.ROWS["3x2/0.5"]),
+        ("3x2/0.5/no-og", {**h97_t1.ROWS["3x2/0.5"], "output_gate": False, "out_gate_bias": ""}),
+    )
+    return c

@@ -1,0 +1,37 @@
+"""H97-T4: Experiment 3a, noise and signal on the same channel (H97 Table 4).
+
+Paper (means of 10 trials, 3 blocks × 1 cell, 102 weights, α 1.0):
+  T=100, N=3: ST1 27,380, ST2 39,850, fraction misclassified 0.000195;
+  T=100, N=1: 58,370, 64,330, 0.000117;  T=1000, N=3: 446,850, 452,460, 0.000078.
+ST1: none of 256 fresh sequences misclassified (|error| >= 0.2); ST2: ST1 and mean absolute error
+< 0.01; both recorded in one run, checked every 100 sequences; then 2560 fresh test sequences.
+Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_t4.py:quick
+"""
+
+from experiments.configs import _h97
+
+ROWS = {"T100/N3": {"T": 100, "N": 3}, "T100/N1": {"T": 100, "N": 1}, "T1000/N3": {"T": 1000, "N": 3}}
+
+
+def exp3(profile: str, claim: str, variant: str, rows: dict):
+    c = _h97.base(profile)
+    quick = profile == "quick"
+    c.claim = claim
+    c.experiment = variant
+    c.rows = _h97.rows(*((k, v) for k, v in rows.items() if not quick or k == "T100/N3"))
+    c.trials = 10
+    c.max_sequences = 60_000 if quick else 5_000_000
+    c.blocks, c.block_size, c.bias = 3, 1, "b1"
+    c.in_gate_bias, c.out_gate_bias = "-1,-3,-5", "-2,-4,-6"
+    c.init_scale = 0.1
+    c.lr = 1.0
+    c.tolerance = 0.2
+    c.check_sequences = 256
+    c.check_mean_error = 0.01
+    return c
+
+
+def get_config(profile: str = "quick"):
+    c = exp3(profile, "H97-T4", "3a", ROWS)
+    c.baseline = "rnn_tanh"
+    return c

@@ -1,0 +1,37 @@
+"""H97-T9: Experiment 6, temporal order (H97 Table 9).
+
+Paper (ST3(0.1), correct when every output's |error| < 0.3; 2560 test sequences):
+  6a (2 blocks × 2 cells, 156 weights, α 0.5): 1 wrong, success after 31,390 (mean of 20 trials);
+  6b (3 blocks × 2 cells, 308 weights, α 0.1): 2 wrong, 571,100 (mean of 10 trials).
+Baseline: a tanh RNN (BPTT) on 6a, same α and budget.
+Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_t9.py:quick
+Time:     quick (6a, 10 trials, budget 60,000; 6b, 4 trials, budget 60,000) about 2 minutes.
+"""
+
+from experiments.configs import _h97, h97_t7
+
+ROW_6A = {"experiment": "6a", "blocks": 2, "in_gate_bias": (-2, -4), "lr": 0.5}
+ROW_6B = {"experiment": "6b", "blocks": 3, "in_gate_bias": (-2, -4, -6), "lr": 0.1}
+
+
+def temporal_order(profile: str):
+    c = h97_t7.adding(profile)
+    c.block_size = 2
+    c.tolerance = 0.3
+    c.max_avg_error = 0.1
+    return c
+
+
+def get_config(profile: str = "quick"):
+    c = temporal_order(profile)
+    quick = profile == "quick"
+    c.claim = "H97-T9"
+    c.experiment, c.blocks, c.in_gate_bias, c.lr = "6a", 2, "-2,-4", 0.5
+    if quick:
+        six_b = {**ROW_6B, "trials": 4}
+        c.rows = _h97.rows(("6a", {**ROW_6A, "trials": 10}), ("6b", six_b))
+        c.max_sequences = 60_000
+    else:
+        c.rows = _h97.rows(("6a", {**ROW_6A, "trials": 20}), ("6b", {**ROW_6B, "trials": 10}))
+    c.baseline = "rnn_tanh"
+    return c
