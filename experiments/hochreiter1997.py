@@ -196,7 +196,8 @@ def validate(c) -> None:
     """Every check that can fail, before any compute (one-line ValueErrors naming the field)."""
     where = "config"
     common.positive(
-        c, *("trials", "max_sequences", "blocks", "block_size", "rnn_hidden", "log_every"),
+        c,
+        *("trials", "max_sequences", "blocks", "block_size", "rnn_hidden", "log_every"),
         *("logs_per_chunk", "T", "N", "p", "q", "data_pairs", "test_sequences"),
     )
     if c.experiment not in FAMILIES:
@@ -215,7 +216,9 @@ def validate(c) -> None:
     if c.mark_max_wrong >= 0 and c.window == 0:
         raise ValueError(f"{where}.mark_max_wrong={c.mark_max_wrong}: needs window > 0")
     if c.experiment in ("2b", "2c", "3a", "3b", "3c") and c.check_sequences == 0:
-        raise ValueError(f"{where}.check_sequences=0: {c.experiment} stops on a frozen-weight check")
+        raise ValueError(
+            f"{where}.check_sequences=0: {c.experiment} stops on a frozen-weight check"
+        )
     if c.experiment in ("adding", "multiplication", "6a", "6b") and c.window == 0:
         raise ValueError(f"{where}.window=0: {c.experiment} stops on the training window (ST3)")
     for name in ("in_gate_bias", "out_gate_bias", "forget_gate_bias"):
@@ -283,7 +286,9 @@ def model_for(c, name: str, n_out: int):
     cell = cells.SimpleRNN(
         c.rnn_hidden, act, recurrent_init=init, input_init=init, bias_init=init, param_dtype=dtype
     )
-    return cells.Readout(cell, n_out, "sigmoid", kernel_init=init, bias_init=init, param_dtype=dtype)
+    return cells.Readout(
+        cell, n_out, "sigmoid", kernel_init=init, bias_init=init, param_dtype=dtype
+    )
 
 
 def _final_step_only(batch: Batch) -> Batch:
@@ -321,7 +326,9 @@ def task_spec(c, pair: int = 0) -> Spec:
         key = jax.random.fold_in(jax.random.key(c.seed), 1_000 + pair)
         data = h97.reber_sets(key, 256, 256, unique_strings=c.unique_strings)
         both = jax.tree.map(
-            lambda a, b: jnp.concatenate([a, b]), h97.reber_all(data["train"]), h97.reber_all(data["test"])
+            lambda a, b: jnp.concatenate([a, b]),
+            h97.reber_all(data["train"]),
+            h97.reber_all(data["test"]),
         )
         return Spec(
             7,
@@ -364,7 +371,11 @@ def build(c, name: str, pair: int = 0):
     if spec.check is not None:
         mean_error = c.check_mean_error or None
         check = problems.test_on_fresh(
-            model, spec.objective, spec.check, max_wrong=c.check_max_wrong, max_mean_error=mean_error
+            model,
+            spec.objective,
+            spec.check,
+            max_wrong=c.check_max_wrong,
+            max_mean_error=mean_error,
         )
         evaluate = check
         if c.experiment in ("3a", "3b"):  # ST1 (wrong <= max) recorded on the way to ST2
@@ -420,11 +431,28 @@ def run_dirs(config, c, label: str, name: str) -> list[Path]:
     return [base / f"pair{k}" for k in range(c.data_pairs)] if c.experiment == "reber" else [base]
 
 
-def run_one(config, label: str, c, name: str) -> dict:
+# Fields that do not change what a run computes: left out of its config.json, so that a run
+# started with other rows, a row subset or another figure path is still recognised as the same.
+_NOT_RUN_FIELDS = ("rows", "run_missing", "only_rows", "out_dir", "figure")
+
+
+def _selected(config, label: str, name: str) -> bool:
+    wanted = [w.strip() for w in str(config.only_rows).split(",") if w.strip()]
+    return not wanted or label in wanted or f"{label}@{name}" in wanted
+
+
+def run_one(config, label: str, c, name: str) -> dict | None:
+    """Train (or reuse) one row and model; None if it has no results and may not run now
+    (``run_missing`` off, or not in ``only_rows``)."""
     parts = []
+    may_run = config.run_missing and _selected(config, label, name)
     for pair, run_dir in enumerate(run_dirs(config, c, label, name)):
+        plain = {k: v for k, v in c.to_dict().items() if k not in _NOT_RUN_FIELDS}
+        plain.update(row=label, model=name, pair=pair)
+        if not may_run and not results.is_complete(run_dir, plain):
+            logging.info("%s %s: no finished results in %s; not run", label, name, run_dir)
+            return None
         model, problem, schedule = build(c, name, pair)
-        plain = {**c.to_dict(), "row": label, "model": name, "pair": pair}
         out = train.train(
             problem,
             train.make_optimizer("sgd", c.lr),
@@ -454,11 +482,26 @@ def table(config, rows: list, runs: dict) -> list[dict]:
     for label, c in rows:
         for name in models_of(c):
             r = runs[(label, name)]
-            solved = np.asarray(r["solved"], bool)
-            test = {k: np.asarray(v, float) for k, v in r["test"].items()}
-            n_test = 2 if c.experiment == "2a" else (256 if c.experiment == "reber" else c.test_sequences)
             key = label if name == "lstm1997" else f"{label}@{name}"
             paper = PAPER.get(config.claim, {}).get(key, {})
+            if r is None:
+                out.append(
+                    {
+                        "row": label,
+                        "model": name,
+                        "not_run": True,
+                        "paper": paper,
+                        "budget": c.max_sequences,
+                    }
+                )
+                continue
+            solved = np.asarray(r["solved"], bool)
+            test = {k: np.asarray(v, float) for k, v in r["test"].items()}
+            n_test = (
+                2
+                if c.experiment == "2a"
+                else (256 if c.experiment == "reber" else c.test_sequences)
+            )
             after = _stats(np.asarray(r["solved_at"])[solved])
             row = {
                 "row": label,
@@ -491,9 +534,9 @@ def table(config, rows: list, runs: dict) -> list[dict]:
                     row[f"{event}_mse"] = float(test[f"{event}/mse"][reached].mean())
             out.append(row)
     base = next((r for r in out if r["model"] == "lstm1997" and r["row"] == "lstm1997"), None)
-    if config.claim == "G00-NTO" and base and base["after"]["mean"]:
+    if config.claim == "G00-NTO" and base and base.get("after", {}).get("mean"):
         for r in out:  # G00 reports ratios to the 1997 LSTM's mean
-            if r["after"]["mean"]:
+            if r.get("after", {}).get("mean"):
                 r["ratio"] = r["after"]["mean"] / base["after"]["mean"]
     return out
 
@@ -518,6 +561,11 @@ def markdown(config, entries: list[dict]) -> str:
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for e in entries:
+        if e.get("not_run"):
+            lines.append(
+                f"| {e['row']} | {e['model']} | not run at this profile yet | | | | | | | | |"
+            )
+            continue
         p, a = e["paper"], e["after"]
         spread = f"({_fmt(a['median'])}, {_fmt(a['min'])}–{_fmt(a['max'])})" if a["mean"] else ""
         paper_spread = f" ({_fmt(p['min'])}–{_fmt(p['max'])})" if "min" in p else ""
@@ -526,7 +574,9 @@ def markdown(config, entries: list[dict]) -> str:
             if name in e:
                 event = f"{name}: {_fmt(e[name]['mean'])} / {_fmt(p.get(name))}"
                 if f"{name}_wrong" in e:
-                    event += f"; wrong {_fmt(e[name + '_wrong'], 3)} / {_fmt(p.get(name + '_wrong'))}"
+                    event += (
+                        f"; wrong {_fmt(e[name + '_wrong'], 3)} / {_fmt(p.get(name + '_wrong'))}"
+                    )
                     event += f", MSE {_fmt(e[name + '_mse'], 3)} / {_fmt(p.get(name + '_mse'), 3)}"
         if "ratio" in e or "ratio" in p:
             event = f"ratio to 1997: {_fmt(e.get('ratio'), 2)} / ≈{_fmt(p.get('ratio'), 2)}"
@@ -539,9 +589,13 @@ def markdown(config, entries: list[dict]) -> str:
             f"| {_fmt(e['mae'], 2)} / {_fmt(p.get('mae'), 2)} "
             f"| {_fmt(e['mse'], 3)} / {_fmt(p.get('mse'), 3)} |"
         )
-    budgets = sorted({e["budget"] for e in entries})
-    lines += ["", "Cells read ours / paper. Budget per trial: " + ", ".join(f"{b:,}" for b in budgets)
-              + " sequences; test columns over the successful trials."]
+    budgets = sorted({e["budget"] for e in entries if not e.get("not_run")})
+    lines += [
+        "",
+        "Cells read ours / paper. Budget per trial: "
+        + ", ".join(f"{b:,}" for b in budgets)
+        + " sequences; test columns over the successful trials.",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -563,52 +617,116 @@ _thousands = matplotlib.ticker.FuncFormatter(
 )
 
 
+def _ffill(err: np.ndarray) -> np.ndarray:
+    """Carry each trial's last training error forward after it stopped (points, trials)."""
+    out = err.copy()
+    for t in range(1, len(out)):
+        out[t] = np.where(np.isnan(out[t]), out[t - 1], out[t])
+    return out
+
+
 def draw(config, rows: list, runs: dict) -> list[Path]:
-    combos = [(label, c, name) for label, c in rows for name in models_of(c)]
+    combos = [
+        (label, c, name)
+        for label, c in rows
+        for name in models_of(c)
+        if runs[(label, name)] is not None
+    ]
+    if not combos:
+        return []
     fig, (ax, bx) = plotting.figure(2, 1, height=5.2)
     budget = max(c.max_sequences for _, c, _ in combos)
+    seen: set[str] = set()
+
+    def once(text: str) -> str | None:  # one legend entry per kind of mark
+        if text in seen:
+            return None
+        seen.add(text)
+        return text
+
     for i, (label, c, name) in enumerate(combos):
         r = runs[(label, name)]
         color = "C0" if name == "lstm1997" else "C3"
+        paper = PAPER.get(config.claim, {}).get(
+            label if name == "lstm1997" else f"{label}@{name}", {}
+        )
         solved = np.asarray(r["solved"], bool)
         at = np.asarray(r["solved_at"], float)
         jitter = np.linspace(-0.2, 0.2, len(at)) if len(at) > 1 else np.zeros(1)
-        ax.scatter(i + jitter[solved], at[solved], s=12, color=color, zorder=3,
-                   label="ours: success after (per trial)" if i == 0 else None)
-        ax.scatter(i + jitter[~solved], np.full((~solved).sum(), c.max_sequences), s=14,
-                   marker="x", color=color, zorder=3,
-                   label="ours: not solved within budget" if not solved.all() else None)
+        ax.scatter(
+            i + jitter[solved],
+            at[solved],
+            s=12,
+            color=color,
+            zorder=3,
+            label=once("ours: success after (per trial)") if solved.any() else None,
+        )
+        ax.scatter(
+            i + jitter[~solved],
+            np.full((~solved).sum(), c.max_sequences),
+            s=14,
+            marker="x",
+            color=color,
+            zorder=3,
+            label=once("ours: not solved within budget") if not solved.all() else None,
+        )
         if solved.any():
-            ax.hlines(at[solved].mean(), i - 0.35, i + 0.35, color="k", linewidth=1.5,
-                      label="ours: mean" if i == 0 else None)
-        if c.experiment in EVENTS:
+            ax.hlines(
+                at[solved].mean(),
+                i - 0.35,
+                i + 0.35,
+                color="k",
+                linewidth=1.5,
+                label=once("ours: mean (solved trials)"),
+            )
+        if c.experiment in EVENTS and name == "lstm1997":
             event, event_label = EVENTS[c.experiment]
             m = r["milestones"][event]
             reached = np.asarray(m["reached"], bool)
             ev = np.asarray(m["at"], float)
-            ax.scatter(i + jitter[reached] - 0.05, ev[reached], s=12, facecolors="none",
-                       edgecolors=color, zorder=3, label=f"ours: {event_label} (per trial)")
-            pv = PAPER.get(config.claim, {}).get(label, {}).get(event)
-            if pv:
-                ax.hlines(pv, i - 0.35, i + 0.35, color="C1", linestyle=":", linewidth=1.5,
-                          label=f"paper: mean {event_label}")
-        key = label if name == "lstm1997" else f"{label}@{name}"
-        pv = PAPER.get(config.claim, {}).get(key, {}).get("after")
-        if pv:
-            style = {**plotting.PAPER_STYLE, "linewidth": 1.5}
-            ax.hlines(pv, i - 0.35, i + 0.35, **style,
-                      label="paper: mean success after" if not any(
-                          h.get_label() == "paper: mean success after" for h in ax.collections
-                      ) else None)
+            ax.scatter(
+                i + jitter[reached] - 0.05,
+                ev[reached],
+                s=12,
+                facecolors="none",
+                edgecolors=color,
+                zorder=3,
+                label=once(f"ours: {event_label} (per trial)"),
+            )
+            if paper.get(event):
+                ax.hlines(
+                    paper[event],
+                    i - 0.35,
+                    i + 0.35,
+                    color="C1",
+                    linestyle=":",
+                    linewidth=1.5,
+                    label=once(f"paper: mean {event_label}"),
+                )
+        if paper.get("after"):
+            ax.hlines(
+                paper["after"],
+                i - 0.35,
+                i + 0.35,
+                **{**plotting.PAPER_STYLE, "linewidth": 1.5},
+                label=once("paper: mean success after"),
+            )
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(_thousands)
+    ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xticks(range(len(combos)))
     names = {"lstm1997": "", "rnn_tanh": "\ntanh RNN", "rnn_sigmoid": "\nsig. RNN"}
-    ax.set_xticklabels([f"{label}{names[name]}" for label, _, name in combos],
-                       fontsize="small", rotation=30 if len(combos) > 5 else 0)
+    ax.set_xticklabels(
+        [f"{label}{names[name]}" for label, _, name in combos],
+        fontsize="small",
+        rotation=30 if len(combos) > 5 else 0,
+    )
     ax.set_xlim(-0.6, len(combos) - 0.4)
-    lo = ax.get_ylim()[0]
-    ax.set_ylim(max(lo, 100), budget * 4)
+    drawn = [y for coll in ax.collections for y in np.ravel(coll.get_offsets())[1::2]]
+    drawn += [seg[0][1] for coll in ax.collections for seg in getattr(coll, "get_segments", list)()]
+    lo = min([y for y in drawn if y > 0] or [budget])
+    ax.set_ylim(max(lo / 2, 10), budget * 6)
+    ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
     ax.set_ylabel("training sequences until success")
     ax.set_title("(a) per trial; × = budget spent", loc="left")
     ax.legend(fontsize="x-small", loc="upper left", ncols=2)
@@ -618,19 +736,30 @@ def draw(config, rows: list, runs: dict) -> list[Path]:
         n = max(len(x) for x, _ in curves)
         x = max((x for x, _ in curves), key=len)
         err = np.concatenate(
-            [np.pad(e, ((0, n - len(e)), (0, 0)), constant_values=np.nan) for _, e in curves], axis=1
+            [np.pad(e, ((0, n - len(e)), (0, 0)), constant_values=np.nan) for _, e in curves],
+            axis=1,
         )
-        with np.errstate(all="ignore"), _quiet():
-            med = 100 * np.nanmedian(err, axis=1)
-        bx.plot(x, med, color=f"C{i % 10}", linestyle="-" if name == "lstm1997" else "--",
-                label=f"{label}{names[name].replace(chr(10), ' ')}")
+        with _quiet():
+            med = 100 * np.nanmedian(_ffill(err), axis=1)
+        bx.plot(
+            x,
+            np.maximum(med, 0.011),
+            color=f"C{i % 10}",
+            linestyle="-" if name == "lstm1997" else "--",
+            label=f"{label}{names[name].replace(chr(10), ' ')}",
+        )
     bx.set_yscale("log")
     bx.set_xscale("log")
     bx.xaxis.set_major_formatter(_thousands)
-    bx.set_ylim(0.01, 100)
+    bx.set_ylim(0.01, 150)
     bx.set_xlabel("training sequences presented")
-    bx.set_ylabel("training error (% wrong), median")
-    bx.set_title(f"(b) error per {config.log_every} sequences", loc="left")
+    bx.set_ylabel("training error (% wrong)")
+    bx.set_title(
+        f"(b) median over trials, per {config.log_every} sequences\n"
+        "(a stopped trial keeps its last value; 0 drawn at the floor)",
+        loc="left",
+        fontsize="small",
+    )
     bx.legend(fontsize="x-small", ncols=2, loc="lower left")
     plotting.caption(fig, f"{config.claim}   profile: {config.profile}")
     return plotting.save(fig, figure_path(config))
@@ -654,10 +783,13 @@ def flow(config, rows: list) -> dict:
     for name in models_of(c):
         model, problem, schedule = build(c, name)
         run_dir = run_dirs(config, c, label, name)[0]
-        state = train.load_state(run_dir, problem, train.make_optimizer("sgd", c.lr), schedule)
+        try:
+            state = train.load_state(run_dir, problem, train.make_optimizer("sgd", c.lr), schedule)
+        except ValueError:  # this model was not run (run_missing off)
+            continue
         at = np.where(np.asarray(state.solved), np.asarray(state.solved_at), np.iinfo(np.int32).max)
         trial = int(np.argmin(at))
-        params = jax.tree.map(lambda a: a[trial], state.params)
+        params = jax.tree.map(lambda a, i=trial: a[i], state.params)
         carry = model.initialize_carry()
         if name == "lstm1997":
             trunc = model.clone(gradient="truncated")
@@ -669,8 +801,8 @@ def flow(config, rows: list) -> dict:
                 cells.step_fn(full, params), carry, xs
             )
         else:
-            curves[f"{name.replace('rnn_', '')} RNN (BPTT): ∂h_T/∂h_t"] = jacobians.log_norms_to_last(
-                cells.step_fn(model, params), carry, xs
+            curves[f"{name.replace('rnn_', '')} RNN (BPTT): ∂h_T/∂h_t"] = (
+                jacobians.log_norms_to_last(cells.step_fn(model, params), carry, xs)
             )
     return {k: np.asarray(v) / np.log(10) for k, v in curves.items()}
 
@@ -680,8 +812,13 @@ def draw_flow(config, curves: dict) -> list[Path]:
     styles = ["-", "--", ":"]
     for i, (label, log10) in enumerate(curves.items()):
         lag = np.arange(len(log10))[::-1]  # entry t is ∂·_T/∂·_t, lag T - t
-        ax.plot(lag, np.where(np.isfinite(log10), log10, np.nan), styles[i % 3],
-                color=f"C{[0, 2, 3][i % 3]}", label=label)
+        ax.plot(
+            lag,
+            np.where(np.isfinite(log10), log10, np.nan),
+            styles[i % 3],
+            color=f"C{[0, 2, 3][i % 3]}",
+            label=label,
+        )
     ax.axhline(0, **plotting.PAPER_STYLE, label="paper: constant error carousel (= 1)")
     ax.set_xlabel("lag T − t (steps)")
     ax.set_ylabel("log₁₀ ‖∂state_T / ∂state_t‖")
@@ -710,26 +847,94 @@ class _quiet:
 # H97 Table 10 [paper]: task -> (p, lag, b, s, in, out, w, c, ogb, igb, bias, h, g, α), and the
 # claim config and row each line describes.
 PAPER_T10 = {
-    "1-1": ("h97_t1", "4x1/0.1", (9, 9, 4, 1, 7, 7, 264, "F", "-1,-2,-3,-4", "r", "ga", "h1", "g2", 0.1)),
-    "1-2": ("h97_t1", "3x2/0.1", (9, 9, 3, 2, 7, 7, 276, "F", "-1,-2,-3", "r", "ga", "h1", "g2", 0.1)),
-    "1-3": ("h97_t1", "3x2/0.2", (9, 9, 3, 2, 7, 7, 276, "F", "-1,-2,-3", "r", "ga", "h1", "g2", 0.2)),
-    "1-4": ("h97_t1", "4x1/0.5", (9, 9, 4, 1, 7, 7, 264, "F", "-1,-2,-3,-4", "r", "ga", "h1", "g2", 0.5)),
-    "1-5": ("h97_t1", "3x2/0.5", (9, 9, 3, 2, 7, 7, 276, "F", "-1,-2,-3", "r", "ga", "h1", "g2", 0.5)),
-    "2a": ("h97_t2", "p100", (100, 100, 1, 1, 101, 101, 10504, "B", "no og", "none", "none", "id", "g1", 1.0)),
-    "2b": ("h97_2b", "p100", (100, 100, 1, 1, 101, 101, 10504, "B", "no og", "none", "none", "id", "g1", 1.0)),
+    "1-1": (
+        "h97_t1",
+        "4x1/0.1",
+        (9, 9, 4, 1, 7, 7, 264, "F", "-1,-2,-3,-4", "r", "ga", "h1", "g2", 0.1),
+    ),
+    "1-2": (
+        "h97_t1",
+        "3x2/0.1",
+        (9, 9, 3, 2, 7, 7, 276, "F", "-1,-2,-3", "r", "ga", "h1", "g2", 0.1),
+    ),
+    "1-3": (
+        "h97_t1",
+        "3x2/0.2",
+        (9, 9, 3, 2, 7, 7, 276, "F", "-1,-2,-3", "r", "ga", "h1", "g2", 0.2),
+    ),
+    "1-4": (
+        "h97_t1",
+        "4x1/0.5",
+        (9, 9, 4, 1, 7, 7, 264, "F", "-1,-2,-3,-4", "r", "ga", "h1", "g2", 0.5),
+    ),
+    "1-5": (
+        "h97_t1",
+        "3x2/0.5",
+        (9, 9, 3, 2, 7, 7, 276, "F", "-1,-2,-3", "r", "ga", "h1", "g2", 0.5),
+    ),
+    "2a": (
+        "h97_t2",
+        "p100",
+        (100, 100, 1, 1, 101, 101, 10504, "B", "no og", "none", "none", "id", "g1", 1.0),
+    ),
+    "2b": (
+        "h97_2b",
+        "p100",
+        (100, 100, 1, 1, 101, 101, 10504, "B", "no og", "none", "none", "id", "g1", 1.0),
+    ),
     **{
-        f"2c-{i + 1}": ("h97_t3", f"q{q}/p{p}", (q, q, 2, 1, p + 4, 2, 6 * p + 64, "F", "none", "none", "none", "h1", "g2", 0.01))
-        for i, (q, p) in enumerate([(50, 50), (100, 100), (200, 200), (500, 500), (1000, 1000), (1000, 500), (1000, 200), (1000, 100), (1000, 50)])
+        f"2c-{i + 1}": (
+            "h97_t3",
+            f"q{q}/p{p}",
+            (q, q, 2, 1, p + 4, 2, 6 * p + 64, "F", "none", "none", "none", "h1", "g2", 0.01),
+        )
+        for i, (q, p) in enumerate(
+            [
+                (50, 50),
+                (100, 100),
+                (200, 200),
+                (500, 500),
+                (1000, 1000),
+                (1000, 500),
+                (1000, 200),
+                (1000, 100),
+                (1000, 50),
+            ]
+        )
     },
-    "3a": ("h97_t4", "T100/N3", (100, 100, 3, 1, 1, 1, 102, "F", "-2,-4,-6", "-1,-3,-5", "b1", "h1", "g2", 1.0)),
-    "3b": ("h97_t5", "T100/N3", (100, 100, 3, 1, 1, 1, 102, "F", "-2,-4,-6", "-1,-3,-5", "b1", "h1", "g2", 1.0)),
-    "3c": ("h97_t6", "T100/N3", (100, 100, 3, 1, 1, 1, 102, "F", "-2,-4,-6", "-1,-3,-5", "b1", "h1", "g2", 0.1)),
+    "3a": (
+        "h97_t4",
+        "T100/N3",
+        (100, 100, 3, 1, 1, 1, 102, "F", "-2,-4,-6", "-1,-3,-5", "b1", "h1", "g2", 1.0),
+    ),
+    "3b": (
+        "h97_t5",
+        "T100/N3",
+        (100, 100, 3, 1, 1, 1, 102, "F", "-2,-4,-6", "-1,-3,-5", "b1", "h1", "g2", 1.0),
+    ),
+    "3c": (
+        "h97_t6",
+        "T100/N3",
+        (100, 100, 3, 1, 1, 1, 102, "F", "-2,-4,-6", "-1,-3,-5", "b1", "h1", "g2", 0.1),
+    ),
     "4-1": ("h97_t7", "T100", (100, 50, 2, 2, 2, 1, 93, "F", "r", "-3,-6", "all", "h1", "g2", 0.5)),
-    "4-2": ("h97_t7", "T500", (500, 250, 2, 2, 2, 1, 93, "F", "r", "-3,-6", "all", "h1", "g2", 0.5)),
-    "4-3": ("h97_t7", "T1000", (1000, 500, 2, 2, 2, 1, 93, "F", "r", "-3,-6", "all", "h1", "g2", 0.5)),
+    "4-2": (
+        "h97_t7",
+        "T500",
+        (500, 250, 2, 2, 2, 1, 93, "F", "r", "-3,-6", "all", "h1", "g2", 0.5),
+    ),
+    "4-3": (
+        "h97_t7",
+        "T1000",
+        (1000, 500, 2, 2, 2, 1, 93, "F", "r", "-3,-6", "all", "h1", "g2", 0.5),
+    ),
     "5": ("h97_t8", "T100", (100, 50, 2, 2, 2, 1, 93, "F", "r", "r", "all", "h1", "g2", 0.1)),
     "6a": ("h97_t9", "6a", (100, 40, 2, 2, 8, 4, 156, "F", "r", "-2,-4", "all", "h1", "g2", 0.5)),
-    "6b": ("h97_t9", "6b", (100, 24, 3, 2, 8, 8, 308, "F", "r", "-2,-4,-6", "all", "h1", "g2", 0.1)),
+    "6b": (
+        "h97_t9",
+        "6b",
+        (100, 24, 3, 2, 8, 8, 308, "F", "r", "-2,-4,-6", "all", "h1", "g2", 0.1),
+    ),
 }
 T10_COLUMNS = ("p", "lag", "b", "s", "in", "out", "w", "c", "ogb", "igb", "bias", "h", "g", "α")
 
@@ -751,10 +956,16 @@ T11_COLUMNS = ("selection", "init interval", "test set size", "stopping criterio
 
 # Differences the spec expects (H97 §3.9), by (task, column): ours differs from the paper's cell.
 EXPECTED_DIFFERENCES = {
-    **{(f"2c-{i}", col): "2c: exact minimal length q+4 and lag q+1 (the paper lists q for both)"
-       for i in range(1, 10) for col in ("p", "lag")},
+    **{
+        (f"2c-{i}", col): "2c: exact minimal length q+4 and lag q+1 (the paper lists q for both)"
+        for i in range(1, 10)
+        for col in ("p", "lag")
+    },
     ("2a", "test set size"): "2a: the two possible sequences are the check (the paper: none)",
-    ("3c", "stopping criterion"): "3c has a single criterion (§3.5), which the paper files under ST1/ST2",
+    (
+        "3c",
+        "stopping criterion",
+    ): "3c has a single criterion (§3.5), which the paper files under ST1/ST2",
 }
 
 
@@ -774,22 +985,42 @@ def _gate(values: str, present: bool, has_bias: bool) -> str:
 
 def conditions_10() -> dict[str, tuple]:
     """Table 10's columns built from the paper profiles of the claim configs."""
-    lag = {"reber": lambda c: (9, 9), "2a": lambda c: (c.p, c.p), "2b": lambda c: (c.p, c.p),
-           "2c": lambda c: (c.q + 4, c.q + 1), "3a": lambda c: (c.T, c.T),
-           "3b": lambda c: (c.T, c.T), "3c": lambda c: (c.T, c.T),
-           "adding": lambda c: (c.T, c.T // 2), "multiplication": lambda c: (c.T, c.T // 2),
-           "6a": lambda c: (100, 40), "6b": lambda c: (100, 24)}
+    lag = {
+        "reber": lambda c: (9, 9),
+        "2a": lambda c: (c.p, c.p),
+        "2b": lambda c: (c.p, c.p),
+        "2c": lambda c: (c.q + 4, c.q + 1),
+        "3a": lambda c: (c.T, c.T),
+        "3b": lambda c: (c.T, c.T),
+        "3c": lambda c: (c.T, c.T),
+        "adding": lambda c: (c.T, c.T // 2),
+        "multiplication": lambda c: (c.T, c.T // 2),
+        "6a": lambda c: (100, 40),
+        "6b": lambda c: (100, 24),
+    }
     out = {}
     for task, (module, label, _) in PAPER_T10.items():
         c, _ = _row_of(module, label)
         n_in, n_out = _io(c)
         model = lstm_model(c, n_out)
-        w = cells.count_params(model.init(jax.random.key(0), model.initialize_carry(), jnp.zeros(n_in)))
+        w = cells.count_params(
+            model.init(jax.random.key(0), model.initialize_carry(), jnp.zeros(n_in))
+        )
         gates = c.bias in ("ga", "b1", "all")
         out[task] = (
-            *lag[c.experiment](c), c.blocks, c.block_size, n_in, n_out, w, c.topology,
-            _gate(c.out_gate_bias, c.output_gate, gates), _gate(c.in_gate_bias, True, gates),
-            c.bias, c.h, c.g, c.lr,
+            *lag[c.experiment](c),
+            c.blocks,
+            c.block_size,
+            n_in,
+            n_out,
+            w,
+            c.topology,
+            _gate(c.out_gate_bias, c.output_gate, gates),
+            _gate(c.in_gate_bias, True, gates),
+            c.bias,
+            c.h,
+            c.g,
+            c.lr,
         )
     return out
 
@@ -824,9 +1055,19 @@ def conditions_11() -> dict[str, tuple]:
 
 
 def _io(c) -> tuple[int, int]:
-    return {"reber": (7, 7), "2a": (c.p + 1, c.p + 1), "2b": (c.p + 1, c.p + 1),
-            "2c": (c.p + 4, 2), "3a": (1, 1), "3b": (1, 1), "3c": (1, 1), "adding": (2, 1),
-            "multiplication": (2, 1), "6a": (8, 4), "6b": (8, 8)}[c.experiment]
+    return {
+        "reber": (7, 7),
+        "2a": (c.p + 1, c.p + 1),
+        "2b": (c.p + 1, c.p + 1),
+        "2c": (c.p + 4, 2),
+        "3a": (1, 1),
+        "3b": (1, 1),
+        "3c": (1, 1),
+        "adding": (2, 1),
+        "multiplication": (2, 1),
+        "6a": (8, 4),
+        "6b": (8, 8),
+    }[c.experiment]
 
 
 def compare_conditions(which: str) -> tuple[list[dict], list[dict]]:
@@ -850,19 +1091,33 @@ def conditions_main(config) -> None:
     cells_, diffs = compare_conditions(config.experiment)
     columns = T10_COLUMNS if config.experiment == "table10" else T11_COLUMNS
     tasks = list(dict.fromkeys(c["task"] for c in cells_))
-    lines = [f"{config.claim}: H97 Table {config.experiment[-2:]}, ours / paper where they differ", "",
-             "| task | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    lines = [
+        f"{config.claim}: H97 Table {config.experiment[-2:]}, ours / paper where they differ",
+        "",
+        "| task | " + " | ".join(columns) + " |",
+        "|---" * (len(columns) + 1) + "|",
+    ]
     for task in tasks:
         row = [c for c in cells_ if c["task"] == task]
-        lines.append(f"| {task} | " + " | ".join(
-            f"{c['ours']}" if c["same"] else f"**{c['ours']} / {c['paper']}**" for c in row) + " |")
+        lines.append(
+            f"| {task} | "
+            + " | ".join(
+                f"{c['ours']}" if c["same"] else f"**{c['ours']} / {c['paper']}**" for c in row
+            )
+            + " |"
+        )
     lines += ["", f"{len(cells_) - len(diffs)} of {len(cells_)} cells equal the paper's."]
-    lines += [f"- {d['task']} {d['column']}: ours {d['ours']}, paper {d['paper']}: "
-              f"{d['expected'] or 'UNEXPECTED'}" for d in diffs]
+    lines += [
+        f"- {d['task']} {d['column']}: ours {d['ours']}, paper {d['paper']}: "
+        f"{d['expected'] or 'UNEXPECTED'}"
+        for d in diffs
+    ]
     text = "\n".join(lines) + "\n"
     out = Path(out_dir(config))
-    results.atomic_write_json(out / "table.json", {"cells": cells_, "differences": diffs,
-                                                   "provenance": results.provenance()})
+    results.atomic_write_json(
+        out / "table.json",
+        {"cells": cells_, "differences": diffs, "provenance": results.provenance()},
+    )
     results.atomic_write(out / "table.md", text.encode())
     print(text)
     if any(d["expected"] is None for d in diffs):
@@ -906,13 +1161,16 @@ def main(argv):
         return conditions_main(config)
     rows, runs, entries = run(config)
     out = Path(out_dir(config))
-    results.atomic_write_json(out / "table.json", {"rows": entries, "provenance": results.provenance()})
+    results.atomic_write_json(
+        out / "table.json", {"rows": entries, "provenance": results.provenance()}
+    )
     text = markdown(config, entries)
     results.atomic_write(out / "table.md", text.encode())
     print(text)
     for path in draw(config, rows, runs):
         print(path)
-    if config.claim == "H97-T7":  # the error flow in the trained adding-problem networks
+    if config.claim == "H97-T7" and runs[(rows[0][0], "lstm1997")] is not None:
+        # the error flow in the trained adding-problem networks
         curves = flow(config, rows)
         results.atomic_write_json(
             out / "flow.json",

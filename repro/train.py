@@ -156,7 +156,11 @@ class Schedule:
             if self.window == 0:
                 raise ValueError("max_avg_error is set but window=0: ST3 averages over a window")
         wmw = self.window_max_wrong
-        if not isinstance(wmw, int) or isinstance(wmw, bool) or not 0 <= wmw <= max(self.window - 1, 0):
+        if (
+            not isinstance(wmw, int)
+            or isinstance(wmw, bool)
+            or not 0 <= wmw <= max(self.window - 1, 0)
+        ):
             raise ValueError(
                 f"window_max_wrong={wmw!r}: must be an integer in [0, window - 1] (window={self.window})"
             )
@@ -427,8 +431,10 @@ class Trainer:
             else:
                 res = self.problem.evaluate(st.params, key)
             entries = {k: check & jnp.asarray(v, bool) for k, v in res.items()}
-            st = self._mark(st, {m.name: entries[m.entry] for m in self.schedule.milestones
-                                 if m.entry is not None})
+            st = self._mark(
+                st,
+                {m.name: entries[m.entry] for m in self.schedule.milestones if m.entry is not None},
+            )
             solved = entries["passed"] & self._window_ok(st)
             st = st.replace(
                 solved=st.solved | solved, solved_at=jnp.where(solved, st.seen, st.solved_at)

@@ -144,9 +144,7 @@ def test_h97_profiles_are_valid_and_pin_the_papers_weights(name, profile):
         if "weights" in paper.get(label, {}):
             assert w == paper[label]["weights"], (name, label)
     if profile == "paper":  # every row of the paper's table is in the paper profile
-        assert set(paper) <= {label for label, _ in rows} | {
-            k for k in paper if "@" in k
-        }, name
+        assert set(paper) <= {label for label, _ in rows} | {k for k in paper if "@" in k}, name
 
 
 @pytest.mark.parametrize("name", TRAINED)
@@ -156,7 +154,8 @@ def test_h97_configs_run_end_to_end_with_table_and_figure(name, tmp_path):
     config, rows = _tiny(_h97(name), tmp_path)
     rows, runs, entries = h.run(config, rows)
     assert len(entries) == sum(len(h.models_of(c)) for _, c in rows)
-    for e, (label, c) in zip(entries, [(lab, c) for lab, c in rows for _ in h.models_of(c)]):
+    per_model = [c for _, c in rows for _ in h.models_of(c)]
+    for e, c in zip(entries, per_model, strict=True):
         assert e["trials"] == 2 * (c.data_pairs if c.experiment == "reber" else 1)
         assert 0 <= e["solved"] <= e["trials"]
         for event in ("st1", "n140"):
@@ -180,6 +179,24 @@ def test_h97_cached_runs_are_reused(tmp_path):
     assert mtime == [p.stat().st_mtime for p in sorted((tmp_path / "out").rglob("results.json"))]
 
 
+def test_h97_rows_not_run_are_reported_not_trained(tmp_path):
+    from experiments import hochreiter1997 as h
+
+    config, rows = _tiny(_h97("h97_t9"), tmp_path, baseline="")
+    config.only_rows = f"{rows[0][0]}@lstm1997"
+    _, runs, entries = h.run(config, rows)
+    assert runs[(rows[0][0], "lstm1997")] is not None and runs[(rows[1][0], "lstm1997")] is None
+    assert [e.get("not_run", False) for e in entries] == [False, True]
+    assert "not run at this profile yet" in h.markdown(config, entries)
+    config.only_rows, config.run_missing = "", False  # redraw only: the finished row is reused
+    _, again, _ = h.run(config, rows)
+    assert (
+        again[(rows[0][0], "lstm1997")]["solved_at"] == runs[(rows[0][0], "lstm1997")]["solved_at"]
+    )
+    assert again[(rows[1][0], "lstm1997")] is None
+    assert all(p.stat().st_size > 1000 for p in h.draw(config, rows, again))
+
+
 def test_h97_lstm_solves_task_2a_at_a_short_delay(tmp_path):
     # The whole pipeline can succeed: Task 2a at p = 10 (the paper's LSTM solves p = 100 in
     # about 5,000 sequences), with the paper's α, initialisation and success rule.
@@ -198,7 +215,8 @@ def test_h97_milestones_come_before_the_stop(tmp_path):
     _, runs, _ = h.run(config, rows)
     r = runs[(rows[0][0], "lstm1997")]
     assert r["n_solved"] >= 1
-    for solved, at, st1 in zip(r["solved"], r["solved_at"], r["milestones"]["st1"]["at"]):
+    marks = r["milestones"]["st1"]["at"]
+    for solved, at, st1 in zip(r["solved"], r["solved_at"], marks, strict=True):
         if solved:
             assert 0 < st1 <= at
 

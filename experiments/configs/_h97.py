@@ -31,7 +31,9 @@ def base(profile: str) -> ml_collections.ConfigDict:
     c.p = 100  # Exp. 2: p (2a/2b: delay; 2c: number of distractor symbols)
     c.q = 50  # Exp. 2c: minimal number of distractors (lag q + 1)
     c.max_extra = 250  # Exp. 2c: bucket for the geometric extra distractors (clipped above this)
-    c.first_pair_rule = "any"  # Exp. 4/5: "any" or "x1_only" (which pair at position 1 gets value 0)
+    c.first_pair_rule = (
+        "any"  # Exp. 4/5: "any" or "x1_only" (which pair at position 1 gets value 0)
+    )
     c.data_pairs = 3  # Exp. 1: independent train/test set pairs (trials run per pair)
     c.unique_strings = False  # Exp. 1: every string of a set distinct
     # -- the 1997 LSTM (H97 Table 10)
@@ -54,7 +56,9 @@ def base(profile: str) -> ml_collections.ConfigDict:
     c.window = 0  # ST3: this many most recent training sequences (0: no window rule)
     c.window_max_wrong = 0  # ... of which at most this many wrong (Exp. 5: 12 = "fewer than 13")
     c.max_avg_error = 0.0  # ST3(β): their mean absolute error below β (0: no such rule)
-    c.mark_max_wrong = -1  # Exp. 5: record (and test) when at most this many of the window are wrong
+    c.mark_max_wrong = (
+        -1
+    )  # Exp. 5: record (and test) when at most this many of the window are wrong
     # Frozen-weight checks every log_every sequences: Exp. 1's sets, Exp. 2's 10,000 sequences,
     # Exp. 3's ST1/ST2 on 256 fresh sequences. check_sequences = 0: no check (Exp. 4-6).
     c.check_sequences = 0  # fresh sequences per check (Exp. 1 and 2a check their fixed sets)
@@ -65,8 +69,16 @@ def base(profile: str) -> ml_collections.ConfigDict:
     # -- baseline: a tanh or sigmoid RNN with sigmoid outputs, full BPTT, same task, α and budget
     c.baseline = ""  # "rnn_tanh", "rnn_sigmoid" or "" (none)
     c.rnn_hidden = 8  # hidden units of the baseline
+    # Train rows that have no finished results; False: only redraw what is there (e.g. the committed
+    # paper-profile results), and the table says which rows were not run.
+    c.run_missing = True
+    # Run only these rows, comma-separated labels or label@model (e.g. "6a@lstm1997"); "" = all.
+    # The others are drawn from their results if they have some, else reported as not run.
+    c.only_rows = ""
     # -- logging
-    c.log_every = 100  # updates between log points and frozen-weight checks (the checks' resolution)
+    c.log_every = (
+        100  # updates between log points and frozen-weight checks (the checks' resolution)
+    )
     c.logs_per_chunk = 100  # log points per jitted host call
     c.out_dir = ""  # one run directory per (row, model) under it; "" = runs/<claim>/<profile>
     c.figure = ""  # figure path without extension; "" = figures/<claim>

@@ -4,7 +4,7 @@ Paper (means of 20 trials, 2 blocks × 1 cell, no biases, α 0.01): success afte
   q=p=50: 30,000; 100: 31,000; 200: 33,000; 500: 38,000; 1000: 49,000;
   q=1000 with p = 500 / 200 / 100 / 50: 49,000 / 75,000 / 135,000 / 203,000.
 Success: 10,000 fresh sequences, frozen weights, both outputs' final |error| < 0.2.
-quick: q = p = 50 and 100, 1,000 sequences per check, gated on 100 correct training sequences.
+quick: q = p = 50 (4 trials, budget 50,000), 1,000 sequences per check, gated on 100 correct training sequences.
 Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_t3.py:quick
 """
 
@@ -19,10 +19,10 @@ def get_config(profile: str = "quick"):
     quick = profile == "quick"
     c.claim = "H97-T3"
     c.experiment = "2c"
-    chosen = ROWS[:2] if quick else ROWS
+    chosen = ROWS[:1] if quick else ROWS
     c.rows = _h97.rows(*((f"q{q}/p{p}", {"q": q, "p": p}) for q, p in chosen))
-    c.trials = 6 if quick else 20
-    c.max_sequences = 60_000 if quick else 5_000_000
+    c.trials = 4 if quick else 20
+    c.max_sequences = 50_000 if quick else 5_000_000
     c.blocks, c.block_size, c.bias = 2, 1, "none"
     c.init_scale = 0.2
     c.lr = 0.01

@@ -10,7 +10,11 @@ Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_
 
 from experiments.configs import _h97
 
-ROWS = {"T100/N3": {"T": 100, "N": 3}, "T100/N1": {"T": 100, "N": 1}, "T1000/N3": {"T": 1000, "N": 3}}
+ROWS = {
+    "T100/N3": {"T": 100, "N": 3},
+    "T100/N1": {"T": 100, "N": 1},
+    "T1000/N3": {"T": 1000, "N": 3},
+}
 
 
 def exp3(profile: str, claim: str, variant: str, rows: dict):

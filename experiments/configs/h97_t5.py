@@ -9,7 +9,11 @@ Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_
 
 from experiments.configs import h97_t4
 
-ROWS = {"T100/N3": {"T": 100, "N": 3}, "T100/N1": {"T": 100, "N": 1}, "T1000/N1": {"T": 1000, "N": 1}}
+ROWS = {
+    "T100/N3": {"T": 100, "N": 3},
+    "T100/N1": {"T": 100, "N": 1},
+    "T1000/N1": {"T": 1000, "N": 1},
+}
 
 
 def get_config(profile: str = "quick"):
