@@ -20,6 +20,7 @@ the paper profiles of every claim config and compares them cell by cell, without
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import importlib
 import json
 import math
@@ -39,6 +40,8 @@ from repro.tasks import hochreiter1997 as h97
 FAMILIES = ("reber", "2a", "2b", "2c", "3a", "3b", "3c", "adding", "multiplication", "6a", "6b")
 TABLES = ("table10", "table11")
 BASELINES = ("rnn_tanh", "rnn_sigmoid")
+UPDATES = ("sequence", "step")
+REBER_TARGETS = ("next", "legal")
 
 # The papers' numbers [paper], per claim and row label: weights, % successful trials, mean
 # sequences until success ("after"), its min and max where given, the first recorded event
@@ -202,6 +205,12 @@ def validate(c) -> None:
     )
     if c.experiment not in FAMILIES:
         raise ValueError(f"{where}.experiment={c.experiment!r}: must be one of {list(FAMILIES)}")
+    if c.reber_targets not in REBER_TARGETS:
+        raise ValueError(
+            f"{where}.reber_targets={c.reber_targets!r}: must be one of {list(REBER_TARGETS)}"
+        )
+    if c.update_rule not in UPDATES:
+        raise ValueError(f"{where}.update_rule={c.update_rule!r}: must be one of {list(UPDATES)}")
     if c.baseline not in ("", *BASELINES):
         raise ValueError(f"{where}.baseline={c.baseline!r}: must be one of {['', *BASELINES]}")
     for name in ("lr", "init_scale", "tolerance"):
@@ -325,6 +334,8 @@ def task_spec(c, pair: int = 0) -> Spec:
     if exp == "reber":
         key = jax.random.fold_in(jax.random.key(c.seed), 1_000 + pair)
         data = h97.reber_sets(key, 256, 256, unique_strings=c.unique_strings)
+        legal = c.reber_targets == "legal"
+        targets = lambda b: b._replace(targets=b.extra["legal"]) if legal else b
         both = jax.tree.map(
             lambda a, b: jnp.concatenate([a, b]),
             h97.reber_all(data["train"]),
@@ -333,7 +344,7 @@ def task_spec(c, pair: int = 0) -> Spec:
         return Spec(
             7,
             7,
-            lambda k: h97.reber(k, 1, data["train"]),
+            lambda k: targets(h97.reber(k, 1, data["train"])),
             problems.legal_next(),
             check=lambda k: both,
             test=lambda k: h97.reber_all(data["test"]),
@@ -391,6 +402,10 @@ def build(c, name: str, pair: int = 0):
     problem = problems.sequence_problem(
         model, spec.sample, spec.objective, n_in=spec.n_in, evaluate=evaluate, test=test
     )
+    if c.update_rule == "step":  # SGD at c.lr (run_one's optimiser) lands on the per-step weights
+        problem = dataclasses.replace(
+            problem, grad=problems.per_step_sgd(model, spec.objective, c.lr)
+        )
     schedule = train.Schedule(
         trials=c.trials,
         seed=c.seed + 7919 * pair,
@@ -434,6 +449,9 @@ def run_dirs(config, c, label: str, name: str) -> list[Path]:
 # Fields that do not change what a run computes: left out of its config.json, so that a run
 # started with other rows, a row subset or another figure path is still recognised as the same.
 _NOT_RUN_FIELDS = ("rows", "run_missing", "only_rows", "out_dir", "figure")
+# Fields added after results were committed, left out at their default (which computes what the
+# committed runs computed), so that those runs are still recognised.
+_LATER_FIELDS = {"update_rule": "sequence", "reber_targets": "next"}
 
 
 def _selected(config, label: str, name: str) -> bool:
@@ -447,7 +465,11 @@ def run_one(config, label: str, c, name: str) -> dict | None:
     parts = []
     may_run = config.run_missing and _selected(config, label, name)
     for pair, run_dir in enumerate(run_dirs(config, c, label, name)):
-        plain = {k: v for k, v in c.to_dict().items() if k not in _NOT_RUN_FIELDS}
+        plain = {
+            k: v
+            for k, v in c.to_dict().items()
+            if k not in _NOT_RUN_FIELDS and _LATER_FIELDS.get(k, object()) != v
+        }
         plain.update(row=label, model=name, pair=pair)
         if not may_run and not results.is_complete(run_dir, plain):
             logging.info("%s %s: no finished results in %s; not run", label, name, run_dir)
@@ -603,8 +625,15 @@ def markdown(config, entries: list[dict]) -> str:
 
 
 def _curves(run_dir: Path) -> tuple[np.ndarray, np.ndarray]:
-    """(sequences at each log point, training error rate (points, trials)) from metrics.jsonl."""
-    rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    """(sequences at each log point, training error rate (points, trials)) from metrics.jsonl, or
+    from metrics.jsonl.gz (the committed paper-profile runs keep their long logs compressed)."""
+    path = run_dir / "metrics.jsonl"
+    text = (
+        path.read_text()
+        if path.exists()
+        else gzip.decompress(path.with_suffix(".jsonl.gz").read_bytes()).decode()
+    )
+    rows = [json.loads(line) for line in text.splitlines()]
     err = np.array([[np.nan if v is None else v for v in r["train/error_rate"]] for r in rows])
     seqs = np.array([r["train/sequences"] for r in rows], float)
     upd = np.array([r["train/updates"] for r in rows], float)
@@ -725,7 +754,7 @@ def draw(config, rows: list, runs: dict) -> list[Path]:
     drawn = [y for coll in ax.collections for y in np.ravel(coll.get_offsets())[1::2]]
     drawn += [seg[0][1] for coll in ax.collections for seg in getattr(coll, "get_segments", list)()]
     lo = min([y for y in drawn if y > 0] or [budget])
-    ax.set_ylim(max(lo / 2, 10), budget * 6)
+    ax.set_ylim(max(lo / 2, 10), max(drawn or [budget]) * 4)
     ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
     ax.set_ylabel("training sequences until success")
     ax.set_title("(a) per trial; × = budget spent", loc="left")
@@ -1140,7 +1169,8 @@ def out_dir(config) -> str:
 
 
 def figure_path(config) -> str:
-    return config.figure or f"figures/{_slug(config)}"
+    suffix = "" if config.profile == "quick" else f"_{config.profile}"
+    return config.figure or f"figures/{_slug(config)}{suffix}"
 
 
 def run(config, rows: list | None = None) -> tuple[list, dict, list[dict]]:

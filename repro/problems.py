@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
+from jax.flatten_util import ravel_pytree
 
 from repro import cells, train
 from repro.tasks import Batch
@@ -30,6 +31,7 @@ __all__ = [
     "last_softmax",
     "omega",
     "omega_grad",
+    "per_step_sgd",
     "sequence_problem",
     "squared_error",
     "test_on_fresh",
@@ -333,6 +335,71 @@ def sequence_problem(
         return objective.loss(y, batch), {"correct": correct, "error": error}
 
     return train.Problem(init=init, sample=sample, loss=loss, evaluate=evaluate, test=test)
+
+
+def per_step_sgd(model: nn.Module, objective: Objective, lr: float) -> Callable:
+    """A ``train.Problem.grad`` for on-line learning with a weight update at every time step.
+
+    Real-time recurrent learning on the model as written: the partials P(t) = ∂c(t)/∂θ of the whole
+    (flattened) carry are carried forward, P(t) = ∂f/∂θ + ∂f/∂c(t−1)·P(t−1), and at every step t the
+    weights move by −lr·∂E(t)/∂θ, with ∂E(t)/∂θ = ∂E(t)/∂θ|direct + ∂E(t)/∂c(t−1)·P(t−1) taken at
+    the current weights; the partials are not recomputed after an update (RTRL as run on-line).
+    For ``LSTM1997(gradient="truncated")`` the stop_gradients make ∂f/∂y_hid(t−1) zero, so P is the
+    paper's ∂s/∂w of eqs. 25 and 27 and each step applies eqs. 19-28 at once (H97 §4: "on-line").
+    With a batch of B sequences, each step applies the mean of their gradients.
+
+    E(t) is ``objective.loss`` with only step t unmasked, so the objective's loss must be a sum over
+    steps (H97's squared error, ``legal_next``, ``clean_target``). Returns ``((loss, stats), G)``
+    with G = Σ_t ∂E(t)/∂θ at the successive weights: plain SGD at the same ``lr`` (no clipping,
+    no momentum), params − lr·G, lands on the weights after the last step's update. ``stats`` score
+    the outputs produced on-line. Where only the last step has a target, G is the sequence's gradient.
+    Memory and time per step grow as n_carry × n_params (18 × 276 for the Reber net).
+    """
+    if not lr > 0:
+        raise ValueError(f"lr={lr!r}: must be > 0")
+
+    def grad(params, batch):
+        theta0, unravel = ravel_pytree(params)
+        c0, unravel_c = ravel_pytree(model.initialize_carry())
+        B, L = batch.inputs.shape[:2]
+        n_c = c0.size
+
+        def local(theta, c, seq, t):  # [c(t); E(t)] of one sequence, and its outputs y(t)
+            new, y = model.apply(unravel(theta), unravel_c(c), seq.inputs[0, t])
+            ys = jnp.zeros(seq.targets.shape, y.dtype).at[0, t].set(y)
+            e = objective.loss(ys, seq._replace(mask=seq.mask * (jnp.arange(L) == t)))
+            return jnp.append(ravel_pytree(new)[0], e), y
+
+        def one(theta, c, p, seq, t):  # one sequence's step: one forward, n_c + 1 backward rows
+            seq = jax.tree.map(lambda a: a[None], seq)
+            out, vjp, y = jax.vjp(lambda th, cc: local(th, cc, seq, t), theta, c, has_aux=True)
+            d_th, d_c = jax.vmap(vjp)(jnp.eye(n_c + 1, dtype=out.dtype))
+            dp = d_th + d_c @ p  # rows 0..n_c-1: P(t); row n_c: dE(t)/dθ
+            return dp[n_c], out[:n_c], dp[:n_c], y, out[n_c]
+
+        def step(state):
+            t, theta, c, p, total, ys, es = state
+            g, c, p, y, e = jax.vmap(one, (None, 0, 0, 0, None))(theta, c, p, batch, t)
+            g = jnp.mean(g, axis=0)
+            ys, es = ys.at[:, t].set(y), es.at[t].set(jnp.mean(e))
+            return t + 1, theta - lr * g, c, p, total + g, ys, es
+
+        steps = jnp.max(batch.length)  # no step past the longest sequence carries a target
+        y_shape = (B, L, batch.targets.shape[-1])
+        init = (
+            jnp.asarray(0, jnp.int32),
+            theta0,
+            jnp.broadcast_to(c0, (B, n_c)),
+            jnp.zeros((B, n_c, theta0.size), theta0.dtype),
+            jnp.zeros_like(theta0),
+            jnp.zeros(y_shape, theta0.dtype),
+            jnp.zeros((L,), theta0.dtype),
+        )
+        *_, total, ys, es = jax.lax.while_loop(lambda st: st[0] < steps, step, init)
+        correct, error = objective.score(ys, batch)
+        return (jnp.sum(es), {"correct": correct, "error": error}), unravel(total)
+
+    return grad
 
 
 # ----------------------------------------------------------------------------- P13's Ω

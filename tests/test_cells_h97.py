@@ -18,13 +18,14 @@ def _sig(a):
     return 1.0 / (1.0 + np.exp(-a))
 
 
-def _paper_updates(p, xs, targets, blocks, size):
+def _paper_updates(p, xs, targets, blocks, size, alpha=0.0):
     """Summed Δw/α of H97 eqs. 19-28 for topology F, bias code "all", one sequence.
 
     Error enters at every step with a target; it flows back in time only through the CEC, via the
-    forward-mode partials ∂s/∂w of eqs. 25 and 27.
+    forward-mode partials ∂s/∂w of eqs. 25 and 27. With ``alpha`` > 0 the weights move by α·Δw/α
+    after every step (on-line learning), and the following steps run on the moved weights.
     """
-    p = {k: np.asarray(v, np.float64) for k, v in p.items()}
+    p = {k: np.array(v, np.float64) for k, v in p.items()}
     n_cells = blocks * size
     blk = np.repeat(np.arange(blocks), size)  # the block of each cell
     s = np.zeros(n_cells)
@@ -54,17 +55,22 @@ def _paper_updates(p, xs, targets, blocks, size):
         back = p["W_y"].T @ e_k  # Σ_k W_y[k, jv] e_k
         e_out = y_out * (1 - y_out) * np.bincount(blk, h * back, blocks)  # eq. 21
         e_s = y_out[blk] * h_prime * back  # eq. 23
-        grads["W_y"] += np.outer(e_k, y_c)  # eq. 22
-        grads["b_y"] += e_k
-        grads["W_out"] += np.outer(e_out, z)  # eq. 22
-        grads["b_out"] += e_out
         upd_c = e_s[:, None] * ds_dwc  # eq. 28
-        grads["W_c"] += upd_c[:, :-1]
-        grads["b_c"] += upd_c[:, -1]
         upd_in = np.zeros((blocks, n_z + 1))  # eq. 26: sum over the cells of each block
         np.add.at(upd_in, blk, e_s[:, None] * ds_dwin)
-        grads["W_in"] += upd_in[:, :-1]
-        grads["b_in"] += upd_in[:, -1]
+        step = {
+            "W_y": np.outer(e_k, y_c),  # eq. 22
+            "b_y": e_k,
+            "W_out": np.outer(e_out, z),  # eq. 22
+            "b_out": e_out,
+            "W_c": upd_c[:, :-1],
+            "b_c": upd_c[:, -1],
+            "W_in": upd_in[:, :-1],
+            "b_in": upd_in[:, -1],
+        }
+        for k, d in step.items():
+            grads[k] += d
+            p[k] += alpha * d
         y_prev = np.concatenate([y_c, y_in, y_out])
     return grads
 
@@ -168,3 +174,28 @@ def test_truncated_forget_gate_carousel_is_the_forget_activation(x64):
             jacs[t][np.ix_(s_idx, s_idx)], jnp.diag(jnp.repeat(phi, 2)), atol=1e-14
         )
         np.testing.assert_array_equal(jacs[t][:, y_idx], 0.0)  # truncated: nothing flows via y
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_per_step_updates_equal_the_papers_on_line_equations(x64, seed):
+    """H97-EQ on-line: ``problems.per_step_sgd`` (RTRL on the truncated model, an update at every
+    step) equals eqs. 19-28 applied step by step with the weights moved after each step."""
+    from repro import problems
+    from repro.tasks import Batch
+
+    cell, alpha = _net(), 0.7
+    kx, kt, kp = jax.random.split(jax.random.key(seed), 3)
+    xs = jax.random.normal(kx, (6, 3), F64)
+    targets = jax.random.uniform(kt, (6, 2), F64)
+    params = cell.init(kp, cell.initialize_carry(), xs[0])
+    batch = Batch(xs[None], targets[None], jnp.ones((1, 6), F64), jnp.array([6], jnp.int32))
+    grad = jax.jit(problems.per_step_sgd(cell, problems.squared_error(0.1), alpha))
+    (loss, stats), total = grad(params, batch)
+    paper = _paper_updates(params["params"], np.asarray(xs), np.asarray(targets), 2, 2, alpha)
+    summed = _paper_updates(params["params"], np.asarray(xs), np.asarray(targets), 2, 2)
+    for name, delta in paper.items():  # G = -Σ_t Δw(t)/α at the moving weights
+        np.testing.assert_allclose(
+            -np.asarray(total["params"][name]), delta, rtol=1e-6, atol=1e-12, err_msg=name
+        )
+    assert max(np.max(np.abs(paper[k] - summed[k])) for k in paper) > 1e-3  # on-line differs
+    assert stats["correct"].shape == (1,) and np.isfinite(float(loss))

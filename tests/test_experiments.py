@@ -182,7 +182,7 @@ def test_h97_cached_runs_are_reused(tmp_path):
 def test_h97_rows_not_run_are_reported_not_trained(tmp_path):
     from experiments import hochreiter1997 as h
 
-    config, rows = _tiny(_h97("h97_t9"), tmp_path, baseline="")
+    config, rows = _tiny(_h97("h97_t9", "paper"), tmp_path, baseline="")
     config.only_rows = f"{rows[0][0]}@lstm1997"
     _, runs, entries = h.run(config, rows)
     assert runs[(rows[0][0], "lstm1997")] is not None and runs[(rows[1][0], "lstm1997")] is None
@@ -195,6 +195,47 @@ def test_h97_rows_not_run_are_reported_not_trained(tmp_path):
     )
     assert again[(rows[1][0], "lstm1997")] is None
     assert all(p.stat().st_size > 1000 for p in h.draw(config, rows, again))
+
+
+def test_h97_reber_readings_run_and_are_recorded_only_when_chosen(tmp_path):
+    # Exp. 1 with the spec's readings (one update per string, one-hot next-symbol targets) and with
+    # the two options: the default run's config.json omits the later fields (so committed runs stay
+    # recognised), a chosen option is recorded, and each reading trains differently.
+    from experiments import hochreiter1997 as h
+
+    losses = {}
+    for rule, targets in (("sequence", "next"), ("step", "next"), ("sequence", "legal")):
+        out = tmp_path / f"{rule}_{targets}"
+        config, rows = _tiny(_h97("h97_t1"), out, update_rule=rule, reber_targets=targets)
+        config.logs_per_chunk = 1
+        _, runs, entries = h.run(config, rows)
+        (run_dir,) = list((out / "out").rglob("config.json"))
+        saved = json.loads(run_dir.read_text())
+        saved = saved.get("config", saved)
+        assert ("update_rule" in saved) == (rule != "sequence")
+        assert ("reber_targets" in saved) == (targets != "next")
+        lines = (run_dir.parent / "metrics.jsonl").read_text().splitlines()
+        losses[rule, targets] = json.loads(lines[-1])["train/loss"]
+        assert entries[0]["trials"] == 2
+    assert len({tuple(v) for v in losses.values()}) == 3
+
+
+def test_h97_curves_read_compressed_logs(tmp_path):
+    # Committed paper-profile runs keep long metrics.jsonl files gzipped: the curves are the same.
+    import gzip
+
+    from experiments import hochreiter1997 as h
+
+    config, rows = _tiny(_h97("h97_t9"), tmp_path, baseline="")
+    h.run(config, rows)
+    (log,) = list((tmp_path / "out").rglob("metrics.jsonl"))
+    seqs, err = h._curves(log.parent)
+    log.with_suffix(".jsonl.gz").write_bytes(gzip.compress(log.read_bytes()))
+    log.unlink()
+    seqs_gz, err_gz = h._curves(log.parent)
+    np.testing.assert_array_equal(seqs, seqs_gz)
+    np.testing.assert_array_equal(err, err_gz)
+    assert len(seqs) == err.shape[0] >= 1 and err.shape[1] == 2
 
 
 def test_h97_lstm_solves_task_2a_at_a_short_delay(tmp_path):
@@ -281,6 +322,8 @@ def test_h97_bad_rows_name_the_row():
         (["--config.baseline=gru"], "config.baseline='gru'"),
         (["--config.experiment=4"], "config.experiment='4'"),
         (["--config.bias=some"], "bias='some'"),
+        (["--config.update_rule=batch"], "config.update_rule='batch': must be one of"),
+        (["--config.reber_targets=soft"], "config.reber_targets='soft': must be one of"),
     ],
 )
 def test_h97_bad_input_gives_one_line_and_writes_nothing(tmp_path, args, message):

@@ -252,3 +252,73 @@ def test_test_on_fresh_rules():
     assert bool(run(max_wrong=5, max_mean_error=0.02)["passed"])
     with pytest.raises(ValueError, match="max_wrong=-1"):
         run(max_wrong=-1)
+
+
+def _per_step_setup(mask, length=None):
+    """A 2×2 truncated 1997 net on 2 float64 sequences of 7 steps (3 inputs, 2 outputs)."""
+    cell = cells.LSTM1997(n_out=2, blocks=2, block_size=2, init_scale=0.5, param_dtype=jnp.float64)
+    kx, kt, kp = jax.random.split(jax.random.key(3), 3)
+    xs = jax.random.normal(kx, (2, 7, 3), jnp.float64)
+    targets = jax.random.uniform(kt, (2, 7, 2), jnp.float64)
+    length = jnp.full((2,), 7, jnp.int32) if length is None else length
+    params = cell.init(kp, cell.initialize_carry(), xs[0, 0])
+    return cell, params, Batch(xs, targets, mask, length)
+
+
+def _sequence_grad(cell, params, batch, obj):
+    loss = lambda p: obj.loss(problems.unroll(cell, p, batch.inputs, fused=False), batch)
+    return jax.value_and_grad(loss)(params)
+
+
+def _max_diff(a, b):
+    return max(
+        float(jnp.max(jnp.abs(x - y)))
+        for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b), strict=True)
+    )
+
+
+def test_per_step_sgd_reduces_to_the_sequence_gradient(x64):
+    """Targets only at the last step: the weights move once, so G is the sequence's gradient; with
+    targets everywhere, G tends to the summed gradient as lr -> 0, and differs from it at lr 0.5."""
+    obj = problems.squared_error(0.1)
+    end = jnp.zeros((2, 7)).at[:, -1].set(1.0)
+    cell, params, batch = _per_step_setup(end)
+    value, g = _sequence_grad(cell, params, batch, obj)
+    (loss, _), total = problems.per_step_sgd(cell, obj, 0.5)(params, batch)
+    assert _max_diff(g, total) < 1e-12 and abs(float(loss - value)) < 1e-12
+    cell, params, batch = _per_step_setup(jnp.ones((2, 7)))
+    value, g = _sequence_grad(cell, params, batch, obj)
+    (loss, _), tiny = problems.per_step_sgd(cell, obj, 1e-9)(params, batch)
+    assert _max_diff(g, tiny) < 1e-8 and abs(float(loss - value)) < 1e-8
+    _, moved = problems.per_step_sgd(cell, obj, 0.5)(params, batch)
+    assert _max_diff(g, moved) > 1e-3
+
+
+def test_per_step_sgd_ignores_padding_and_scores_the_on_line_outputs(x64):
+    """Padded steps (mask 0) change nothing; stats score the outputs produced on-line."""
+    obj = problems.squared_error(0.3)
+    mask = (jnp.arange(7)[None, :] < jnp.array([[4], [7]])).astype(jnp.float64)
+    cell, params, batch = _per_step_setup(mask, jnp.array([4, 7], jnp.int32))
+    grad = jax.jit(problems.per_step_sgd(cell, obj, 0.5))
+    (loss, stats), total = grad(params, batch)
+    pad = lambda a: jnp.pad(a, [(0, 0), (0, 3)] + [(0, 0)] * (a.ndim - 2))
+    padded = batch._replace(inputs=pad(batch.inputs), targets=pad(batch.targets), mask=pad(mask))
+    (loss_p, _), total_p = grad(params, padded)
+    assert _max_diff(total, total_p) < 1e-12 and abs(float(loss - loss_p)) < 1e-12
+    # on-line outputs: run the model step by step, moving the weights after each step by the
+    # updates of the steps so far (G over the targets up to t)
+    ys, p, carry = [], params, cell.initialize_carry((2,))
+    for t in range(7):
+        carry, y = cell.apply(p, carry, batch.inputs[:, t])
+        ys.append(y)
+        (_, _), upto = grad(params, batch._replace(mask=mask * (jnp.arange(7) <= t)))
+        p = jax.tree.map(lambda w, g: w - 0.5 * g, params, upto)
+    correct, error = obj.score(jnp.stack(ys, 1), batch)
+    np.testing.assert_allclose(stats["error"], error, rtol=1e-10)
+    assert stats["correct"].tolist() == correct.tolist()
+
+
+def test_per_step_sgd_bad_lr():
+    cell = cells.LSTM1997(n_out=1, blocks=1)
+    with pytest.raises(ValueError, match=r"lr=0: must be > 0"):
+        problems.per_step_sgd(cell, problems.squared_error(0.1), 0)

@@ -36,6 +36,9 @@ def base(profile: str) -> ml_collections.ConfigDict:
     )
     c.data_pairs = 3  # Exp. 1: independent train/test set pairs (trials run per pair)
     c.unique_strings = False  # Exp. 1: every string of a set distinct
+    # Exp. 1 targets: "next" (one-hot of the actual next symbol, spec Decision) or "legal" (every
+    # legal successor 1, the rest 0: the reading that the success rule scores)
+    c.reber_targets = "next"
     # -- the 1997 LSTM (H97 Table 10)
     c.blocks = 2  # memory blocks
     c.block_size = 2  # cells per block
@@ -52,6 +55,10 @@ def base(profile: str) -> ml_collections.ConfigDict:
     c.gradient = "truncated"  # "truncated" (H97 §4) or "full" (BPTT through all paths, H97-D1)
     # -- training and stopping (H97 §2, Table 11)
     c.lr = 0.5  # SGD learning rate α, one update per sequence (online, batch 1)
+    # "sequence": one update per sequence, the gradient summed over its steps (spec Decision);
+    # "step": an update at every time step (real-time recurrent learning, H97's "on-line" reading).
+    # The two differ only where targets come before the last step (Exp. 1, 2a, 2b).
+    c.update_rule = "sequence"
     c.tolerance = 0.04  # a sequence is correct when every target's |error| < tolerance
     c.window = 0  # ST3: this many most recent training sequences (0: no window rule)
     c.window_max_wrong = 0  # ... of which at most this many wrong (Exp. 5: 12 = "fewer than 13")
@@ -81,7 +88,7 @@ def base(profile: str) -> ml_collections.ConfigDict:
     )
     c.logs_per_chunk = 100  # log points per jitted host call
     c.out_dir = ""  # one run directory per (row, model) under it; "" = runs/<claim>/<profile>
-    c.figure = ""  # figure path without extension; "" = figures/<claim>
+    c.figure = ""  # figure path without extension; "" = figures/<claim> (quick), <claim>_paper
     return c
 
 

@@ -6,6 +6,8 @@ the 256 training and 256 test strings correct; cap 200,000 strings):
   4×1, α 0.5: 97%, 9,500;    3×2, α 0.5: 100%, 8,440 (trials 3,800 to 24,100).
 Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_t1.py:quick
 Time:     quick (the 3×2, α 0.5 row, one data pair) about 30 seconds; paper about 30 minutes.
+Readings: --config.update_rule=step (an update at every step, RTRL; about 8× slower) and
+--config.reber_targets=legal (every legal successor as target) are options; the defaults are the spec's.
 """
 
 from experiments.configs import _h97
