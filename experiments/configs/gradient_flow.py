@@ -34,5 +34,6 @@ def get_config(profile: str = "quick") -> ml_collections.ConfigDict:
     c.heatmap = "rnn_tanh@1.0"  # the curve whose all-pairs matrix log‖∂h_k/∂h_t‖ is drawn
     c.heatmap_T = 300 if quick else 1000  # its length (the all-pairs cost grows as T²)
     c.out_dir = f"runs/gradient_flow/{profile}"  # config.json, results.json (provenance), npz
-    c.figure = "figures/gradient_flow"  # writes .pdf and .png
+    # writes .pdf and .png; the paper profile beside the quick one, not over it
+    c.figure = "figures/gradient_flow" + ("" if quick else "_paper")
     return c
