@@ -6,7 +6,7 @@ Paper (means of 10 trials, 2 blocks × 2 cells, 93 weights, α 0.5, ST3(0.01)):
 The paper says gradient-based recurrent nets such as BPTT fail at such lags; the baseline here is a
 tanh RNN (8 units, 97 weights) trained by full BPTT on the same task, learning rate and budget.
 Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_t7.py:quick
-Time:     quick (T = 100, 4 trials, budget 150,000: below our trials' time to
+Time:     quick (T = 100, 4 trials, budget 100,000: below our trials' time to
           success, so the quick profile shows the learning curves) about 1.5 minutes; paper many hours on a CPU.
 """
 
@@ -34,7 +34,7 @@ def get_config(profile: str = "quick"):
     c.claim = "H97-T7"
     c.rows = _h97.rows(*((f"T{T}", {"T": T}) for T in ((100,) if quick else (100, 500, 1000))))
     c.trials = 4 if quick else 10
-    c.max_sequences = 150_000 if quick else 5_000_000
+    c.max_sequences = 100_000 if quick else 5_000_000
     c.in_gate_bias = "-3,-6"
     c.lr = 0.5
     c.baseline = "rnn_tanh"

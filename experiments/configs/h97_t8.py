@@ -5,7 +5,7 @@ Paper (means of 10 trials, 93 weights, α 0.1, no special gate biases; 2560 test
   139 wrong, MSE 0.0223, after 482,000; training goes on to fewer than 13: 14 wrong, MSE 0.0139,
   after 1,273,000. One run records both events (H97 §3.7); the MSE column is flagged (see spec).
 Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_t8.py:quick
-Time:     quick (3 trials, budget 100,000: shorter than the paper's means) about 1 minute.
+Time:     quick (3 trials, budget 60,000: shorter than the paper's means) about 1 minute.
 """
 
 from experiments.configs import _h97, h97_t7
@@ -18,7 +18,7 @@ def get_config(profile: str = "quick"):
     c.experiment = "multiplication"
     c.rows = _h97.rows(("T100", {"T": 100}))
     c.trials = 3 if quick else 10
-    c.max_sequences = 100_000 if quick else 5_000_000
+    c.max_sequences = 60_000 if quick else 5_000_000
     c.lr = 0.1
     c.max_avg_error = 0.0  # no average-error rule: the n_seq rules only
     c.window_max_wrong = 12  # stop: fewer than 13 of the 2000 most recent wrong
