@@ -654,6 +654,11 @@ def _ffill(err: np.ndarray) -> np.ndarray:
     return out
 
 
+def _same_curve(x0, m0, x1, m1) -> bool:
+    """Two median curves that would be drawn on top of each other."""
+    return x0.shape == x1.shape and np.array_equal(x0, x1) and np.allclose(m0, m1, equal_nan=True)
+
+
 def draw(config, rows: list, runs: dict) -> list[Path]:
     combos = [
         (label, c, name)
@@ -760,6 +765,7 @@ def draw(config, rows: list, runs: dict) -> list[Path]:
     ax.set_title("(a) per trial; × = budget spent", loc="left")
     ax.legend(fontsize="x-small", loc="upper left", ncols=2)
 
+    drawn_curves = []  # (x, median, legend label) of the curves already drawn
     for i, (label, c, name) in enumerate(combos):
         curves = [_curves(d) for d in run_dirs(config, c, label, name)]
         n = max(len(x) for x, _ in curves)
@@ -770,12 +776,18 @@ def draw(config, rows: list, runs: dict) -> list[Path]:
         )
         with _quiet():
             med = 100 * np.nanmedian(_ffill(err), axis=1)
+        legend = f"{label}{names[name].replace(chr(10), ' ')}"
+        # A curve equal to one drawn before would hide it: draw it thinner and say so.
+        equal = [lab for x0, m0, lab in drawn_curves if _same_curve(x0, m0, x, med)]
+        same = equal[0] if equal else None
+        drawn_curves.append((x, med, legend))
         bx.plot(
             x,
             np.maximum(med, 0.011),
             color=f"C{i % 10}",
             linestyle="-" if name == "lstm1997" else "--",
-            label=f"{label}{names[name].replace(chr(10), ' ')}",
+            linewidth=matplotlib.rcParams["lines.linewidth"] * 0.55 ** len(equal),
+            label=legend if same is None else f"{legend} (= {same})",
         )
     bx.set_yscale("log")
     bx.set_xscale("log")

@@ -351,3 +351,13 @@ def test_h97_dtype_reaches_the_model(tmp_path, name, x64):
     assert {x.dtype for x in jax.tree.leaves(params)} == {jnp.dtype("float64")}
     loss, _ = problem.loss(params, problem.sample(jax.random.key(1)))
     assert loss.dtype == jnp.float64
+
+
+def test_h97_equal_curves_are_told_apart():
+    # Panel (b) draws a curve equal to an earlier one thinner and names it, so that none is hidden.
+    from experiments import hochreiter1997 as h
+
+    x, m = np.arange(5.0), np.array([100.0, 100.0, 50.0, np.nan, 1.0])
+    assert h._same_curve(x, m, x.copy(), m.copy())
+    assert not h._same_curve(x, m, x, m + 1.0)
+    assert not h._same_curve(x, m, x[:4], m[:4])
