@@ -10,7 +10,6 @@ Inputs are x_t ~ N(0, 1); each trial draws its own weights and inputs from its o
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import jax
@@ -68,28 +67,20 @@ def parse_curve(spec: str, arg: str = "curve") -> Curve:
     return Curve(name, r, block or None)
 
 
-def build(curve: Curve, hidden: int, dtype=jnp.float32, radius=None):
-    """The cell of a curve, with the curve's initialisation.
-
-    ``radius`` (rnn_* cells only) overrides ``curve.radius``; it may be a traced scalar, so that one
-    compiled function serves every radius.
-    """
+def build(curve: Curve, hidden: int, dtype=jnp.float32):
+    """The cell of a curve, with the curve's initialisation."""
     if curve.name == "lstm1997":
         return cells.LSTM1997(n_out=1, blocks=hidden, param_dtype=dtype)
     kwargs = {"param_dtype": dtype}
     if curve.name.startswith("rnn_"):
         kwargs["recurrent_init"] = inits.scaled_to_spectral_radius(
-            inits.normal(1.0), _radius(curve) if radius is None else radius
+            inits.normal(1.0), 1.0 if curve.radius is None else curve.radius
         )
     return cells.get(curve.name, hidden, **kwargs)
 
 
-def _radius(curve: Curve) -> float:
-    return 1.0 if curve.radius is None else curve.radius
-
-
-def _trial(curve: Curve, hidden: int, n_in: int, T: int, dtype, key, radius=None):
-    cell = build(curve, hidden, dtype, radius)
+def _trial(curve: Curve, hidden: int, n_in: int, T: int, dtype, key):
+    cell = build(curve, hidden, dtype)
     k_x, k_p = jax.random.split(key)
     xs = jax.random.normal(k_x, (T, n_in), dtype)
     carry = cell.initialize_carry()
@@ -102,20 +93,11 @@ def to_last(
 ) -> jax.Array:
     """log ‖∂s_T/∂s_t‖₂ (natural log) for t = 0..T, one row per trial key: (trials, T+1)."""
 
-    fn = _to_last_fn(curve.name, curve.block, hidden, n_in, T, jnp.dtype(dtype))
-    return fn(keys, jnp.asarray(_radius(curve), jnp.dtype(dtype)))
-
-
-@functools.lru_cache(maxsize=32)
-def _to_last_fn(name: str, block: str | None, hidden: int, n_in: int, T: int, dtype):
-    """One compiled function per cell and size; the spectral radius is an argument, not a constant."""
-    curve = Curve(name, None, block)
-
-    def one(key, radius):
-        step, carry, xs = _trial(curve, hidden, n_in, T, dtype, key, radius)
+    def one(key):
+        step, carry, xs = _trial(curve, hidden, n_in, T, dtype, key)
         return jac.log_norms_to_last(step, carry, xs, rows=curve.block, cols=curve.block)
 
-    return jax.jit(jax.vmap(one, in_axes=(0, None)))
+    return jax.jit(jax.vmap(one))(keys)
 
 
 def all_pairs(

@@ -39,8 +39,6 @@ __all__ = [
 
 
 def _positive(name: str, value: float) -> None:
-    if isinstance(value, jax.core.Tracer):  # a traced value (e.g. a radius under jit) is checked by its caller
-        return
     if not value > 0:
         raise ValueError(f"{name}={value!r}: must be > 0")
 
