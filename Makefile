@@ -13,9 +13,6 @@ PROFILE ?= quick
 # (redraws the committed paper-profile results in minutes).
 RUN_MISSING ?= true
 PYTEST_WORKERS ?= 2
-# One OpenBLAS thread (the LAPACK behind SVD and eig): with OpenBLAS's threads beside XLA's, the
-# paper-profile gradient-flow run hung after its RNN curves, every thread idle (2026-12-02).
-export OPENBLAS_NUM_THREADS ?= 1
 # Hochreiter & Schmidhuber (1997) and Gers et al. (2000): one config per claim id.
 H97_CONFIGS := h97_t10 h97_t11 h97_t1 h97_d2 h97_t2 h97_2b h97_t3 h97_t4 h97_t5 h97_t6 \
 	h97_t7 h97_t8 h97_t9 h97_d1 g00_nto
