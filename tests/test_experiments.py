@@ -278,6 +278,20 @@ def test_h97_flow_in_trained_networks(tmp_path):
     assert abs(rnn[-1]) < 1e-6
     paths = h.draw_flow(config, curves)
     assert all(p.stat().st_size > 1000 for p in paths)
+    # Cached on the checkpoints: the stored curves come back in the same order, to float32
+    # precision, and a second call does not recompute them.
+    stored = h.cached_flow(config, rows)
+    assert list(stored) == list(curves)
+    for k in curves:
+        np.testing.assert_array_equal(stored[k], curves[k].astype(float))
+
+    def fail(*args):
+        raise AssertionError("flow recomputed although the checkpoints did not change")
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(h, "flow", fail)
+        again = h.cached_flow(config, rows)
+    assert all(np.array_equal(again[k], stored[k], equal_nan=True) for k in stored)
 
 
 @pytest.mark.parametrize("which", ["table10", "table11"])
