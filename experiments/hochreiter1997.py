@@ -864,7 +864,7 @@ def cached_flow(config, rows: list) -> dict:
     """flow(), stored in out_dir/flow.json and recomputed only when the checkpoints it reads change."""
     cached = Path(out_dir(config)) / "flow.json"
     source = flow_source(config, rows)
-    old = json.loads(cached.read_text()) if cached.exists() else {}
+    old = results.load_json(cached) if cached.exists() else {}
     if old.get("source") != source:
         old = {
             "source": source,

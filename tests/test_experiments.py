@@ -278,8 +278,8 @@ def test_h97_flow_in_trained_networks(tmp_path):
     assert abs(rnn[-1]) < 1e-6
     paths = h.draw_flow(config, curves)
     assert all(p.stat().st_size > 1000 for p in paths)
-    # Cached on the checkpoints: the stored curves come back in the same order, to float32
-    # precision, and a second call does not recompute them.
+    # Cached on the checkpoints: the stored curves come back in the same order with the same
+    # values, and a second call does not recompute them.
     stored = h.cached_flow(config, rows)
     assert list(stored) == list(curves)
     for k in curves:
