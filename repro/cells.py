@@ -14,7 +14,10 @@ Cells:
              units, so its parameter count is the paper's W.
 
 All weight matrices are stored as (fan_out, fan_in), the papers' convention: row i holds the incoming
-weights of unit i. Inputs may carry any leading batch dimensions ``(..., n_in)``.
+weights of unit i. Inputs may carry any leading batch dimensions ``(..., n_in)``. The leading (batch)
+shapes of the carry and of ``x`` broadcast against each other as in numpy: a batched carry (B, ...)
+with one unbatched input (n_in,) feeds that input to every example, and an unbatched carry with a
+batched input (B, n_in) starts every example from that carry; the new carry has the broadcast shape.
 
 References:
   S. Hochreiter, J. Schmidhuber. Long Short-Term Memory. Neural Computation 9(8), 1997. §4, App. A.1.
@@ -85,6 +88,32 @@ def _check_carry(name: str, got: tuple[int, ...], want: int, cell: str) -> None:
         raise ValueError(f"carry {name} has shape {got}: {cell} expects (..., {want})")
 
 
+def _batch_shape(cell: str, carry: dict[str, jax.Array], x: jax.Array) -> tuple[int, ...]:
+    """The batch shape of one step: the leading shapes of the carry parts and of ``x``, broadcast.
+
+    Args:
+      cell: the cell's name, for the error message.
+      carry: the carry's parts by name, each (..., size); their last axes are checked by the caller.
+      x: the input, (..., n_in).
+
+    Raises:
+      ValueError: ``x`` is a scalar, or the leading shapes do not broadcast; the message gives every
+        shape.
+    """
+    x_shape = tuple(jnp.shape(x))
+    if not x_shape:
+        raise ValueError(f"x has shape (): {cell} expects (..., n_in)")
+    shapes = {name: tuple(jnp.shape(a)) for name, a in carry.items()}
+    try:
+        return jnp.broadcast_shapes(*(s[:-1] for s in shapes.values()), x_shape[:-1])
+    except ValueError:
+        got = ", ".join(f"carry {name} has shape {s}" for name, s in shapes.items())
+        raise ValueError(
+            f"{got}, x has shape {x_shape}: {cell} needs leading (batch) shapes that broadcast "
+            "(equal, one of them (), or 1 where they differ)"
+        ) from None
+
+
 class LSTMState(NamedTuple):
     """Carry of :class:`LSTM`: cell state ``c`` and output ``h``, each (..., features)."""
 
@@ -142,6 +171,7 @@ class SimpleRNN(nn.Module):
     def __call__(self, carry: jax.Array, x: jax.Array) -> tuple[jax.Array, jax.Array]:
         n = self.features
         _check_carry("h", jnp.shape(carry), n, "SimpleRNN")
+        _batch_shape("SimpleRNN", {"h": carry}, x)
         act = ACTIVATIONS[self.activation]
         w_rec = self.param("W_rec", self.recurrent_init, (n, n), self.param_dtype)
         w_in = self.param("W_in", self.input_init, (n, x.shape[-1]), self.param_dtype)
@@ -172,6 +202,9 @@ class LSTM(nn.Module):
       forget_bias: initial forget-gate bias (1.0 by default, so f starts near σ(1) ≈ 0.73).
       gradient: "full" (BPTT through every path) or "truncated" (stop_gradient on h_{t-1} where it
         enters gates and cell input: G00's extended LSTM; then ∂c_k/∂c_t = diag(∏ f)).
+      recurrent_init: initialiser of one gate block of W_rec, called with shape (n, n) once per
+        block (i, f, u, o); W_rec is their stack, (4n, n).
+      input_init: initialiser of W_in, (4n, n_in).
     """
 
     features: int
@@ -196,6 +229,7 @@ class LSTM(nn.Module):
         c, h = carry
         _check_carry("c", jnp.shape(c), n, "LSTM")
         _check_carry("h", jnp.shape(h), n, "LSTM")
+        _batch_shape("LSTM", {"c": c, "h": h}, x)
 
         def rec_init(key, shape, dtype):  # one init per gate block, each (n, n)
             return jnp.concatenate(
@@ -221,6 +255,12 @@ class GRU(nn.Module):
 
     r, z = σ(W_in x + W_rec h + b);  n = tanh(W_in_n x + b_n + r ⊙ (W_rec_n h + b_hn));
     h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}.
+
+    Attributes:
+      features: hidden size n (> 0).
+      recurrent_init: initialiser of one gate block of W_rec, called with shape (n, n) once per
+        block (r, z, n); W_rec is their stack, (3n, n).
+      input_init: initialiser of W_in, (3n, n_in).
     """
 
     features: int
@@ -239,6 +279,7 @@ class GRU(nn.Module):
     def __call__(self, carry: jax.Array, x: jax.Array) -> tuple[jax.Array, jax.Array]:
         n = self.features
         _check_carry("h", jnp.shape(carry), n, "GRU")
+        _batch_shape("GRU", {"h": carry}, x)
 
         def rec_init(key, shape, dtype):
             return jnp.concatenate(
@@ -364,7 +405,13 @@ class LSTM1997(nn.Module):
         s, y_prev = carry
         _check_carry("s", jnp.shape(s), self.n_cells, "LSTM1997")
         _check_carry("y", jnp.shape(y_prev), self.n_hidden, "LSTM1997")
+        batch = _batch_shape("LSTM1997", {"s": s, "y": y_prev}, x)
         n_in, nb, nc = x.shape[-1], self.blocks, self.n_cells
+        # z concatenates x with y_prev, so both need the full batch shape (the other cells broadcast
+        # through their additions); broadcast_to is a no-op when the shapes already agree.
+        x = jnp.broadcast_to(x, (*batch, n_in))
+        s = jnp.broadcast_to(s, (*batch, nc))
+        y_prev = jnp.broadcast_to(y_prev, (*batch, self.n_hidden))
         cell_bias, gate_bias, out_bias = _H97_BIAS[self.bias]
         w_init = inits.uniform(self.init_scale)
 

@@ -25,6 +25,7 @@ Initializer = Callable[..., jax.Array]
 
 __all__ = [
     "Initializer",
+    "array",
     "constant",
     "get",
     "glorot_uniform",
@@ -64,11 +65,56 @@ def normal(std: float) -> Initializer:
 
 
 def constant(value: float) -> Initializer:
-    """Every entry equal to ``value`` (biases; explicit gate biases)."""
+    """Every entry equal to the scalar ``value`` (biases; explicit gate biases).
+
+    Raises:
+      ValueError: ``value`` is not a scalar (a fixed array is :func:`array`; broadcasting an array to
+        ``shape`` is left out on purpose, as it would hide a wrong shape).
+    """
+    if np.ndim(value) != 0:
+        raise ValueError(
+            f"value has shape {np.shape(value)}: constant takes a scalar; "
+            "for a fixed array use array(value)"
+        )
 
     def init(key, shape, dtype=jnp.float32):
         del key
         return jnp.full(shape, value, dtype)
+
+    return init
+
+
+def array(value) -> Initializer:
+    """Exactly ``value``, cast to the requested dtype: a fixed matrix or vector chosen by hand.
+
+    The returned ``init(key, shape, dtype)`` ignores ``key``. Cells that call their initialiser once
+    per gate block (``LSTM``, ``GRU`` with ``recurrent_init``) get ``value`` in every block, so there
+    ``value`` has the shape of one block, (n, n).
+
+    Args:
+      value: an array-like of numbers (numpy or jax array, nested lists, a scalar). Anything but a jax
+        array is copied, so later changes to the caller's array do not reach the initialiser.
+
+    Returns:
+      A flax-style ``init(key, shape, dtype)``.
+
+    Raises:
+      ValueError: ``value`` is not numeric (at construction), or the ``shape`` asked of ``init``
+        differs from ``value``'s shape (at initialisation).
+    """
+    if not isinstance(value, jax.Array):
+        value = np.array(value)
+        if value.dtype.kind not in "biufc":
+            raise ValueError(f"value has dtype {value.dtype}: array takes numbers")
+    value_shape = tuple(np.shape(value))
+
+    def init(key, shape, dtype=jnp.float32):
+        del key
+        if tuple(shape) != value_shape:
+            raise ValueError(
+                f"array init: shape={tuple(shape)!r} requested but value has shape {value_shape!r}"
+            )
+        return jnp.asarray(value, dtype)
 
     return init
 
@@ -170,6 +216,7 @@ def sparse_spectral(
 
 
 _REGISTRY: dict[str, Callable[..., Initializer]] = {
+    "array": array,
     "uniform": uniform,
     "normal": normal,
     "constant": constant,
@@ -181,7 +228,7 @@ _REGISTRY: dict[str, Callable[..., Initializer]] = {
 
 
 def get(name: str, **kwargs) -> Initializer:
-    """Initialiser by name, e.g. ``get("uniform", scale=0.1)``.
+    """Initialiser by name, e.g. ``get("uniform", scale=0.1)`` or ``get("array", value=w)``.
 
     Raises:
       ValueError: unknown ``name``; the message lists the known names.

@@ -5,6 +5,7 @@ Paper-equation and gradient tests live in a separate file.
 
 from __future__ import annotations
 
+import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -267,6 +268,105 @@ def test_batched_step_and_run_shapes(make):
     # run's first output is the single step from the zero carry.
     _, y_first = m.apply(params, carry, xs[0])
     np.testing.assert_allclose(np.asarray(ys[0]), np.asarray(y_first), rtol=1e-6, atol=1e-6)
+
+
+# ---------------------------------------------------------------------------------------------
+# Broadcasting between the carry's batch shape and x's
+
+_EVERY_CELL = [
+    pytest.param(lambda: cells.SimpleRNN(5), id="rnn"),
+    pytest.param(lambda: cells.SimpleRNN(5, form="pascanu"), id="rnn-pascanu"),
+    pytest.param(lambda: cells.irnn(5), id="irnn"),
+    pytest.param(lambda: cells.LSTM(5), id="lstm"),
+    pytest.param(lambda: cells.LSTM(5, gradient="truncated"), id="lstm-truncated"),
+    pytest.param(lambda: cells.GRU(5), id="gru"),
+    pytest.param(lambda: cells.LSTM1997(n_out=3, blocks=2, block_size=2), id="lstm1997-F"),
+    pytest.param(
+        lambda: cells.LSTM1997(
+            n_out=3, blocks=1, topology="B", bias="none", output_gate=False, g="g1", h="id"
+        ),
+        id="lstm1997-B",
+    ),
+    pytest.param(lambda: cells.LSTM1997(n_out=3, blocks=2, forget_gate=True), id="lstm1997-fg"),
+    pytest.param(lambda: cells.Readout(cells.GRU(5), 2), id="readout-gru"),
+    pytest.param(lambda: cells.Readout(cells.LSTM1997(n_out=2, blocks=2), 2), id="readout-h97"),
+]
+_N_IN, _B = 4, 3
+
+
+def test_every_cell_class_is_broadcast_tested():
+    """Each ``nn.Module`` class of ``repro.cells`` is among ``_EVERY_CELL``."""
+    classes = {
+        obj
+        for obj in vars(cells).values()
+        if isinstance(obj, type) and issubclass(obj, nn.Module) and obj.__module__ == cells.__name__
+    }
+    tested = {type(p.values[0]()) for p in _EVERY_CELL}
+    assert classes - tested == set()
+
+
+def _random_carry(m, batch_shape, seed):
+    """A carry of ``m`` with N(0, 1) entries (not the zero carry, so broadcasting it matters)."""
+    carry = m.initialize_carry(batch_shape)
+    leaves, tree = jax.tree_util.tree_flatten(carry)
+    keys = jax.random.split(jax.random.key(seed), len(leaves))
+    leaves = [jax.random.normal(k, a.shape, a.dtype) for k, a in zip(keys, leaves, strict=True)]
+    return jax.tree_util.tree_unflatten(tree, leaves)
+
+
+def _assert_trees_close(a, b):
+    assert jax.tree_util.tree_structure(a) == jax.tree_util.tree_structure(b)
+    for u, v in zip(jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b), strict=True):
+        assert jnp.shape(u) == jnp.shape(v)
+        np.testing.assert_allclose(np.asarray(u), np.asarray(v), rtol=1e-6, atol=1e-6)
+
+
+def _row(tree, i):
+    return jax.tree_util.tree_map(lambda a: a[i], tree)
+
+
+@pytest.mark.parametrize("make", _EVERY_CELL)
+def test_batched_carry_with_unbatched_x(make):
+    """Carry (B, ...) with x (n_in,) equals x broadcast to (B, n_in), and each row equals the
+    unbatched step from that row of the carry."""
+    m = make()
+    carry = _random_carry(m, (_B,), seed=1)
+    x = jax.random.normal(jax.random.key(2), (_N_IN,), F32)
+    params = _init(m, _N_IN)
+    got = m.apply(params, carry, x)
+    want = m.apply(params, carry, jnp.broadcast_to(x, (_B, _N_IN)))
+    _assert_trees_close(got, want)
+    for i in range(_B):
+        _assert_trees_close(_row(got, i), m.apply(params, _row(carry, i), x))
+
+
+@pytest.mark.parametrize("make", _EVERY_CELL)
+def test_unbatched_carry_with_batched_x(make):
+    """Carry (...) with x (B, n_in) equals the carry broadcast to (B, ...), and each row equals the
+    unbatched step on that row of x."""
+    m = make()
+    carry = _random_carry(m, (), seed=3)
+    x = jax.random.normal(jax.random.key(4), (_B, _N_IN), F32)
+    params = _init(m, _N_IN)
+    got = m.apply(params, carry, x)
+    wide = jax.tree_util.tree_map(lambda a: jnp.broadcast_to(a, (_B, *a.shape)), carry)
+    _assert_trees_close(got, m.apply(params, wide, x))
+    for i in range(_B):
+        _assert_trees_close(_row(got, i), m.apply(params, carry, x[i]))
+
+
+@pytest.mark.parametrize("make", _EVERY_CELL)
+def test_batch_shapes_that_do_not_broadcast_raise(make):
+    """Carry batch (2,) with x batch (3,), or a scalar x: ValueError naming carry, x and shapes."""
+    m = make()
+    params = _init(m, _N_IN)
+    x = jnp.zeros((3, _N_IN), F32)
+    with pytest.raises(
+        ValueError, match=r"carry .*has shape \(2, .*x has shape \(3, 4\).*broadcast"
+    ):
+        m.apply(params, m.initialize_carry((2,)), x)
+    with pytest.raises(ValueError, match=r"x has shape \(\)"):
+        m.apply(params, m.initialize_carry(), jnp.zeros((), F32))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -74,6 +74,100 @@ def test_constant(value):
     np.testing.assert_array_equal(w, np.full((3, 4), value, np.float32))
 
 
+@pytest.mark.parametrize("value", [np.ones(3), [1.0, 2.0], np.eye(2)])
+def test_constant_rejects_arrays(value):
+    """An array ``value`` raises (it would broadcast silently) and points to ``array``."""
+    with pytest.raises(ValueError, match=r"value has shape .*scalar.*array\(value\)"):
+        inits.constant(value)
+
+
+# A fixed matrix with distinct entries, so a transposed or reordered result cannot pass.
+_W = np.arange(12.0).reshape(3, 4) / 7.0 - 0.5
+
+
+@pytest.mark.parametrize(
+    "value,dtype",
+    [
+        (_W, F32),
+        (_W.astype(np.float32), F32),
+        (jnp.asarray(_W, F32), F32),
+        (_W.tolist(), F32),
+        (np.arange(12).reshape(3, 4), F32),
+        (np.arange(12).reshape(3, 4), jnp.int32),
+        (_W, jnp.int32),
+    ],
+    ids=["np-f64", "np-f32", "jax-f32", "list", "np-int", "int-to-int", "float-to-int"],
+)
+def test_array_gives_value_cast_to_dtype(value, dtype):
+    """``array(value)(key, value's shape, dtype)`` is ``value`` cast to ``dtype``; the key is unused."""
+    init = inits.array(value)
+    w = init(jax.random.key(0), (3, 4), dtype)
+    assert w.shape == (3, 4) and w.dtype == dtype
+    np.testing.assert_array_equal(np.asarray(w), np.asarray(value).astype(dtype))
+    np.testing.assert_array_equal(np.asarray(init(jax.random.key(1), [3, 4], dtype)), np.asarray(w))
+
+
+def test_array_scalar_and_vector():
+    """A scalar value gives a () array; a vector a 1-D one."""
+    assert inits.array(2.5)(jax.random.key(0), (), F32) == 2.5
+    b = inits.array([1.0, -2.0])(jax.random.key(0), (2,), F32)
+    np.testing.assert_array_equal(np.asarray(b), np.array([1.0, -2.0], np.float32))
+
+
+def test_array_keeps_float64(x64):
+    """With x64 on, a float64 value comes back bit for bit."""
+    w = inits.array(_W)(jax.random.key(0), (3, 4), jnp.float64)
+    assert w.dtype == jnp.float64
+    np.testing.assert_array_equal(np.asarray(w), _W)
+
+
+def test_array_copies_value():
+    """Changing the caller's array after ``array(value)`` does not change what it gives."""
+    value = _W.copy()
+    init = inits.array(value)
+    value[:] = 0.0
+    np.testing.assert_array_equal(
+        np.asarray(init(None, (3, 4), jnp.float32)), _W.astype(np.float32)
+    )
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (3, 4, 1), (12,), ()])
+def test_array_shape_mismatch_raises(shape):
+    """A ``shape`` other than value's raises one line naming ``shape`` and both shapes."""
+    with pytest.raises(ValueError) as err:
+        inits.array(_W)(jax.random.key(0), shape, F32)
+    msg = str(err.value)
+    assert "\n" not in msg
+    assert f"shape={shape!r}" in msg and "value has shape (3, 4)" in msg
+
+
+def test_array_rejects_non_numbers():
+    with pytest.raises(ValueError, match="value has dtype"):
+        inits.array(["a", "b"])
+
+
+def test_array_as_recurrent_init():
+    """``recurrent_init=array(w)``: SimpleRNN's W_rec is w; LSTM's W_rec stacks w once per gate
+    block (i, f, u, o); an LSTM given the stacked (4n, n) matrix raises the shape error."""
+    from repro import cells
+
+    n, n_in = 3, 2
+    w = np.arange(9.0).reshape(n, n) / 10.0
+    x = jnp.zeros(n_in, F32)
+
+    rnn = cells.SimpleRNN(n, recurrent_init=inits.array(w))
+    p = rnn.init(jax.random.key(0), rnn.initialize_carry(), x)["params"]
+    np.testing.assert_array_equal(np.asarray(p["W_rec"]), w.astype(np.float32))
+
+    lstm = cells.LSTM(n, recurrent_init=inits.array(w))
+    p = lstm.init(jax.random.key(0), lstm.initialize_carry(), x)["params"]
+    np.testing.assert_array_equal(np.asarray(p["W_rec"]), np.tile(w, (4, 1)).astype(np.float32))
+
+    stacked = cells.LSTM(n, recurrent_init=inits.array(np.tile(w, (4, 1))))
+    with pytest.raises(ValueError, match=r"shape=\(3, 3\) requested but value has shape \(12, 3\)"):
+        stacked.init(jax.random.key(0), stacked.initialize_carry(), x)
+
+
 @pytest.mark.parametrize("scale", [1.0, 0.5, 2.0])
 def test_identity(scale):
     """``scale * I`` for a square shape."""
@@ -235,6 +329,7 @@ def test_sparse_spectral_under_jit():
     [
         ("uniform", {"scale": 0.1}),
         ("normal", {"std": 0.1}),
+        ("array", {"value": np.arange(64.0).reshape(8, 8)}),
         ("glorot_uniform", {}),
         ("sparse_spectral", {"n_nonzero": 3, "radius": 0.9}),
     ],
@@ -283,6 +378,7 @@ def test_get_unknown_lists_known_names():
     msg = str(err.value)
     assert "known" in msg
     for name in (
+        "array",
         "uniform",
         "normal",
         "constant",
