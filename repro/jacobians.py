@@ -7,9 +7,12 @@ to a state vector s (``jax.flatten_util.ravel_pytree``) of size n; states are s_
     ∂s_k/∂s_t = J_k J_{k-1} ... J_{t+1}        (P13 eq. 5; the identity when k = t).
 
 They under- or overflow quickly (‖J‖ < 1 for a contracting RNN), so every product is kept in log scale:
-a mantissa renormalised after each step times exp(log_scale). Nothing here is approximated: products
-are exact up to floating point; spectral norms come from a warm-started subspace iteration run to a
-tolerance (block subspace iteration, checked against the SVD in the tests) or, with ``norm="svd"``, from the SVD itself.
+a mantissa times exp(log_scale), where each row carried back (each column carried forward) keeps its
+own log-scale and is renormalised after every step. Products are exact up to floating point. Every
+log-norm is a natural log. Spectral norms are exact or certified: a warm-started block subspace
+iteration stops only when a rigorous lower and upper bound of σ₁ agree to ``tol`` (see
+``_certified_spectral``), and falls back to the SVD for any matrix it cannot certify; ``norm="svd"``
+takes the SVD at every step, ``norm="frobenius"`` the cheap upper bound.
 
 Blocks: ``state_blocks(carry)`` names the pieces of the flat state (for ``LSTMState`` they are "c" and
 "h"); ``rows=`` / ``cols=`` select a block of a product, e.g. ∂h_k/∂h_t is ``rows="h", cols="h"`` —
@@ -19,7 +22,6 @@ References:
   R. Pascanu, T. Mikolov, Y. Bengio. On the difficulty of training RNNs. ICML 2013, eqs. 3-7.
   Y. Bengio, P. Simard, P. Frasconi. Learning long-term dependencies with gradient descent is
     difficult. IEEE TNN 5(2), 1994.
-  G. Benettin et al. (1980); the QR method for Lyapunov exponents.
 """
 
 from __future__ import annotations
@@ -39,7 +41,6 @@ __all__ = [
     "log_norms_from_first",
     "log_norms_to_last",
     "log_singular_values",
-    "lyapunov_exponents",
     "products_from_first",
     "products_to_last",
     "state_blocks",
@@ -172,13 +173,35 @@ def step_jacobians(step_fn: StepFn, carry, xs) -> jax.Array:
 # ----------------------------------------------------------------------------- log-scale helpers
 
 
-def _renormalise(m: jax.Array, log_scale: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """Divide each (r, c) matrix of a stack by its largest |entry| and carry the log of it."""
+def _renormalise(m: jax.Array, ls: jax.Array, axis: int) -> tuple[jax.Array, jax.Array]:
+    """Divide each line of a stack of matrices by its largest |entry|; add the log of it to ``ls``.
+
+    ``axis=-1`` scales rows (``ls`` of shape (..., r, 1)), ``axis=-2`` columns (``ls`` (..., 1, c)).
+    Each row of a product carried back by vjp (each column carried forward by jvp) evolves on its
+    own, so each keeps its own scale: a line that is 1e-40 times smaller than another is kept, not
+    flushed to zero, and it is exact again if it later becomes the largest. An exactly-zero line
+    stays zero, with log-scale -inf.
+    """
+    scale = jnp.max(jnp.abs(m), axis=axis, keepdims=True)
+    ok = scale > 0
+    safe = jnp.where(ok, scale, 1.0)
+    return m / safe, ls + jnp.where(ok, jnp.log(safe), -jnp.inf)
+
+
+def _collapse(m: jax.Array, ls: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """One log-scale per matrix: (mantissa with largest |entry| 1, or all 0; log-scale (...)).
+
+    ``ls`` broadcasts against ``m`` (per-row or per-column log-scales). Lines far below the largest
+    one lose only what rounding relative to the whole matrix would lose anyway.
+    """
+    finite = jnp.isfinite(ls)
+    top = jnp.max(jnp.where(finite, ls, -jnp.inf), axis=(-2, -1), keepdims=True)
+    rel = jnp.where(finite, ls - jnp.where(jnp.isfinite(top), top, 0.0), -jnp.inf)
+    m = m * jnp.exp(rel)
     scale = jnp.max(jnp.abs(m), axis=(-2, -1))
     ok = scale > 0
     safe = jnp.where(ok, scale, 1.0)
-    # An exactly-zero product stays zero, with log-scale -inf.
-    return m / safe[..., None, None], log_scale + jnp.where(ok, jnp.log(safe), -jnp.inf)
+    return m / safe[..., None, None], jnp.where(ok, top[..., 0, 0] + jnp.log(safe), -jnp.inf)
 
 
 def _normalise(v: jax.Array) -> jax.Array:
@@ -187,83 +210,144 @@ def _normalise(v: jax.Array) -> jax.Array:
 
 
 def _default_tol(dtype) -> float:
-    # Estimated relative error of σ² (see _subspace_norm), a few hundred ulps.
-    return 1e-14 if jnp.dtype(dtype) == jnp.float64 else 1e-7
+    # Relative width of the certified interval [lower, upper] around σ₁: far above the rounding of
+    # the bounds themselves (a few ulps times the size), far below any difference that matters.
+    return 1e-12 if jnp.dtype(dtype) == jnp.float64 else 1e-5
 
 
 def _orthonormalise(w: jax.Array) -> jax.Array:
-    """Orthonormal columns of (..., c, p) by modified Gram-Schmidt, twice (stable for small p).
+    """An orthonormal basis (..., c, p) of the columns of w (reduced QR; Householder, so any w).
 
-    A column that is (to rounding) in the span of the previous ones becomes 0 rather than normalised
-    noise, so a rank-deficient block (e.g. a truncated LSTM's zero columns) stays orthonormal.
+    Where w is rank-deficient, the extra columns are orthonormal directions outside its span: a
+    block stays orthonormal, which is all the certified bounds need.
     """
-    eps = 64 * jnp.finfo(w.dtype).eps
-    cols = []
-    for i in range(w.shape[-1]):
-        x = w[..., i]
-        before = jnp.linalg.norm(x, axis=-1, keepdims=True)
-        for _ in range(2):
-            for q in cols:
-                x = x - jnp.sum(q * x, axis=-1, keepdims=True) * q
-        x = jnp.where(jnp.linalg.norm(x, axis=-1, keepdims=True) > eps * before, x, 0.0)
-        cols.append(_normalise(x))
-    return jnp.stack(cols, axis=-1)
+    return jnp.linalg.qr(w)[0]
 
 
-def _subspace_norm(m: jax.Array, v: jax.Array, *, tol: float, max_iters: int):
-    """Largest singular value of each matrix in ``m`` (..., r, c) by block subspace iteration.
+def _mT(a: jax.Array) -> jax.Array:
+    return jnp.swapaxes(a, -1, -2)
 
-    ``v`` (..., c, p) is the warm start: the top right singular subspace of the previous, similar
-    matrix. Each iteration forms b = m v and the Rayleigh-Ritz pair (θ, y) of bᵀb (θ = σ² estimate,
-    u = v y its vector), then maps v to orth(mᵀb). It converges at rate (σ_{p+1}/σ_1)² per iteration,
-    so up to p nearly equal top singular values do not slow it. It stops when the estimated relative
-    error of θ, ‖mᵀm u - θ u‖² / (θ · gap) with the gap to the next Ritz value, is ≤ ``tol`` for
-    every matrix (the residual needs no extra product with m), or after ``max_iters`` iterations.
-    A well-separated top value therefore stops after one iteration from a good warm start.
+
+def _reseed(m: jax.Array, v: jax.Array) -> jax.Array:
+    """The warm block ``v`` (..., c, p) with its last columns replaced by two directions of ``m``.
+
+    The unit axis of m's largest column is the top right singular vector when m is diagonal or
+    permutation-like; the direction of its largest row is the one of a rank-one m. A warm block
+    alone can lose an axis that stayed small for a long time and later becomes the largest (the
+    products of diagonal Jacobians, e.g. a forget-gate LSTM's carousel, do exactly that); these two
+    seeds are recomputed from m at every step, so no direction that dominates m can be missed.
+    """
+    p = v.shape[-1]
+    col = jnp.argmax(jnp.sum(m * m, axis=-2), axis=-1)  # (...)
+    row = jnp.argmax(jnp.sum(m * m, axis=-1), axis=-1)
+    axis = jax.nn.one_hot(col, v.shape[-2], dtype=v.dtype)
+    row_dir = jnp.take_along_axis(m, row[..., None, None], axis=-2)[..., 0, :]
+    seeds = jnp.stack([row_dir, axis], axis=-1)[..., : min(2, p - 1) if p > 1 else 0]
+    return _orthonormalise(jnp.concatenate([v[..., : p - seeds.shape[-1]], seeds], axis=-1))
+
+
+def _certified_spectral(m: jax.Array, v: jax.Array, *, tol: float, max_iters: int):
+    """σ₁ of each matrix of the stack ``m`` (..., r, c), certified; every m has max |entry| 1 or is 0.
+
+    Bounds, all rigorous up to the rounding of their own evaluation:
+      lower: the largest column and row norms; ‖m u‖ for the top Ritz vector u (‖u‖ = 1);
+      upper: ‖m‖_F; √(‖m‖₁‖m‖_∞) (exact for diagonal and permutation-like m); and, for an
+        orthonormal block V (c, p) with Ritz values θ₁ ≥ … of A = mᵀm on span V, residual
+        R = AV − V(VᵀAV) and γ ≥ ‖m(I − VVᵀ)‖² (the Frobenius or the ‖·‖₁‖·‖_∞ bound of the part of
+        m outside the block), the largest eigenvalue of [[θ₁, ‖R‖_F], [‖R‖_F, γ]] bounds σ₁²:
+        A = [[B, Eᵀ], [E, C]] in the basis (V, V⊥) with ‖B‖ = θ₁, ‖E‖ ≤ ‖R‖, ‖C‖ ≤ γ.
+    The block starts from the warm ``v``, re-seeded (``_reseed``), and moves by subspace iteration
+    V ← orth(AV) while some matrix is not yet certified (upper ≤ lower·(1 + tol)) and its interval
+    still narrows (by 10% an iteration), at most ``max_iters`` times. A matrix left uncertified
+    gets its σ₁ from the SVD. The value returned is the lower bound: within ``tol`` of σ₁.
 
     Returns:
-      (σ_1 (...), the new warm subspace (..., c, p)).
+      (σ₁ (...), the new warm block (..., c, p): Ritz vectors, largest first).
     """
+    c, p = v.shape[-2:]
+    col2, row2, absm = jnp.sum(m * m, axis=-2), jnp.sum(m * m, axis=-1), jnp.abs(m)
+    lower = jnp.sqrt(jnp.maximum(jnp.max(col2, axis=-1), jnp.max(row2, axis=-1)))
+    holder = jnp.max(jnp.sum(absm, axis=-2), axis=-1) * jnp.max(jnp.sum(absm, axis=-1), axis=-1)
+    upper = jnp.sqrt(jnp.minimum(jnp.sum(col2, axis=-1), holder))
+    if p >= c:  # the block is the whole space: one Rayleigh-Ritz step is exact
+        v = jnp.broadcast_to(jnp.eye(c, dtype=m.dtype), v.shape)
+    else:
+        v = _reseed(m, v)
+
+    def certified(lo, up):
+        return up <= lo * (1 + tol)
 
     def iterate(v):
-        b = jnp.einsum("...rc,...cp->...rp", m, v)
-        thetas, ys = jnp.linalg.eigh(jnp.einsum("...rp,...rq->...pq", b, b))
-        theta, y = thetas[..., -1], ys[..., -1]
-        w = jnp.einsum("...rc,...rp->...cp", m, b)
-        resid = jnp.einsum("...cp,...p->...c", w, y) - theta[..., None] * jnp.einsum(
-            "...cp,...p->...c", v, y
+        b = m @ v  # (..., r, p)
+        g = _mT(b) @ b  # VᵀAV
+        thetas, ys = jnp.linalg.eigh(g)
+        thetas, ys = thetas[..., ::-1], ys[..., ::-1]  # largest first
+        u1 = (v @ ys[..., :1])[..., 0]
+        mu1 = (b @ ys[..., :1])[..., 0]
+        u_norm = jnp.linalg.norm(u1, axis=-1)
+        low = jnp.linalg.norm(mu1, axis=-1) / jnp.where(u_norm > 0, u_norm, 1.0)
+        w = _mT(m) @ b  # AV
+        eps2 = jnp.sum(jnp.square(w - v @ g), axis=(-2, -1))
+        rest = m - b @ _mT(v)
+        abs_rest = jnp.abs(rest)
+        gamma = jnp.minimum(
+            jnp.sum(rest * rest, axis=(-2, -1)),
+            jnp.max(jnp.sum(abs_rest, axis=-2), axis=-1)
+            * jnp.max(jnp.sum(abs_rest, axis=-1), axis=-1),
         )
-        res2 = jnp.sum(resid * resid, axis=-1)
-        # Estimated relative error of θ (the a-posteriori estimate ‖r‖²/gap): residual² over θ times
-        # the gap to the next Ritz value, the gap floored at sqrt(eps)·θ. A cluster closer than
-        # that is worth at most sqrt(eps) relative error, and needs no more iterations.
-        gap = theta - (thetas[..., -2] if thetas.shape[-1] > 1 else 0.0)
-        safe = jnp.where(theta > 0, theta, 1.0)
-        floor = safe * float(np.sqrt(jnp.finfo(m.dtype).eps))
-        err = res2 / (safe * jnp.maximum(gap, floor))
-        return _orthonormalise(w), theta, jnp.max(jnp.where(theta > 0, err, 0.0))
+        theta = jnp.maximum(thetas[..., 0], 0.0)
+        lam = 0.5 * (theta + gamma) + jnp.sqrt(0.25 * jnp.square(theta - gamma) + eps2)
+        return low, jnp.sqrt(lam), _orthonormalise(w @ ys)
 
     def body(state):
-        v, _, _, i = state
-        v, theta, rel = iterate(v)
-        return v, theta, rel, i + 1
+        v, lo, up, active, i = state
+        low, high, v_next = iterate(v)
+        lo_new, up_new = jnp.maximum(lo, low), jnp.minimum(up, high)
+        narrowing = (up_new - lo_new) < 0.9 * (up - lo)
+        lo, up = jnp.where(active, lo_new, lo), jnp.where(active, up_new, up)
+        v = jnp.where(active[..., None, None], v_next, v)
+        return v, lo, up, active & narrowing & ~certified(lo, up), i + 1
 
     def cond(state):
-        return (state[2] > tol) & (state[3] < max_iters)
+        return jnp.any(state[3]) & (state[4] < max_iters)
 
-    v, theta, rel = iterate(v)
-    v, theta, _, _ = jax.lax.while_loop(cond, body, (v, theta, rel, 1))
-    return jnp.sqrt(jnp.maximum(theta, 0.0)), v
+    active = ~certified(lower, upper)
+    v, lower, upper, _, _ = jax.lax.while_loop(cond, body, (v, lower, upper, active, 0))
+    return _exact_where(m, lower, ~certified(lower, upper)), v
 
 
-def _log_norm(m, log_scale, v, norm, tol, max_iters):
-    """log ‖m·exp(log_scale)‖ for a stack of matrices; returns (log-norms, new warm vector)."""
+def _exact_where(m: jax.Array, value: jax.Array, bad: jax.Array, chunk: int = 16) -> jax.Array:
+    """``value`` with σ₁ of ``m`` from the SVD where ``bad``: ``chunk`` matrices per SVD call.
+
+    A while loop rather than ``lax.cond``, so that it costs nothing when no matrix is bad, also
+    under ``jax.vmap`` (where a cond would run both branches).
+    """
+    batch = value.shape
+    mf = m.reshape(-1, *m.shape[-2:])
+    vf, bf = value.reshape(-1), bad.reshape(-1)
+    size = min(chunk, vf.shape[0])
+    out_of_range = vf.shape[0]
+
+    def body(state):
+        vf, bf = state
+        idx = jnp.nonzero(bf, size=size, fill_value=out_of_range)[0]
+        sub = mf.at[idx].get(mode="fill", fill_value=0.0)
+        exact = jnp.linalg.norm(sub, ord=2, axis=(-2, -1))
+        return vf.at[idx].set(exact, mode="drop"), bf.at[idx].set(False, mode="drop")
+
+    vf, _ = jax.lax.while_loop(lambda s: jnp.any(s[1]), body, (vf, bf))
+    return vf.reshape(batch)
+
+
+def _log_norm(m, ls, v, norm, tol, max_iters):
+    """log ‖m·exp(ls)‖ for a stack of matrices with line log-scales ``ls``; (log-norms, warm v)."""
+    m, log_scale = _collapse(m, ls)
     if norm == "frobenius":
         val = jnp.linalg.norm(m, axis=(-2, -1))
     elif norm == "svd":
         val = jnp.linalg.norm(m, ord=2, axis=(-2, -1))
     else:
-        val, v = _subspace_norm(m, v, tol=tol, max_iters=max_iters)
+        val, v = _certified_spectral(m, v, tol=tol, max_iters=max_iters)
     return jnp.where(val > 0, jnp.log(jnp.where(val > 0, val, 1.0)), -jnp.inf) + log_scale, v
 
 
@@ -284,31 +368,34 @@ def _start_block(size: int, dtype, block: int = 8) -> jax.Array:
 
 
 def _run_chain(step_fn, carry, xs, rows, cols, *, forward: bool, emit, init_aux):
-    """Scan the products of one chain, matrix-free, renormalised after every step.
+    """Scan the products of one chain, matrix-free, each line renormalised after every step.
 
-    forward=False: P_{t-1} = P_t J_t by vmapped ``jax.vjp`` (rows of P are cotangents), from
-    P_T = I[rows]; ``emit`` sees the block p[:, cols] of ∂s_T/∂s_{t-1}, for t = T..1.
-    forward=True: Q_k = J_k Q_{k-1} by vmapped ``jax.jvp`` (columns are tangents), from
+    forward=False: P_{t-1} = P_t J_t by vmapped ``jax.vjp`` (rows of P are cotangents, each with its
+    own log-scale), from P_T = I[rows]; ``emit`` sees the block p[:, cols] of ∂s_T/∂s_{t-1}, for
+    t = T..1. forward=True: Q_k = J_k Q_{k-1} by vmapped ``jax.jvp`` (columns are tangents), from
     Q_0 = I[:, cols]; ``emit`` sees the block q[rows] of ∂s_k/∂s_0, for k = 1..T.
 
     Args:
-      emit: ``emit(block, log_scale, aux) -> (aux, out)``, called after each step.
+      emit: ``emit(block, line_log_scales, aux) -> (aux, out)``, called after each step.
       init_aux: ``init_aux(identity block) -> aux``, the initial ``aux``.
 
     Returns:
-      (the identity block, outputs in time order: t = 0..T-1 backward, k = 1..T forward).
+      (emit's output for the identity block, outputs in time order: t = 0..T-1 backward,
+      k = 1..T forward).
     """
     f, _, _, rows, cols = _setup(step_fn, carry, xs, rows, cols)
     states = trajectory(step_fn, carry, xs)
     eye = jnp.eye(states.shape[1], dtype=states.dtype)
     if forward:
-        m0, select = eye[:, cols], lambda m: m[rows]
+        m0, select, axis = eye[:, cols], lambda m: m[rows], -2
+        ls0 = jnp.zeros((1, len(cols)), states.dtype)
 
         def apply(m, s_prev, x):
             tangent = lambda col: jax.jvp(lambda s: f(s, x), (s_prev,), (col,))[1]
             return jax.vmap(tangent, in_axes=1, out_axes=1)(m)
     else:
-        m0, select = eye[rows], lambda m: m[:, cols]
+        m0, select, axis = eye[rows], lambda m: m[:, cols], -1
+        ls0 = jnp.zeros((len(rows), 1), states.dtype)
 
         def apply(m, s_prev, x):
             _, vjp = jax.vjp(lambda s: f(s, x), s_prev)
@@ -316,27 +403,30 @@ def _run_chain(step_fn, carry, xs, rows, cols, *, forward: bool, emit, init_aux)
 
     def step(state, inp):
         m, ls, aux = state
-        m, ls = _renormalise(apply(m, *inp), ls)
+        m, ls = _renormalise(apply(m, *inp), ls, axis)
         aux, out = emit(select(m), ls, aux)
         return (m, ls, aux), out
 
-    init = (m0, jnp.zeros((), states.dtype), init_aux(select(m0)))
-    _, out = jax.lax.scan(step, init, (states[:-1], xs), reverse=not forward)
-    return select(m0), out
+    aux0, ident = emit(select(m0), ls0, init_aux(select(m0)))
+    _, out = jax.lax.scan(step, (m0, ls0, aux0), (states[:-1], xs), reverse=not forward)
+    return ident, out
 
 
 def _products(step_fn, carry, xs, rows, cols, forward):
-    _, (m, ls) = _run_chain(
+    ident, (m, ls) = _run_chain(
         step_fn,
         carry,
         xs,
         rows,
         cols,
         forward=forward,
-        emit=lambda b, ls, aux: (aux, (b, ls)),
+        emit=lambda b, ls, aux: (aux, _collapse(b, ls)),
         init_aux=lambda b: None,
     )
-    return LogScaled(m, ls)
+    join = lambda first, rest: jnp.concatenate(
+        [first[None], rest] if forward else [rest, first[None]]
+    )
+    return LogScaled(join(ident[0], m), join(ident[1], ls))
 
 
 def _chain_log_norms(step_fn, carry, xs, rows, cols, norm, tol, max_iters, forward):
@@ -345,10 +435,10 @@ def _chain_log_norms(step_fn, carry, xs, rows, cols, norm, tol, max_iters, forwa
     tol = _default_tol(dtype) if tol is None else tol
     # The singular vector that converges along a chain is on the side it does not grow on: the
     # right one (cols) for products growing on the left (from the start), else the left one.
-    orient = (lambda b: b) if forward else (lambda b: b.T)
+    orient = (lambda b: b) if forward else _mT
 
     def emit(block, ls, v):
-        lognorm, v = _log_norm(orient(block), ls, v, norm, tol, max_iters)
+        lognorm, v = _log_norm(orient(block), orient(ls), v, norm, tol, max_iters)
         return v, lognorm
 
     def init_aux(block):
@@ -357,21 +447,20 @@ def _chain_log_norms(step_fn, carry, xs, rows, cols, norm, tol, max_iters, forwa
     ident, out = _run_chain(
         step_fn, carry, xs, rows, cols, forward=forward, emit=emit, init_aux=init_aux
     )
-    zero = jnp.zeros((), dtype)
-    ends, _ = _log_norm(orient(ident), zero, init_aux(ident), norm, tol, max_iters)
-    return jnp.concatenate([ends[None], out] if forward else [out, ends[None]])
+    return jnp.concatenate([ident[None], out] if forward else [out, ident[None]])
 
 
 def products_to_last(
     step_fn: StepFn, carry, xs, *, rows: Selector = None, cols: Selector = None
 ) -> LogScaled:
-    """∂s_T/∂s_t for every t = 0..T-1, as a block (rows, cols), in log scale.
+    """∂s_T/∂s_t for every t = 0..T, as a block (rows, cols), in log scale.
 
     Matrix-free: the cotangent matrix is carried back through ``jax.vjp`` of each step (no
-    per-step Jacobian is formed), renormalised after every step.
+    per-step Jacobian is formed), each row renormalised after every step.
 
     Returns:
-      LogScaled with mantissa (T, r, c) and log_scale (T,); element [t] is ∂s_T/∂s_t.
+      LogScaled with mantissa (T+1, r, c) and log_scale (T+1,); element [t] is ∂s_T/∂s_t, the
+      same index as ``log_norms_to_last`` (element [T] is the identity block).
     """
     return _products(step_fn, carry, xs, rows, cols, forward=False)
 
@@ -379,10 +468,11 @@ def products_to_last(
 def products_from_first(
     step_fn: StepFn, carry, xs, *, rows: Selector = None, cols: Selector = None
 ) -> LogScaled:
-    """∂s_k/∂s_0 for every k = 1..T, as a block (rows, cols), in log scale (matrix-free, jvp).
+    """∂s_k/∂s_0 for every k = 0..T, as a block (rows, cols), in log scale (matrix-free, jvp).
 
     Returns:
-      LogScaled with mantissa (T, r, c) and log_scale (T,); element [k-1] is ∂s_k/∂s_0.
+      LogScaled with mantissa (T+1, r, c) and log_scale (T+1,); element [k] is ∂s_k/∂s_0, the
+      same index as ``log_norms_from_first`` (element [0] is the identity block).
     """
     return _products(step_fn, carry, xs, rows, cols, forward=True)
 
@@ -396,23 +486,24 @@ def log_norms_to_last(
     cols: Selector = None,
     norm: str = "spectral",
     tol: float | None = None,
-    max_iters: int = 200,
+    max_iters: int = 100,
 ) -> jax.Array:
-    """log ‖∂s_T/∂s_t‖ for t = 0..T (the last entry, t = T, is the norm of the identity block).
+    """Natural log of ‖∂s_T/∂s_t‖ for t = 0..T (entry T is the norm of the identity block).
 
     Memory is O(n² + T n): products are not stored, so T = 10,000 and beyond is fine.
 
     Args:
       step_fn, carry, xs: the recurrence, its initial carry and inputs (time axis first).
       rows, cols: block of the product (see ``state_blocks``); default the whole state.
-      norm: "spectral" (‖·‖₂ by warm-started subspace iteration to ``tol``), "svd" (‖·‖₂ by SVD),
-        or "frobenius".
-      tol: estimated relative error of σ² at which the subspace iteration stops (default 1e-14
-        float64, 1e-7 float32).
-      max_iters: cap on subspace iterations per step.
+      norm: "spectral" (‖·‖₂, certified: see below), "svd" (‖·‖₂ by the SVD at every step), or
+        "frobenius" (an upper bound of ‖·‖₂).
+      tol: for "spectral", the relative width of the interval [lower, upper] that must hold σ₁
+        before the lower bound is returned (default 1e-12 in float64, 1e-5 in float32); where a
+        warm-started subspace iteration cannot certify it, σ₁ comes from the SVD.
+      max_iters: cap on subspace iterations per step before falling back to the SVD.
 
     Returns:
-      (T+1,) natural-log norms, -inf where the block is exactly zero.
+      (T+1,) natural-log norms, -inf only where the block is exactly zero.
     """
     return _chain_log_norms(step_fn, carry, xs, rows, cols, norm, tol, max_iters, forward=False)
 
@@ -426,9 +517,10 @@ def log_norms_from_first(
     cols: Selector = None,
     norm: str = "spectral",
     tol: float | None = None,
-    max_iters: int = 200,
+    max_iters: int = 100,
 ) -> jax.Array:
-    """log ‖∂s_k/∂s_0‖ for k = 0..T (k = 0 is the identity block). Arguments as ``log_norms_to_last``."""
+    """Natural log of ‖∂s_k/∂s_0‖ for k = 0..T (k = 0: the identity block). Arguments as
+    ``log_norms_to_last``."""
     return _chain_log_norms(step_fn, carry, xs, rows, cols, norm, tol, max_iters, forward=True)
 
 
@@ -453,18 +545,17 @@ def all_pairs_log_norms(
     cols: Selector = None,
     norm: str = "spectral",
     tol: float | None = None,
-    max_iters: int = 200,
+    max_iters: int = 100,
     chunks: int = 8,
     block: int = 4,
 ) -> jax.Array:
-    """The lower-triangular matrix L[k, t] = log ‖∂s_k/∂s_t‖ for all 0 <= t <= k <= T.
+    """The lower-triangular matrix L[k, t] = log ‖∂s_k/∂s_t‖ (natural log) for all 0 <= t <= k <= T.
 
     The per-step Jacobians are formed once (``step_jacobians``); then a scan over the lag d = k - t
     carries the products for every start time t at once (a batch of matrix products per lag), each
-    renormalised, with a subspace iteration warm-started from the previous lag. The batch shrinks in
-    ``chunks`` stages as fewer start times remain, so little of the T²/2 products' work is wasted.
-    ``block`` is the width of the warm subspace per pair (2: a closed-form Ritz value; the batched
-    norms then cost about one matrix product per lag).
+    column renormalised, with the certified norm of ``log_norms_to_last`` warm-started from the
+    previous lag. The batch shrinks in ``chunks`` stages as fewer start times remain, so little of
+    the T²/2 products' work is wasted. ``block`` is the width of the warm subspace per pair.
 
     Returns:
       (T+1, T+1) array: L[k, t] for k >= t, NaN above the diagonal.
@@ -480,11 +571,11 @@ def all_pairs_log_norms(
     jacs = jnp.concatenate([jacs, jnp.zeros((pad, n, n), dtype)])
 
     eye = jnp.eye(n, dtype=dtype)[:, cols]
-    diag, v_first = _log_norm(
-        eye[rows], jnp.zeros((), dtype), _start_block(len(cols), dtype, block), norm, tol, max_iters
-    )
+    zero = jnp.zeros((1, len(cols)), dtype)
+    v0 = _start_block(len(cols), dtype, block)
+    diag, v_first = _log_norm(eye[rows], zero, v0, norm, tol, max_iters)
     q = jnp.broadcast_to(eye, (T + 1, n, len(cols)))  # products for start times t = 0..T
-    ls = jnp.zeros((T + 1,), dtype)
+    ls = jnp.zeros((T + 1, 1, len(cols)), dtype)  # one log-scale per column
     v = jnp.broadcast_to(v_first, (T + 1, *v_first.shape))
     by_lag = [jnp.full((T + 1,), diag, dtype)]  # by_lag[d][t] = L[t + d, t]
     for a, b in plan:
@@ -494,7 +585,7 @@ def all_pairs_log_norms(
         def step(carry, d, size=size):
             q, ls, v = carry
             j = jax.lax.dynamic_slice_in_dim(jacs, d - 1, size)  # J_{t+d} for t = 0..size-1
-            q, ls = _renormalise(jnp.einsum("tij,tjc->tic", j, q), ls)
+            q, ls = _renormalise(jnp.einsum("tij,tjc->tic", j, q), ls, axis=-2)
             lognorm, v = _log_norm(q[:, rows], ls, v, norm, tol, max_iters)
             return (q, ls, v), lognorm
 
@@ -516,35 +607,6 @@ def log_singular_values(products: LogScaled) -> jax.Array:
         return jnp.log(sv) + products.log_scale[..., None]
 
 
-def lyapunov_exponents(step_fn: StepFn, carry, xs, *, k: int | None = None) -> jax.Array:
-    """The k largest Lyapunov exponents (per step, natural log) by the QR method.
-
-    Q_0 = I[:, :k];  J_t Q_{t-1} = Q_t R_t;  λ_i = (1/T) Σ_t log |R_t[i, i]|.  Matrix-free (jvp).
-
-    Returns:
-      (k,) exponents, sorted in decreasing order.
-    """
-    f, s0, T = _setup(step_fn, carry, xs, None, None)[:3]
-    n = s0.shape[0]
-    k = n if k is None else k
-    if not isinstance(k, int) or not 0 < k <= n:
-        raise ValueError(f"k={k!r}: must be an integer in [1, {n}]")
-    states = trajectory(step_fn, carry, xs)
-
-    def step(carry, inp):
-        q, acc = carry
-        s_prev, x = inp
-        z = jax.vmap(
-            lambda col: jax.jvp(lambda s: f(s, x), (s_prev,), (col,))[1], in_axes=1, out_axes=1
-        )(q)
-        q, r = jnp.linalg.qr(z)
-        return (q, acc + jnp.log(jnp.abs(jnp.diagonal(r)))), None
-
-    q0 = jnp.eye(n, k, dtype=states.dtype)
-    (_, acc), _ = jax.lax.scan(step, (q0, jnp.zeros((k,), states.dtype)), (states[:-1], xs))
-    return jnp.sort(acc / T)[::-1]
-
-
 # ----------------------------------------------------------------------------- loss gradients
 
 
@@ -563,14 +625,17 @@ def temporal_components(
     states = trajectory(step_fn, carry, xs)  # also validates xs and the carry
     g_T = jax.grad(lambda s: loss_fn(unravel(s)))(states[-1])  # ∂E/∂s_T, flat
 
+    def lognorm(g, ls):
+        nrm = jnp.linalg.norm(g)
+        return jnp.where(nrm > 0, jnp.log(jnp.where(nrm > 0, nrm, 1.0)), -jnp.inf) + ls[0, 0]
+
     def step(carry, inp):
         g, ls = carry
         s_prev, x = inp
         _, vjp = jax.vjp(lambda s: f(s, x), s_prev)
-        g, ls = _renormalise(vjp(g)[0][None, :], ls)
-        g = g[0]
-        return (g, ls), jnp.log(jnp.linalg.norm(g)) + ls
+        g, ls = _renormalise(vjp(g[0])[0][None, :], ls, axis=-1)
+        return (g, ls), lognorm(g, ls)
 
-    g0, ls0 = _renormalise(g_T[None, :], jnp.zeros((), states.dtype))
-    _, out = jax.lax.scan(step, (g0[0], ls0), (states[:-1], xs), reverse=True)
-    return jnp.concatenate([out, (jnp.log(jnp.linalg.norm(g0)) + ls0)[None]])
+    g0, ls0 = _renormalise(g_T[None, :], jnp.zeros((1, 1), states.dtype), axis=-1)
+    _, out = jax.lax.scan(step, (g0, ls0), (states[:-1], xs), reverse=True)
+    return jnp.concatenate([out, lognorm(g0, ls0)[None]])
