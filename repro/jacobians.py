@@ -317,25 +317,32 @@ def _certified_spectral(m: jax.Array, v: jax.Array, *, tol: float, max_iters: in
 
 
 def _exact_where(m: jax.Array, value: jax.Array, bad: jax.Array, chunk: int = 16) -> jax.Array:
-    """``value`` with σ₁ of ``m`` from the SVD where ``bad``: ``chunk`` matrices per SVD call.
+    """``value`` with σ₁ of ``m`` from the SVD where ``bad``.
 
-    A while loop rather than ``lax.cond``, so that it costs nothing when no matrix is bad, also
-    under ``jax.vmap`` (where a cond would run both branches).
+    Few bad matrices are gathered ``chunk`` at a time; when more than a quarter of the stack is bad
+    (short lags of dense products, whose singular values are not yet spread) one SVD call takes the
+    whole stack. Loops and conds rather than a select, so that nothing is spent when no matrix is
+    bad (a while loop keeps that true under ``jax.vmap``, where a cond would run both branches).
     """
     batch = value.shape
     mf = m.reshape(-1, *m.shape[-2:])
     vf, bf = value.reshape(-1), bad.reshape(-1)
-    size = min(chunk, vf.shape[0])
-    out_of_range = vf.shape[0]
+    size = vf.shape[0]
+    svd_norm = lambda x: jnp.linalg.norm(x, ord=2, axis=(-2, -1))
 
-    def body(state):
+    def gather(state):
         vf, bf = state
-        idx = jnp.nonzero(bf, size=size, fill_value=out_of_range)[0]
-        sub = mf.at[idx].get(mode="fill", fill_value=0.0)
-        exact = jnp.linalg.norm(sub, ord=2, axis=(-2, -1))
+        idx = jnp.nonzero(bf, size=min(chunk, size), fill_value=size)[0]
+        exact = svd_norm(mf.at[idx].get(mode="fill", fill_value=0.0))
         return vf.at[idx].set(exact, mode="drop"), bf.at[idx].set(False, mode="drop")
 
-    vf, _ = jax.lax.while_loop(lambda s: jnp.any(s[1]), body, (vf, bf))
+    def gathered(vf, bf):
+        return jax.lax.while_loop(lambda s: jnp.any(s[1]), gather, (vf, bf))[0]
+
+    if size <= chunk:
+        return gathered(vf, bf).reshape(batch)
+    many = jnp.sum(bf) > size // 4
+    vf = jax.lax.cond(many, lambda: jnp.where(bf, svd_norm(mf), vf), lambda: gathered(vf, bf))
     return vf.reshape(batch)
 
 
@@ -420,13 +427,14 @@ def _products(step_fn, carry, xs, rows, cols, forward):
         rows,
         cols,
         forward=forward,
-        emit=lambda b, ls, aux: (aux, _collapse(b, ls)),
+        emit=lambda b, ls, aux: (aux, (b, ls)),
         init_aux=lambda b: None,
     )
     join = lambda first, rest: jnp.concatenate(
         [first[None], rest] if forward else [rest, first[None]]
     )
-    return LogScaled(join(ident[0], m), join(ident[1], ls))
+    # One log-scale per matrix, for the whole stack at once (cheaper than inside the scan).
+    return LogScaled(*_collapse(join(ident[0], m), join(ident[1], ls)))
 
 
 def _chain_log_norms(step_fn, carry, xs, rows, cols, norm, tol, max_iters, forward):

@@ -274,12 +274,7 @@ def test_batched_step_and_run_shapes(make):
 # Broadcasting between the carry's batch shape and x's
 
 _EVERY_CELL = [
-    pytest.param(lambda: cells.SimpleRNN(5), id="rnn"),
-    pytest.param(lambda: cells.SimpleRNN(5, form="pascanu"), id="rnn-pascanu"),
-    pytest.param(lambda: cells.irnn(5), id="irnn"),
-    pytest.param(lambda: cells.LSTM(5), id="lstm"),
-    pytest.param(lambda: cells.LSTM(5, gradient="truncated"), id="lstm-truncated"),
-    pytest.param(lambda: cells.GRU(5), id="gru"),
+    *_BATCH_CELLS[:6],  # rnn, rnn-pascanu, irnn, lstm, lstm-truncated, gru
     pytest.param(lambda: cells.LSTM1997(n_out=3, blocks=2, block_size=2), id="lstm1997-F"),
     pytest.param(
         lambda: cells.LSTM1997(
