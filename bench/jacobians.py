@@ -15,6 +15,7 @@ All-pairs matrix of log ‖∂s_k/∂s_t‖₂ (n = 64, T = 1000):
 fit in the chain length, which is how their cost grows. Times are medians after compilation.
 
 Usage: python -m bench.jacobians [--T 1000] [--n_last 128] [--n_pairs 64] [--repeats 3]
+       [--pair_cells rnn_tanh,lstm]
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ _N_LAST = flags.DEFINE_integer("n_last", 128, "Hidden size for products to the e
 _N_PAIRS = flags.DEFINE_integer("n_pairs", 64, "Hidden size for the all-pairs matrix.")
 _REPEATS = flags.DEFINE_integer("repeats", 3, "Timed repetitions (median reported).")
 _SAMPLES = flags.DEFINE_integer("samples", 4, "Sampled calls for the O(T)-call methods.")
+_PAIR_CELLS = flags.DEFINE_list(
+    "pair_cells", ["rnn_tanh", "lstm"], "Cells of the all-pairs tables (rnn_tanh, lstm)."
+)
 
 
 def _time(fn, *args, repeats=None) -> float:
@@ -182,7 +186,7 @@ def main(argv):
             f"products to the end, {name}, n = {_N_LAST.value}",
             bench_to_last(name, _N_LAST.value, T),
         )
-    for name in ("rnn_tanh", "lstm"):
+    for name in _PAIR_CELLS.value:
         _table(
             f"all-pairs log-norm matrix, {name}, n = {_N_PAIRS.value}",
             bench_all_pairs(name, _N_PAIRS.value, T),
