@@ -38,6 +38,11 @@ _SAMPLES = flags.DEFINE_integer("samples", 4, "Sampled calls for the O(T)-call m
 _PAIR_CELLS = flags.DEFINE_list(
     "pair_cells", ["rnn_tanh", "lstm"], "Cells of the all-pairs tables (rnn_tanh, lstm)."
 )
+flags.register_validator(
+    "pair_cells",
+    lambda names: bool(names) and set(names) <= {"rnn_tanh", "lstm"},
+    "--pair_cells: a non-empty comma-separated list of rnn_tanh, lstm",
+)
 
 
 def _time(fn, *args, repeats=None) -> float:

@@ -204,11 +204,6 @@ def _collapse(m: jax.Array, ls: jax.Array) -> tuple[jax.Array, jax.Array]:
     return m / safe[..., None, None], jnp.where(ok, top[..., 0, 0] + jnp.log(safe), -jnp.inf)
 
 
-def _normalise(v: jax.Array) -> jax.Array:
-    nv = jnp.linalg.norm(v, axis=-1, keepdims=True)
-    return v / jnp.where(nv > 0, nv, 1.0)
-
-
 def _default_tol(dtype) -> float:
     # Relative width of the certified interval [lower, upper] around σ₁: far above the rounding of
     # the bounds themselves (a few ulps times the size), far below any difference that matters.
