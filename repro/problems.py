@@ -13,8 +13,7 @@ Objectives (loss, per-sequence correctness and error), by paper:
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import flax.linen as nn
@@ -22,7 +21,7 @@ import jax
 import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 
-from repro import cells, train
+from repro import cells, fused_lstm, train
 from repro.tasks import Batch
 
 __all__ = [
@@ -48,133 +47,22 @@ def unroll(
     Args:
       model, params, inputs: the cell (any ``cells`` module), its parameters, the inputs.
       unroll: steps per ``lax.scan`` iteration on the generic path (``lax.scan``'s ``unroll``).
-      fused: run ``cells.LSTM`` and ``cells.Readout(cells.LSTM)`` through a fused sequence kernel
-        (same equations, features-major layout, hand-written backward pass with the weight
-        gradients accumulated inside the backward loop): a training step about 1.25x faster on a
-        2-core CPU (``bench/train.py``); outputs and gradients agree with the generic path to
-        rounding. It is a ``jax.custom_vjp``, so forward-mode autodiff (``jax.jvp``,
-        ``jax.jacfwd``) through it is not available; pass ``fused=False`` for the generic path.
-        Other models always take the generic path.
+      fused: run ``cells.LSTM`` and ``cells.Readout(cells.LSTM)`` through ``fused_lstm.unroll``
+        (same equations, features-major layout, hand-written backward pass): a training step about
+        1.25x faster on a 2-core CPU (``bench/train.py``); outputs and gradients agree with the
+        generic path to rounding. It is a ``jax.custom_vjp``, so forward-mode autodiff
+        (``jax.jvp``, ``jax.jacfwd``) through it is not available; pass ``fused=False`` for the
+        generic path. Other models always take the generic path.
     """
     if fused and inputs.ndim == 3 and inputs.shape[1] > 0:
-        parts = _fused_lstm_parts(model, params)
+        parts = fused_lstm.parts(model, params)
         if parts is not None:
-            return _fused_lstm_unroll(*parts, inputs)
+            return fused_lstm.unroll(parts, inputs)
     carry = model.initialize_carry(inputs.shape[:1])
     _, ys = jax.lax.scan(
         lambda c, x: model.apply(params, c, x), carry, jnp.swapaxes(inputs, 0, 1), unroll=unroll
     )
     return jnp.swapaxes(ys, 0, 1)
-
-
-# ----------------------------------------------------------------------------- fused LSTM
-#
-# Why (measured on a 2-core CPU, bench/train.py): the generic path differentiates a scan of
-# ``cell.apply`` steps. Its backward pass accumulates dW_in, dW_rec and db with small transposed
-# dots at every step, and its forward pass stores a dozen per-step residual arrays. XLA:CPU also
-# emits slow (scalar) code for transcendental fusions that read a dynamic slice of a stacked array,
-# which is what hoisting ``x @ W_in`` out of the scan naively produces. The kernel below keeps the
-# LSTM equations of ``cells.LSTM`` but (1) works features-major, states (n, B), so gate blocks are
-# contiguous row blocks and the step's dot is W_rec @ h; (2) stores only h, c and the five
-# activations per step; (3) runs its own backward loop, which receives each step's residuals
-# through the loop carry (sliced one iteration ahead, so its elementwise fusion reads plain
-# buffers) and accumulates the weight gradients as dots in the fast layout.
-
-
-def _fused_lstm_parts(model: nn.Module, params):
-    """(LSTM cell params, readout (W_y, b_y, activation) or None, truncated) for the fused path."""
-    if not isinstance(params, Mapping) or "params" not in params:
-        return None
-    p, readout, cell = params["params"], None, model
-    if type(model) is cells.Readout:
-        cell = model.cell
-        readout = (p["W_y"], p["b_y"], cells.ACTIVATIONS[model.activation])
-        p = p["cell"]
-    if type(cell) is not cells.LSTM:  # exactly the LSTM whose equations the kernel repeats
-        return None
-    return p, readout, cell.gradient == "truncated"
-
-
-def _fused_lstm_unroll(p, readout, truncated: bool, inputs: jax.Array) -> jax.Array:
-    xs = jnp.transpose(inputs, (1, 2, 0))  # (L, n_in, B)
-    hs = _lstm_sequence(truncated, p["W_in"], p["W_rec"], p["b"], xs)  # (L, n, B)
-    if readout is None:
-        return jnp.transpose(hs, (2, 0, 1))
-    w_y, b_y, act = readout
-    return act(jnp.einsum("on,lnb->blo", w_y, hs) + b_y)
-
-
-def _lstm_forward(w_in, w_rec, b, xs):
-    """Features-major LSTM scan from zero states: h, c (L, n, B) and activations (L, 5n, B)."""
-    n, B = w_rec.shape[1], xs.shape[2]
-    dtype = jnp.result_type(xs, w_in, w_rec, b)
-    zeros = jnp.zeros((n, B), dtype)
-    bias = b[:, None]
-
-    def step(carry, x):
-        c, h = carry
-        zi, zf, zu, zo = jnp.split(w_in @ x + w_rec @ h + bias, 4, axis=0)  # gates i, f, u, o
-        i, f, u, o = jax.nn.sigmoid(zi), jax.nn.sigmoid(zf), jnp.tanh(zu), jax.nn.sigmoid(zo)
-        c = f * c + i * u
-        tc = jnp.tanh(c)
-        h = o * tc
-        return (c, h), (h, c, jnp.concatenate([i, f, u, o, tc]))
-
-    return jax.lax.scan(step, (zeros, zeros), xs)[1]
-
-
-@functools.partial(jax.custom_vjp, nondiff_argnums=(0,))
-def _lstm_sequence(truncated: bool, w_in, w_rec, b, xs):
-    return _lstm_forward(w_in, w_rec, b, xs)[0]
-
-
-def _lstm_sequence_fwd(truncated, w_in, w_rec, b, xs):
-    hs, cs, acts = _lstm_forward(w_in, w_rec, b, xs)
-    return hs, (w_in, w_rec, b, xs, hs, cs, acts)
-
-
-def _lstm_sequence_bwd(truncated, res, d_hs):
-    w_in, w_rec, b, xs, hs, cs, acts = res
-    L, n, B = hs.shape
-    zero = jnp.zeros((1, n, B), hs.dtype)
-    h_prev = jnp.concatenate([zero, hs[:-1]])
-    c_prev = jnp.concatenate([zero, cs[:-1]])
-    w_rec_t = w_rec.T
-    ahead = (d_hs, acts, c_prev)  # read by the elementwise part: passed one iteration ahead
-
-    def step(carry, inp):
-        dh_next, dc_f, dw_in, dw_rec, db, cur = carry
-        t, x, hp = inp
-        nxt = tuple(jax.lax.dynamic_index_in_dim(a, jnp.maximum(t - 1, 0), 0, False) for a in ahead)
-        dh_out, a, cp = cur
-        i, f, u, o, tc = jnp.split(a, 5, axis=0)
-        dh = dh_out + dh_next
-        dc = dc_f + dh * o * (1 - tc * tc)
-        dz = jnp.concatenate(
-            [
-                dc * u * i * (1 - i),
-                dc * cp * f * (1 - f),
-                dc * i * (1 - u * u),
-                dh * tc * o * (1 - o),
-            ]
-        )
-        dw_in = dw_in + dz @ x.T
-        dw_rec = dw_rec + dz @ hp.T
-        db = db + jnp.sum(dz, axis=1)
-        dh_next = jnp.zeros_like(dh) if truncated else w_rec_t @ dz
-        return (dh_next, dc * f, dw_in, dw_rec, db, nxt), w_in.T @ dz
-
-    last = tuple(a[L - 1] for a in ahead)
-    init = (zero[0], zero[0], jnp.zeros(w_in.shape, hs.dtype), jnp.zeros(w_rec.shape, hs.dtype))
-    init = (*init, jnp.zeros(b.shape, hs.dtype), last)
-    (_, _, dw_in, dw_rec, db, _), dxs = jax.lax.scan(
-        step, init, (jnp.arange(L), xs, h_prev), reverse=True
-    )
-    cast = lambda g, like: g.astype(like.dtype)
-    return cast(dw_in, w_in), cast(dw_rec, w_rec), cast(db, b), cast(dxs, xs)
-
-
-_lstm_sequence.defvjp(_lstm_sequence_fwd, _lstm_sequence_bwd)
 
 
 class Objective(NamedTuple):
