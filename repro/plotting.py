@@ -14,10 +14,55 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from repro.results import atomic_write  # noqa: E402
 
-__all__ = ["COLUMN_WIDTH", "PAPER_STYLE", "caption", "figure", "save"]
+__all__ = [
+    "COLUMN_WIDTH",
+    "OKABE_ITO",
+    "PAPER_STYLE",
+    "caption",
+    "figure",
+    "model_label",
+    "model_style",
+    "save",
+]
 
 COLUMN_WIDTH = 3.4  # inches: one column of a two-column paper
 PAPER_STYLE = {"color": "0.35", "linestyle": "--", "linewidth": 1.0}  # reference values
+
+# Okabe & Ito's colour-blind-safe palette (black first).
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky blue": "#56B4E9",
+    "bluish green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish purple": "#CC79A7",
+}
+
+# One colour and line style per model, the same in every figure: (colour, line style, label).
+_MODELS = {
+    "lstm1997": ("blue", "-", "LSTM 1997"),
+    "lstm": ("bluish green", "-", "LSTM (forget gate)"),
+    "gru": ("sky blue", "-.", "GRU"),
+    "rnn_tanh": ("vermillion", "--", "tanh RNN"),
+    "rnn_sigmoid": ("reddish purple", ":", "sigmoid RNN"),
+    "rnn_relu": ("orange", "--", "ReLU RNN"),
+    "rnn_linear": ("black", ":", "linear RNN"),
+}
+_SPARE = ("yellow", "sky blue", "orange", "reddish purple")
+
+
+def model_style(name: str, index: int = 0) -> dict:
+    """``color`` and ``linestyle`` of a model (``lstm1997``, ``rnn_tanh``, …), the same in every
+    figure; a model not listed takes a spare colour by ``index`` and a dash-dot line."""
+    colour, style, _ = _MODELS.get(name, (_SPARE[index % len(_SPARE)], "-.", name))
+    return {"color": OKABE_ITO[colour], "linestyle": style}
+
+
+def model_label(name: str) -> str:
+    """A reader's name for a model: ``rnn_tanh`` -> "tanh RNN"."""
+    return _MODELS[name][2] if name in _MODELS else name
 
 _RC = {
     "font.size": 7.5,
@@ -44,13 +89,15 @@ def figure(
     The style is applied to matplotlib's settings when a figure is made (text drawn later uses it).
     """
     matplotlib.rcParams.update(_RC)
+    order = ("blue", "vermillion", "bluish green", "orange", "reddish purple", "sky blue", "black")
+    matplotlib.rcParams["axes.prop_cycle"] = matplotlib.cycler(color=[OKABE_ITO[c] for c in order])
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # PDF font subsetting is chatty
     return plt.subplots(nrows, ncols, figsize=(width, height), layout="constrained", **kwargs)
 
 
 def caption(fig, text: str) -> None:
     """A caption line under the figure naming the claim ids it supports."""
-    fig.supxlabel(text, fontsize=6, color="0.3", x=0.01, ha="left")
+    fig.supxlabel(text, fontsize=6.5, color="0.2", x=0.01, ha="left")
 
 
 def save(fig, stem: str | os.PathLike) -> list[Path]:
