@@ -33,6 +33,11 @@ def field_help(path: str) -> str:
     out, pending = [], []
     for line in lines:
         stripped = line.strip()
+        if stripped.startswith("# --"):  # a section header: its own line
+            head = stripped.lstrip("# -")
+            out.append(f"  {head[:1].upper()}{head[1:]}:")
+            pending = []
+            continue
         if stripped.startswith("#"):
             pending.append(stripped.lstrip("# "))
             continue
@@ -65,7 +70,9 @@ def define_config(
         return config_flags.DEFINE_config_file("config", f"{path}:{profile}", text)
     except (AttributeError, KeyError) as err:
         name = str(err).strip("\"'")
-        sys.exit(f"error: --config.{name}: no such config field (see --helpfull)")
+        given = [a.split("=")[0] for a in sys.argv if a.startswith("--config.") and f".{name}" in a]
+        flag = given[0] if given else f"--config.{name}"
+        sys.exit(f"error: {flag}: no such config field (see --helpfull)")
 
 
 def run(main) -> None:
@@ -79,6 +86,19 @@ def run(main) -> None:
             sys.exit(f"error: {err}")
 
     app.run(guarded, flags_parser=_parse_flags)
+
+
+def overridden(holder) -> set[str]:
+    """The config fields set on the command line (``--config.T=...``: {"T"}; rows: "rows.T100.T")."""
+    from ml_collections import config_flags
+
+    return set(config_flags.get_override_values(flags.FLAGS[holder.name]))
+
+
+def no_arguments(argv: list[str]) -> None:
+    """A stray positional argument is an error (a mistyped flag, e.g. ``config.T=5``)."""
+    if len(argv) > 1:
+        raise ValueError(f"unexpected argument {argv[1]!r}: every setting is a --flag")
 
 
 def setup(config) -> None:

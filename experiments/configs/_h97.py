@@ -1,43 +1,49 @@
 """Every field of a Hochreiter & Schmidhuber (1997) config, with neutral defaults.
 
-Each claim's config (h97_t1.py ... g00_nto.py) starts from ``base(profile)`` and sets what its
-experiment needs; ``rows`` then lists the rows of the paper's table, each overriding some fields.
+Each claim's config (h97_t1.py ... g00_nto.py) starts from ``base(profile)`` and sets what its task
+needs; ``rows`` then holds the rows of the paper's table, each setting some fields.
 """
 
 import ml_collections
 
+from experiments.claims.rows import table
+
 PROFILES = ("quick", "paper")
+__all__ = ["PROFILES", "base", "table"]
 
 
 def base(profile: str) -> ml_collections.ConfigDict:
     if profile not in PROFILES:
         raise ValueError(f"--config profile {profile!r}: must be one of {list(PROFILES)}")
     c = ml_collections.ConfigDict()
+    # -- the claim
     c.profile = profile  # "quick" (2-core CPU, minutes) or "paper" (the paper's scale)
     c.claim = ""  # claim id in REPRODUCTION.md
-    # Task family: reber, 2a, 2b, 2c, 3a, 3b, 3c, adding, multiplication, 6a, 6b.
-    c.experiment = "adding"
-    # Rows of the paper's table, "label: field=value field=value; label2: ...". A row's values
-    # override the fields below (so override a field that a row sets through rows itself).
-    c.rows = ""
+    # The rows of the paper's table: each row sets some of the fields below (and may set "title",
+    # its label in figures). Change a row's field with --config.rows.ROW.FIELD=VALUE.
+    c.rows = table()
+    # Models trained on every row, comma-separated: lstm1997, rnn_tanh, rnn_sigmoid (BPTT baselines).
+    c.models = "lstm1997"
     c.trials = 10  # independent trials per row (Exp. 1: per data pair)
     c.seed = 0  # root key; trial i uses fold_in(key(seed), i)
     c.dtype = "float32"  # "float32" or "float64"
-    # Budget in training sequences per trial; a trial that spends it has failed (H97 §2.4).
+    # Budget in training sequences per trial; a trial that spends it has not solved (H97 §2.4).
     c.max_sequences = 5_000_000
-    # -- task
+    # -- the task (H97 §5; names as in repro.tasks)
+    # h97_reber, h97_2a, h97_2b, h97_2c, h97_3a, h97_3b, h97_3c, h97_adding, h97_multiplication,
+    # h97_temporal_order_6a or h97_temporal_order_6b.
+    c.task = "h97_adding"
     c.T = 100  # minimal sequence length (Exp. 3, 4, 5)
     c.N = 3  # Exp. 3: number of information-carrying elements
     c.p = 100  # Exp. 2: p (2a/2b: delay; 2c: number of distractor symbols)
     c.q = 50  # Exp. 2c: minimal number of distractors (lag q + 1)
     c.max_extra = 250  # Exp. 2c: bucket for the geometric extra distractors (clipped above this)
-    c.first_pair_rule = (
-        "any"  # Exp. 4/5: "any" or "x1_only" (which pair at position 1 gets value 0)
-    )
+    # Exp. 4/5: "any" or "x1_only" (which pair at position 1 gets value 0).
+    c.first_pair_rule = "any"
     c.data_pairs = 3  # Exp. 1: independent train/test set pairs (trials run per pair)
     c.unique_strings = False  # Exp. 1: every string of a set distinct
     # Exp. 1 targets: "next" (one-hot of the actual next symbol, spec Decision) or "legal" (every
-    # legal successor 1, the rest 0: the reading that the success rule scores)
+    # legal successor 1, the rest 0: the reading that the success rule scores).
     c.reber_targets = "next"
     # -- the 1997 LSTM (H97 Table 10)
     c.blocks = 2  # memory blocks
@@ -53,6 +59,7 @@ def base(profile: str) -> ml_collections.ConfigDict:
     c.h = "h1"  # cell-output squashing: "h1" (2σ-1) or "id"
     c.init_scale = 0.1  # initial weights uniform in [-init_scale, init_scale]
     c.gradient = "truncated"  # "truncated" (H97 §4) or "full" (BPTT through all paths, H97-D1)
+    c.rnn_hidden = 8  # hidden units of the BPTT baselines (tanh or sigmoid RNN, sigmoid outputs)
     # -- training and stopping (H97 §2, Table 11)
     c.lr = 0.5  # SGD learning rate α, one update per sequence (online, batch 1)
     # "sequence": one update per sequence, the gradient summed over its steps (spec Decision);
@@ -63,44 +70,29 @@ def base(profile: str) -> ml_collections.ConfigDict:
     c.window = 0  # ST3: this many most recent training sequences (0: no window rule)
     c.window_max_wrong = 0  # ... of which at most this many wrong (Exp. 5: 12 = "fewer than 13")
     c.max_avg_error = 0.0  # ST3(β): their mean absolute error below β (0: no such rule)
-    c.mark_max_wrong = (
-        -1
-    )  # Exp. 5: record (and test) when at most this many of the window are wrong
-    # Frozen-weight checks every log_every sequences: Exp. 1's sets, Exp. 2's 10,000 sequences,
+    # Exp. 5: record (and test) when at most this many of the window are wrong (-1: no such event).
+    c.mark_max_wrong = -1
+    # Frozen-weight checks every eval_every sequences: Exp. 1's sets, Exp. 2's 10,000 sequences,
     # Exp. 3's ST1/ST2 on 256 fresh sequences. check_sequences = 0: no check (Exp. 4-6).
     c.check_sequences = 0  # fresh sequences per check (Exp. 1 and 2a check their fixed sets)
     c.check_max_wrong = 0  # a check passes with at most this many wrong (3b's ST1: 5)
     c.check_mean_error = 0.0  # ... and mean absolute error below this (ST2, 3c); 0: no such rule
-    c.gate_eval = False  # check only trials whose last log_every training sequences were correct
+    c.gate_eval = False  # check only trials whose last eval_every training sequences were correct
     c.test_sequences = 2560  # fresh test sequences after stopping (Exp. 1: its fixed test set)
-    # -- baseline: a tanh or sigmoid RNN with sigmoid outputs, full BPTT, same task, α and budget
-    c.baseline = ""  # "rnn_tanh", "rnn_sigmoid" or "" (none)
-    c.rnn_hidden = 8  # hidden units of the baseline
+    # -- what to run and draw
     # Train rows that have no finished results; False: only redraw what is there (e.g. the committed
     # paper-profile results), and the table says which rows were not run.
     c.run_missing = True
-    # Run only these rows, comma-separated labels or label@model (e.g. "6a@lstm1997"); "" = all.
-    # The others are drawn from their results if they have some, else reported as not run.
+    # Run only these rows, comma-separated ids or id@model (e.g. "6a@lstm1997"); "" = all. The
+    # others are drawn from their results if they have some, else reported as not run.
     c.only_rows = ""
-    # -- logging
-    c.log_every = (
-        100  # updates between log points and frozen-weight checks (the checks' resolution)
-    )
-    c.logs_per_chunk = 100  # log points per jitted host call
+    c.reference_row = ""  # a row id: the table gives every row's mean time as a ratio to its mean
+    c.flow = False  # after training: the error flow through the first row's trained networks
+    # "table10" or "table11": rebuild that conditions table from every claim config; no training.
+    c.conditions = ""
+    # Sequences between log points and frozen-weight checks (the checks' resolution).
+    c.eval_every = 100
+    c.evals_per_chunk = 100  # log points per jitted host call
     c.out_dir = ""  # one run directory per (row, model) under it; "" = runs/<claim>/<profile>
     c.figure = ""  # figure path without extension; "" = figures/<claim> (quick), <claim>_paper
     return c
-
-
-def rows(*items: tuple[str, dict]) -> str:
-    """The ``rows`` string of (label, {field: value}) pairs."""
-
-    def text(v):
-        if isinstance(v, tuple | list):
-            return ",".join(f"{x:g}" if isinstance(x, float) else str(x) for x in v)
-        return str(v)
-
-    return "; ".join(
-        f"{label}: " + " ".join(f"{k}={text(v)}" for k, v in fields.items())
-        for label, fields in items
-    )

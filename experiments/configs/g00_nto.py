@@ -14,12 +14,20 @@ def get_config(profile: str = "quick"):
     c = h97_t9.temporal_order(profile)
     quick = profile == "quick"
     c.claim = "G00-NTO"
-    c.experiment, c.blocks, c.in_gate_bias, c.lr = "6b", 3, "-2,-4,-6", 0.1
-    c.rows = _h97.rows(
-        ("lstm1997", {}),
-        ("forget/bias5", {"forget_gate": True, "forget_gate_bias": (5, 5, 5)}),
-        ("forget/bias1", {"forget_gate": True, "forget_gate_bias": (1, 1, 1)}),
+    c.task, c.blocks, c.in_gate_bias, c.lr = "h97_temporal_order_6b", 3, "-2,-4,-6", 0.1
+    c.rows = _h97.table(
+        ("lstm1997", {"title": "1997 LSTM"}),
+        (
+            "forget_bias5",
+            {"forget_gate": True, "forget_gate_bias": "5,5,5", "title": "forget, bias 5"},
+        ),
+        (
+            "forget_bias1",
+            {"forget_gate": True, "forget_gate_bias": "1,1,1", "title": "forget, bias 1"},
+        ),
     )
+    c.models = "lstm1997"
+    c.reference_row = "lstm1997"  # G00 reports each row's mean as a ratio to the 1997 LSTM's
     c.trials = 2 if quick else 10
     c.max_sequences = 20_000 if quick else 5_000_000
     return c

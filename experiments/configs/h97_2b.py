@@ -13,9 +13,9 @@ def get_config(profile: str = "quick"):
     c = h97_t2.get_config(profile)
     quick = profile == "quick"
     c.claim = "H97-2B"
-    c.experiment = "2b"
+    c.task = "h97_2b"
     c.check_sequences = 1000 if quick else 10_000
     c.gate_eval = quick
     c.test_sequences = 10_000
-    c.baseline = ""
+    c.models = "lstm1997"
     return c

@@ -14,20 +14,27 @@ def get_config(profile: str = "quick"):
     c = h97_t9.temporal_order(profile)
     quick = profile == "quick"
     c.claim = "H97-D1"
-    c.experiment, c.blocks, c.in_gate_bias, c.lr = "6a", 2, "-2,-4", 0.5
+    c.task, c.blocks, c.in_gate_bias, c.lr = "h97_temporal_order_6a", 2, "-2,-4", 0.5
     six_a = h97_t9.ROW_6A
     adding = {
-        "experiment": "adding",
+        "task": "h97_adding",
         "T": 100,
-        "in_gate_bias": (-3, -6),
+        "in_gate_bias": "-3,-6",
         "lr": 0.5,
         "tolerance": 0.04,
         "max_avg_error": 0.01,
     }
-    rows = [("6a/truncated", six_a), ("6a/full", {**six_a, "gradient": "full"})]
+    rows = [
+        ("6a_truncated", {**six_a, "title": "6a, truncated"}),
+        ("6a_full", {**six_a, "gradient": "full", "title": "6a, full"}),
+    ]
     if not quick:
-        rows += [("adding/truncated", adding), ("adding/full", {**adding, "gradient": "full"})]
-    c.rows = _h97.rows(*rows)
+        rows += [
+            ("adding_truncated", {**adding, "title": "adding, truncated"}),
+            ("adding_full", {**adding, "gradient": "full", "title": "adding, full"}),
+        ]
+    c.rows = _h97.table(*rows)
+    c.models = "lstm1997"
     c.trials = 6 if quick else 10
     c.max_sequences = 50_000 if quick else 5_000_000
     return c

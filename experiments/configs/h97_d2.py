@@ -12,8 +12,7 @@ from experiments.configs import _h97, h97_t1
 def get_config(profile: str = "quick"):
     c = h97_t1.get_config(profile)
     c.claim = "H97-D2"
-    c.rows = _h97.rows(
-        ("3x2/0.5", h97_t1.ROWS["3x2/0.5"]),
-        ("3x2/0.5/no-og", {**h97_t1.ROWS["3x2/0.5"], "output_gate": False, "out_gate_bias": ""}),
-    )
+    row = h97_t1.ROWS["3x2_a05"]
+    no_og = {"output_gate": False, "out_gate_bias": "", "title": "3×2, α 0.5, no output gates"}
+    c.rows = _h97.table(("3x2_a05", row), ("3x2_a05_no_og", {**row, **no_og}))
     return c

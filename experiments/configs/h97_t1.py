@@ -12,12 +12,14 @@ Readings: --config.update_rule=step (an update at every step, RTRL; about 8× sl
 
 from experiments.configs import _h97
 
-ROWS = {
-    "4x1/0.1": {"blocks": 4, "block_size": 1, "out_gate_bias": (-1, -2, -3, -4), "lr": 0.1},
-    "3x2/0.1": {"blocks": 3, "block_size": 2, "out_gate_bias": (-1, -2, -3), "lr": 0.1},
-    "3x2/0.2": {"blocks": 3, "block_size": 2, "out_gate_bias": (-1, -2, -3), "lr": 0.2},
-    "4x1/0.5": {"blocks": 4, "block_size": 1, "out_gate_bias": (-1, -2, -3, -4), "lr": 0.5},
-    "3x2/0.5": {"blocks": 3, "block_size": 2, "out_gate_bias": (-1, -2, -3), "lr": 0.5},
+_4X1 = {"blocks": 4, "block_size": 1, "out_gate_bias": "-1,-2,-3,-4"}
+_3X2 = {"blocks": 3, "block_size": 2, "out_gate_bias": "-1,-2,-3"}
+ROWS = {  # Table 1's rows: blocks × cells per block, learning rate α
+    "4x1_a01": {**_4X1, "lr": 0.1, "title": "4×1, α 0.1"},
+    "3x2_a01": {**_3X2, "lr": 0.1, "title": "3×2, α 0.1"},
+    "3x2_a02": {**_3X2, "lr": 0.2, "title": "3×2, α 0.2"},
+    "4x1_a05": {**_4X1, "lr": 0.5, "title": "4×1, α 0.5"},
+    "3x2_a05": {**_3X2, "lr": 0.5, "title": "3×2, α 0.5"},
 }
 
 
@@ -25,13 +27,12 @@ def get_config(profile: str = "quick"):
     c = _h97.base(profile)
     quick = profile == "quick"
     c.claim = "H97-T1"
-    c.experiment = "reber"
-    c.rows = _h97.rows(*((k, v) for k, v in ROWS.items() if not quick or k == "3x2/0.5"))
+    c.task = "h97_reber"
+    c.rows = _h97.table(*((k, v) for k, v in ROWS.items() if not quick or k == "3x2_a05"))
     c.trials = 10  # initialisations per data pair
     c.data_pairs = 1 if quick else 3
     c.max_sequences = 20_000 if quick else 200_000
     c.bias = "ga"  # biases on gates only; input-gate biases random
-    c.blocks, c.block_size, c.out_gate_bias, c.lr = 3, 2, "-1,-2,-3", 0.5
     c.init_scale = 0.2
-    c.log_every = 100
+    c.eval_every = 100
     return c

@@ -12,5 +12,5 @@ from experiments.configs import _h97
 def get_config(profile: str = "quick"):
     c = _h97.base(profile)
     c.claim = "H97-T10"
-    c.experiment = "table10"
+    c.conditions = "table10"
     return c

@@ -12,5 +12,5 @@ from experiments.configs import _h97
 def get_config(profile: str = "quick"):
     c = _h97.base(profile)
     c.claim = "H97-T11"
-    c.experiment = "table11"
+    c.conditions = "table11"
     return c

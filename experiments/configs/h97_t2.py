@@ -15,8 +15,8 @@ def get_config(profile: str = "quick"):
     c = _h97.base(profile)
     quick = profile == "quick"
     c.claim = "H97-T2"
-    c.experiment = "2a"
-    c.rows = _h97.rows(("p100", {"p": 100}))
+    c.task = "h97_2a"
+    c.rows = _h97.table(("p100", {"p": 100, "title": "p = 100"}))
     c.trials = 4 if quick else 18
     c.max_sequences = 10_000 if quick else 5_000_000
     c.topology, c.bias, c.output_gate, c.g, c.h = "B", "none", False, "g1", "id"
@@ -25,6 +25,6 @@ def get_config(profile: str = "quick"):
     c.lr = 1.0
     c.tolerance = 0.25
     c.test_sequences = 2  # the two possible sequences
-    c.baseline = "rnn_sigmoid"
+    c.models = "lstm1997,rnn_sigmoid"
     c.rnn_hidden = 1
     return c

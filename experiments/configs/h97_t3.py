@@ -18,9 +18,11 @@ def get_config(profile: str = "quick"):
     c = _h97.base(profile)
     quick = profile == "quick"
     c.claim = "H97-T3"
-    c.experiment = "2c"
+    c.task = "h97_2c"
     chosen = ROWS[:1] if quick else ROWS
-    c.rows = _h97.rows(*((f"q{q}/p{p}", {"q": q, "p": p}) for q, p in chosen))
+    c.rows = _h97.table(
+        *((f"q{q}_p{p}", {"q": q, "p": p, "title": f"q = {q}, p = {p}"}) for q, p in chosen)
+    )
     c.trials = 4 if quick else 20
     c.max_sequences = 50_000 if quick else 5_000_000
     c.blocks, c.block_size, c.bias = 2, 1, "none"

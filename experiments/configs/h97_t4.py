@@ -11,18 +11,18 @@ Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_
 from experiments.configs import _h97
 
 ROWS = {
-    "T100/N3": {"T": 100, "N": 3},
-    "T100/N1": {"T": 100, "N": 1},
-    "T1000/N3": {"T": 1000, "N": 3},
+    "T100_N3": {"T": 100, "N": 3, "title": "T = 100, N = 3"},
+    "T100_N1": {"T": 100, "N": 1, "title": "T = 100, N = 1"},
+    "T1000_N3": {"T": 1000, "N": 3, "title": "T = 1000, N = 3"},
 }
 
 
-def exp3(profile: str, claim: str, variant: str, rows: dict):
+def exp3(profile: str, claim: str, task: str, rows: dict):
     c = _h97.base(profile)
     quick = profile == "quick"
     c.claim = claim
-    c.experiment = variant
-    c.rows = _h97.rows(*((k, v) for k, v in rows.items() if not quick or k == "T100/N3"))
+    c.task = task
+    c.rows = _h97.table(*((k, v) for k, v in rows.items() if not quick or k == "T100_N3"))
     c.trials = 10
     c.max_sequences = 60_000 if quick else 5_000_000
     c.blocks, c.block_size, c.bias = 3, 1, "b1"
@@ -36,6 +36,6 @@ def exp3(profile: str, claim: str, variant: str, rows: dict):
 
 
 def get_config(profile: str = "quick"):
-    c = exp3(profile, "H97-T4", "3a", ROWS)
-    c.baseline = "rnn_tanh"
+    c = exp3(profile, "H97-T4", "h97_3a", ROWS)
+    c.models = "lstm1997,rnn_tanh"
     return c

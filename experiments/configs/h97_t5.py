@@ -10,14 +10,14 @@ Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_
 from experiments.configs import h97_t4
 
 ROWS = {
-    "T100/N3": {"T": 100, "N": 3},
-    "T100/N1": {"T": 100, "N": 1},
-    "T1000/N1": {"T": 1000, "N": 1},
+    "T100_N3": h97_t4.ROWS["T100_N3"],
+    "T100_N1": h97_t4.ROWS["T100_N1"],
+    "T1000_N1": {"T": 1000, "N": 1, "title": "T = 1000, N = 1"},
 }
 
 
 def get_config(profile: str = "quick"):
-    c = h97_t4.exp3(profile, "H97-T5", "3b", ROWS)
+    c = h97_t4.exp3(profile, "H97-T5", "h97_3b", ROWS)
     c.check_max_wrong = 5
     c.check_mean_error = 0.04
     return c

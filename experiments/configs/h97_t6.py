@@ -9,11 +9,11 @@ Time:     quick (T=100, N=3, budget 60,000: shorter than the paper's mean) about
 
 from experiments.configs import h97_t4
 
-ROWS = {"T100/N3": {"T": 100, "N": 3}, "T100/N1": {"T": 100, "N": 1}}
+ROWS = {k: h97_t4.ROWS[k] for k in ("T100_N3", "T100_N1")}
 
 
 def get_config(profile: str = "quick"):
-    c = h97_t4.exp3(profile, "H97-T6", "3c", ROWS)
+    c = h97_t4.exp3(profile, "H97-T6", "h97_3c", ROWS)
     c.trials = 5 if profile == "quick" else 10
     c.max_sequences = 60_000 if profile == "quick" else 5_000_000
     c.lr = 0.1

@@ -15,7 +15,7 @@ from experiments.configs import _h97
 
 def adding(profile: str):
     c = _h97.base(profile)
-    c.experiment = "adding"
+    c.task = "h97_adding"
     c.max_sequences = 5_000_000
     c.blocks, c.block_size, c.bias = 2, 2, "all"
     c.init_scale = 0.1
@@ -23,8 +23,8 @@ def adding(profile: str):
     c.window = 2000
     c.max_avg_error = 0.01
     c.test_sequences = 2560
-    c.log_every = 1000
-    c.logs_per_chunk = 25
+    c.eval_every = 1000
+    c.evals_per_chunk = 25
     return c
 
 
@@ -32,10 +32,12 @@ def get_config(profile: str = "quick"):
     c = adding(profile)
     quick = profile == "quick"
     c.claim = "H97-T7"
-    c.rows = _h97.rows(*((f"T{T}", {"T": T}) for T in ((100,) if quick else (100, 500, 1000))))
+    lengths = (100,) if quick else (100, 500, 1000)
+    c.rows = _h97.table(*((f"T{T}", {"T": T, "title": f"T = {T}"}) for T in lengths))
     c.trials = 4 if quick else 10
     c.max_sequences = 100_000 if quick else 5_000_000
     c.in_gate_bias = "-3,-6"
     c.lr = 0.5
-    c.baseline = "rnn_tanh"
+    c.models = "lstm1997,rnn_tanh"
+    c.flow = True  # the error flow through the trained networks (figure h97_t7_flow)
     return c

@@ -15,8 +15,8 @@ def get_config(profile: str = "quick"):
     c = h97_t7.adding(profile)
     quick = profile == "quick"
     c.claim = "H97-T8"
-    c.experiment = "multiplication"
-    c.rows = _h97.rows(("T100", {"T": 100}))
+    c.task = "h97_multiplication"
+    c.rows = _h97.table(("T100", {"T": 100, "title": "T = 100"}))
     c.trials = 3 if quick else 10
     c.max_sequences = 60_000 if quick else 5_000_000
     c.lr = 0.1

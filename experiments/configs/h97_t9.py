@@ -10,8 +10,8 @@ Time:     quick (6a only, 10 trials, budget 60,000) about 1.5 minutes.
 
 from experiments.configs import _h97, h97_t7
 
-ROW_6A = {"experiment": "6a", "blocks": 2, "in_gate_bias": (-2, -4), "lr": 0.5}
-ROW_6B = {"experiment": "6b", "blocks": 3, "in_gate_bias": (-2, -4, -6), "lr": 0.1}
+ROW_6A = {"task": "h97_temporal_order_6a", "blocks": 2, "in_gate_bias": "-2,-4", "lr": 0.5}
+ROW_6B = {"task": "h97_temporal_order_6b", "blocks": 3, "in_gate_bias": "-2,-4,-6", "lr": 0.1}
 
 
 def temporal_order(profile: str):
@@ -26,11 +26,12 @@ def get_config(profile: str = "quick"):
     c = temporal_order(profile)
     quick = profile == "quick"
     c.claim = "H97-T9"
-    c.experiment, c.blocks, c.in_gate_bias, c.lr = "6a", 2, "-2,-4", 0.5
+    c.task, c.blocks, c.in_gate_bias, c.lr = "h97_temporal_order_6a", 2, "-2,-4", 0.5
     if quick:
-        c.rows = _h97.rows(("6a", {**ROW_6A, "trials": 10}))
+        c.rows = _h97.table(("6a", ROW_6A))
+        c.trials = 10
         c.max_sequences = 60_000
     else:
-        c.rows = _h97.rows(("6a", {**ROW_6A, "trials": 20}), ("6b", {**ROW_6B, "trials": 10}))
-    c.baseline = "rnn_tanh"
+        c.rows = _h97.table(("6a", {**ROW_6A, "trials": 20}), ("6b", {**ROW_6B, "trials": 10}))
+    c.models = "lstm1997,rnn_tanh"
     return c

@@ -1,0 +1,21 @@
+"""One claim, end to end: rows → runs → table beside the paper (json, markdown) → figure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from experiments.claims import figures, runner, table
+from experiments.claims import rows as rows_lib
+from experiments.claims.protocol import Protocol
+
+
+def run_claim(config, protocol: Protocol, overridden=()) -> tuple[list, dict, list[Path]]:
+    """Validate every row, check the output paths, train or reuse every (row, model), write the
+    table and draw the figure. Returns (rows, runs, paths written), and prints the table."""
+    rows = rows_lib.rows_of(config, protocol.validate, overridden)
+    runner.check_writable(runner.out_dir(config), runner.figure_path(config))
+    runs = runner.run(config, rows, protocol)
+    entries = table.entries(config, rows, runs, protocol)
+    print(table.write(config, entries, protocol))
+    paths = figures.draw(config, rows, runs, protocol)
+    return rows, runs, paths

@@ -1,0 +1,67 @@
+"""What a paper adds to the shared pipeline: a :class:`Protocol`."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import optax
+from flax import linen as nn
+
+from repro import train
+
+
+@dataclasses.dataclass(frozen=True)
+class Trials:
+    """One (row, model, part): what ``train.train`` runs, and the model it trains."""
+
+    model: nn.Module
+    problem: train.Problem
+    schedule: train.Schedule
+    optimizer: optax.GradientTransformation
+
+
+@dataclasses.dataclass(frozen=True)
+class Event:
+    """A milestone recorded on the way to the stopping rule (``results["milestones"][name]``)."""
+
+    name: str  # the milestone's key in the results and the paper's numbers (e.g. "st1")
+    label: str  # how figures and tables call it (e.g. "ST1")
+
+
+@dataclasses.dataclass(frozen=True)
+class Column:
+    """A table column a protocol adds: ``cell(entry, paper) -> str`` (ours / paper)."""
+
+    header: str
+    cell: Callable[[dict, dict], str]
+
+
+@dataclasses.dataclass(frozen=True)
+class Protocol:
+    """How a paper's rows become trials, and what its table adds to the shared columns.
+
+    validate: ``(row config) -> None``; raises a one-line ValueError naming the field.
+    build: ``(row config, model name, part) -> Trials``.
+    paper: the paper's numbers, ``paper[claim][row id]`` (``row id@model`` for a second model).
+    parts: how many independent runs of a (row, model) are merged into one (H97 Exp. 1: data pairs).
+    events: the milestones a row records (drawn in the figures; their numbers come from ``summarize``).
+    summarize: ``(row config, results) -> dict``: the protocol's own fields of a table entry.
+    columns: the protocol's table columns after the shared ones.
+    unit: what the budget counts ("sequences").
+    table_note: a clause ending the table's note (e.g. which trials the test columns cover).
+    not_run_fields: config fields of this paper that do not change what a run computes (left out
+      of a run's config.json, like the pipeline's own ``runner.NOT_RUN_FIELDS``).
+    """
+
+    validate: Callable[[Any], None]
+    build: Callable[[Any, str, int], Trials]
+    paper: Mapping[str, Mapping[str, dict]]
+    parts: Callable[[Any], int] = lambda c: 1
+    events: Callable[[Any], tuple[Event, ...]] = lambda c: ()
+    summarize: Callable[[Any, dict], dict] = lambda c, r: {}
+    columns: tuple[Column, ...] = ()
+    unit: str = "sequences"
+    table_note: str = ""
+    not_run_fields: tuple[str, ...] = ()

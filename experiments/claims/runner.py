@@ -1,0 +1,132 @@
+"""Runs of a claim: one run directory per (row, model, part), reused when finished, resumed when not.
+
+A run directory holds ``config.json`` (the fields that decide what it computes), ``metrics.jsonl``,
+``checkpoint.npz`` and, once finished, ``results.json`` with provenance (``repro.train.train``). A run
+is recognised by its config alone, so other rows, a row subset or another figure path reuse it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import jax
+from absl import logging
+
+from experiments.claims import rows as rows_lib
+from experiments.claims.protocol import Protocol
+from repro import cells, results, train
+
+__all__ = ["check_writable", "figure_path", "identity", "out_dir", "run", "run_dirs", "run_one"]
+
+# Fields that do not change what a run computes: left out of its config.json.
+NOT_RUN_FIELDS = (
+    "rows",
+    "models",
+    "reference_row",
+    "run_missing",
+    "only_rows",
+    "out_dir",
+    "figure",
+)
+
+
+def slug(config) -> str:
+    """``H97-T7`` -> ``h97_t7``: the claim's directory and figure name."""
+    return config.claim.lower().replace("-", "_")
+
+
+def out_dir(config) -> Path:
+    return Path(config.out_dir or f"runs/{slug(config)}/{config.profile}")
+
+
+def figure_path(config, suffix: str = "") -> str:
+    """The figure's path without extension: figures/<claim>[_<profile>] unless ``config.figure``."""
+    profile = "" if config.profile == "quick" else f"_{config.profile}"
+    return (config.figure or f"figures/{slug(config)}{profile}") + suffix
+
+
+def check_writable(*paths) -> None:
+    """Raise a one-line ValueError, before any compute, if a path could not be written."""
+    for path in paths:
+        p = Path(path).absolute()
+        while not p.exists():
+            p = p.parent
+        if not p.is_dir() or not os.access(p, os.W_OK | os.X_OK):
+            raise ValueError(f"{path}: cannot write there ({p} is not a writable directory)")
+
+
+def run_dirs(config, row: rows_lib.Row, model: str, parts: tuple[str, ...]) -> list[Path]:
+    base = out_dir(config) / row.id / model
+    return [base / part if part else base for part in parts]
+
+
+def identity(row: rows_lib.Row, model: str, part: int, protocol: Protocol) -> dict:
+    """What decides a run's numbers: its config.json."""
+    skip = (*NOT_RUN_FIELDS, *protocol.not_run_fields)
+    plain = {k: v for k, v in row.config.to_dict().items() if k not in skip}
+    return {**plain, "row": row.id, "model": model, "part": part}
+
+
+def selected(config, row: rows_lib.Row, model: str) -> bool:
+    chosen = rows_lib.wanted(config)
+    return not chosen or row.id in chosen or f"{row.id}@{model}" in chosen
+
+
+def merge(parts: list[dict]) -> dict:
+    """Concatenate the per-trial results of several parts (H97 Exp. 1's data pairs) into one."""
+    if len(parts) == 1:
+        return parts[0]
+    out = dict(parts[0])
+    for key in ("solved", "solved_at", "diverged", "diverged_at", "sequences_seen"):
+        out[key] = [v for p in parts for v in p[key]]
+    out["test"] = {k: [v for p in parts for v in p["test"][k]] for k in parts[0]["test"]}
+    out["milestones"] = {
+        m: {f: [v for p in parts for v in p["milestones"][m][f]] for f in ("at", "reached")}
+        for m in parts[0]["milestones"]
+    }
+    out["trials"] = len(out["solved"])
+    out["n_solved"] = int(sum(out["solved"]))
+    out["n_diverged"] = int(sum(out["diverged"]))
+    out["wall_time_s"] = sum(p["wall_time_s"] for p in parts)
+    out["finished"] = all(p["finished"] for p in parts)
+    return out
+
+
+def run_one(config, row: rows_lib.Row, model: str, protocol: Protocol) -> dict | None:
+    """Train (or reuse) one row and model; None if it has no finished results and may not run now
+    (``run_missing`` off, or not in ``only_rows``)."""
+    c, out = row.config, []
+    may_run = config.run_missing and selected(config, row, model)
+    dirs = run_dirs(config, row, model, protocol.parts(c))
+    for part, run_dir in enumerate(dirs):
+        plain = identity(row, model, part, protocol)
+        done = results.is_complete(run_dir, plain)
+        if not may_run and not done:
+            logging.info("%s %s: no finished results in %s; not run", row.id, model, run_dir)
+            return None
+        t = protocol.build(c, model, part)
+        where = f"{row.id} {model}" + (f" part {part}" if len(dirs) > 1 else "")
+        if done:  # reused as it is
+            res = results.load_json(run_dir / "results.json")
+        else:
+            res = train.train(
+                t.problem,
+                t.optimizer,
+                t.schedule,
+                run_dir=run_dir,
+                config=plain,
+                progress=lambda line, w=where: logging.info("%s: %s", w, line),
+            )
+        res["n_weights"] = cells.count_params(t.problem.init(jax.random.key(0)))
+        out.append(res)
+    return merge(out)
+
+
+def run(config, rows: list[rows_lib.Row], protocol: Protocol) -> dict:
+    """{(row id, model): results or None} for every row and model, in order."""
+    return {
+        (row.id, model): run_one(config, row, model, protocol)
+        for row in rows
+        for model in rows_lib.models_of(row.config)
+    }

@@ -1,0 +1,130 @@
+"""A claim's table: one entry per (row, model), ours beside the paper's numbers; json and markdown.
+
+Shared columns: row, model, weights, trials solved, % success, and the time to success
+(mean over solved trials, with median, min and max); a protocol adds its own (test-set columns,
+events). A row of ``config.reference_row`` gives every other row a ``ratio`` of mean times.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from experiments.claims import rows as rows_lib
+from experiments.claims import runner
+from experiments.claims.protocol import Protocol
+from repro import results
+
+__all__ = ["entries", "fmt", "markdown", "stats", "write"]
+
+
+def stats(values) -> dict:
+    """Mean, median, min and max of the non-negative values (None where there are none)."""
+    a = np.asarray([v for v in values if v is not None and v >= 0], float)
+    if not a.size:
+        return {"mean": None, "median": None, "min": None, "max": None}
+    return {"mean": a.mean(), "median": float(np.median(a)), "min": a.min(), "max": a.max()}
+
+
+def fmt(v, digits: int = 0) -> str:
+    """A table cell: "–" for nothing, thousands separators, or ``digits`` significant digits."""
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "–"
+    return f"{v:.{digits}g}" if digits else f"{v:,.0f}"
+
+
+def paper_of(protocol: Protocol, config, row_id: str, model: str, first: bool) -> dict:
+    """The paper's numbers for a row and model (``row@model`` for a model after the first)."""
+    key = row_id if first else f"{row_id}@{model}"
+    return dict(protocol.paper.get(config.claim, {}).get(key, {}))
+
+
+def entries(config, rows: list[rows_lib.Row], runs: dict, protocol: Protocol) -> list[dict]:
+    """One entry per (row, model): ours beside the paper's numbers."""
+    out = []
+    for row in rows:
+        c = row.config
+        for i, model in enumerate(rows_lib.models_of(c)):
+            r = runs[(row.id, model)]
+            paper = paper_of(protocol, config, row.id, model, i == 0)
+            base = {"row": row.id, "model": model, "paper": paper, "budget": c.max_sequences}
+            if r is None:
+                out.append({**base, "not_run": True})
+                continue
+            solved = np.asarray(r["solved"], bool)
+            with warnings.catch_warnings():  # trials that stopped leave NaN test columns
+                warnings.simplefilter("ignore", RuntimeWarning)
+                own = protocol.summarize(c, r)
+            out.append(
+                {
+                    **base,
+                    "weights": r["n_weights"],
+                    "trials": len(solved),
+                    "solved": int(solved.sum()),
+                    "success_pct": 100.0 * solved.mean(),
+                    "after": stats(np.asarray(r["solved_at"])[solved]),
+                    "diverged": int(np.sum(r["diverged"])),
+                    "finished": r["finished"],
+                    **own,
+                }
+            )
+    ref = config.get("reference_row", "")
+    base = next((e for e in out if e["row"] == ref and not e.get("not_run")), None)
+    if base and base["after"]["mean"]:
+        for e in out:  # e.g. G00 reports ratios to the 1997 LSTM's mean
+            if e.get("after", {}).get("mean"):
+                e["ratio"] = e["after"]["mean"] / base["after"]["mean"]
+    return out
+
+
+def markdown(config, entries_: list[dict], protocol: Protocol) -> str:
+    """The table as Markdown, ours / paper in each cell."""
+    head = ["row", "model", "weights", "solved", "% success"]
+    head += ["success after: mean (median, min–max)", *(col.header for col in protocol.columns)]
+    lines = [
+        f"{config.claim} ({config.profile} profile)",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|---" * len(head) + "|",
+    ]
+    for e in entries_:
+        if e.get("not_run"):
+            blank = " |" * (len(head) - 3)
+            lines.append(f"| {e['row']} | {e['model']} | not run at this profile yet |{blank}")
+            continue
+        p, a = e["paper"], e["after"]
+        spread = f"({fmt(a['median'])}, {fmt(a['min'])}–{fmt(a['max'])})" if a["mean"] else ""
+        paper_spread = f" ({fmt(p['min'])}–{fmt(p['max'])})" if "min" in p else ""
+        cells = [
+            e["row"],
+            e["model"],
+            f"{e['weights']} / {fmt(p.get('weights'))}",
+            f"{e['solved']}/{e['trials']}",
+            f"{e['success_pct']:.0f} / {fmt(p.get('success_pct'))}",
+            f"{fmt(a['mean'])} {spread} / {fmt(p.get('after'))}{paper_spread}",
+            *(col.cell(e, p) for col in protocol.columns),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    budgets = sorted({e["budget"] for e in entries_ if not e.get("not_run")})
+    lines += [
+        "",
+        "Cells read ours / paper. Budget per trial: "
+        + ", ".join(f"{b:,}" for b in budgets)
+        + f" {protocol.unit}"
+        + (f"; {protocol.table_note}" if protocol.table_note else "")
+        + ".",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write(config, entries_: list[dict], protocol: Protocol) -> str:
+    """Write ``table.json`` (with provenance) and ``table.md`` to the claim's output directory."""
+    out = runner.out_dir(config)
+    results.atomic_write_json(
+        out / "table.json", {"rows": entries_, "provenance": results.provenance()}
+    )
+    text = markdown(config, entries_, protocol)
+    results.atomic_write(out / "table.md", text.encode())
+    return text

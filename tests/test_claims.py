@@ -1,0 +1,265 @@
+"""The shared claim pipeline on its own, with a toy protocol that compiles in a second: rows and
+their override rules, runs (reuse, resume, run_missing, only_rows), the table beside the paper, the
+figure, and the generated result tables of the docs."""
+
+import gzip
+import json
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+import pytest
+
+from experiments import common
+from experiments.claims import figures, pipeline, runner, table
+from experiments.claims import rows as rows_lib
+from experiments.claims.protocol import Column, Protocol, Trials
+from repro import train
+from repro.tasks import Batch
+
+PAPER = {
+    "TOY-1": {"fast": {"after": 40, "weights": 1, "min": 10, "max": 90}, "slow": {"after": 1e5}}
+}
+
+
+def _problem(target: float, tol: float) -> train.Problem:
+    """Learn w = target from y = w·x: a sequence is correct when |w − target|·|x| < tol."""
+
+    def sample(key):
+        x = jax.random.uniform(key, (1, 1, 1), minval=-1.0, maxval=1.0)
+        return Batch(x, target * x, jnp.ones((1, 1)), jnp.ones((1,), jnp.int32))
+
+    def loss(params, batch):
+        err = jnp.abs(params["w"] * batch.inputs - batch.targets)[:, 0, 0]
+        return jnp.sum(err**2), {"correct": err < tol, "error": err}
+
+    test = lambda params, key: {"wrong": (jnp.abs(params["w"] - target) > tol).astype(jnp.float32)}
+    return train.Problem(init=lambda key: {"w": jnp.zeros(())}, sample=sample, loss=loss, test=test)
+
+
+def _validate(c):
+    common.positive(c, "trials", "max_sequences")
+    if not c.lr > 0:
+        raise ValueError(f"config.lr={c.lr!r}: must be > 0")
+
+
+def _build(c, model, part):
+    schedule = train.Schedule(
+        trials=c.trials,
+        seed=c.seed + part,
+        max_sequences=c.max_sequences,
+        eval_every=10,
+        evals_per_chunk=2,
+        window=10,
+    )
+    return Trials(None, _problem(c.target, c.tol), schedule, train.make_optimizer("sgd", c.lr))
+
+
+PROTOCOL = Protocol(
+    validate=_validate,
+    build=_build,
+    paper=PAPER,
+    parts=lambda c: ("", "second") if c.two_parts else ("",),
+    summarize=lambda c, r: {"wrong": float(np.mean(r["test"]["wrong"]))},
+    columns=(
+        Column("wrong", lambda e, p: f"{table.fmt(e['wrong'], 2)} / {table.fmt(p.get('wrong'))}"),
+    ),
+)
+
+
+def _config(tmp_path, **rows):
+    c = ml_collections.ConfigDict()
+    c.profile, c.claim = "quick", "TOY-1"
+    c.rows = rows_lib.table(
+        *(rows.items() or [("slow", {"lr": 0.05, "title": "slow, α 0.05"}), ("fast", {"lr": 1.0})])
+    )
+    c.models = "toy"
+    c.trials, c.seed, c.max_sequences, c.lr, c.target, c.tol = 3, 0, 400, 0.5, 0.5, 0.05
+    c.two_parts = False
+    c.run_missing, c.only_rows, c.reference_row = True, "", "fast"
+    c.out_dir, c.figure = str(tmp_path / "out"), str(tmp_path / "fig")
+    return c
+
+
+# ----------------------------------------------------------------------------- rows
+
+
+def test_rows_keep_their_order_title_and_fields(tmp_path):
+    rows = rows_lib.rows_of(_config(tmp_path), _validate)
+    assert [r.id for r in rows] == ["slow", "fast"]  # the table's order, not sorted
+    assert [r.title for r in rows] == ["slow, α 0.05", "fast"]
+    assert [r.config.lr for r in rows] == [0.05, 1.0] and rows[0].fields == ("lr",)
+    assert "rows" not in rows[0].config and rows[0].config.trials == 3
+
+
+@pytest.mark.parametrize(
+    "change, overridden, message",
+    [
+        (
+            lambda c: c.rows.fast.update({"nope": 1}),
+            (),
+            "config.rows.fast.nope: no such config field",
+        ),
+        (
+            {"fast": {"lr": "big"}},
+            (),
+            "config.rows.fast.lr='big': must be a float",
+        ),
+        ({"fast": {"trials": 2.5}}, (), "rows.fast.trials=2.5: must be a int"),
+        (lambda c: c.update({"lr": 0.3}), ("lr",), "row 'slow' sets lr itself; override it there"),
+        (
+            lambda c: c.rows.fast.update({"lr": -1.0}),
+            (),
+            "config.lr=-1.0: must be > 0 (row 'fast')",
+        ),
+        (lambda c: c.update({"only_rows": "fats"}), (), "config.only_rows: 'fats' is no row"),
+        (
+            lambda c: (delattr(c, "rows"), setattr(c, "rows", rows_lib.table())),
+            (),
+            "at least one row",
+        ),
+    ],
+)
+def test_bad_rows_give_one_line_naming_field_and_row(tmp_path, change, overridden, message):
+    config = _config(tmp_path, **change) if isinstance(change, dict) else _config(tmp_path)
+    if callable(change):
+        change(config)
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        rows_lib.rows_of(config, _validate, overridden)
+
+
+def test_overrides_of_fields_no_row_sets_and_of_a_rows_own_field_apply(tmp_path):
+    config = _config(tmp_path)
+    config.trials, config.rows.fast.lr = 2, 0.7
+    rows = rows_lib.rows_of(config, _validate, {"trials", "rows.fast.lr"})
+    assert [r.config.trials for r in rows] == [2, 2] and rows[1].config.lr == 0.7
+    config.only_rows = "fast@toy"
+    assert rows_lib.rows_of(config, _validate)  # row@model names are known
+
+
+# ----------------------------------------------------------------------------- runs
+
+
+def test_runs_are_reused_when_finished_and_recognised_by_what_they_compute(tmp_path, monkeypatch):
+    config = _config(tmp_path)
+    rows = rows_lib.rows_of(config, _validate)
+    runs = runner.run(config, rows, PROTOCOL)
+    assert set(runs) == {("slow", "toy"), ("fast", "toy")}
+    saved = json.loads((tmp_path / "out/fast/toy/config.json").read_text())
+    assert saved["row"] == "fast" and saved["lr"] == 1.0 and "figure" not in saved
+    assert "only_rows" not in saved and "rows" not in saved and "models" not in saved
+
+    def fail(*a, **k):
+        raise AssertionError("a finished run was trained again")
+
+    monkeypatch.setattr(train, "train", fail)
+    config.figure, config.only_rows = str(tmp_path / "elsewhere"), "fast"  # not what is computed
+    again = runner.run(config, rows_lib.rows_of(config, _validate), PROTOCOL)
+    assert again[("fast", "toy")]["solved_at"] == runs[("fast", "toy")]["solved_at"]
+    assert again[("slow", "toy")]["solved_at"] == runs[("slow", "toy")]["solved_at"]
+
+
+def test_rows_without_results_are_not_run_when_not_wanted(tmp_path):
+    config = _config(tmp_path)
+    config.only_rows = "fast"
+    runs = runner.run(config, rows_lib.rows_of(config, _validate), PROTOCOL)
+    assert runs[("slow", "toy")] is None and runs[("fast", "toy")] is not None
+    config.only_rows, config.run_missing = "", False
+    runs = runner.run(config, rows_lib.rows_of(config, _validate), PROTOCOL)
+    assert runs[("slow", "toy")] is None and runs[("fast", "toy")] is not None
+
+
+def test_a_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
+    config = _config(tmp_path)
+    config.rows = rows_lib.table(("slow", {"lr": 0.05}))
+    (row,) = rows_lib.rows_of(config, _validate)
+    t = PROTOCOL.build(row.config, "toy", 0)
+    run_dir = runner.run_dirs(config, row, "toy", ("",))[0]
+    plain = runner.identity(row, "toy", 0, PROTOCOL)
+    part = train.train(
+        t.problem, t.optimizer, t.schedule, run_dir=run_dir, config=plain, max_chunks=2
+    )
+    assert not part["finished"]
+    resumed = runner.run_one(config, row, "toy", PROTOCOL)
+    config.out_dir = str(tmp_path / "whole")
+    whole = runner.run_one(config, row, "toy", PROTOCOL)
+    for key in ("solved", "solved_at", "sequences_seen", "test"):
+        assert resumed[key] == whole[key], key
+
+
+def test_parts_are_merged_into_one_set_of_trials(tmp_path):
+    config = _config(tmp_path)
+    config.two_parts = True
+    (row, _) = rows_lib.rows_of(config, _validate)
+    r = runner.run_one(config, row, "toy", PROTOCOL)
+    assert r["trials"] == 6 and len(r["solved_at"]) == 6 and len(r["test"]["wrong"]) == 6
+    assert (tmp_path / "out/slow/toy/second/results.json").exists()
+
+
+def test_unwritable_outputs_fail_before_any_compute(tmp_path, monkeypatch):
+    # A figure path under a file (root may write anywhere else, so this is the portable case).
+    (tmp_path / "a_file").write_text("")
+    config = _config(tmp_path)
+    config.figure = str(tmp_path / "a_file" / "sub" / "fig")
+    monkeypatch.setattr(train, "train", lambda *a, **k: pytest.fail("computed before the check"))
+    with pytest.raises(ValueError, match="cannot write there"):
+        pipeline.run_claim(config, PROTOCOL)
+    assert not (tmp_path / "out").exists()
+
+
+# ----------------------------------------------------------------------------- table and figure
+
+
+def test_table_puts_ours_beside_the_papers_numbers_and_reports_rows_not_run(tmp_path):
+    config = _config(tmp_path)
+    config.only_rows = "fast"
+    rows, runs, paths = pipeline.run_claim(config, PROTOCOL)
+    saved = json.loads((tmp_path / "out/table.json").read_text())
+    slow, fast = saved["rows"]
+    assert slow == {"row": "slow", "model": "toy", "paper": PAPER["TOY-1"]["slow"], "budget": 400,
+                    "not_run": True}  # fmt: skip
+    assert fast["paper"] == PAPER["TOY-1"]["fast"] and fast["trials"] == 3
+    assert fast["solved"] == sum(runs[("fast", "toy")]["solved"]) and fast["ratio"] == 1.0
+    solved_at = [
+        a
+        for a, s in zip(
+            runs[("fast", "toy")]["solved_at"], runs[("fast", "toy")]["solved"], strict=True
+        )
+        if s
+    ]
+    assert fast["after"]["mean"] == pytest.approx(np.mean(solved_at))
+    assert "provenance" in saved and saved["provenance"]["git_commit"] is not None
+    text = (tmp_path / "out/table.md").read_text()
+    assert "| slow | toy | not run at this profile yet |" + " |" * 4 in text
+    assert (
+        f"| {fast['weights']} / 1 |" in text
+        and "(10–90)" in text
+        and "Budget per trial: 400" in text
+    )
+    assert all(p.stat().st_size > 1000 for p in paths)
+
+
+def test_fraction_solved_counts_only_trials_that_solved_and_knows_where_it_stops():
+    r = {"solved": [True, False, True, False], "solved_at": [30, -1, 10, -1],
+         "diverged": [False, True, False, False], "sequences_seen": [30, 12, 10, 70]}  # fmt: skip
+    x, y, known = figures.fraction_solved(r, budget=100)
+    assert known == 70  # the running trial has seen 70: nothing is known beyond
+    np.testing.assert_array_equal(x, [1, 10, 30, 70])
+    np.testing.assert_array_equal(y, [0, 0.25, 0.5, 0.5])  # the diverged trial never counts
+    r["sequences_seen"][3] = 100
+    assert figures.fraction_solved(r, budget=100)[2] == 100
+
+
+def test_training_error_reads_compressed_logs_alike(tmp_path):
+    config = _config(tmp_path)
+    config.rows = rows_lib.table(("slow", {"lr": 0.05}))
+    runner.run(config, rows_lib.rows_of(config, _validate), PROTOCOL)
+    log = tmp_path / "out/slow/toy/metrics.jsonl"
+    seqs, err = figures.training_error(log.parent)
+    assert seqs[0] == 10 and err.shape == (len(seqs), 3)
+    log.with_suffix(".jsonl.gz").write_bytes(gzip.compress(log.read_bytes()))
+    log.unlink()
+    seqs_gz, err_gz = figures.training_error(log.parent)
+    np.testing.assert_array_equal(seqs, seqs_gz)
+    np.testing.assert_array_equal(err, err_gz)
