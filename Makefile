@@ -42,7 +42,7 @@ $(BENCH_STAMP): $(STAMP)
 	touch $@
 
 test: install
-	$(PY) -m pytest -q -n $(PYTEST_WORKERS)
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist worksteal
 
 test-slow: install-bench
 	$(PY) -m pytest -q -m slow

@@ -40,6 +40,7 @@ import numpy as np
 import optax
 from absl import app, flags
 
+from experiments.h97 import paper
 from repro import cells, problems, train
 from repro.tasks import hochreiter1997 as h97
 
@@ -56,7 +57,8 @@ _H97_CHUNKS = flags.DEFINE_integer("h97_chunks", 2, "Timed chunks per T (table 2
 _H97_EVALS = flags.DEFINE_integer("h97_evals_per_chunk", 10, "Log points per chunk (table 2).")
 _H97_EVERY = flags.DEFINE_integer("h97_eval_every", 100, "Updates per log point (table 2).")
 
-H97_MEAN_SEQUENCES = 74_000  # H97 Table 7, adding problem at T = 100: mean sequences to success
+# H97 Table 7, adding problem at T = 100: mean sequences to success
+H97_MEAN_SEQUENCES = paper.TABLES["H97-T7"]["T100"]["after"]
 
 
 # ----------------------------------------------------------------------------- table 1: pieces

@@ -64,6 +64,7 @@ def model_label(name: str) -> str:
     """A reader's name for a model: ``rnn_tanh`` -> "tanh RNN"."""
     return _MODELS[name][2] if name in _MODELS else name
 
+
 _RC = {
     "font.size": 7.5,
     "axes.titlesize": 7.5,

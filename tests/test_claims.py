@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from experiments import common
-from experiments.claims import figures, pipeline, runner, table
+from experiments.claims import docs, figures, pipeline, runner, table
 from experiments.claims import rows as rows_lib
 from experiments.claims.protocol import Column, Protocol, Trials
 from repro import train
@@ -217,8 +217,8 @@ def test_table_puts_ours_beside_the_papers_numbers_and_reports_rows_not_run(tmp_
     rows, runs, paths = pipeline.run_claim(config, PROTOCOL)
     saved = json.loads((tmp_path / "out/table.json").read_text())
     slow, fast = saved["rows"]
-    assert slow == {"row": "slow", "model": "toy", "paper": PAPER["TOY-1"]["slow"], "budget": 400,
-                    "not_run": True}  # fmt: skip
+    assert slow == {"row": "slow", "title": "slow, α 0.05", "model": "toy",
+                    "paper": PAPER["TOY-1"]["slow"], "budget": 400, "not_run": True}  # fmt: skip
     assert fast["paper"] == PAPER["TOY-1"]["fast"] and fast["trials"] == 3
     assert fast["solved"] == sum(runs[("fast", "toy")]["solved"]) and fast["ratio"] == 1.0
     solved_at = [
@@ -263,3 +263,26 @@ def test_training_error_reads_compressed_logs_alike(tmp_path):
     seqs_gz, err_gz = figures.training_error(log.parent)
     np.testing.assert_array_equal(seqs, seqs_gz)
     np.testing.assert_array_equal(err, err_gz)
+
+
+# ----------------------------------------------------------------------------- docs
+
+
+def test_doc_blocks_are_rewritten_from_the_tables(tmp_path):
+    config = _config(tmp_path)
+    config.out_dir = str(tmp_path / "runs" / "toy_1" / "quick")
+    config.only_rows = "fast"
+    pipeline.run_claim(config, PROTOCOL)
+    tables = docs.load(tmp_path)
+    text = "intro\n<!-- results: summary -->\nstale\n<!-- /results -->\nend\n"
+    new = docs.render(text, tables)
+    assert new.startswith("intro\n<!-- results: summary -->\n| claim, row |") and "stale" not in new
+    assert new.endswith("<!-- /results -->\nend\n") and docs.render(new, tables) == new
+    (line,) = [x for x in new.splitlines() if x.startswith("| TOY-1, fast |")]
+    fast = json.loads((tmp_path / "runs/toy_1/quick/table.json").read_text())["rows"][1]
+    assert f"| 40 (10–90) | {fast['solved']}/3" in line and line.endswith("|  |")
+    assert "TOY-1, slow" not in new  # not run in any profile: no line
+
+
+def test_committed_docs_equal_the_tables_they_are_generated_from():
+    assert docs.main(["--check"]) == 0, "run: python -m experiments.claims.docs"

@@ -199,7 +199,7 @@ def _pascanu_pairs(activation, form, n):
 
 @hypothesis.settings(max_examples=12, deadline=None, derandomize=True)
 @hypothesis.given(
-    n=st.sampled_from([3, 8]),
+    n=st.just(8),  # one compilation per (activation, form); the weights vary per example
     seed=st.integers(0, 2**16),
     activation=st.sampled_from(["tanh", "sigmoid"]),
     form=st.sampled_from(["standard", "pascanu"]),

@@ -66,7 +66,17 @@ def _mark(ax, i, values, color, **kw):
     ax.hlines(values, i - 0.32, i + 0.32, color=color, **kw)
 
 
-def draw(config, rows: list[rows_lib.Row], runs: dict, protocol: Protocol) -> list[Path]:
+def draw(
+    config,
+    rows: list[rows_lib.Row],
+    runs: dict,
+    protocol: Protocol,
+    entries: list[dict] = (),
+    comparisons: list[dict] = (),
+) -> list[Path]:
+    """The claim's figure from its runs; ``entries`` (the table) give each row's note, and
+    ``comparisons`` (Welch's tests) go into the caption."""
+    entry_of = {(e["row"], e["model"]): e for e in entries}
     combos = [
         (row, model, i)
         for row in rows
@@ -89,6 +99,7 @@ def draw(config, rows: list[rows_lib.Row], runs: dict, protocol: Protocol) -> li
         return text
 
     tops, budgets, style_of, names, paper_marks = [], set(), {}, [], 0
+    one_model = len({m for _, m, _ in combos}) == 1
     # updates between log points, from the schedule each run was trained with
     every = [protocol.build(row.config, m, 0).schedule.eval_every for row, m, _ in combos]
     for k, (row, model, first) in enumerate(combos):
@@ -107,7 +118,7 @@ def draw(config, rows: list[rows_lib.Row], runs: dict, protocol: Protocol) -> li
         n = len(solved)
         jitter = np.linspace(-0.22, 0.22, n) if n > 1 else np.zeros(1)
         ax.scatter(k + jitter[solved], at[solved], s=11, color=color, zorder=3,
-                   label=once("ours, each trial"))  # fmt: skip
+                   label=once("ours, each trial") if solved.any() else None)  # fmt: skip
         ax.scatter(k + jitter[~solved], np.full((~solved).sum(), budget), s=16, marker="^",
                    facecolors="none", edgecolors=color, zorder=3,
                    label=once("ours, unsolved (at budget)") if (~solved).any() else None)  # fmt: skip
@@ -134,14 +145,34 @@ def draw(config, rows: list[rows_lib.Row], runs: dict, protocol: Protocol) -> li
         if "min" in paper:
             ax.vlines(k + 0.3, paper["min"], paper["max"], **plotting.PAPER_STYLE,
                       label=once("paper: range"))  # fmt: skip
+        ref = config.get("reference_row", "")
+        ref_after = paper_of(protocol, config, ref, model, True).get("after") if ref else None
+        paper_mean = paper.get("after")
+        if "ratio" in paper and "after" not in paper and ref_after:
+            paper_mean = paper["ratio"] * ref_after
+            ref_title = next((r.title for r in rows if r.id == ref), ref)
+            _mark(ax, k, paper_mean, color="0.35", linestyle=":", linewidth=1.4,
+                  label=once(f"paper: its ratio × {ref_title}'s mean"))  # fmt: skip
+            tops.append(paper_mean)
+        if "min" in paper:
+            tops.append(paper["min"])
         note = f"{solved.sum()}/{n} solved"
-        if (~solved).any() and paper.get("after") and budget < paper["after"]:
-            note += f"\ninconclusive:\nbudget {100 * budget / paper['after']:.0f}%\nof paper mean"
-        names.append(f"{row.title}\n{plotting.model_label(model)}\n{note}")
+        if (~solved).any() and paper_mean and budget < paper_mean:
+            note += f"\ninconclusive:\nbudget {100 * budget / paper_mean:.0f}% of\npaper mean"
+        extra = protocol.note(entry_of[(row.id, model)]) if (row.id, model) in entry_of else ""
+        note += f"\n{extra}" if extra else ""
+        title = row.title.replace(", ", ",\n") if len(combos) > 3 else row.title
+        names.append(
+            title + ("" if one_model else f"\n{plotting.model_label(model)}") + f"\n{note}"
+        )
         tops += [budget, *at[solved], paper.get("after", budget)]
 
         x, y, known = fraction_solved(r, budget)
-        label = f"{row.title}, {plotting.model_label(model)}: {solved.sum()}/{n}"
+        label = (
+            f"{row.title}: {solved.sum()}/{n}"
+            if one_model
+            else (f"{row.title}, {plotting.model_label(model)}: {solved.sum()}/{n}")
+        )
         bx.step(x, 100 * y, where="post", label=label, **style)
         bx.plot([known], [100 * y[-1]], marker="|", markersize=7, color=color)
         if paper.get("after"):
@@ -171,7 +202,7 @@ def draw(config, rows: list[rows_lib.Row], runs: dict, protocol: Protocol) -> li
     bx.set_xscale("log")
     bx.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_count))
     bx.set_xlim(left=max(min(every) / 2, 1))
-    bx.set_ylim(0, 100)
+    bx.set_ylim(-3, 100)  # a row at 0% stays visible above the axis
     bx.set_ylabel("% of trials solved")
     bx.set_title("(b) trials solved so far (| = end of budget)", loc="left")
     bx.tick_params(labelbottom=False)
@@ -194,7 +225,9 @@ def draw(config, rows: list[rows_lib.Row], runs: dict, protocol: Protocol) -> li
     cx.set_ylabel("training error (% wrong)")
     cx.set_title(f"(c) training error of each trial, per {every[0]}", loc="left")
     budget_text = ", ".join(f"{b:,}" for b in sorted(budgets))
-    plotting.caption(
-        fig, f"{config.claim}   profile: {config.profile}   budget per trial: {budget_text}"
-    )
+    text = f"{config.claim}   profile: {config.profile}   budget per trial: {budget_text}"
+    for c in comparisons:
+        if c["p"] is not None:
+            text += f"\nWelch's t-test, {c['a']} vs {c['b']}: p = {c['p']:.2g}"
+    plotting.caption(fig, text)
     return plotting.save(fig, runner.figure_path(config))

@@ -16,6 +16,7 @@ def run_claim(config, protocol: Protocol, overridden=()) -> tuple[list, dict, li
     runner.check_writable(runner.out_dir(config), runner.figure_path(config))
     runs = runner.run(config, rows, protocol)
     entries = table.entries(config, rows, runs, protocol)
-    print(table.write(config, entries, protocol))
-    paths = figures.draw(config, rows, runs, protocol)
+    tests = table.comparisons(config, runs)
+    print(table.write(config, entries, protocol, tests))
+    paths = figures.draw(config, rows, runs, protocol, entries, tests)
     return rows, runs, paths

@@ -51,6 +51,8 @@ class Protocol:
     columns: the protocol's table columns after the shared ones.
     unit: what the budget counts ("sequences").
     table_note: a clause ending the table's note (e.g. which trials the test columns cover).
+    note: ``(table entry) -> str``: a line under the row in the figure (e.g. its test error beside
+      the paper's).
     not_run_fields: config fields of this paper that do not change what a run computes (left out
       of a run's config.json, like the pipeline's own ``runner.NOT_RUN_FIELDS``).
     """
@@ -65,3 +67,4 @@ class Protocol:
     unit: str = "sequences"
     table_note: str = ""
     not_run_fields: tuple[str, ...] = ()
+    note: Callable[[dict], str] = lambda e: ""

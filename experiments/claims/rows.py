@@ -13,7 +13,7 @@ import dataclasses
 
 import ml_collections
 
-__all__ = ["Row", "models_of", "rows_of", "table", "wanted"]
+__all__ = ["Row", "models_of", "pairs", "rows_of", "table", "wanted"]
 
 RESERVED = ("title",)  # keys of a row that are not config fields
 
@@ -44,6 +44,12 @@ def models_of(c) -> list[str]:
 def wanted(config) -> list[str]:
     """``config.only_rows`` as a list ("" = every row)."""
     return [w.strip() for w in str(config.only_rows).split(",") if w.strip()]
+
+
+def pairs(config) -> list[tuple[str, ...]]:
+    """``config.compare`` ("a:b,c:d": rows whose times until success are compared) as tuples."""
+    text = str(config.get("compare", ""))
+    return [tuple(x.strip() for x in p.split(":")) for p in text.split(",") if p.strip()]
 
 
 def _same_type(like, value) -> bool:
@@ -101,6 +107,12 @@ def rows_of(config, validate, overridden=()) -> list[Row]:
             raise ValueError(f"{err} (row {row_id!r})") from None
         title = spec.get("title", row_id)
         out.append(Row(row_id, str(title), c, fields))
+    for pair in pairs(config):
+        if len(pair) != 2 or not set(pair) <= {r.id for r in out}:
+            raise ValueError(
+                f"config.compare={config.compare!r}: must be pairs 'row:row' of rows of "
+                f"{config.claim}; known: {[r.id for r in out]}"
+            )
     known = {r.id for r in out} | {f"{r.id}@{m}" for r in out for m in models_of(r.config)}
     for name in wanted(config):
         if name not in known:

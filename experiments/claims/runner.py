@@ -24,6 +24,7 @@ NOT_RUN_FIELDS = (
     "rows",
     "models",
     "reference_row",
+    "compare",
     "run_missing",
     "only_rows",
     "out_dir",

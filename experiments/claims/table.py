@@ -17,7 +17,7 @@ from experiments.claims import runner
 from experiments.claims.protocol import Protocol
 from repro import results
 
-__all__ = ["entries", "fmt", "markdown", "stats", "write"]
+__all__ = ["comparisons", "entries", "fmt", "markdown", "stats", "write"]
 
 
 def stats(values) -> dict:
@@ -49,7 +49,8 @@ def entries(config, rows: list[rows_lib.Row], runs: dict, protocol: Protocol) ->
         for i, model in enumerate(rows_lib.models_of(c)):
             r = runs[(row.id, model)]
             paper = paper_of(protocol, config, row.id, model, i == 0)
-            base = {"row": row.id, "model": model, "paper": paper, "budget": c.max_sequences}
+            base = {"row": row.id, "title": row.title, "model": model, "paper": paper}
+            base["budget"] = c.max_sequences
             if r is None:
                 out.append({**base, "not_run": True})
                 continue
@@ -79,7 +80,31 @@ def entries(config, rows: list[rows_lib.Row], runs: dict, protocol: Protocol) ->
     return out
 
 
-def markdown(config, entries_: list[dict], protocol: Protocol) -> str:
+def comparisons(config, runs: dict) -> list[dict]:
+    """Welch's t-test on the sequences until success of the solved trials of each pair of rows in
+    ``config.compare`` (first model); None where a side has fewer than two solved trials."""
+    from scipy import stats as scipy_stats
+
+    out = []
+    for a, b in rows_lib.pairs(config):
+        times = []
+        for row in (a, b):
+            r = next((v for (rid, _), v in runs.items() if rid == row), None)
+            ok = r is not None and sum(r["solved"]) >= 2
+            times.append(
+                [t for t, s in zip(r["solved_at"], r["solved"], strict=True) if s] if ok else None
+            )
+        if None in times:
+            out.append({"a": a, "b": b, "t": None, "p": None})
+            continue
+        res = scipy_stats.ttest_ind(times[0], times[1], equal_var=False)
+        out.append({"a": a, "b": b, "t": float(res.statistic), "p": float(res.pvalue)})
+    return out
+
+
+def markdown(
+    config, entries_: list[dict], protocol: Protocol, comparisons_: list[dict] = ()
+) -> str:
     """The table as Markdown, ours / paper in each cell."""
     head = ["row", "model", "weights", "solved", "% success"]
     head += ["success after: mean (median, min–max)", *(col.header for col in protocol.columns)]
@@ -108,6 +133,11 @@ def markdown(config, entries_: list[dict], protocol: Protocol) -> str:
         ]
         lines.append("| " + " | ".join(cells) + " |")
     budgets = sorted({e["budget"] for e in entries_ if not e.get("not_run")})
+    tests = [
+        f"Welch's t-test, {c['a']} vs {c['b']} (solved trials): t = {fmt(c['t'], 2)}, "
+        f"p = {fmt(c['p'], 2)}"
+        for c in comparisons_
+    ]
     lines += [
         "",
         "Cells read ours / paper. Budget per trial: "
@@ -115,16 +145,18 @@ def markdown(config, entries_: list[dict], protocol: Protocol) -> str:
         + f" {protocol.unit}"
         + (f"; {protocol.table_note}" if protocol.table_note else "")
         + ".",
+        *(["", *tests] if tests else []),
     ]
     return "\n".join(lines) + "\n"
 
 
-def write(config, entries_: list[dict], protocol: Protocol) -> str:
+def write(config, entries_: list[dict], protocol: Protocol, comparisons_: list[dict] = ()) -> str:
     """Write ``table.json`` (with provenance) and ``table.md`` to the claim's output directory."""
     out = runner.out_dir(config)
-    results.atomic_write_json(
-        out / "table.json", {"rows": entries_, "provenance": results.provenance()}
-    )
-    text = markdown(config, entries_, protocol)
+    saved = {"rows": entries_, "provenance": results.provenance()}
+    if comparisons_:
+        saved["comparisons"] = list(comparisons_)
+    results.atomic_write_json(out / "table.json", saved)
+    text = markdown(config, entries_, protocol, comparisons_)
     results.atomic_write(out / "table.md", text.encode())
     return text

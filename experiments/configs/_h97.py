@@ -87,6 +87,8 @@ def base(profile: str) -> ml_collections.ConfigDict:
     # others are drawn from their results if they have some, else reported as not run.
     c.only_rows = ""
     c.reference_row = ""  # a row id: the table gives every row's mean time as a ratio to its mean
+    # Pairs of rows, "a:b,c:d", whose sequences until success are compared by Welch's t-test.
+    c.compare = ""
     c.flow = False  # after training: the error flow through the first row's trained networks
     # "table10" or "table11": rebuild that conditions table from every claim config; no training.
     c.conditions = ""

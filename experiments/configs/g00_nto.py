@@ -1,8 +1,9 @@
 """G00-NTO: Gers et al. (2000), the forget gate on noisy temporal order (task 6b).
 
-Paper (G00, text): with forget-gate bias 5.0 the extended LSTM needed about as many sequences as
-the 1997 LSTM; with bias 1.0 roughly 3 times as many, and it still solved the task. The 1997 LSTM
-row is H97 Table 9's 6b (571,100 sequences, 10 trials). Same protocol as 6b (α 0.1, ST3(0.1)).
+Paper: G00's text gives the mean sequences of the extended LSTM with forget-gate bias 5.0 and 1.0
+(rows forget_bias5, forget_bias1; both solve the task) as ratios to the 1997 LSTM's, whose row
+(lstm1997) is H97 Table 9's 6b (10 trials); numbers in experiments/h97/paper.py,
+TABLES["G00-NTO"]. Same protocol as 6b (α 0.1, ST3(0.1)).
 Command:  python -m experiments.hochreiter1997 --config=experiments/configs/g00_nto.py:quick
 Time:     quick (2 trials per row, budget 20,000: far below the paper's means) about 1 minute.
 """

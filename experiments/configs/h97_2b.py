@@ -1,7 +1,9 @@
 """H97-2B: Task 2b, no local regularities (H97 §5.2; text result, no table), p = 100.
 
-Paper: LSTM always succeeds, mean 5,680 sequences over 18 trials (BPTT, RTRL, chunker fail).
-Success: on 10,000 random sequences, frozen weights, every output's |error| < 0.25 at the final step.
+Paper: H97 §5.2 text, 18 trials (numbers in experiments/h97/paper.py, TABLES["H97-2B"]); BPTT,
+RTRL and the chunker fail.
+Success: on 10,000 random sequences, frozen weights, every output's |error| < 0.25 at the final
+step.
 quick: 1,000 sequences per check, only for trials whose last 100 training sequences were correct.
 Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_2b.py:quick
 """

@@ -2,7 +2,8 @@
 
 The 1997 LSTM trained with plain BPTT through every path (gradient = "full") beside the truncated
 gradient, on the adding problem (T = 100, Exp. 4) and on temporal order 6a (Exp. 6); 10 trials each.
-The paper gives no numbers; its truncated results are Table 7 (74,000) and Table 9 (31,390).
+The paper gives no numbers; its truncated results are Tables 7 and 9 (rows 6a_truncated and
+adding_truncated; numbers in experiments/h97/paper.py, TABLES["H97-D1"]).
 Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_d1.py:quick
 Time:     quick (6a only, 6 trials, budget 50,000) about 1.5 minutes.
 """
@@ -34,6 +35,7 @@ def get_config(profile: str = "quick"):
             ("adding_full", {**adding, "gradient": "full", "title": "adding, full"}),
         ]
     c.rows = _h97.table(*rows)
+    c.compare = "6a_truncated:6a_full" + ("" if quick else ",adding_truncated:adding_full")
     c.models = "lstm1997"
     c.trials = 6 if quick else 10
     c.max_sequences = 50_000 if quick else 5_000_000

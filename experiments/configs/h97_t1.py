@@ -1,13 +1,14 @@
 """H97-T1: Experiment 1, the embedded Reber grammar (H97 Table 1).
 
-Paper (means of 30 trials = 3 train/test pairs × 10 initialisations; success = every prediction of
-the 256 training and 256 test strings correct; cap 200,000 strings):
-  4×1, α 0.1: 100%, 39,740;  3×2, α 0.1: 100%, 21,730;  3×2, α 0.2: 97%, 14,060;
-  4×1, α 0.5: 97%, 9,500;    3×2, α 0.5: 100%, 8,440 (trials 3,800 to 24,100).
+Paper: H97 Table 1 (means of 30 trials = 3 train/test pairs × 10 initialisations; numbers
+in experiments/h97/paper.py, TABLES["H97-T1"]). Rows 4x1_a01, 3x2_a01, 3x2_a02, 4x1_a05, 3x2_a05
+(blocks × cells per block, α). Success: every prediction of the 256 training and 256 test
+strings correct; cap 200,000 strings.
 Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_t1.py:quick
-Time:     quick (the 3×2, α 0.5 row, one data pair) about 30 seconds; paper about 30 minutes.
+Time:     quick (the 3x2_a05 row, one data pair) about 30 seconds; paper about 30 minutes.
 Readings: --config.update_rule=step (an update at every step, RTRL; about 8× slower) and
---config.reber_targets=legal (every legal successor as target) are options; the defaults are the spec's.
+--config.reber_targets=legal (every legal successor as target) are options; the defaults are the
+spec's.
 """
 
 from experiments.configs import _h97

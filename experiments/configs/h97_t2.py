@@ -1,7 +1,8 @@
 """H97-T2: Task 2a, noise-free sequences with long time lags (H97 Table 2), p = 100.
 
-Paper (18 trials, cap 5,000,000): LSTM (1 cell + input gate, no output gate, 10504 weights, α 1.0)
-100% successful, mean 5,040 sequences; RTRL and BPTT with a logistic hidden unit fail at p = 100.
+Paper: H97 Table 2 (18 trials, cap 5,000,000; numbers in experiments/h97/paper.py,
+TABLES["H97-T2"]): LSTM with 1 cell + input gate, no output gate, 10504 weights, α 1.0; RTRL
+and BPTT with a logistic hidden unit fail at p = 100.
 Success: on the two possible sequences, every output's |error| < 0.25 at every step.
 Baseline here: a sigmoid RNN (BPTT) with as many hidden units as rnn_hidden.
 Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_t2.py:quick

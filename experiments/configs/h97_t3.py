@@ -1,10 +1,11 @@
 """H97-T3: Task 2c, very long lags with many distractors (H97 Table 3).
 
-Paper (means of 20 trials, 2 blocks × 1 cell, no biases, α 0.01): success after
-  q=p=50: 30,000; 100: 31,000; 200: 33,000; 500: 38,000; 1000: 49,000;
-  q=1000 with p = 500 / 200 / 100 / 50: 49,000 / 75,000 / 135,000 / 203,000.
+Paper: H97 Table 3 (means of 20 trials, 2 blocks × 1 cell, no biases, α 0.01; numbers in
+experiments/h97/paper.py, TABLES["H97-T3"]). Rows q50_p50 to q1000_p1000 (q = p = 50, 100, 200, 500,
+1000) and q1000_p500 to q1000_p50 (q = 1000; p = 500, 200, 100, 50).
 Success: 10,000 fresh sequences, frozen weights, both outputs' final |error| < 0.2.
-quick: q = p = 50 (4 trials, budget 50,000), 1,000 sequences per check, gated on 100 correct training sequences.
+quick: q50_p50 (4 trials, budget 50,000), 1,000 sequences per check, gated on 100 correct training
+sequences.
 Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_t3.py:quick
 """
 

@@ -1,8 +1,8 @@
 """H97-T4: Experiment 3a, noise and signal on the same channel (H97 Table 4).
 
-Paper (means of 10 trials, 3 blocks × 1 cell, 102 weights, α 1.0):
-  T=100, N=3: ST1 27,380, ST2 39,850, fraction misclassified 0.000195;
-  T=100, N=1: 58,370, 64,330, 0.000117;  T=1000, N=3: 446,850, 452,460, 0.000078.
+Paper: H97 Table 4 (means of 10 trials, 3 blocks × 1 cell, 102 weights, α 1.0; ST1, ST2 and the
+fraction misclassified of rows T100_N3, T100_N1, T1000_N3; numbers in experiments/h97/paper.py,
+TABLES["H97-T4"]).
 ST1: none of 256 fresh sequences misclassified (|error| >= 0.2); ST2: ST1 and mean absolute error
 < 0.01; both recorded in one run, checked every 100 sequences; then 2560 fresh test sequences.
 Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_t4.py:quick

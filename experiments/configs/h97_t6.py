@@ -1,10 +1,11 @@
 """H97-T6: Experiment 3c, noisy real-valued targets (H97 Table 6).
 
-Paper (means of 10 trials, 102 weights, α 0.1): T=100, N=3: stop 269,650, fraction misclassified
-0.00558, mean |y − expected target| 0.014;  T=100, N=1: 565,640, 0.00441, 0.012.
+Paper: H97 Table 6 (means of 10 trials, 102 weights, α 0.1; sequences until stop, fraction
+misclassified and mean |y − expected target| of rows T100_N3, T100_N1; numbers in
+experiments/h97/paper.py, TABLES["H97-T6"]).
 Stop: none of 256 fresh sequences with |y − noise-free target| > 0.1, and their mean below 0.015.
 Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_t6.py:quick
-Time:     quick (T=100, N=3, budget 60,000: shorter than the paper's mean) about 1 minute.
+Time:     quick (T100_N3, budget 60,000: shorter than the paper's mean) about 1 minute.
 """
 
 from experiments.configs import h97_t4

@@ -1,13 +1,12 @@
 """H97-T7: Experiment 4, the adding problem (H97 Table 7).
 
-Paper (means of 10 trials, 2 blocks × 2 cells, 93 weights, α 0.5, ST3(0.01)):
-  T = 100: 1 wrong prediction of 2560, success after 74,000 sequences;
-  T = 500: 0 wrong, 209,000;  T = 1000: 1 wrong, 853,000 (trials 370,000 to 2,020,000).
+Paper: H97 Table 7 (means of 10 trials, 2 blocks × 2 cells, 93 weights, α 0.5, ST3(0.01), 2560
+test sequences; rows T100, T500, T1000; numbers in experiments/h97/paper.py, TABLES["H97-T7"]).
 The paper says gradient-based recurrent nets such as BPTT fail at such lags; the baseline here is a
 tanh RNN (8 units, 97 weights) trained by full BPTT on the same task, learning rate and budget.
 Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_t7.py:quick
-Time:     quick (T = 100, 4 trials, budget 100,000: below our trials' time to
-          success, so the quick profile shows the learning curves) about 1.5 minutes; paper many hours on a CPU.
+Time:     quick (T100, 4 trials, budget 100,000: below our trials' time to success, so the quick
+          profile shows the learning curves) about 1.5 minutes; paper many hours on a CPU.
 """
 
 from experiments.configs import _h97

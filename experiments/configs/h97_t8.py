@@ -1,9 +1,10 @@
 """H97-T8: Experiment 5, the multiplication problem (H97 Table 8), T = 100.
 
-Paper (means of 10 trials, 93 weights, α 0.1, no special gate biases; 2560 test sequences):
-  test when fewer than 140 of the 2000 most recent training sequences are wrong (|error| >= 0.04):
-  139 wrong, MSE 0.0223, after 482,000; training goes on to fewer than 13: 14 wrong, MSE 0.0139,
-  after 1,273,000. One run records both events (H97 §3.7); the MSE column is flagged (see spec).
+Paper: H97 Table 8 (means of 10 trials, 93 weights, α 0.1, no special gate biases; 2560 test
+sequences; numbers in experiments/h97/paper.py, TABLES["H97-T8"]). The test set is scored when fewer
+than 140 of the 2000 most recent training sequences are wrong (|error| >= 0.04; the n140 columns),
+and again when training has gone on to fewer than 13 (wrong, MSE, sequences until success).
+One run records both events (H97 §3.7); the MSE column is flagged (see spec).
 Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_t8.py:quick
 Time:     quick (3 trials, budget 60,000: shorter than the paper's means) about 1 minute.
 """

@@ -53,7 +53,7 @@ def flow(config, row: rows_lib.Row) -> list[tuple[str, str, bool, np.ndarray]]:
             trunc, full = model.clone(gradient="truncated"), model.clone(gradient="full")
             curves = [
                 (
-                    "LSTM 1997, truncated: ∂s_T/∂s_t",
+                    r"LSTM 1997, truncated: $\partial s_T/\partial s_t$",
                     jacobians.log_norms_to_last(
                         cells.step_fn(trunc, params), carry, xs, rows="s", cols="s"
                     ),
@@ -66,7 +66,7 @@ def flow(config, row: rows_lib.Row) -> list[tuple[str, str, bool, np.ndarray]]:
         else:
             curves = [
                 (
-                    f"{plotting.model_label(name)} (BPTT): ∂h_T/∂h_t",
+                    f"{plotting.model_label(name)} (BPTT): " + r"$\partial h_T/\partial h_t$",
                     jacobians.log_norms_to_last(cells.step_fn(model, params), carry, xs),
                 )
             ]
@@ -120,9 +120,9 @@ def draw(config, row: rows_lib.Row, curves) -> list[Path]:
                         textcoords="offset points", ha="right", fontsize=6.5,
                         color=style["color"])  # fmt: skip
     ax.axhline(0, **plotting.PAPER_STYLE, label="paper: constant error carousel (= 1)")
-    ax.set_xlabel("lag T − t (steps)")
+    ax.set_xlabel(r"lag $T - t$ (steps)")
     ax.set_ylabel(r"$\log_{10}\,\|\partial \mathrm{state}_T / \partial \mathrm{state}_t\|$")
     ax.set_title(f"{config.claim}: trained networks ({row.title}), one sequence", loc="left")
-    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.08), ncols=1, borderaxespad=0)
+    ax.legend(loc="lower left")
     plotting.caption(fig, f"H97-EQ on trained weights   profile: {config.profile}")
     return plotting.save(fig, runner.figure_path(config, "_flow"))

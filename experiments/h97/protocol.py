@@ -377,6 +377,20 @@ COLUMNS = (
     Column("MSE", lambda e, p: f"{fmt(e['mse'], 3)} / {fmt(p.get('mse'), 3)}"),
 )
 
+
+def note(e: dict) -> str:
+    """The test result under a row in the figure, beside the paper's."""
+    p = e["paper"]
+    if e.get("wrong") is None:
+        return ""
+    text = f"{fmt(e['wrong'], 2)}/{e['test_size']} wrong"
+    if "wrong" in p:
+        text += f"\n(paper {fmt(p['wrong'])})"
+    elif "fraction" in p:
+        text = f"{100 * e['fraction']:.2g}% wrong\n(paper {100 * p['fraction']:.2g}%)"
+    return text
+
+
 PROTOCOL = Protocol(
     validate=validate,
     build=build,
@@ -387,4 +401,5 @@ PROTOCOL = Protocol(
     columns=COLUMNS,
     table_note="test columns over the successful trials",
     not_run_fields=("conditions", "flow"),
+    note=note,
 )
