@@ -1,4 +1,5 @@
-# repro: `make figures` installs (once) and regenerates every figure; `make test` runs the tests.
+# repro: `make figures` installs (once) and regenerates every figure and the docs' result tables;
+# `make test` runs the tests.
 # PROFILE=quick (default, a 2-core laptop CPU in minutes) or PROFILE=paper (the papers' scale).
 # FIGURE_JOBS=N runs N figure configs side by side (default 2).
 # `make bench` installs the optional PyTorch extra (.[dev,bench]) and runs both benchmarks;
@@ -58,6 +59,7 @@ format: install
 figures: install
 	$(MAKE) --no-print-directory --output-sync=target -j$(FIGURE_JOBS) \
 	  figure-gradient_flow $(addprefix figure-,$(H97_CONFIGS))
+	$(PY) -m experiments.claims.docs  # the README and REPRODUCTION result tables
 
 figure-gradient_flow: install
 	$(PY) -m experiments.gradient_flow --config=experiments/configs/gradient_flow.py:$(PROFILE)

@@ -100,6 +100,7 @@ def draw(
 
     tops, budgets, style_of, names, paper_marks = [], set(), {}, [], 0
     one_model = len({m for _, m, _ in combos}) == 1
+    success_marks = []
     # updates between log points, from the schedule each run was trained with
     every = [protocol.build(row.config, m, 0).schedule.eval_every for row, m, _ in combos]
     for k, (row, model, first) in enumerate(combos):
@@ -180,6 +181,8 @@ def draw(
             paper_marks += 1
             bx.plot([paper["after"]], [104], marker=marker, markersize=4.5, color=color,
                     clip_on=False, linestyle="none", label=f"paper: mean, {row.title}")  # fmt: skip
+        if "success_pct" in paper:  # the paper's share of trials solved, at the right edge
+            success_marks.append((paper["success_pct"], color))
 
         for d in runner.run_dirs(config, row, model, protocol.parts(c)):
             seqs, err = training_error(d)
@@ -205,6 +208,10 @@ def draw(
     bx.set_ylim(-3, 100)  # a row at 0% stays visible above the axis
     bx.set_ylabel("% of trials solved")
     bx.set_title("(b) trials solved so far (| = end of budget)", loc="left")
+    for i, (pct, color) in enumerate(success_marks):
+        bx.plot([1.0 + 0.02 * i], [pct], marker="<", markersize=5, color=color, clip_on=False,
+                transform=bx.get_yaxis_transform(), linestyle="none",
+                label="paper: % of trials solved (◀)" if i == 0 else None)  # fmt: skip
     bx.tick_params(labelbottom=False)
     bc_key.legend(*bx.get_legend_handles_labels(), loc="center", ncols=1, fontsize=6.5,
                   handlelength=1.8, columnspacing=0.8, borderaxespad=0)  # fmt: skip

@@ -123,6 +123,6 @@ def draw(config, row: rows_lib.Row, curves) -> list[Path]:
     ax.set_xlabel(r"lag $T - t$ (steps)")
     ax.set_ylabel(r"$\log_{10}\,\|\partial \mathrm{state}_T / \partial \mathrm{state}_t\|$")
     ax.set_title(f"{config.claim}: trained networks ({row.title}), one sequence", loc="left")
-    ax.legend(loc="lower left")
+    ax.legend(loc="best")  # away from the curves and the zero line
     plotting.caption(fig, f"H97-EQ on trained weights   profile: {config.profile}")
     return plotting.save(fig, runner.figure_path(config, "_flow"))
