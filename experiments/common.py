@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -108,6 +109,27 @@ def setup(config) -> None:
     if config.dtype == "float64":
         jax.config.update("jax_enable_x64", True)
     logging.info("jax %s, devices %s", jax.__version__, jax.devices())
+
+
+def check_writable(*paths) -> None:
+    """Raise a one-line ValueError, before any compute, if a path could not be written."""
+    for path in paths:
+        p = Path(path).absolute()
+        while not p.exists():
+            p = p.parent
+        if not p.is_dir() or not os.access(p, os.W_OK | os.X_OK):
+            raise ValueError(f"{path}: cannot write there ({p} is not a writable directory)")
+
+
+def items(config, name: str) -> list[str]:
+    """A comma-separated list field ("a,b"); an empty item (a stray or trailing comma) is an error."""
+    text = str(config[name]).strip()
+    if not text:
+        return []
+    out = [x.strip() for x in text.split(",")]
+    if "" in out:
+        raise ValueError(f"config.{name}={config[name]!r}: an empty item (a stray comma?)")
+    return out
 
 
 def positive(config, *names: str) -> None:

@@ -25,7 +25,10 @@ LOG10 = np.log10(np.e)
 
 def _curves(config) -> list[tuple[str, flow.Curve]]:
     """(spec, parsed curve) for every entry of config.curves; raises a one-line ValueError."""
-    return [(spec, flow.parse_curve(spec, "config.curves")) for spec in config.curves.split(",")]
+    specs = common.items(config, "curves")
+    if not specs:
+        raise ValueError("config.curves='': must name at least one curve")
+    return [(spec, flow.parse_curve(spec, "config.curves")) for spec in specs]
 
 
 def compute(config) -> tuple[dict, dict]:
@@ -307,12 +310,14 @@ def draw(config, arrays) -> list[Path]:
 
 
 def main(argv):
-    del argv
+    common.no_arguments(argv)
     config = _CONFIG.value
     common.setup(config)
-    # Validate every curve before any compute, so a bad one fails at once.
+    # Validate every curve and output path before any compute, so a bad one fails at once.
     _curves(config)
     flow.parse_curve(config.heatmap, "config.heatmap")
+    common.positive(config, "T", "hidden", "n_in", "trials", "heatmap_T")
+    common.check_writable(config.out_dir, config.figure)
     plain = config.to_dict()
     out = Path(config.out_dir)
     if results.is_complete(out, plain):

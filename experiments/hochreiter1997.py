@@ -28,7 +28,7 @@ def main(argv):
     config = _CONFIG.value
     common.setup(config)
     if config.conditions:
-        runner.check_writable(runner.out_dir(config))
+        common.check_writable(runner.out_dir(config))
         return conditions.main(config)
     overridden = common.overridden(_CONFIG)
     rows, runs, paths = pipeline.run_claim(config, protocol.PROTOCOL, overridden)

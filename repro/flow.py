@@ -60,8 +60,8 @@ def parse_curve(spec: str, arg: str = "curve") -> Curve:
             r = float(radius)
         except ValueError:
             raise ValueError(f"{arg}={spec!r}: radius {radius!r} is not a number") from None
-        if not r > 0:
-            raise ValueError(f"{arg}={spec!r}: radius must be > 0")
+        if not 0 < r < float("inf"):
+            raise ValueError(f"{arg}={spec!r}: radius must be a finite number > 0")
     if block and block not in _BLOCKS.get(name, ()):
         raise ValueError(f"{arg}={spec!r}: block {block!r} not in {list(_BLOCKS.get(name, ()))}")
     return Curve(name, r, block or None)

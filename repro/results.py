@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import fcntl
 import importlib.metadata
 import io
 import json
@@ -22,16 +23,56 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "RunDirBusy",
     "atomic_write",
     "atomic_write_json",
     "atomic_write_npz",
     "is_complete",
     "load_json",
+    "locked",
     "provenance",
     "write_run",
 ]
 
 PACKAGES = ("jax", "jaxlib", "flax", "optax", "chex", "numpy", "matplotlib", "ml_collections")
+
+
+class RunDirBusy(ValueError):
+    """Another process holds a run directory's lock."""
+
+
+@contextlib.contextmanager
+def locked(run_dir: str | os.PathLike):
+    """Hold ``run_dir``'s lock (``.lock``, an advisory ``flock``) for the ``with`` block, so that two
+    runs never append to one directory; a second raises :class:`RunDirBusy` at once. The kernel
+    drops the lock when the holder exits, even on kill -9."""
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    fh = open(run_dir / ".lock", "a")  # noqa: SIM115 (held for the block)
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunDirBusy(
+                f"{run_dir}: another run is using this directory; wait for it to end or choose "
+                "another out_dir"
+            ) from None
+        yield run_dir
+    finally:
+        fh.close()
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux shows it (/proc/self/status)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write(path: str | os.PathLike, data: bytes) -> Path:
@@ -40,6 +81,7 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # the user's umask, not mkstemp's 0600
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

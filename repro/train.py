@@ -499,13 +499,16 @@ def _shard(tree, mesh: jax.sharding.Mesh):
 # ----------------------------------------------------------------------------- checkpoints
 
 
-def _save_checkpoint(run_dir: Path, state: TrainState, chunks: int, lines: int) -> None:
+def _save_checkpoint(
+    run_dir: Path, state: TrainState, chunks: int, lines: int, wall_s: float
+) -> None:
     leaves = jax.tree_util.tree_leaves(state)
     results_lib.atomic_write_npz(
         run_dir / "checkpoint.npz",
         **{f"leaf_{i}": np.asarray(x) for i, x in enumerate(leaves)},
         chunks=np.asarray(chunks),
         lines=np.asarray(lines),
+        wall_s=np.asarray(wall_s),  # training time of every session so far
     )
 
 
@@ -523,6 +526,7 @@ def _load_checkpoint(run_dir: Path, like: TrainState):
             jax.tree_util.tree_unflatten(treedef, loaded),
             int(data["chunks"]),
             int(data["lines"]),
+            float(data["wall_s"]) if "wall_s" in data else 0.0,
         )
 
 
@@ -627,7 +631,13 @@ def train(
     """
     progress = progress or log.info
     config = {} if config is None else config
-    run_dir = Path(run_dir) if run_dir is not None else None
+    if run_dir is None:
+        return _train(problem, tx, schedule, None, config, progress, max_chunks)
+    with results_lib.locked(run_dir):  # a second run on this directory fails at once
+        return _train(problem, tx, schedule, Path(run_dir), config, progress, max_chunks)
+
+
+def _train(problem, tx, schedule, run_dir, config, progress, max_chunks) -> dict:
     if run_dir is not None:
         if results_lib.is_complete(run_dir, config):
             return results_lib.load_json(run_dir / "results.json")
@@ -640,16 +650,22 @@ def train(
     mesh = _mesh_for(schedule.trials)
     trials = _shard(jnp.arange(schedule.trials), mesh)
     state = trainer.init(trials)
-    chunks_done, lines = 0, 0
+    chunks_done, lines, wall_before = 0, 0, 0.0
     if run_dir is not None:
         loaded = _load_checkpoint(run_dir, state)
         if loaded is not None:
-            state, chunks_done, lines = loaded
+            state, chunks_done, lines, wall_before = loaded
             progress(f"resuming {run_dir} after chunk {chunks_done}")
         _keep_lines(run_dir / "metrics.jsonl", lines)
     state = _shard(state, mesh)
 
     t_start, calls, n_updates_total = time.perf_counter(), 0, 0
+    if bool(trainer.any_active(state)) and max_chunks != 0:
+        # Compile before the first chunk (the jit call below reuses it), so that the first
+        # chunk's rate and ETA do not include the compilation.
+        progress("compiling the training chunk…")
+        trainer._chunk.lower(state, trials).compile()
+        progress(f"compiled in {time.perf_counter() - t_start:.1f} s")
     while bool(trainer.any_active(state)):
         if max_chunks is not None and calls >= max_chunks:
             break
@@ -670,27 +686,33 @@ def train(
             with open(run_dir / "metrics.jsonl", "a") as fh:
                 fh.write("\n".join(rows) + "\n")
             lines += len(rows)
-            _save_checkpoint(run_dir, state, chunks_done, lines)
+            _save_checkpoint(
+                run_dir, state, chunks_done, lines, wall_before + time.perf_counter() - t_start
+            )
         n_updates = int(np.sum(metrics["train/updates"]))
         n_updates_total += n_updates
         seq_rate = float(np.max(np.sum(metrics["train/sequences"], axis=1))) / dt  # per trial
         seen = np.asarray(state.seen)
         running = ~np.asarray(state.solved) & ~np.asarray(state.diverged)
-        left = schedule.max_sequences - (seen[running].min() if running.any() else 0)
+        if running.any():
+            left = schedule.max_sequences - seen[running].min()
+            eta = f"ETA ≤ {_fmt_time(left / seq_rate if seq_rate > 0 else math.inf)} (budget)"
+        else:
+            eta = "every trial has stopped"
         progress(
             f"chunk {chunks_done}: {n_updates / dt:,.0f} updates/s (all trials), "
             f"solved {int(np.sum(state.solved))}/{schedule.trials}, "
-            f"diverged {int(np.sum(state.diverged))}, sequences {int(seen.max()):,}, "
-            f"ETA ≤ {_fmt_time(left / seq_rate if seq_rate > 0 else math.inf)} (budget)"
+            f"diverged {int(np.sum(state.diverged))}, sequences {int(seen.max()):,}, {eta}"
         )
-    wall = time.perf_counter() - t_start
+    wall = wall_before + time.perf_counter() - t_start  # every session of this run
     finished = not bool(trainer.any_active(state))
     out = summarize(state, schedule)
     test = jax.device_get(trainer.final_test(state, trials))
     out["test"] = {k: np.asarray(v).tolist() for k, v in test.items()}
     out["finished"] = finished
     out["wall_time_s"] = wall
-    out["updates_per_s"] = n_updates_total / wall if wall > 0 else None
+    session = time.perf_counter() - t_start
+    out["updates_per_s"] = n_updates_total / session if session > 0 else None  # this session
     out["chunks"] = chunks_done
     out["trace_count"] = trainer.trace_count
     if run_dir is not None and finished:

@@ -2,6 +2,7 @@
 
 import json
 import os
+import stat
 
 import numpy as np
 import pytest
@@ -43,3 +44,21 @@ def test_write_run_marks_completion_for_the_same_config_only(tmp_path):
     saved = results.load_json(tmp_path / "results.json")
     assert saved["summary"] == 1 and "provenance" in saved
     np.testing.assert_array_equal(np.load(tmp_path / "results.npz")["x"], np.ones(3))
+
+
+def test_a_run_directory_is_held_by_one_run_at_a_time(tmp_path):
+    with results.locked(tmp_path / "run"):
+        with pytest.raises(results.RunDirBusy, match="another run is using this directory"):
+            with results.locked(tmp_path / "run"):
+                pass
+    with results.locked(tmp_path / "run"):  # released when the holder ends
+        pass
+
+
+def test_files_are_written_with_the_users_umask(tmp_path):
+    old = os.umask(0o027)
+    try:
+        path = results.atomic_write(tmp_path / "a.json", b"{}")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640

@@ -16,7 +16,7 @@ import numpy as np
 import optax
 import pytest
 
-from repro import train
+from repro import results, train
 from repro.tasks import Batch
 from repro.tasks import pascanu2013 as p13
 
@@ -370,9 +370,10 @@ def test_another_config_in_the_same_run_dir_is_refused(tmp_path):
 def test_progress_lines():
     lines = []
     schedule = train.Schedule(trials=2, max_sequences=60, eval_every=10, evals_per_chunk=2)
-    train.train(toy_problem(), optax.sgd(0.05), schedule, progress=lines.append)
-    assert len(lines) == 3
-    assert all("updates/s" in line and "solved" in line and "ETA" in line for line in lines)
+    out = train.train(toy_problem(), optax.sgd(0.05), schedule, progress=lines.append)
+    assert lines[0] == "compiling the training chunk…" and lines[1].startswith("compiled in ")
+    assert len(lines) == 5 and out["trace_count"] == 1  # compiled once, before the first chunk
+    assert all("updates/s" in line and "solved" in line and "ETA" in line for line in lines[2:])
 
 
 # ----------------------------------------------------------------------------- optimisers
@@ -447,3 +448,21 @@ def test_load_state_returns_the_trained_weights(tmp_path):
     )
     with pytest.raises(ValueError, match="no checkpoint"):
         train.load_state(tmp_path / "none", problem, optax.sgd(0.05), schedule)
+
+
+def test_a_second_run_on_a_busy_directory_fails_at_once_and_writes_nothing(tmp_path):
+    schedule = train.Schedule(trials=2, max_sequences=60, eval_every=10, evals_per_chunk=2)
+    with results.locked(tmp_path / "run"):  # as another process running there would
+        with pytest.raises(results.RunDirBusy):
+            train.train(toy_problem(), optax.sgd(0.05), schedule, run_dir=tmp_path / "run")
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [".lock"]
+
+
+def test_a_resumed_run_counts_the_wall_time_of_every_session(tmp_path):
+    schedule = train.Schedule(trials=2, max_sequences=400, eval_every=10, evals_per_chunk=2)
+    first = train.train(toy_problem(), optax.sgd(0.0), schedule, run_dir=tmp_path, max_chunks=2)
+    assert not first["finished"]
+    out = train.train(toy_problem(), optax.sgd(0.0), schedule, run_dir=tmp_path)
+    assert out["finished"] and out["wall_time_s"] > first["wall_time_s"]
+    saved = results.load_json(tmp_path / "results.json")
+    assert saved["wall_time_s"] == out["wall_time_s"]

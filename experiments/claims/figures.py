@@ -158,6 +158,8 @@ def draw(
         if "min" in paper:
             tops.append(paper["min"])
         note = f"{solved.sum()}/{n} solved"
+        if np.any(r["diverged"]):
+            note += f", {int(np.sum(r['diverged']))} diverged"
         if (~solved).any() and paper_mean and budget < paper_mean:
             note += f"\ninconclusive:\nbudget {100 * budget / paper_mean:.0f}% of\npaper mean"
         extra = protocol.note(entry_of[(row.id, model)]) if (row.id, model) in entry_of else ""

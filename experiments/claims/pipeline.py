@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from experiments import common
 from experiments.claims import figures, runner, table
 from experiments.claims import rows as rows_lib
 from experiments.claims.protocol import Protocol
@@ -13,7 +14,7 @@ def run_claim(config, protocol: Protocol, overridden=()) -> tuple[list, dict, li
     """Validate every row, check the output paths, train or reuse every (row, model), write the
     table and draw the figure. Returns (rows, runs, paths written), and prints the table."""
     rows = rows_lib.rows_of(config, protocol.validate, overridden)
-    runner.check_writable(runner.out_dir(config), runner.figure_path(config))
+    common.check_writable(runner.out_dir(config), runner.figure_path(config))
     runs = runner.run(config, rows, protocol)
     entries = table.entries(config, rows, runs, protocol)
     tests = table.comparisons(config, runs)

@@ -13,6 +13,8 @@ import dataclasses
 
 import ml_collections
 
+from experiments import common
+
 __all__ = ["Row", "models_of", "pairs", "rows_of", "table", "wanted"]
 
 RESERVED = ("title",)  # keys of a row that are not config fields
@@ -38,18 +40,19 @@ def table(*items: tuple[str, dict]) -> ml_collections.ConfigDict:
 
 def models_of(c) -> list[str]:
     """The models a row trains, from its ``models`` field ("lstm1997,rnn_tanh")."""
-    return [m.strip() for m in str(c.models).split(",") if m.strip()]
+    return common.items(c, "models")
 
 
 def wanted(config) -> list[str]:
     """``config.only_rows`` as a list ("" = every row)."""
-    return [w.strip() for w in str(config.only_rows).split(",") if w.strip()]
+    return common.items(config, "only_rows")
 
 
 def pairs(config) -> list[tuple[str, ...]]:
     """``config.compare`` ("a:b,c:d": rows whose times until success are compared) as tuples."""
-    text = str(config.get("compare", ""))
-    return [tuple(x.strip() for x in p.split(":")) for p in text.split(",") if p.strip()]
+    if "compare" not in config:
+        return []
+    return [tuple(x.strip() for x in p.split(":")) for p in common.items(config, "compare")]
 
 
 def _same_type(like, value) -> bool:

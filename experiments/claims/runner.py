@@ -7,7 +7,6 @@ is recognised by its config alone, so other rows, a row subset or another figure
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import jax
@@ -17,7 +16,7 @@ from experiments.claims import rows as rows_lib
 from experiments.claims.protocol import Protocol
 from repro import cells, results, train
 
-__all__ = ["check_writable", "figure_path", "identity", "out_dir", "run", "run_dirs", "run_one"]
+__all__ = ["figure_path", "identity", "out_dir", "run", "run_dirs", "run_one"]
 
 # Fields that do not change what a run computes: left out of its config.json.
 NOT_RUN_FIELDS = (
@@ -45,16 +44,6 @@ def figure_path(config, suffix: str = "") -> str:
     """The figure's path without extension: figures/<claim>[_<profile>] unless ``config.figure``."""
     profile = "" if config.profile == "quick" else f"_{config.profile}"
     return (config.figure or f"figures/{slug(config)}{profile}") + suffix
-
-
-def check_writable(*paths) -> None:
-    """Raise a one-line ValueError, before any compute, if a path could not be written."""
-    for path in paths:
-        p = Path(path).absolute()
-        while not p.exists():
-            p = p.parent
-        if not p.is_dir() or not os.access(p, os.W_OK | os.X_OK):
-            raise ValueError(f"{path}: cannot write there ({p} is not a writable directory)")
 
 
 def run_dirs(config, row: rows_lib.Row, model: str, parts: tuple[str, ...]) -> list[Path]:
