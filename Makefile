@@ -1,7 +1,8 @@
 # repro: `make figures` installs (once) and regenerates every figure and the docs' result tables;
 # `make test` runs the tests.
 # PROFILE=quick (default, a 2-core laptop CPU in minutes) or PROFILE=paper (the papers' scale).
-# FIGURE_JOBS=N runs N figure configs side by side (default 2).
+# FIGURE_JOBS=N runs N figure configs side by side (default 2); their progress lines (claim, row,
+# model, rate, ETA) are printed live, one whole line at a time.
 # `make bench` installs the optional PyTorch extra (.[dev,bench]) and runs both benchmarks;
 # `make bench-train` / `make bench-jacobians` run one, with BENCH_ARGS passed on (e.g.
 # BENCH_ARGS="--tables step --repeats 20").
@@ -57,7 +58,7 @@ format: install
 	$(PY) -m ruff check --fix .
 
 figures: install
-	$(MAKE) --no-print-directory --output-sync=target -j$(FIGURE_JOBS) \
+	$(MAKE) --no-print-directory --output-sync=line -j$(FIGURE_JOBS) \
 	  figure-gradient_flow $(addprefix figure-,$(H97_CONFIGS))
 	$(PY) -m experiments.claims.docs  # the README and REPRODUCTION result tables
 

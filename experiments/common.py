@@ -23,8 +23,33 @@ def _parse_flags(argv: list[str]) -> list[str]:
     """Parse flags; a malformed flag or config override exits with one line, no traceback."""
     try:
         return flags.FLAGS(argv)
+    except OSError as err:  # the --config file could not be loaded
+        sys.exit(f"error: {_no_config(err, argv)}")
+    except AttributeError as err:  # an override of a field the --config file does not have
+        sys.exit(f"error: {_unknown_field(str(err).strip(chr(34) + chr(39)), argv)}")
     except (flags.Error, ValueError, KeyError, TypeError) as err:
         sys.exit(f"error: {_last_line(err)}")
+
+
+def _no_config(err: OSError, argv: list[str]) -> str:
+    """One line for a --config file that ml_collections could not load (other errors: re-raised)."""
+    if "Failed loading config file" not in str(err) and "earlier failure to load" not in str(err):
+        raise err
+    given = [a.split("=", 1)[1] for a in argv if a.startswith("--config=")]
+    value = given[-1] if given else ""
+    return f"--config={value}: cannot load {value.rsplit(':', 1)[0]!r} (no such config file?)"
+
+
+def _unknown_field(name: str, argv: list[str]) -> str:
+    given = [a.split("=")[0] for a in argv if a.startswith("--config.") and f".{name}" in a]
+    flag = given[0] if given else f"--config.{name}"
+    parts = flag.split(".")
+    if len(parts) == 4 and parts[1] == "rows":  # --config.rows.ROW.FIELD
+        return (
+            f"{flag}: row {parts[2]!r} does not set {parts[3]} (no such row, or a field it leaves "
+            f"to the config: set that with --config.{parts[3]})"
+        )
+    return f"{flag}: no such config field (see --helpfull)"
 
 
 def field_help(path: str) -> str:
@@ -70,10 +95,7 @@ def define_config(
     try:
         return config_flags.DEFINE_config_file("config", f"{path}:{profile}", text)
     except (AttributeError, KeyError) as err:
-        name = str(err).strip("\"'")
-        given = [a.split("=")[0] for a in sys.argv if a.startswith("--config.") and f".{name}" in a]
-        flag = given[0] if given else f"--config.{name}"
-        sys.exit(f"error: {flag}: no such config field (see --helpfull)")
+        sys.exit(f"error: {_unknown_field(str(err).strip(chr(34) + chr(39)), sys.argv)}")
 
 
 def run(main) -> None:
@@ -85,6 +107,8 @@ def run(main) -> None:
             return main(argv)
         except ValueError as err:
             sys.exit(f"error: {err}")
+        except OSError as err:
+            sys.exit(f"error: {_no_config(err, sys.argv)}")
 
     app.run(guarded, flags_parser=_parse_flags)
 

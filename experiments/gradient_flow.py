@@ -40,7 +40,8 @@ def compute(config) -> tuple[dict, dict]:
     keys = jax.vmap(lambda i: jax.random.fold_in(root, i))(jnp.arange(config.trials))
     size = {"hidden": config.hidden, "n_in": config.n_in, "dtype": dtype}
     arrays, summary = {}, {}
-    for i, (spec, curve) in enumerate(_curves(config)):
+    curves, start = _curves(config), time.perf_counter()
+    for i, (spec, curve) in enumerate(curves):
         t0 = time.perf_counter()
         ln = np.asarray(flow.to_last(curve, keys, T=config.T, **size))  # (trials, T+1)
         arrays[f"curve{i}"] = ln
@@ -54,7 +55,16 @@ def compute(config) -> tuple[dict, dict]:
             },
             "finite": bool(np.all(np.isfinite(ln[ln != -np.inf]))),
         }
-        logging.info("%s: %.1f s", curve.label, time.perf_counter() - t0)
+        done = i + 1
+        spent = time.perf_counter() - start
+        logging.info(
+            "curve %d/%d (%s): %.1f s; ETA of the curves ≈ %.0f s",
+            done,
+            len(curves),
+            curve.label,
+            time.perf_counter() - t0,
+            spent / done * (len(curves) - done),
+        )
     t0 = time.perf_counter()
     arrays["heatmap"] = np.asarray(flow.all_pairs(heat, root, T=config.heatmap_T, **size))
     logging.info("heat map (T = %d): %.1f s", config.heatmap_T, time.perf_counter() - t0)

@@ -93,7 +93,15 @@ def _check_inputs(f, s0, xs) -> int:
         got = None if not leaves else leaves[0].shape
         raise ValueError(f"xs: leading (time) axis of shape {got}: T must be >= 1")
     x0 = jax.tree_util.tree_map(lambda a: a[0], xs)
-    out = jax.eval_shape(f, s0, x0)
+    try:
+        out = jax.eval_shape(f, s0, x0)
+    except Exception as err:  # noqa: BLE001 (the step's own error, reported in one line)
+        shapes = jax.tree_util.tree_map(lambda a: tuple(a.shape), xs)
+        last = [line for line in str(err).splitlines() if line.strip()] or [type(err).__name__]
+        raise ValueError(
+            f"xs: step_fn fails on xs[0] (xs of shape {shapes}; xs[t] is one step's input): "
+            f"{last[-1].strip()}"
+        ) from None
     if out.shape != s0.shape:
         raise ValueError(
             f"carry: step_fn maps a state of size {s0.shape[0]} to one of size "
@@ -137,6 +145,8 @@ def _indices(sel: Selector, blocks: dict[str, np.ndarray], n: int, arg: str) -> 
     if sel is None:
         return np.arange(n)
     names = [sel] if isinstance(sel, str) else list(sel)
+    if any(isinstance(s, str) for s in names) and not all(isinstance(s, str) for s in names):
+        raise ValueError(f"{arg}={sel!r}: block names or indices, not both")
     if names and all(isinstance(s, str) for s in names):
         unknown = [s for s in names if s not in blocks]
         if unknown:
@@ -626,6 +636,9 @@ def temporal_components(
     """
     f, _, unravel = flatten_step(step_fn, carry)
     states = trajectory(step_fn, carry, xs)  # also validates xs and the carry
+    loss = jax.eval_shape(lambda s: loss_fn(unravel(s)), states[-1])
+    if getattr(loss, "shape", None) != ():
+        raise ValueError(f"loss_fn: must return a scalar, got {getattr(loss, 'shape', loss)!r}")
     g_T = jax.grad(lambda s: loss_fn(unravel(s)))(states[-1])  # ∂E/∂s_T, flat
 
     def lognorm(g, ls):

@@ -51,14 +51,16 @@ def test_gradient_flow_runs_end_to_end_and_caches(tmp_path):
 
 
 def _run(*args, tmp_path, module="experiments.gradient_flow"):
+    first = [a for a in args if a.startswith("--config=")]  # the file comes before overrides
     return subprocess.run(
         [
             sys.executable,
             "-m",
             module,
+            *first,
             f"--config.out_dir={tmp_path / 'out'}",
             f"--config.figure={tmp_path / 'fig'}",
-            *args,
+            *(a for a in args if a not in first),
         ],
         capture_output=True,
         text=True,
@@ -77,6 +79,15 @@ def _run(*args, tmp_path, module="experiments.gradient_flow"):
         (["--config.T=abc"], "--config.T=abc"),
         (["--config.nope=1"], "--config.nope: no such config field"),
         ([f"--config={ROOT}/experiments/configs/gradient_flow.py:huge"], "profile 'huge'"),
+        (["--config.curves=rnn_tanh@inf"], "radius must be a finite number > 0"),
+        (["--config.curves=rnn_tanh@1.0,"], "config.curves='rnn_tanh@1.0,': an empty item"),
+        (["config.T=5"], "unexpected argument 'config.T=5'"),
+        (["--config.out_dir=/dev/null/x"], "/dev/null/x: cannot write there"),
+        ([f"--config={ROOT}/experiments/configs/nope.py:quick"], "cannot load"),
+        (
+            [f"--config={ROOT}/experiments/configs/gradient_flow.py:quick", "--config.nope=1"],
+            "--config.nope: no such config field",
+        ),
     ],
 )
 def test_bad_input_gives_one_line_and_writes_nothing(tmp_path, args, message):
@@ -293,6 +304,16 @@ def test_h97_conditions_tables_equal_the_papers_but_for_the_expected_cells(which
         (["--config.only_rows=T1OO"], "config.only_rows: 'T1OO' is no row"),
         (["config.trials=2"], "unexpected argument 'config.trials=2'"),
         (["--config.figure=/dev/null/fig"], "/dev/null/fig: cannot write there"),
+        (["--config.models=lstm1997,"], "config.models='lstm1997,': an empty item"),
+        (["--config.only_rows=T100@rnn_sigmoid"], "'T100@rnn_sigmoid' is no row"),
+        (["--config.compare=T100:T5"], "config.compare='T100:T5': must be pairs"),
+        (["--config.rows.T100.T=abc"], "--config.rows.T100.T=abc"),
+        (["--config.rows.T100.lr=0.3"], "row 'T100' does not set lr"),
+        (
+            [f"--config={ROOT}/experiments/configs/h97_t9.py:quick", "--config.nope=1"],
+            "--config.nope: no such config field",
+        ),
+        ([f"--config={ROOT}/experiments/configs/h97_nope.py:quick"], "cannot load"),
     ],
 )
 def test_h97_bad_input_gives_one_line_and_writes_nothing(tmp_path, args, message):

@@ -477,6 +477,14 @@ def test_bad_input_raises_value_error_naming_the_argument(x64):
         jac.products_to_last(step, carry, xs, cols=[0, 99])
     with pytest.raises(ValueError, match="norm"):
         jac.log_norms_to_last(step, carry, xs, norm="nuclear")
+    with pytest.raises(ValueError, match=r"xs: step_fn fails on xs\[0\]"):
+        jac.log_norms_to_last(step, carry, xs[:, 0])  # 1-D: no input axis
+    with pytest.raises(ValueError, match=r"xs: step_fn fails on xs\[0\]"):
+        jac.log_norms_to_last(step, carry, jnp.concatenate([xs, xs], axis=1))  # too wide
+    with pytest.raises(ValueError, match="rows=.*block names or indices, not both"):
+        jac.products_to_last(step, carry, xs, rows=["h", 3])
+    with pytest.raises(ValueError, match="loss_fn: must return a scalar"):
+        jac.temporal_components(step, carry, xs, lambda c: c)
 
 
 def test_engine_is_jittable_and_traced_once(x64):

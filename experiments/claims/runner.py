@@ -96,7 +96,7 @@ def run_one(config, row: rows_lib.Row, model: str, protocol: Protocol) -> dict |
             logging.info("%s %s: no finished results in %s; not run", row.id, model, run_dir)
             return None
         t = protocol.build(c, model, part)
-        where = f"{row.id} {model}" + (f" part {part}" if len(dirs) > 1 else "")
+        where = f"{config.claim} {row.id} {model}" + (f" part {part}" if len(dirs) > 1 else "")
         if done:  # reused as it is
             res = results.load_json(run_dir / "results.json")
         else:

@@ -126,7 +126,8 @@ def markdown(
             e["row"],
             e["model"],
             f"{e['weights']} / {fmt(p.get('weights'))}",
-            f"{e['solved']}/{e['trials']}" + (f" ({e['diverged']} diverged)" if e["diverged"] else ""),
+            f"{e['solved']}/{e['trials']}"
+            + (f" ({e['diverged']} diverged)" if e["diverged"] else ""),
             f"{e['success_pct']:.0f} / {fmt(p.get('success_pct'))}",
             f"{fmt(a['mean'])} {spread} / {fmt(p.get('after'))}{paper_spread}",
             *(col.cell(e, p) for col in protocol.columns),
