@@ -111,18 +111,27 @@ def draw(config, row: rows_lib.Row, curves) -> list[Path]:
         style = plotting.model_style(name)
         if "full" in label:
             style = {**style, "linestyle": ":"}
-        text = label if solved else f"{label} (trial did not solve)"
+        mixed = len({c[2] for c in curves}) > 1
+        text = f"{label} ({'solved' if solved else 'not solved'})" if mixed else label
         ax.plot(lag, np.where(np.isfinite(log10), log10, np.nan), label=text, **style)
         end = log10[0] if np.isfinite(log10[0]) else np.nan
         if np.isfinite(end) and i and name != "lstm1997" and len(log10) > 1:
             slope = end / (len(log10) - 1)
-            ax.annotate(f"{slope:+.2f} decades/step", (lag[0], end), xytext=(-4, 6),
-                        textcoords="offset points", ha="right", fontsize=6.5,
+            mid = len(log10) // 2  # label the slope halfway, above the line
+            ax.annotate(f"{slope:+.2f} decades/step", (lag[mid], log10[mid]), xytext=(8, 0),
+                        textcoords="offset points", ha="left", va="bottom", fontsize=6.5,
                         color=style["color"])  # fmt: skip
     ax.axhline(0, **plotting.PAPER_STYLE, label="paper: constant error carousel (= 1)")
     ax.set_xlabel(r"lag $T - t$ (steps)")
     ax.set_ylabel(r"$\log_{10}\,\|\partial \mathrm{state}_T / \partial \mathrm{state}_t\|$")
-    ax.set_title(f"{config.claim}: trained networks ({row.title}), one sequence", loc="left")
-    ax.legend(loc="best")  # away from the curves and the zero line
+    solved = {c[2] for c in curves}
+    status = {frozenset({True}): "every net drawn solved the task",
+              frozenset({False}): "no net drawn solved the task (trained to the budget)"}  # fmt: skip
+    ax.set_title(
+        f"{config.claim}: trained networks ({row.title}), one sequence\n"
+        + status.get(frozenset(solved), "some nets drawn did not solve the task"),
+        loc="left",
+    )
+    ax.legend(loc="best")
     plotting.caption(fig, f"H97-EQ on trained weights   profile: {config.profile}")
     return plotting.save(fig, runner.figure_path(config, "_flow"))
