@@ -132,6 +132,9 @@ class Schedule:
       sequences were all correct (H97 §2.3's option; the check is skipped, not run and ignored,
       when no trial qualifies, which saves the cost of large test sets).
     milestones: events to record on the way (see :class:`Milestone`).
+    fixed_eval: every frozen-weight check of a trial gets the same key, so a check that draws its
+      sequences from the key sees one fixed set per trial (H97 spec option ``fixed_test_set``);
+      default: a fresh key, so fresh sequences, at every check.
     """
 
     trials: int
@@ -144,6 +147,7 @@ class Schedule:
     window_max_wrong: int = 0
     gate_eval: bool = False
     milestones: tuple[Milestone, ...] = ()
+    fixed_eval: bool = False
 
     def __post_init__(self):
         for name in ("trials", "max_sequences", "eval_every", "evals_per_chunk"):
@@ -414,7 +418,11 @@ class Trainer:
         }
         if self.problem.evaluate is not None:
             check = self.active(st)
-            key = jax.random.fold_in(keys["eval"], st.updates)
+            key = (
+                keys["eval"]
+                if self.schedule.fixed_eval
+                else jax.random.fold_in(keys["eval"], st.updates)
+            )
             if self.schedule.gate_eval:
                 check &= st.run_correct >= self.schedule.eval_every
                 # One decision for all trials (a collective over the vmapped trial axis), so the

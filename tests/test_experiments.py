@@ -342,3 +342,15 @@ def test_h97_dtype_reaches_the_model(tmp_path, name, x64):
     assert {x.dtype for x in jax.tree.leaves(params)} == {jnp.dtype("float64")}
     loss, _ = problem.loss(params, problem.sample(jax.random.key(1)))
     assert loss.dtype == jnp.float64
+
+
+def test_h97_fixed_test_set_is_the_schedules_fixed_check(tmp_path):
+    # The spec's option (one fixed check set per trial) reaches the schedule and the run's identity;
+    # the Decision (a fresh set per check) is the default.
+    config = _tiny(_h97("h97_t4"), tmp_path)
+    (row,) = _rows(config)
+    assert protocol.build(row.config, "lstm1997").schedule.fixed_eval is False
+    config.fixed_test_set = True
+    (row,) = _rows(config)
+    assert protocol.build(row.config, "lstm1997").schedule.fixed_eval is True
+    assert runner.identity(row, "lstm1997", 0, protocol.PROTOCOL)["fixed_test_set"] is True

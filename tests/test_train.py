@@ -466,3 +466,21 @@ def test_a_resumed_run_counts_the_wall_time_of_every_session(tmp_path):
     assert out["finished"] and out["wall_time_s"] > first["wall_time_s"]
     saved = results.load_json(tmp_path / "results.json")
     assert saved["wall_time_s"] == out["wall_time_s"]
+
+
+@pytest.mark.parametrize("fixed", [False, True])
+def test_fixed_eval_gives_each_trial_one_check_set(tmp_path, fixed):
+    # H97's fixed_test_set option: the check's key, and so the set it draws, stays the same over a
+    # trial's checks (and differs between trials); by default every check draws afresh.
+    base = toy_problem()
+    problem = dataclasses.replace(
+        base, evaluate=lambda p, k: {"passed": jnp.array(False), "draw": jax.random.uniform(k)}
+    )
+    schedule = train.Schedule(
+        trials=2, max_sequences=60, eval_every=10, evals_per_chunk=3, fixed_eval=fixed
+    )
+    train.train(problem, optax.sgd(0.0), schedule, run_dir=tmp_path)
+    rows = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    draws = [[r["eval/draw"][j] for r in rows if r["eval/draw"][j] is not None] for j in (0, 1)]
+    assert min(len(d) for d in draws) >= 4 and draws[0][0] != draws[1][0]  # trials differ
+    assert all((len(set(d)) == 1) == fixed for d in draws)

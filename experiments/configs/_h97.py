@@ -78,6 +78,9 @@ def base(profile: str) -> ml_collections.ConfigDict:
     c.check_max_wrong = 0  # a check passes with at most this many wrong (3b's ST1: 5)
     c.check_mean_error = 0.0  # ... and mean absolute error below this (ST2, 3c); 0: no such rule
     c.gate_eval = False  # check only trials whose last eval_every training sequences were correct
+    # Spec option: every check of a trial uses one fixed set of sequences (the spec's Decision, False:
+    # fresh sequences at every check). Exp. 1 and 2a check their fixed sets either way.
+    c.fixed_test_set = False
     c.test_sequences = 2560  # fresh test sequences after stopping (Exp. 1: its fixed test set)
     # -- what to run and draw
     # Train rows that have no finished results; False: only redraw what is there (e.g. the committed

@@ -315,6 +315,7 @@ def build(c, name: str, pair: int = 0) -> Trials:
         window_max_wrong=c.window_max_wrong,
         gate_eval=c.gate_eval,
         milestones=tuple(milestones),
+        fixed_eval=c.fixed_test_set,
     )
     return Trials(model, problem, schedule, train.make_optimizer("sgd", c.lr))
 
