@@ -12,7 +12,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 PROFILE ?= quick
-# RUN_MISSING=false: H97 rows without finished results are reported as not run instead of trained
+# RUN_MISSING=false: H97 and P13 rows without finished results are reported as not run instead of trained
 # (redraws the committed paper-profile results in minutes).
 RUN_MISSING ?= true
 PYTEST_WORKERS ?= 2
@@ -20,6 +20,10 @@ PYTEST_WORKERS ?= 2
 # quick run first so that the parallel jobs of `make figures` finish close together.
 H97_CONFIGS := h97_t7 h97_t4 h97_t3 h97_t9 h97_d1 g00_nto h97_t5 h97_d2 h97_t8 h97_2b h97_t6 \
 	h97_t1 h97_t2 h97_t10 h97_t11
+# Pascanu, Mikolov & Bengio (2013): the trained claims (longest first), then Figs. 3 and 6, which
+# are computed from the one-unit nets and train nothing.
+P13_TRAINED := p13_f7 p13_s2 p13_s1 p13_s3
+P13_UNITS := p13_f3 p13_f6
 # Figure jobs run side by side: one training process keeps about 1.2 of the 2 cores busy. Every job
 # writes only its own runs/<claim>/ and figures/<claim>*, and results do not depend on the job count.
 FIGURE_JOBS ?= 2
@@ -27,7 +31,8 @@ BENCH_ARGS ?=
 BENCH_STAMP := $(VENV)/.installed-bench-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
 .PHONY: install install-bench test test-slow lint format figures figure-gradient_flow \
-	$(addprefix figure-,$(H97_CONFIGS)) bench bench-train bench-jacobians clean
+	$(addprefix figure-,$(H97_CONFIGS) $(P13_TRAINED) $(P13_UNITS)) bench bench-train \
+	bench-jacobians clean
 
 install: $(STAMP)
 
@@ -59,7 +64,8 @@ format: install
 
 figures: install
 	$(MAKE) --no-print-directory --output-sync=line -j$(FIGURE_JOBS) \
-	  figure-gradient_flow $(addprefix figure-,$(H97_CONFIGS))
+	  $(addprefix figure-,p13_f7 $(H97_CONFIGS) $(filter-out p13_f7,$(P13_TRAINED))) \
+	  figure-gradient_flow $(addprefix figure-,$(P13_UNITS))
 	$(PY) -m experiments.claims.docs  # the README and REPRODUCTION result tables
 
 figure-gradient_flow: install
@@ -68,6 +74,13 @@ figure-gradient_flow: install
 $(addprefix figure-,$(H97_CONFIGS)): figure-%: install
 	$(PY) -m experiments.hochreiter1997 --config=experiments/configs/$*.py:$(PROFILE) \
 	  --config.run_missing=$(RUN_MISSING)
+
+$(addprefix figure-,$(P13_TRAINED)): figure-%: install
+	$(PY) -m experiments.pascanu2013 --config=experiments/configs/$*.py:$(PROFILE) \
+	  --config.run_missing=$(RUN_MISSING)
+
+$(addprefix figure-,$(P13_UNITS)): figure-%: install
+	$(PY) -m experiments.pascanu2013 --config=experiments/configs/$*.py:$(PROFILE)
 
 bench: install-bench
 	$(PY) -m bench.jacobians

@@ -132,6 +132,11 @@ def setup(config) -> None:
         raise ValueError(f"config.dtype={config.get('dtype')!r}: must be 'float32' or 'float64'")
     if config.dtype == "float64":
         jax.config.update("jax_enable_x64", True)
+    # XLA's persistent cache, keyed on the program: rows that compile the same program (another
+    # initialisation, a rerun of make figures) compile it once. JAX_COMPILATION_CACHE_DIR overrides.
+    cache = os.environ.get("JAX_COMPILATION_CACHE_DIR") or str(Path("runs/.jax-cache").absolute())
+    jax.config.update("jax_compilation_cache_dir", cache)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
     logging.info("jax %s, devices %s", jax.__version__, jax.devices())
 
 

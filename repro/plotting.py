@@ -49,6 +49,11 @@ _MODELS = {
     "rnn_sigmoid": ("reddish purple", ":", "sigmoid RNN"),
     "rnn_relu": ("orange", "--", "ReLU RNN"),
     "rnn_linear": ("black", ":", "linear RNN"),
+    # P13's training methods (one "model" each in its tables)
+    "msgd": ("vermillion", "--", "MSGD"),
+    "msgd_c": ("blue", "-.", "MSGD-C (clipping)"),
+    "msgd_cr": ("bluish green", "-", "MSGD-CR (clipping + Ω)"),
+    "msgd_r": ("reddish purple", ":", "MSGD-R (Ω, no clipping)"),
 }
 _SPARE = ("yellow", "sky blue", "orange", "reddish purple")
 

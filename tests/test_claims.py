@@ -2,6 +2,7 @@
 their override rules, runs (reuse, resume, run_missing, only_rows), the table beside the paper, the
 figure, and the generated result tables of the docs."""
 
+import dataclasses
 import gzip
 import json
 
@@ -197,6 +198,31 @@ def test_parts_are_merged_into_one_set_of_trials(tmp_path):
     assert (tmp_path / "out/slow/toy/second/results.json").exists()
 
 
+def test_a_protocol_counts_its_own_unit_and_draws_its_own_figure(tmp_path):
+    # P13 counts updates of 20 sequences and draws success against length: the table divides the
+    # sequences until success by per_unit, states the budget in the unit, and the protocol's draw
+    # replaces the shared figure.
+    config = _config(tmp_path)
+    config.only_rows = "fast"
+    drawn = []
+    own = dataclasses.replace(
+        PROTOCOL,
+        unit="updates",
+        per_unit=lambda c: 4,
+        budget=lambda c: c.max_sequences // 4,
+        draw=lambda *args: drawn.append(args) or [],
+    )
+    _, runs, paths = pipeline.run_claim(config, own)
+    entries = json.loads((tmp_path / "out/table.json").read_text())["rows"]
+    fast = next(e for e in entries if e["row"] == "fast")
+    r = runs[("fast", "toy")]
+    at = [a for a, s in zip(r["solved_at"], r["solved"], strict=True) if s]
+    assert fast["after"]["mean"] == pytest.approx(np.mean(at) / 4)
+    assert fast["budget"] == 100 and fast["unit"] == "updates"
+    assert paths == [] and len(drawn) == 1 and not list(tmp_path.glob("fig*"))
+    assert "100 updates" in (tmp_path / "out/table.md").read_text()
+
+
 def test_unwritable_outputs_fail_before_any_compute(tmp_path, monkeypatch):
     # A figure path under a file (root may write anywhere else, so this is the portable case).
     (tmp_path / "a_file").write_text("")
@@ -218,7 +244,8 @@ def test_table_puts_ours_beside_the_papers_numbers_and_reports_rows_not_run(tmp_
     saved = json.loads((tmp_path / "out/table.json").read_text())
     slow, fast = saved["rows"]
     assert slow == {"row": "slow", "title": "slow, α 0.05", "model": "toy",
-                    "paper": PAPER["TOY-1"]["slow"], "budget": 400, "not_run": True}  # fmt: skip
+                    "paper": PAPER["TOY-1"]["slow"], "budget": 400, "unit": "sequences",
+                    "not_run": True}  # fmt: skip
     assert fast["paper"] == PAPER["TOY-1"]["fast"] and fast["trials"] == 3
     assert fast["solved"] == sum(runs[("fast", "toy")]["solved"]) and fast["ratio"] == 1.0
     solved_at = [

@@ -231,6 +231,14 @@ def test_spectral_radius_matches_numpy(n, seed):
     np.testing.assert_allclose(float(jax.jit(inits.spectral_radius)(w)), want, rtol=1e-6)
 
 
+def test_spectral_radius_in_program_agrees_with_the_host():
+    """The CPU in-program path (LAPACK, float32) against the float64 host path, under vmap and jit."""
+    ws = jax.random.normal(jax.random.key(5), (6, 50, 50), F32) * 0.1
+    host = jax.vmap(inits.spectral_radius)(ws)
+    inside = jax.jit(jax.vmap(lambda w: inits.spectral_radius(w, in_program=True)))(ws)
+    np.testing.assert_allclose(np.asarray(inside), np.asarray(host), rtol=3e-5)
+
+
 def test_spectral_radius_complex_eigenvalues():
     """A rotation by 90 degrees times 3 has eigenvalues +-3i: radius 3 (not max real part 0)."""
     w = jnp.array([[0.0, -3.0], [3.0, 0.0]], F32)

@@ -55,6 +55,8 @@ def paper_cell(p: dict) -> str:
         parts.append(f"{fmt(p['fraction'], 3)} misclassified")
     if "ratio" in p:
         parts.append(f"ratio ≈{fmt(p['ratio'], 2)}")
+    if "statement" in p:
+        parts.append(p["statement"])
     return ", ".join(parts) or "–"
 
 
@@ -65,10 +67,12 @@ def ours_cell(e: dict | None) -> str:
         return "not run"
     a, n = e["after"], e["trials"]
     text = f"{e['solved']}/{n}"
+    unit = e.get("unit", "sequences")
+    named = "" if unit == "sequences" else f" {unit}"  # the tables' note says sequences
     if e["solved"] < n:
-        text += f" in {fmt(e['budget'])}"
+        text += f" in {fmt(e['budget'])}{named}"
     if a["mean"] is not None:
-        text += f", {fmt(a['mean'])} (median {fmt(a['median'])}; {fmt(a['min'])}–{fmt(a['max'])})"
+        text += f", {fmt(a['mean'])}{named} (median {fmt(a['median'])}; {fmt(a['min'])}–{fmt(a['max'])})"
     if e.get("wrong") is not None and e.get("test_size"):
         text += f", {fmt(e['wrong'], 3)} wrong of {fmt(e['test_size'])}"
     if e.get("ratio") is not None:

@@ -19,5 +19,8 @@ def run_claim(config, protocol: Protocol, overridden=()) -> tuple[list, dict, li
     entries = table.entries(config, rows, runs, protocol)
     tests = table.comparisons(config, runs)
     print(table.write(config, entries, protocol, tests))
-    paths = figures.draw(config, rows, runs, protocol, entries, tests)
+    if protocol.draw is not None:
+        paths = protocol.draw(config, rows, runs, entries, tests)
+    else:
+        paths = figures.draw(config, rows, runs, protocol, entries, tests)
     return rows, runs, paths

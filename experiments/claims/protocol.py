@@ -45,7 +45,8 @@ class Protocol:
     validate: ``(row config) -> None``; raises a one-line ValueError naming the field.
     build: ``(row config, model name, part) -> Trials``.
     paper: the paper's numbers, ``paper[claim][row id]`` (``row id@model`` for a second model).
-    parts: how many independent runs of a (row, model) are merged into one (H97 Exp. 1: data pairs).
+    parts: the names of the independent runs of a (row, model) merged into one (H97 Exp. 1: one
+      per data pair; default one unnamed run).
     events: the milestones a row records (drawn in the figures; their numbers come from ``summarize``).
     summarize: ``(row config, results) -> dict``: the protocol's own fields of a table entry.
     columns: the protocol's table columns after the shared ones.
@@ -55,12 +56,16 @@ class Protocol:
       the paper's).
     not_run_fields: config fields of this paper that do not change what a run computes (left out
       of a run's config.json, like the pipeline's own ``runner.NOT_RUN_FIELDS``).
+    per_unit: ``(row config) -> int``: training sequences per ``unit`` (P13 counts updates of 20).
+    budget: ``(row config) -> int``: a trial's budget in ``unit``.
+    draw: ``(config, rows, runs, entries, comparisons) -> [paths]``, the claim's figure (default:
+      ``figures.draw``'s three panels per row; P13 draws success against length instead).
     """
 
     validate: Callable[[Any], None]
     build: Callable[[Any, str, int], Trials]
     paper: Mapping[str, Mapping[str, dict]]
-    parts: Callable[[Any], int] = lambda c: 1
+    parts: Callable[[Any], tuple[str, ...]] = lambda c: ("",)
     events: Callable[[Any], tuple[Event, ...]] = lambda c: ()
     summarize: Callable[[Any, dict], dict] = lambda c, r: {}
     columns: tuple[Column, ...] = ()
@@ -68,3 +73,6 @@ class Protocol:
     table_note: str = ""
     not_run_fields: tuple[str, ...] = ()
     note: Callable[[dict], str] = lambda e: ""
+    per_unit: Callable[[Any], int] = lambda c: 1
+    budget: Callable[[Any], int] = lambda c: c.max_sequences
+    draw: Callable[..., list] | None = None

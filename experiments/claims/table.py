@@ -50,7 +50,7 @@ def entries(config, rows: list[rows_lib.Row], runs: dict, protocol: Protocol) ->
             r = runs[(row.id, model)]
             paper = paper_of(protocol, config, row.id, model, i == 0)
             base = {"row": row.id, "title": row.title, "model": model, "paper": paper}
-            base["budget"] = c.max_sequences
+            base["budget"], base["unit"] = protocol.budget(c), protocol.unit
             if r is None:
                 out.append({**base, "not_run": True})
                 continue
@@ -65,7 +65,7 @@ def entries(config, rows: list[rows_lib.Row], runs: dict, protocol: Protocol) ->
                     "trials": len(solved),
                     "solved": int(solved.sum()),
                     "success_pct": 100.0 * solved.mean(),
-                    "after": stats(np.asarray(r["solved_at"])[solved]),
+                    "after": stats(np.asarray(r["solved_at"])[solved] / protocol.per_unit(c)),
                     "diverged": int(np.sum(r["diverged"])),
                     "finished": r["finished"],
                     **own,

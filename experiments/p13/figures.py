@@ -1,0 +1,173 @@
+"""P13's figures from the claim runs: success against length (Fig. 7), the gradient flow of every
+trial against its outcome (beyond the paper), and errors against test length (S1, S3)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import matplotlib.ticker
+import numpy as np
+
+from experiments.claims import rows as rows_lib
+from experiments.claims import runner
+from repro import plotting
+
+__all__ = ["draw"]
+
+_MARKERS = {"sigmoid": "o", "basic_tanh": "s", "smart_tanh": "D"}
+
+
+def _budget(entries) -> str:
+    budgets = sorted({e["budget"] for e in entries if not e.get("not_run")})
+    return ", ".join(f"{b:,}" for b in budgets) + " updates"
+
+
+def _eval_log(run_dir: Path, key: str) -> tuple[np.ndarray, np.ndarray]:
+    """(updates at each validation, values (validations, trials); NaN where a trial was stopped)."""
+    rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    upd = np.cumsum([np.max(r["train/updates"]) for r in rows])
+    vals = np.array([[np.nan if v is None else v for v in r[key]] for r in rows], float)
+    return upd, vals
+
+
+def success_vs_length(config, rows, runs, entries) -> list[Path]:
+    """P13 Fig. 7: one panel per initialisation, trials solved against length, one line per method;
+    the paper's (arXiv v2) statement in grey."""
+    inits = list(dict.fromkeys(r.config.init for r in rows))
+    fig, axes = plotting.figure(1, len(inits), height=3.1, sharey=True)
+    axes = np.atleast_1d(axes)
+    by = {(e["row"], e["model"]): e for e in entries}
+    for ax, init in zip(axes, inits, strict=True):
+        mine = [r for r in rows if r.config.init == init]
+        Ls = [r.config.L for r in mine]
+        for i, method in enumerate(rows_lib.models_of(mine[0].config)):
+            pts = [(r.config.L, by[(r.id, method)]) for r in mine]
+            pts = [(L, e) for L, e in pts if not e.get("not_run")]
+            if not pts:
+                continue
+            x = [L for L, _ in pts]
+            y = [e["solved"] / e["trials"] for _, e in pts]
+            ax.plot(x, y, marker="o", markersize=3, label=plotting.model_label(method),
+                    **plotting.model_style(method, i))  # fmt: skip
+            for (L, e), v in zip(pts, y, strict=True):
+                ax.annotate(f"{e['solved']}/{e['trials']}", (L, v), textcoords="offset points",
+                            xytext=(0, 3 + 6 * i), fontsize=6.5, ha="center",
+                            color=plotting.model_style(method, i)["color"])  # fmt: skip
+        # arXiv v2 (spec: uncertain): MSGD and MSGD-C fail beyond ≈ 20, MSGD-CR 100% up to 200
+        xs = np.array(sorted(set(Ls) | {20}))
+        ax.step(xs, (xs <= 20).astype(float), where="post", **plotting.PAPER_STYLE,
+                label="arXiv v2: MSGD, -C fail beyond ≈20")  # fmt: skip
+        ax.plot(xs, np.ones_like(xs), color="0.6", linestyle=":", linewidth=1.0,
+                label="arXiv v2: MSGD-CR 100% to 200")  # fmt: skip
+        ax.set_title(init.replace("_", " "), loc="left")
+        ax.set_xlabel("sequence length L")
+        ax.set_xticks(sorted(set(Ls)))
+        ax.set_ylim(-0.08, 1.35)
+    axes[0].set_ylabel("fraction of trials solved")
+    axes[0].set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper center", ncol=2,
+               fontsize=6.5, handlelength=2.2)  # fmt: skip
+    plotting.caption(
+        fig,
+        f"P13-F7, {config.profile} profile: temporal order; solved = < 1% of "
+        f"{entries[0].get('eval_sequences', 0):,} fresh\nsequences wrong, within {_budget(entries)} "
+        "per trial (paper: 5M); unsolved = not solved within budget.",
+    )
+    return plotting.save(fig, runner.figure_path(config))
+
+
+def flow_vs_outcome(config, rows, runs) -> list[Path]:
+    """Beyond the paper: each trial's measured log₁₀‖∂h_T/∂h_t‖ (t: the first informative step)
+    along training, and at its end against ρ(W_rec), solved filled, unsolved open."""
+    fig, (ax, bx) = plotting.figure(2, 1, height=4.6)
+    seen = set()
+    for row in rows:
+        for i, method in enumerate(rows_lib.models_of(row.config)):
+            r = runs.get((row.id, method))
+            if r is None:
+                continue
+            run_dir = runner.run_dirs(config, row, method, ("",))[0]
+            upd, flow = _eval_log(run_dir, "eval/log10_flow")
+            style = plotting.model_style(method, i)
+            solved = np.asarray(r["solved"], bool)
+            for j in range(flow.shape[1]):
+                ax.plot(upd, flow[:, j], color=style["color"], linestyle="-" if solved[j] else ":",
+                        linewidth=0.8, alpha=0.8, marker=".", markersize=2)  # fmt: skip
+            final_flow = np.asarray(r["test"]["log10_flow"], float)
+            rho = np.asarray(r["test"]["rho"], float)
+            marker = _MARKERS.get(row.config.init, "o")
+            label = f"{plotting.model_label(method)}" if method not in seen else None
+            seen.add(method)
+            bx.scatter(final_flow[solved], rho[solved], marker=marker, s=14, color=style["color"],
+                       label=label)  # fmt: skip
+            bx.scatter(final_flow[~solved], rho[~solved], marker=marker, s=14,
+                       facecolors="none", edgecolors=style["color"])  # fmt: skip
+    ax.set_xlabel("updates")
+    ax.set_ylabel("log$_{10}$‖∂h$_T$/∂h$_t$‖")
+    ax.set_title("(a) reach of the gradient at each validation\n(solid: trial solved; dotted: not)",
+                 loc="left")  # fmt: skip
+    bx.set_xlabel("log$_{10}$‖∂h$_T$/∂h$_t$‖ at the end")
+    bx.set_ylabel("ρ(W$_{rec}$) at the end")
+    bx.set_title("(b) at the end; filled: solved, open: not", loc="left")
+    inits = sorted({r.config.init for r in rows})
+    for init in inits:
+        bx.scatter([], [], marker=_MARKERS.get(init, "o"), s=14, color="0.4",
+                   label=init.replace("_", " "))  # fmt: skip
+    bx.legend(fontsize=6.5, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    plotting.caption(
+        fig,
+        f"{config.claim} (beyond the paper), {config.profile} profile: t = first informative step,\n"
+        "T = last; exact spectral norms (Jacobian engine), mean log of 4 sequences.",
+    )
+    return plotting.save(fig, runner.figure_path(config, "_flow"))
+
+
+def errors_vs_length(config, rows, runs, entries) -> list[Path]:
+    """S1 and S3: each trial's error (% of the test sequences wrong) at every test length, with the
+    paper's statement."""
+    fig, ax = plotting.figure(1, 1, height=2.3)
+    colours = [plotting.OKABE_ITO[k] for k in ("bluish green", "blue", "vermillion", "orange")]
+    shown = [e for e in entries if not e.get("not_run") and e.get("generalisation")]
+    all_Ls = set()
+    for e, colour, marker in zip(shown, colours, ("o", "s", "D", "^"), strict=False):
+        gen = sorted(e["generalisation"].items(), key=lambda kv: int(re.sub(r"\D", "", kv[0])))
+        Ls = [int(re.sub(r"\D", "", k)) for k, _ in gen]
+        all_Ls |= set(Ls)
+        vals = np.array([v for _, v in gen], float) * 100 / e["test_sequences"]  # (lengths, trials)
+        solved = np.asarray(e["solved_list"], bool)
+        for j in range(vals.shape[1]):
+            ax.plot(Ls, np.maximum(vals[:, j], 1e-3), marker=marker, markersize=2.5, linewidth=0.8,
+                    color=colour, linestyle="-" if solved[j] else ":",
+                    label=(f"{e['title']}: {e['solved']}/{e['trials']} solved" if j == 0 else None))  # fmt: skip
+    floor = 1e-3
+    if config.claim == "P13-S1":  # the paper: 0 wrong at every length 50 ... 5000
+        ax.plot([50, 5000], [floor, floor], **plotting.PAPER_STYLE, marker="v", markersize=3,
+                label="paper: 0 wrong, lengths 50–5000")  # fmt: skip
+    else:  # P13-S3: below 1% up to length 500
+        ax.plot([50, 500], [1.0, 1.0], **plotting.PAPER_STYLE,
+                label="paper: < 1% wrong up to L = 500")  # fmt: skip
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_ylim(floor / 2, 100)
+    ax.set_xticks(sorted(all_Ls), [str(L) for L in sorted(all_Ls)])
+    ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+    ax.set_xlabel("test sequence length")
+    ax.set_ylabel("% of test sequences wrong\n(0 drawn at 10$^{-3}$)")
+    ax.legend(fontsize=6.5, loc="lower left")
+    plotting.caption(
+        fig,
+        f"{config.claim}, {config.profile} profile: dotted = trial not solved within\n"
+        f"{_budget(entries)}; trained on lengths 50–200.",
+    )
+    return plotting.save(fig, runner.figure_path(config))
+
+
+def draw(config, rows, runs, entries, comparisons=()) -> list[Path]:
+    """The claim's figures."""
+    if config.claim == "P13-F7":
+        return success_vs_length(config, rows, runs, entries) + flow_vs_outcome(config, rows, runs)
+    if any(e.get("generalisation") for e in entries):
+        return errors_vs_length(config, rows, runs, entries) + flow_vs_outcome(config, rows, runs)
+    return flow_vs_outcome(config, rows, runs)

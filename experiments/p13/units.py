@@ -1,0 +1,250 @@
+"""P13 Figs. 3 and 6 from the one-unit nets (``repro.one_unit``): nothing is trained.
+
+P13-F3: the bifurcation diagram of x ↦ wσ(x) + b against b, trajectories on both sides of the basin
+boundary, and |∂x_T/∂b| along b for a start that crosses only the fold and one that crosses only the
+basin boundary. P13-F6: the error surface E_T over (w, b) with its wall, plain and clipped gradient
+descent from the spec's starts, and an ensemble of starts near the wall (the largest step each
+took and whether it reached E < 1e-3), since a single plain path near the wall is chaotic: whether
+it is thrown depends on the seventh digit of the learning rate.
+
+Each writes ``numbers.json`` (with provenance) to runs/<claim>/<profile>/ and its figure.
+"""
+
+from __future__ import annotations
+
+import jax
+import numpy as np
+
+from experiments import common
+from experiments.claims import runner
+from repro import one_unit, plotting, results
+
+__all__ = ["CLAIMS", "f3", "f6"]
+
+
+def _floats(c, name: str) -> list[float]:
+    try:
+        return [float(v) for v in common.items(c, name)]
+    except ValueError:
+        raise ValueError(f"config.{name}={c[name]!r}: must be comma-separated numbers") from None
+
+
+def _check(c) -> None:
+    if c.sigma not in one_unit.SIGMAS:
+        raise ValueError(f"config.sigma={c.sigma!r}: must be one of {list(one_unit.SIGMAS)}")
+    common.positive(c, "steps")
+    common.check_writable(runner.out_dir(c), runner.figure_path(c))
+
+
+def _write(c, numbers: dict) -> None:
+    saved = {**numbers, "config": c.to_dict(), "provenance": results.provenance()}
+    results.atomic_write_json(runner.out_dir(c) / "numbers.json", saved)
+
+
+def f3(c) -> list:
+    """P13-F3: the bifurcation diagram and where gradients explode."""
+    _check(c)
+    lo, hi = _floats(c, "b_range")
+    starts = _floats(c, "starts")
+    if not lo < hi:
+        raise ValueError(f"config.b_range={c.b_range!r}: must be 'low,high' with low < high")
+    with jax.enable_x64(True):
+        xs = np.linspace(-12, 12, 24001)
+        b_curve, stable = one_unit.fixed_point_curve(c.w, xs, c.sigma)
+        folds = one_unit.folds(c.w, c.sigma)
+        bs = np.linspace(lo, hi, c.points)
+        x_T = lambda b, x0: one_unit.trajectory(c.w, b, x0, c.steps)[-1]
+        grads = {
+            x0: np.abs(np.asarray(jax.vmap(jax.grad(x_T), (0, None))(bs, x0))) for x0 in starts
+        }
+        ends = {x0: np.asarray(jax.vmap(x_T, (0, None))(bs, x0)) for x0 in starts}
+        b_mid = float(np.mean([b for _, b in folds])) if folds else lo
+        paths = {
+            eps: np.concatenate(
+                [[eps], np.asarray(one_unit.trajectory(c.w, b_mid + 0 * eps, eps, c.steps))]
+            )
+            for eps in (-c.kick, c.kick)
+        }
+    numbers = {
+        "folds": [{"x": x, "b": b} for x, b in folds],
+        "bistable": sorted(b for _, b in folds),
+        "max_dxT_db": {
+            str(x0): {
+                "b": float(bs[np.argmax(g)]),
+                "value": float(g.max()),
+                "median": float(np.median(g)),
+            }
+            for x0, g in grads.items()
+        },
+        "kick": {str(eps): float(p[-1]) for eps, p in paths.items()},
+    }
+    _write(c, numbers)
+
+    fig, (ax, bx, cx) = plotting.figure(
+        3, 1, height=5.6, gridspec_kw={"height_ratios": [1.6, 1, 1.1]}
+    )
+    inside = (b_curve >= lo) & (b_curve <= hi)
+    for part, style in ((stable, "-"), (~stable, "--")):
+        seg = np.where(inside & part, xs, np.nan)
+        ax.plot(np.where(inside & part, b_curve, np.nan), seg, color="k", linestyle=style,
+                label="stable fixed points" if style == "-" else "unstable (basin boundary)")  # fmt: skip
+    for x, b in folds:
+        ax.plot(b, x, "o", color="k", markersize=4)
+    if folds:
+        ax.plot([], [], "o", color="k", markersize=4, label="fold bifurcations")
+        ax.plot(b_mid, 0 if c.sigma == "logistic" and c.w == 5 else np.nan, "o",
+                markerfacecolor="white", color="k", markersize=5,
+                label=f"boundary crossing (b = {b_mid:.2f})")  # fmt: skip
+    colours = [plotting.OKABE_ITO[k] for k in ("vermillion", "blue", "bluish green", "orange")]
+    for (x0, e), col in zip(ends.items(), colours, strict=False):
+        ax.plot(
+            bs,
+            e,
+            color=col,
+            linewidth=0.8,
+            alpha=0.8,
+            label=f"$x_{{{c.steps}}}$ from $x_0$ = {x0:g}",
+        )
+    ax.set_xlabel("bias b")
+    ax.set_ylabel("state x")
+    ax.set_title(f"(a) fixed points of x ↦ {c.w:g}σ(x) + b", loc="left")
+    if folds:
+        lo_b, hi_b = min(numbers["bistable"]), max(numbers["bistable"])
+        ax.text(0.98, 0.04, f"bistable for\nb ∈ ({lo_b:.4f}, {hi_b:.4f})", transform=ax.transAxes,
+                ha="right", va="bottom", fontsize=6.5)  # fmt: skip
+    ax.legend(fontsize=6.5, loc="upper left")
+    for (eps, p), col in zip(paths.items(), colours[2:], strict=False):
+        bx.plot(np.arange(p.size), p, color=col, label=f"$x_0$ = {eps:+g}")
+    bx.set_xlabel("step t")
+    bx.set_ylabel("$x_t$")
+    bx.set_title(
+        f"(b) b = {b_mid:.2f}: x$_0$ = ±{c.kick:g} end in different attractors", loc="left"
+    )
+    bx.legend(fontsize=6.5)
+    for (x0, g), col in zip(grads.items(), colours, strict=False):
+        cx.semilogy(bs, g, color=col, linewidth=0.9, label=f"$x_0$ = {x0:g}: max {g.max():.3g}")
+    for _, b in folds:
+        cx.axvline(b, color="0.5", linewidth=0.6, linestyle=":")
+    cx.set_xlabel("bias b")
+    cx.set_ylabel(f"|∂x$_{{{c.steps}}}$/∂b|")
+    cx.set_title("(c) fold crossing: finite; boundary crossing: explodes", loc="left")
+    cx.legend(fontsize=6.5, loc="upper left")
+    plotting.caption(fig, f"P13-F3: σ = {c.sigma}, w = {c.w:g}, {c.steps} steps (float64). "
+                     "Dotted lines: the folds.")  # fmt: skip
+    return plotting.save(fig, runner.figure_path(c))
+
+
+def f6(c) -> list:
+    """P13-F6: the error surface with its wall, and plain vs clipped gradient descent."""
+    _check(c)
+    lo, hi = _floats(c, "grid_range")
+    if not lo < hi:
+        raise ValueError(f"config.grid_range={c.grid_range!r}: must be 'low,high' with low < high")
+    examples = []
+    for item in common.items(c, "examples"):
+        try:
+            w, b, lr = (float(v) for v in item.split(":"))
+        except ValueError:
+            raise ValueError(f"config.examples={c.examples!r}: must be 'w:b:lr,...'") from None
+        examples.append((w, b, lr))
+    if not c.clip > 0:
+        raise ValueError(f"config.clip={c.clip!r}: must be > 0")
+    common.positive(c, "grid", "ensemble", "descent_steps")
+    kw = dict(x0=c.x0, horizon=c.steps, target=c.target, sigma=c.sigma)
+    with jax.enable_x64(True):
+        axis = np.linspace(lo, hi, c.grid)
+        E, G = one_unit.error_surface(
+            axis, axis, x0=c.x0, steps=c.steps, target=c.target, sigma=c.sigma
+        )
+        runs = {
+            (w, b, lr): {m: one_unit.descend((w, b), lr=lr, steps=c.descent_steps, clip=clip, **kw)
+                         for m, clip in (("plain", None), ("clipped", c.clip))}
+            for w, b, lr in examples
+        }  # fmt: skip
+        rng = np.random.default_rng(c.seed)
+        ws = rng.uniform(*_floats(c, "ensemble_w"), c.ensemble)
+        starts = np.stack(
+            [ws, one_unit.wall(ws, c.x0, c.sigma) + rng.uniform(-1, 1, c.ensemble)], 1
+        )
+        lrs = sorted({lr for _, _, lr in examples})
+        ens = {
+            (lr, m): one_unit.descend(starts, lr=lr, steps=c.descent_steps, clip=clip, **kw)
+            for lr in lrs
+            for m, clip in (("plain", None), ("clipped", c.clip))
+        }
+
+    def largest_step(d):
+        return np.linalg.norm(np.diff(d.path, axis=-2), axis=-1).max(-1)
+
+    numbers = {
+        "surface": {"E_min": float(E.min()), "E_max": float(E.max()),
+                    "fraction_below_1e-3": float((E < 1e-3).mean()),
+                    "largest_gradient_at": [float(axis[i]) for i in np.unravel_index(G.argmax(), G.shape)[::-1]]},
+        "examples": [
+            {"start": [w, b], "lr": lr, **{m: {"end": d.path[-1].tolist(), "E_end": float(d.error[-1]),
+                                              "max_grad_norm": float(d.grad_norm.max()),
+                                              "largest_step": float(largest_step(d))}
+                                          for m, d in r.items()}}
+            for (w, b, lr), r in runs.items()
+        ],
+        "ensemble": {
+            f"lr={lr:g}, {m}": {
+                "starts": c.ensemble,
+                "thrown (a step > 5)": int((largest_step(d) > 5).sum()),
+                "E_end < 1e-3": int((d.error[:, -1] < 1e-3).sum()),
+                "median largest step": float(np.median(largest_step(d))),
+                "largest step": float(largest_step(d).max()),
+            }
+            for (lr, m), d in ens.items()
+        },
+    }  # fmt: skip
+    _write(c, numbers)
+
+    fig, (ax, zx, bx) = plotting.figure(
+        3, 1, height=7.2, gridspec_kw={"height_ratios": [1.25, 1.1, 1]}
+    )
+    logE = np.log10(np.maximum(E, 1e-8))
+    wall_b = one_unit.wall(axis, c.x0, c.sigma)
+    colours = [plotting.OKABE_ITO[k] for k in ("black", "vermillion", "blue", "reddish purple")]
+    for a in (ax, zx):
+        mesh = a.pcolormesh(axis, axis, logE, cmap="viridis", shading="auto", rasterized=True)
+        a.plot(axis, wall_b, color="white", linestyle="--", linewidth=0.9,
+               label=f"wall b = {c.x0:g} − σ({c.x0:g})w")  # fmt: skip
+        a.set_xlabel("recurrent weight w")
+        a.set_ylabel("bias b")
+    fig.colorbar(mesh, ax=ax, label="log$_{10}$ E", shrink=0.9)
+    ax.set_title(f"(a) E = (σ(x$_{{{c.steps}}}$) − {c.target:g})², x$_0$ = {c.x0:g}", loc="left")
+    every = np.concatenate([np.concatenate([r[m].path for m in r]) for r in runs.values()])
+    finite = every[np.all(np.isfinite(every), axis=1)]
+    for ((w, b, lr), r), col in zip(runs.items(), colours, strict=False):
+        for m, style in (("plain", "-"), ("clipped", "--")):
+            p = r[m].path
+            zx.plot(p[:, 0], p[:, 1], color=col, linestyle=style, linewidth=1.1,
+                    label=f"({w:g}, {b:g}), lr {lr:g}, {m}")  # fmt: skip
+            zx.plot(*p[-1], "x", color=col, markersize=5)
+        zx.plot(w, b, "o", color=col, markersize=3.5)
+    starts_xy = np.array([(w, b) for w, b, _ in examples])
+    span_lo = np.minimum(starts_xy.min(0) - 1.5, np.percentile(finite, 5, axis=0))
+    span_hi = np.maximum(starts_xy.max(0) + 1.5, np.percentile(finite, 95, axis=0))
+    zx.set_xlim(max(lo, span_lo[0]), min(hi, span_hi[0]))
+    zx.set_ylim(max(lo, span_lo[1]), min(hi, span_hi[1]))
+    zx.set_title(f"(b) gradient descent, {c.descent_steps} steps: o start, × end", loc="left")
+    ax.legend(*zx.get_legend_handles_labels(), fontsize=6.5, loc="lower left")  # (a) has room
+    for i, lr in enumerate(lrs):
+        for m, style in (("plain", "-"), ("clipped", "--")):
+            d = ens[(lr, m)]
+            s = np.sort(largest_step(d))
+            n_ok = int((d.error[:, -1] < 1e-3).sum())
+            bx.step(s, np.arange(1, s.size + 1) / s.size, where="post", linestyle=style,
+                    color=colours[i], label=f"lr {lr:g}, {m}: {n_ok}/{c.ensemble} reach E < 10$^{{-3}}$")  # fmt: skip
+    bx.set_xscale("log")
+    bx.set_xlabel("largest single step ‖Δ(w, b)‖ of a run")
+    bx.set_ylabel("fraction of starts")
+    bx.set_title(f"(c) {c.ensemble} starts within 1 of the wall, w ∈ [{c.ensemble_w}]", loc="left")
+    bx.legend(fontsize=6.5, loc="center right")
+    plotting.caption(fig, f"P13-F6: clipping at ‖g‖ > {c.clip:g} bounds each step by lr × {c.clip:g}; "
+                     "float64.")  # fmt: skip
+    return plotting.save(fig, runner.figure_path(c))
+
+
+CLAIMS = {"P13-F3": f3, "P13-F6": f6}

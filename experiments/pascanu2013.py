@@ -1,0 +1,48 @@
+"""Pascanu, Mikolov & Bengio (2013): the paper's experiments, one config per claim.
+
+Usage:
+  python -m experiments.pascanu2013 --config=experiments/configs/p13_f7.py:quick
+  python -m experiments.pascanu2013 --config=experiments/configs/p13_f3.py:quick
+  python -m experiments.pascanu2013 --config=experiments/configs/p13_f7.py:paper \
+      --config.only_rows=basic_tanh_L50 --config.models=msgd_cr --config.trials=2
+
+Figs. 3 and 6 (``p13_f3``, ``p13_f6``) are computed from the one-unit nets and train nothing. The
+other claims train (row, method) pairs on the shared pipeline (``experiments/claims``): each runs
+``trials`` seeds in one run directory under ``out_dir``; a killed run resumes, a finished one is
+reused. Writes ``table.json`` and ``table.md`` (ours beside the paper's statements,
+``experiments/p13/paper.py``) and the figures. The protocol is ``experiments/p13/protocol.py``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from experiments import common
+from experiments.claims import pipeline
+from experiments.p13 import protocol, units
+
+
+def main(argv):
+    common.no_arguments(argv)
+    config = _CONFIG.value
+    common.setup(config)
+    if config.claim in units.CLAIMS:
+        paths = units.CLAIMS[config.claim](config)
+    else:
+        _, _, paths = pipeline.run_claim(config, protocol.PROTOCOL, common.overridden(_CONFIG))
+    for path in paths:
+        print(path)
+
+
+if __name__ == "__main__":
+    # The flag is defined only when run as a script, so tests can import several drivers.
+    _CONFIGS = Path(__file__).parent / "configs"
+    _CONFIG = common.define_config(
+        str(_CONFIGS / "p13_f7.py"),
+        help_text="Config file and profile (path:quick or path:paper), one per claim: "
+        "experiments/configs/p13_*.py. Override any field with --config.NAME=VALUE, and a field a "
+        "row sets with --config.rows.ROW.NAME=VALUE. Fields (the paper's defaults; each claim "
+        "config sets its own):\n",
+        field_paths=(str(_CONFIGS / "_p13.py"),),
+    )
+    common.run(main)
