@@ -98,6 +98,21 @@ def define_config(
         sys.exit(f"error: {_unknown_field(str(err).strip(chr(34) + chr(39)), sys.argv)}")
 
 
+def define_claim_config(default: str, configs: str, fields: str):
+    """The ``--config`` flag of a paper's claim driver: ``default`` (a file in experiments/configs),
+    ``configs`` (the glob of its claim configs, for the help text), ``fields`` (the paper's field
+    file, e.g. "_p13.py"); ``--help`` explains the shared fields (``_claim.py``) and the paper's."""
+    where = Path(__file__).parent / "configs"
+    return define_config(
+        str(where / default),
+        help_text="Config file and profile (path:quick or path:paper), one per claim: "
+        f"experiments/configs/{configs}. Override any field with --config.NAME=VALUE, and a field "
+        "a row sets with --config.rows.ROW.NAME=VALUE. Fields (neutral defaults; each claim "
+        "config sets its own):\n",
+        field_paths=(str(where / "_claim.py"), str(where / fields)),
+    )
+
+
 def run(main) -> None:
     """``app.run(main)`` with one-line errors: bad flags, overrides or config values (ValueError)
     print ``error: ...`` on stderr and exit with status 1 before anything is computed or written."""

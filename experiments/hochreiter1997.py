@@ -16,8 +16,6 @@ The shared pipeline is ``experiments/claims``; the H97 protocol is ``experiments
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from experiments import common
 from experiments.claims import pipeline, runner
 from experiments.h97 import conditions, flow, protocol
@@ -41,13 +39,5 @@ def main(argv):
 
 if __name__ == "__main__":
     # The flag is defined only when run as a script, so tests can import several drivers.
-    _CONFIGS = Path(__file__).parent / "configs"
-    _CONFIG = common.define_config(
-        str(_CONFIGS / "h97_t7.py"),
-        help_text="Config file and profile (path:quick or path:paper), one per claim: "
-        "experiments/configs/h97_*.py, g00_*.py. Override any field with --config.NAME=VALUE, "
-        "and a field a row sets with --config.rows.ROW.NAME=VALUE. Fields (neutral defaults; each "
-        "claim config sets its own):\n",
-        field_paths=(str(_CONFIGS / "_h97.py"),),
-    )
+    _CONFIG = common.define_claim_config("h97_t7.py", "h97_*.py, g00_*.py", "_h97.py")
     common.run(main)

@@ -15,8 +15,6 @@ reused. Writes ``table.json`` and ``table.md`` (ours beside the paper's statemen
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from experiments import common
 from experiments.claims import pipeline
 from experiments.p13 import protocol, units
@@ -36,13 +34,5 @@ def main(argv):
 
 if __name__ == "__main__":
     # The flag is defined only when run as a script, so tests can import several drivers.
-    _CONFIGS = Path(__file__).parent / "configs"
-    _CONFIG = common.define_config(
-        str(_CONFIGS / "p13_f7.py"),
-        help_text="Config file and profile (path:quick or path:paper), one per claim: "
-        "experiments/configs/p13_*.py. Override any field with --config.NAME=VALUE, and a field a "
-        "row sets with --config.rows.ROW.NAME=VALUE. Fields (the paper's defaults; each claim "
-        "config sets its own):\n",
-        field_paths=(str(_CONFIGS / "_p13.py"),),
-    )
+    _CONFIG = common.define_claim_config("p13_f7.py", "p13_*.py", "_p13.py")
     common.run(main)

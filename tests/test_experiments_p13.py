@@ -104,6 +104,7 @@ def test_flow_is_the_exact_jacobian_norm(x64):
     got, rho = protocol.flow(model, task, c, sample)(params, jax.random.key(4))
     batch = sample(jax.random.key(4), protocol.FLOW_SEQUENCES)
     step = lambda h, x: model.cell.apply({"params": params["params"]["cell"]}, h, x)[0]
+    jac = jax.jit(jax.jacrev(step))
     t = c.L // 10 + 1
     logs = []
     for xs in np.asarray(batch.inputs):
@@ -113,7 +114,7 @@ def test_flow_is_the_exact_jacobian_norm(x64):
             h = step(h, x)
         prod = np.eye(6)
         for k in range(t, c.L):  # ∂h_T/∂h_t = J_T ... J_{t+1}
-            prod = np.asarray(jax.jacrev(step)(hs[k], xs[k])) @ prod
+            prod = np.asarray(jac(hs[k], xs[k])) @ prod
         logs.append(np.log10(np.linalg.norm(prod, 2)))
     assert float(got) == pytest.approx(np.mean(logs), abs=1e-9)
     w_rec = np.asarray(params["params"]["cell"]["W_rec"])
@@ -206,6 +207,7 @@ def test_s1_records_the_first_pass_and_tests_every_length(tmp_path):
     # The code's stopping rule (0 wrong) with the < 1% milestone, variable lengths 10-14, and the
     # generalisation test at lengths the model never saw.
     config = _tiny(_config("p13_s1"), tmp_path, max_updates=80, test_lengths="10,40")
+    config.models = "msgd_c"  # MSGD-CR would compile Ω too; it is traced in the test above
     config.rows.L50_200.update(dict(L=10, L_max=14))
     _, runs, paths = pipeline.run_claim(config, protocol.PROTOCOL)
     (e,) = json.loads((tmp_path / "out" / "table.json").read_text())["rows"]

@@ -25,8 +25,9 @@ _BLOCK = re.compile(r"(<!-- results: (\w+) -->\n)(.*?)(<!-- /results -->)", re.S
 NOTE = (
     'Ours: trials solved / trials ("in B": within a budget of B sequences each), then the mean '
     "sequences until success of the solved trials (their median; min–max) and the mean wrong of the "
-    "test set after success. Generated from `runs/*/<profile>/table.json` by "
-    "`python -m experiments.claims.docs`."
+    "test set after success. P13 rows count updates (minibatches of 20 sequences) and say so; their "
+    "paper column is the paper's statement (it gives few numbers). Generated from "
+    "`runs/*/<profile>/table.json` by `python -m experiments.claims.docs`."
 )
 
 

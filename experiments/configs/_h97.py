@@ -6,22 +6,13 @@ needs; ``rows`` then holds the rows of the paper's table, each setting some fiel
 
 import ml_collections
 
-from experiments.claims.rows import table
+from experiments.configs._claim import PROFILES, head, outputs, table
 
-PROFILES = ("quick", "paper")
 __all__ = ["PROFILES", "base", "table"]
 
 
 def base(profile: str) -> ml_collections.ConfigDict:
-    if profile not in PROFILES:
-        raise ValueError(f"--config profile {profile!r}: must be one of {list(PROFILES)}")
-    c = ml_collections.ConfigDict()
-    # -- the claim
-    c.profile = profile  # "quick" (2-core CPU, minutes) or "paper" (the paper's scale)
-    c.claim = ""  # claim id in REPRODUCTION.md
-    # The rows of the paper's table: each row sets some of the fields below (and may set "title",
-    # its label in figures). Change a row's field with --config.rows.ROW.FIELD=VALUE.
-    c.rows = table()
+    c = head(profile)  # profile, claim, rows
     # Models trained on every row, comma-separated: lstm1997, rnn_tanh, rnn_sigmoid (BPTT baselines).
     c.models = "lstm1997"
     c.trials = 10  # independent trials per row (Exp. 1: per data pair)
@@ -82,13 +73,7 @@ def base(profile: str) -> ml_collections.ConfigDict:
     # fresh sequences at every check). Exp. 1 and 2a check their fixed sets either way.
     c.fixed_test_set = False
     c.test_sequences = 2560  # fresh test sequences after stopping (Exp. 1: its fixed test set)
-    # -- what to run and draw
-    # Train rows that have no finished results; False: only redraw what is there (e.g. the committed
-    # paper-profile results), and the table says which rows were not run.
-    c.run_missing = True
-    # Run only these rows, comma-separated ids or id@model (e.g. "6a@lstm1997"); "" = all. The
-    # others are drawn from their results if they have some, else reported as not run.
-    c.only_rows = ""
+    # -- what to compare and draw
     c.reference_row = ""  # a row id: the table gives every row's mean time as a ratio to its mean
     # Pairs of rows, "a:b,c:d", whose sequences until success are compared by Welch's t-test.
     c.compare = ""
@@ -98,6 +83,4 @@ def base(profile: str) -> ml_collections.ConfigDict:
     # Sequences between log points and frozen-weight checks (the checks' resolution).
     c.eval_every = 100
     c.evals_per_chunk = 100  # log points per jitted host call
-    c.out_dir = ""  # one run directory per (row, model) under it; "" = runs/<claim>/<profile>
-    c.figure = ""  # figure path without extension; "" = figures/<claim> (quick), <claim>_paper
-    return c
+    return outputs(c)  # run_missing, only_rows, out_dir, figure

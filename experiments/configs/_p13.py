@@ -6,21 +6,13 @@ task needs; ``rows`` then holds the rows of its table, each setting some fields.
 
 import ml_collections
 
-from experiments.claims.rows import table
+from experiments.configs._claim import PROFILES, head, outputs, table
 
-PROFILES = ("quick", "paper")
 __all__ = ["PROFILES", "base", "table"]
 
 
 def base(profile: str) -> ml_collections.ConfigDict:
-    if profile not in PROFILES:
-        raise ValueError(f"--config profile {profile!r}: must be one of {list(PROFILES)}")
-    c = ml_collections.ConfigDict()
-    # -- the claim
-    c.profile = profile  # "quick" (2-core CPU, minutes) or "paper" (the paper's scale)
-    c.claim = ""  # claim id in REPRODUCTION.md
-    # The rows of the claim's table: each sets some of the fields below (and may set "title").
-    c.rows = table()
+    c = head(profile)  # profile, claim, rows
     # Methods trained on every row, comma-separated: msgd (plain SGD), msgd_c (gradient-norm
     # clipping, Algorithm 1), msgd_cr (clipping and the regulariser Ω), msgd_r (Ω, no clipping).
     c.models = "msgd,msgd_c,msgd_cr"
@@ -28,8 +20,9 @@ def base(profile: str) -> ml_collections.ConfigDict:
     c.seed = 0  # root key; trial i uses fold_in(key(seed), i)
     c.dtype = "float32"  # "float32" or "float64"
     c.max_updates = 5_000_000  # budget per trial in updates (P13: at most 5M)
-    # -- the task (names as in repro.tasks): p13_temporal_order, p13_temporal_order_3bit,
-    # p13_addition, p13_multiplication, p13_random_permutation, p13_memorization.
+    # -- the task
+    # Names as in repro.tasks: p13_temporal_order, p13_temporal_order_3bit, p13_addition,
+    # p13_multiplication, p13_random_permutation, p13_memorization.
     c.task = "p13_temporal_order"
     c.L = 50  # sequence length (temporal order, permutation, memorisation: >= 10, 2, 1)
     # > 0: one nominal length per minibatch, drawn from {L..L_max} (P13 §4.1.2: 50-200); 0: all L.
@@ -58,10 +51,4 @@ def base(profile: str) -> ml_collections.ConfigDict:
     c.success = "lt1pct"  # "lt1pct": < 1% of them wrong (paper); "zero": none wrong (code)
     c.test_lengths = ""  # after stopping: wrong of test_sequences at each of these lengths
     c.test_sequences = 10_000  # per test length, in chunks of 1000
-    # -- what to run and draw
-    # Train rows that have no finished results; False: only redraw what is there.
-    c.run_missing = True
-    c.only_rows = ""  # run only these rows, comma-separated ids or id@method; "" = all
-    c.out_dir = ""  # one run directory per (row, method) under it; "" = runs/<claim>/<profile>
-    c.figure = ""  # figure path without extension; "" = figures/<claim> (quick), <claim>_paper
-    return c
+    return outputs(c)  # run_missing, only_rows, out_dir, figure

@@ -325,6 +325,7 @@ def _gen_cell(e: dict, p: dict) -> str:
 
 
 COLUMNS = (
+    Column("solved within budget", lambda e, p: f"{e['solved']}/{e['trials']} in {e['budget']:,}"),
     Column("median updates", lambda e, p: fmt(e.get("median_updates"))),
     Column(
         "final validation error % (per trial)",

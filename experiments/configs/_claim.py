@@ -1,0 +1,38 @@
+"""The fields every trained claim's config has, whatever the paper: what the shared pipeline reads.
+
+A paper's ``base(profile)`` (``_h97.py``, ``_p13.py``) starts from ``head(profile)``, adds its own
+fields, and ends with ``outputs(c)``. ``--help`` lists these fields first, then the paper's.
+"""
+
+import ml_collections
+
+from experiments.claims.rows import table
+
+PROFILES = ("quick", "paper")
+__all__ = ["PROFILES", "head", "outputs", "table"]
+
+
+def head(profile: str) -> ml_collections.ConfigDict:
+    if profile not in PROFILES:
+        raise ValueError(f"--config profile {profile!r}: must be one of {list(PROFILES)}")
+    c = ml_collections.ConfigDict()
+    # -- the claim
+    c.profile = profile  # "quick" (2-core CPU, minutes) or "paper" (the paper's scale)
+    c.claim = ""  # claim id in REPRODUCTION.md
+    # The rows of the paper's table: each row sets some of the fields below (and may set "title",
+    # its label in figures). Change a row's field with --config.rows.ROW.FIELD=VALUE.
+    c.rows = table()
+    return c
+
+
+def outputs(c: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
+    # -- what to run and draw
+    # Train rows that have no finished results; False: only redraw what is there (e.g. the committed
+    # paper-profile results), and the table says which rows were not run.
+    c.run_missing = True
+    # Run only these rows, comma-separated ids or id@model (e.g. "6a@lstm1997"); "" = all. The
+    # others are drawn from their results if they have some, else reported as not run.
+    c.only_rows = ""
+    c.out_dir = ""  # one run directory per (row, model) under it; "" = runs/<claim>/<profile>
+    c.figure = ""  # figure path without extension; "" = figures/<claim> (quick), <claim>_paper
+    return c
