@@ -404,7 +404,11 @@ class Trainer:
         return st.replace(marked_at=at, marked_params=tuple(kept))
 
     def _interval(self, st: TrainState, keys: dict[str, jax.Array]):
-        """``eval_every`` updates, then the frozen-weight check; returns the interval's metrics."""
+        """``eval_every`` updates, then the frozen-weight check; returns the interval's metrics.
+
+        Every trial that was running when the interval began and did not diverge in it is checked,
+        also one that has just spent its budget: the last check falls at the end of the budget."""
+        was_active = self.active(st)
         st, m = jax.lax.scan(
             lambda s, _: self._update(s, keys), st, None, length=self.schedule.eval_every
         )
@@ -417,7 +421,7 @@ class Trainer:
             "train/sequences": jnp.sum(m["sequences"]),
         }
         if self.problem.evaluate is not None:
-            check = self.active(st)
+            check = was_active & ~st.diverged
             key = (
                 keys["eval"]
                 if self.schedule.fixed_eval

@@ -214,6 +214,23 @@ def test_window_counts_only_after_window_sequences_and_needs_all_correct():
     assert got["sequences_seen"] == [100, 100]  # stopped at the budget, not past a chunk's end
 
 
+def test_the_last_check_falls_at_the_end_of_the_budget():
+    # A check that passes only from the 30th update on, with a budget of exactly 30 updates: the
+    # check after the last interval still runs (a trial is not denied its final validation).
+    problem = dataclasses.replace(
+        toy_problem(), evaluate=lambda params, key: {"passed": params["t"] >= 30}
+    )
+    init, loss = problem.init, problem.loss
+    problem = dataclasses.replace(
+        problem,
+        init=lambda key: {**init(key), "t": jnp.zeros(())},
+        loss=lambda p, b: (lambda l, s: (l - p["t"], s))(*loss({"w": p["w"]}, b)),  # dt = +1
+    )
+    schedule = train.Schedule(trials=2, max_sequences=30, eval_every=10, evals_per_chunk=2)
+    got = train.train(problem, optax.sgd(1.0), schedule, progress=lambda s: None)
+    assert got["solved"] == [True, True] and got["solved_at"] == [30, 30]
+
+
 def test_diverged_trials_are_frozen_and_reported_while_others_go_on():
     problem = toy_problem(blowup_p=0.001)
     tx = optax.sgd(0.05)
