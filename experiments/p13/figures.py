@@ -16,7 +16,7 @@ from repro import plotting
 
 __all__ = ["draw"]
 
-_MARKERS = {"sigmoid": "o", "basic_tanh": "s", "smart_tanh": "D"}
+_MARKERS = ("o", "s", "D", "^", "v", "P", "X", "<", ">", "h", "*", "p")
 
 
 def _budget(entries) -> str:
@@ -83,6 +83,11 @@ def flow_vs_outcome(config, rows, runs) -> list[Path]:
     along training, and at its end against ρ(W_rec), solved filled, unsolved open."""
     fig, (ax, bx) = plotting.figure(2, 1, height=4.6)
     seen = set()
+    # one marker per initialisation (Fig. 7's panels), or per row where the rows are tasks
+    group = (lambda r: r.config.init.replace("_", " ")) if config.claim == "P13-F7" else (
+        lambda r: r.title)  # fmt: skip
+    groups = list(dict.fromkeys(group(r) for r in rows))
+    marker_of = {g: _MARKERS[i % len(_MARKERS)] for i, g in enumerate(groups)}
     for row in rows:
         for i, method in enumerate(rows_lib.models_of(row.config)):
             r = runs.get((row.id, method))
@@ -97,7 +102,7 @@ def flow_vs_outcome(config, rows, runs) -> list[Path]:
                         linewidth=0.8, alpha=0.8, marker=".", markersize=2)  # fmt: skip
             final_flow = np.asarray(r["test"]["log10_flow"], float)
             rho = np.asarray(r["test"]["rho"], float)
-            marker = _MARKERS.get(row.config.init, "o")
+            marker = marker_of[group(row)]
             label = f"{plotting.model_label(method)}" if method not in seen else None
             seen.add(method)
             bx.scatter(final_flow[solved], rho[solved], marker=marker, s=14, color=style["color"],
@@ -111,10 +116,8 @@ def flow_vs_outcome(config, rows, runs) -> list[Path]:
     bx.set_xlabel("log$_{10}$‖∂h$_T$/∂h$_t$‖ at the end")
     bx.set_ylabel("ρ(W$_{rec}$) at the end")
     bx.set_title("(b) at the end; filled: solved, open: not", loc="left")
-    inits = sorted({r.config.init for r in rows})
-    for init in inits:
-        bx.scatter([], [], marker=_MARKERS.get(init, "o"), s=14, color="0.4",
-                   label=init.replace("_", " "))  # fmt: skip
+    for g in groups:
+        bx.scatter([], [], marker=marker_of[g], s=14, color="0.4", label=g)
     bx.legend(fontsize=6.5, loc="center left", bbox_to_anchor=(1.0, 0.5))
     plotting.caption(
         fig,
