@@ -224,7 +224,7 @@ def test_the_last_check_falls_at_the_end_of_the_budget():
     problem = dataclasses.replace(
         problem,
         init=lambda key: {**init(key), "t": jnp.zeros(())},
-        loss=lambda p, b: (lambda l, s: (l - p["t"], s))(*loss({"w": p["w"]}, b)),  # dt = +1
+        loss=lambda p, b: (lambda v, s: (v - p["t"], s))(*loss({"w": p["w"]}, b)),  # dt = +1
     )
     schedule = train.Schedule(trials=2, max_sequences=30, eval_every=10, evals_per_chunk=2)
     got = train.train(problem, optax.sgd(1.0), schedule, progress=lambda s: None)
