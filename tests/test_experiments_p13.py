@@ -12,7 +12,7 @@ from test_experiments import CONFIGS, _run
 from experiments.claims import pipeline
 from experiments.claims import rows as rows_lib
 from experiments.configs import _p13
-from experiments.p13 import paper, protocol, units
+from experiments.p13 import figures, paper, protocol, units
 from repro import cells, train
 from repro import initializers as inits
 
@@ -188,33 +188,29 @@ def _tiny(config, tmp_path, **fields):
     return config
 
 
-def test_f7_runs_end_to_end_with_table_and_figures(tmp_path):
+def test_f7_and_s1_run_end_to_end_with_tables_and_figures(tmp_path):
+    # One training run through F7's pipeline and figures, with S1's rules on its row: the code's
+    # stopping rule (0 wrong) with the < 1% milestone, lengths 10-14 per minibatch, and the test at
+    # lengths the model never saw; then S1's figure from the same entries (no second compilation).
     config = _tiny(_config("p13_f7"), tmp_path, max_updates=80, models="msgd_c")
-    config.only_rows = "basic_tanh_L10"
+    config.update(dict(success="zero", test_lengths="10,40", only_rows="basic_tanh_L10"))
+    config.rows.basic_tanh_L10.L_max = 14
     rows, runs, paths = pipeline.run_claim(config, protocol.PROTOCOL)
     entries = json.loads((tmp_path / "out" / "table.json").read_text())["rows"]
-    (done,) = [e for e in entries if not e.get("not_run")]
-    assert done["row"] == "basic_tanh_L10" and done["budget"] == 80 and done["unit"] == "updates"
-    assert len(done["log10_flow"]) == 2 and len(done["final_error_pct"]) == 2
-    assert done["paper"] == paper.TABLES["P13-F7"]["basic_tanh_L10"]
+    (e,) = [e for e in entries if not e.get("not_run")]
+    assert e["row"] == "basic_tanh_L10" and e["budget"] == 80 and e["unit"] == "updates"
+    assert len(e["log10_flow"]) == 2 and len(e["final_error_pct"]) == 2
+    assert e["paper"] == paper.TABLES["P13-F7"]["basic_tanh_L10"]
+    assert set(e["generalisation"]) == {"L10", "L40"} and e["test_sequences"] == 1000
+    assert all(0 <= v <= 1000 for vs in e["generalisation"].values() for v in vs)
+    assert "lt1pct" in e and e["lt1pct"]["reached"] <= 2
     assert {p.name for p in paths} == {f"fig{s}.{x}" for s in ("", "_flow") for x in ("pdf", "png")}
     log = (tmp_path / "out" / "basic_tanh_L10" / "msgd_c" / "metrics.jsonl").read_text()
     first = json.loads(log.splitlines()[0])
     assert len(first["eval/rho"]) == 2 and all(np.isfinite(first["eval/log10_flow"]))
-
-
-def test_s1_records_the_first_pass_and_tests_every_length(tmp_path):
-    # The code's stopping rule (0 wrong) with the < 1% milestone, variable lengths 10-14, and the
-    # generalisation test at lengths the model never saw.
-    config = _tiny(_config("p13_s1"), tmp_path, max_updates=80, test_lengths="10,40")
-    config.models = "msgd_c"  # MSGD-CR would compile Ω too; it is traced in the test above
-    config.rows.L50_200.update(dict(L=10, L_max=14))
-    _, runs, paths = pipeline.run_claim(config, protocol.PROTOCOL)
-    (e,) = json.loads((tmp_path / "out" / "table.json").read_text())["rows"]
-    assert set(e["generalisation"]) == {"L10", "L40"} and e["test_sequences"] == 1000
-    assert all(0 <= v <= 1000 for vs in e["generalisation"].values() for v in vs)
-    assert "lt1pct" in e and e["lt1pct"]["reached"] <= 2
-    assert len(paths) == 4
+    config.claim, config.figure = "P13-S1", str(tmp_path / "s1")
+    s1 = figures.errors_vs_length(config, rows, runs, [e])
+    assert all(p.stat().st_size > 1000 for p in s1)
 
 
 def test_one_unit_figures_write_their_numbers(tmp_path):
