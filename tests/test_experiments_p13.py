@@ -229,3 +229,39 @@ def test_one_unit_figures_write_their_numbers(tmp_path):
     assert ens["lr=0.1, clipped"]["largest step"] <= 0.1 + 1e-9
     assert ens["lr=1, plain"]["largest step"] > 1.0
     assert len(list(tmp_path.glob("f*fig.p*"))) == 4
+
+
+@pytest.mark.parametrize(
+    "name, fields, message",
+    [
+        ("p13_f3", {"w": 0.0}, "config.w=0.0: must be a finite number > 0"),
+        ("p13_f3", {"w": float("inf")}, "config.w=inf: must be a finite number > 0"),
+        ("p13_f3", {"kick": -0.1}, "config.kick=-0.1"),
+        ("p13_f3", {"points": 0}, "config.points=0: must be an integer > 0"),
+        ("p13_f3", {"steps": -1}, "config.steps=-1: must be an integer > 0"),
+        ("p13_f3", {"b_range": "-1,-4"}, "config.b_range='-1,-4': must be 'low,high'"),
+        ("p13_f3", {"starts": "3,x"}, "config.starts='3,x': must be comma-separated numbers"),
+        ("p13_f3", {"sigma": "relu"}, "config.sigma='relu': must be one of"),
+        ("p13_f6", {"examples": "6:-3"}, "config.examples='6:-3': must be 'w:b:lr,...'"),
+        ("p13_f6", {"examples": "6:-3:0"}, "config.examples='6:-3:0'"),
+        ("p13_f6", {"examples": ""}, "config.examples='': needs at least one"),
+        ("p13_f6", {"clip": float("inf")}, "config.clip=inf: must be a finite number > 0"),
+        ("p13_f6", {"ensemble_w": "9,5"}, "config.ensemble_w='9,5'"),
+        ("p13_f6", {"x0": float("nan")}, "config.x0=nan: must be a finite number"),
+        ("p13_f6", {"grid": 0}, "config.grid=0: must be an integer > 0"),
+    ],
+)
+def test_one_unit_bad_config_is_one_line_and_writes_nothing(
+    tmp_path, monkeypatch, name, fields, message
+):
+    config = _config(name)
+    config.out_dir, config.figure = str(tmp_path / "out"), str(tmp_path / "fig")
+    config.update(fields)
+    monkeypatch.setattr(units.one_unit, "error_surface", lambda *a, **k: pytest.fail("computed"))
+    monkeypatch.setattr(
+        units.one_unit, "fixed_point_curve", lambda *a, **k: pytest.fail("computed")
+    )
+    with pytest.raises(ValueError) as err:
+        units.CLAIMS[config.claim](config)
+    assert message in str(err.value) and "\n" not in str(err.value)
+    assert not list(tmp_path.iterdir())

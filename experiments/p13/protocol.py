@@ -142,12 +142,10 @@ def validate(c) -> None:
     task = TASKS[c.task]
     if c.L < task.min_length:
         raise ValueError(f"config.L={c.L}: {c.task} needs L >= {task.min_length} ({task.why})")
-    if c.L_max and c.L_max < c.L + (c.length_range == "code"):
+    if c.L_max and c.L_max < c.L + (c.length_range == "code"):  # negative ones too
         raise ValueError(
             f"config.L_max={c.L_max}: must be >= L={c.L} (0: every sequence has length L)"
         )
-    if c.L_max < 0:
-        raise ValueError(f"config.L_max={c.L_max}: must be >= 0 (0: fixed length L)")
     if c.task == "p13_memorization" and c.L_max:
         raise ValueError("config.L_max: p13_memorization trains one model per length (L_max=0)")
     if c.eval_sequences % CHUNK or c.test_sequences % CHUNK:

@@ -29,7 +29,23 @@ def _floats(c, name: str) -> list[float]:
         raise ValueError(f"config.{name}={c[name]!r}: must be comma-separated numbers") from None
 
 
+def _finite(c, *names: str, positive: bool = False) -> None:
+    for name in names:
+        v = c[name]
+        if not (isinstance(v, int | float) and np.isfinite(v) and (v > 0 or not positive)):
+            kind = "a finite number > 0" if positive else "a finite number"
+            raise ValueError(f"config.{name}={v!r}: must be {kind}")
+
+
+def _range(c, name: str) -> tuple[float, float]:
+    values = _floats(c, name)
+    if len(values) != 2 or not np.all(np.isfinite(values)) or not values[0] < values[1]:
+        raise ValueError(f"config.{name}={c[name]!r}: must be 'low,high' with low < high")
+    return values[0], values[1]
+
+
 def _check(c) -> None:
+    """The fields both figures share, before any compute."""
     if c.sigma not in one_unit.SIGMAS:
         raise ValueError(f"config.sigma={c.sigma!r}: must be one of {list(one_unit.SIGMAS)}")
     common.positive(c, "steps")
@@ -44,24 +60,31 @@ def _write(c, numbers: dict) -> None:
 def f3(c) -> list:
     """P13-F3: the bifurcation diagram and where gradients explode."""
     _check(c)
-    lo, hi = _floats(c, "b_range")
+    lo, hi = _range(c, "b_range")
     starts = _floats(c, "starts")
-    if not lo < hi:
-        raise ValueError(f"config.b_range={c.b_range!r}: must be 'low,high' with low < high")
+    if not starts or not np.all(np.isfinite(starts)):
+        raise ValueError(f"config.starts={c.starts!r}: must be finite numbers, comma-separated")
+    _finite(c, "w", "kick", positive=True)
+    common.positive(c, "points")
     with jax.enable_x64(True):
         xs = np.linspace(-12, 12, 24001)
         b_curve, stable = one_unit.fixed_point_curve(c.w, xs, c.sigma)
         folds = one_unit.folds(c.w, c.sigma)
         bs = np.linspace(lo, hi, c.points)
-        x_T = lambda b, x0: one_unit.trajectory(c.w, b, x0, c.steps)[-1]
+        x_T = lambda b, x0: one_unit.trajectory(c.w, b, x0, c.steps, c.sigma)[-1]
         grads = {
             x0: np.abs(np.asarray(jax.vmap(jax.grad(x_T), (0, None))(bs, x0))) for x0 in starts
         }
         ends = {x0: np.asarray(jax.vmap(x_T, (0, None))(bs, x0)) for x0 in starts}
         b_mid = float(np.mean([b for _, b in folds])) if folds else lo
+        # the unstable fixed point at b_mid (the basin boundary); starts ± kick on either side
+        x_mid = float(xs[~stable][np.argmin(np.abs(b_curve[~stable] - b_mid))]) if folds else 0.0
         paths = {
             eps: np.concatenate(
-                [[eps], np.asarray(one_unit.trajectory(c.w, b_mid + 0 * eps, eps, c.steps))]
+                [
+                    [x_mid + eps],
+                    np.asarray(one_unit.trajectory(c.w, b_mid, x_mid + eps, c.steps, c.sigma)),
+                ]
             )
             for eps in (-c.kick, c.kick)
         }
@@ -92,7 +115,7 @@ def f3(c) -> list:
         ax.plot(b, x, "o", color="k", markersize=4)
     if folds:
         ax.plot([], [], "o", color="k", markersize=4, label="fold bifurcations")
-        ax.plot(b_mid, 0 if c.sigma == "logistic" and c.w == 5 else np.nan, "o",
+        ax.plot(b_mid, x_mid, "o",
                 markerfacecolor="white", color="k", markersize=5,
                 label=f"boundary crossing (b = {b_mid:.2f})")  # fmt: skip
     colours = [plotting.OKABE_ITO[k] for k in ("vermillion", "blue", "bluish green", "orange")]
@@ -118,7 +141,8 @@ def f3(c) -> list:
     bx.set_xlabel("step t")
     bx.set_ylabel("$x_t$")
     bx.set_title(
-        f"(b) b = {b_mid:.2f}: x$_0$ = ±{c.kick:g} end in different attractors", loc="left"
+        f"(b) b = {b_mid:.2f}: x$_0$ = {x_mid:.2g} ± {c.kick:g} end in different attractors",
+        loc="left",
     )
     bx.legend(fontsize=6.5)
     for (x0, g), col in zip(grads.items(), colours, strict=False):
@@ -137,18 +161,23 @@ def f3(c) -> list:
 def f6(c) -> list:
     """P13-F6: the error surface with its wall, and plain vs clipped gradient descent."""
     _check(c)
-    lo, hi = _floats(c, "grid_range")
-    if not lo < hi:
-        raise ValueError(f"config.grid_range={c.grid_range!r}: must be 'low,high' with low < high")
+    lo, hi = _range(c, "grid_range")
+    w_lo, w_hi = _range(c, "ensemble_w")
+    _finite(c, "x0", "target")
     examples = []
     for item in common.items(c, "examples"):
         try:
             w, b, lr = (float(v) for v in item.split(":"))
         except ValueError:
-            raise ValueError(f"config.examples={c.examples!r}: must be 'w:b:lr,...'") from None
+            w = b = lr = np.nan
+        if not (np.isfinite([w, b, lr]).all() and lr > 0):
+            raise ValueError(
+                f"config.examples={c.examples!r}: must be 'w:b:lr,...' (finite, lr > 0)"
+            )
         examples.append((w, b, lr))
-    if not c.clip > 0:
-        raise ValueError(f"config.clip={c.clip!r}: must be > 0")
+    if not examples:
+        raise ValueError("config.examples='': needs at least one 'w:b:lr'")
+    _finite(c, "clip", positive=True)
     common.positive(c, "grid", "ensemble", "descent_steps")
     kw = dict(x0=c.x0, horizon=c.steps, target=c.target, sigma=c.sigma)
     with jax.enable_x64(True):
@@ -162,7 +191,7 @@ def f6(c) -> list:
             for w, b, lr in examples
         }  # fmt: skip
         rng = np.random.default_rng(c.seed)
-        ws = rng.uniform(*_floats(c, "ensemble_w"), c.ensemble)
+        ws = rng.uniform(w_lo, w_hi, c.ensemble)
         starts = np.stack(
             [ws, one_unit.wall(ws, c.x0, c.sigma) + rng.uniform(-1, 1, c.ensemble)], 1
         )
