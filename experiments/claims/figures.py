@@ -22,7 +22,7 @@ from experiments.claims.protocol import Protocol
 from experiments.claims.table import paper_of
 from repro import plotting
 
-__all__ = ["draw", "fraction_solved", "training_error"]
+__all__ = ["draw", "fraction_solved", "logged", "per_trial", "training_error"]
 
 _STYLES = ("-", "--", ":", "-.")
 _MARKERS = ("o", "s", "D", "v", "P")
@@ -35,14 +35,25 @@ def _count(v, _=None) -> str:
     return f"{v / 1000:g}k" if v >= 1000 else f"{v:g}"
 
 
-def training_error(run_dir: Path) -> tuple[np.ndarray, np.ndarray]:
-    """(sequences at each log point, training error rate (points, trials), NaN once a trial stopped)
-    from metrics.jsonl, or metrics.jsonl.gz (committed long logs are compressed)."""
+def logged(run_dir: Path) -> list[dict]:
+    """The log points of a run: metrics.jsonl, or metrics.jsonl.gz (committed long logs are
+    compressed), one dict of per-trial lists per point."""
     path = run_dir / "metrics.jsonl"
     gz = path.with_suffix(".jsonl.gz")
     text = path.read_text() if path.exists() else gzip.decompress(gz.read_bytes()).decode()
-    rows = [json.loads(line) for line in text.splitlines()]
-    err = np.array([[np.nan if v is None else v for v in r["train/error_rate"]] for r in rows])
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def per_trial(rows: list[dict], key: str) -> np.ndarray:
+    """``key`` at every log point, (points, trials), NaN where a trial logged nothing."""
+    return np.array([[np.nan if v is None else v for v in r[key]] for r in rows], float)
+
+
+def training_error(run_dir: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(sequences at each log point, training error rate (points, trials), NaN once a trial stopped)
+    from the run's log."""
+    rows = logged(run_dir)
+    err = per_trial(rows, "train/error_rate")
     seqs = np.array([r["train/sequences"] for r in rows], float)
     upd = np.array([r["train/updates"] for r in rows], float)
     err[upd == 0] = np.nan  # a stopped trial has no training error

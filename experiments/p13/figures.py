@@ -3,13 +3,13 @@ trial against its outcome (beyond the paper), and errors against test length (S1
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import matplotlib.ticker
 import numpy as np
 
+from experiments.claims import figures as claim_figures
 from experiments.claims import rows as rows_lib
 from experiments.claims import runner
 from repro import plotting
@@ -26,10 +26,9 @@ def _budget(entries) -> str:
 
 def _eval_log(run_dir: Path, key: str) -> tuple[np.ndarray, np.ndarray]:
     """(updates at each validation, values (validations, trials); NaN where a trial was stopped)."""
-    rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    rows = claim_figures.logged(run_dir)
     upd = np.cumsum([np.max(r["train/updates"]) for r in rows])
-    vals = np.array([[np.nan if v is None else v for v in r[key]] for r in rows], float)
-    return upd, vals
+    return upd, claim_figures.per_trial(rows, key)
 
 
 def success_vs_length(config, rows, runs, entries) -> list[Path]:
