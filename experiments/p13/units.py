@@ -137,7 +137,7 @@ def f3(c) -> list:
                 ha="right", va="bottom", fontsize=6.5)  # fmt: skip
     ax.legend(fontsize=6.5, loc="upper left")
     for (eps, p), col in zip(paths.items(), colours[2:], strict=False):
-        bx.plot(np.arange(p.size), p, color=col, label=f"$x_0$ = {eps:+g}")
+        bx.plot(np.arange(p.size), p, color=col, label=f"$x_0$ = {x_mid + eps:+.3g}")
     bx.set_xlabel("step t")
     bx.set_ylabel("$x_t$")
     bx.set_title(
