@@ -16,32 +16,10 @@ import jax
 import numpy as np
 
 from experiments import common
-from experiments.claims import runner
-from repro import one_unit, plotting, results
+from experiments.claims import runner, units
+from repro import one_unit, plotting
 
 __all__ = ["CLAIMS", "f3", "f6"]
-
-
-def _floats(c, name: str) -> list[float]:
-    try:
-        return [float(v) for v in common.items(c, name)]
-    except ValueError:
-        raise ValueError(f"config.{name}={c[name]!r}: must be comma-separated numbers") from None
-
-
-def _finite(c, *names: str, positive: bool = False) -> None:
-    for name in names:
-        v = c[name]
-        if not (isinstance(v, int | float) and np.isfinite(v) and (v > 0 or not positive)):
-            kind = "a finite number > 0" if positive else "a finite number"
-            raise ValueError(f"config.{name}={v!r}: must be {kind}")
-
-
-def _range(c, name: str) -> tuple[float, float]:
-    values = _floats(c, name)
-    if len(values) != 2 or not np.all(np.isfinite(values)) or not values[0] < values[1]:
-        raise ValueError(f"config.{name}={c[name]!r}: must be 'low,high' with low < high")
-    return values[0], values[1]
 
 
 def _check(c) -> None:
@@ -49,22 +27,17 @@ def _check(c) -> None:
     if c.sigma not in one_unit.SIGMAS:
         raise ValueError(f"config.sigma={c.sigma!r}: must be one of {list(one_unit.SIGMAS)}")
     common.positive(c, "steps")
-    common.check_writable(runner.out_dir(c), runner.figure_path(c))
-
-
-def _write(c, numbers: dict) -> None:
-    saved = {**numbers, "config": c.to_dict(), "provenance": results.provenance()}
-    results.atomic_write_json(runner.out_dir(c) / "numbers.json", saved)
+    units.prepare(c)
 
 
 def f3(c) -> list:
     """P13-F3: the bifurcation diagram and where gradients explode."""
     _check(c)
-    lo, hi = _range(c, "b_range")
-    starts = _floats(c, "starts")
+    lo, hi = units.span(c, "b_range")
+    starts = units.floats(c, "starts")
     if not starts or not np.all(np.isfinite(starts)):
         raise ValueError(f"config.starts={c.starts!r}: must be finite numbers, comma-separated")
-    _finite(c, "w", "kick", positive=True)
+    units.finite(c, "w", "kick", positive=True)
     common.positive(c, "points")
     with jax.enable_x64(True):
         xs = np.linspace(-12, 12, 24001)
@@ -101,7 +74,7 @@ def f3(c) -> list:
         },
         "kick": {str(eps): float(p[-1]) for eps, p in paths.items()},
     }
-    _write(c, numbers)
+    units.write(c, numbers)
 
     fig, (ax, bx, cx) = plotting.figure(
         3, 1, height=5.6, gridspec_kw={"height_ratios": [1.6, 1, 1.1]}
@@ -161,9 +134,9 @@ def f3(c) -> list:
 def f6(c) -> list:
     """P13-F6: the error surface with its wall, and plain vs clipped gradient descent."""
     _check(c)
-    lo, hi = _range(c, "grid_range")
-    w_lo, w_hi = _range(c, "ensemble_w")
-    _finite(c, "x0", "target")
+    lo, hi = units.span(c, "grid_range")
+    w_lo, w_hi = units.span(c, "ensemble_w")
+    units.finite(c, "x0", "target")
     examples = []
     for item in common.items(c, "examples"):
         try:
@@ -177,7 +150,7 @@ def f6(c) -> list:
         examples.append((w, b, lr))
     if not examples:
         raise ValueError("config.examples='': needs at least one 'w:b:lr'")
-    _finite(c, "clip", positive=True)
+    units.finite(c, "clip", positive=True)
     common.positive(c, "grid", "ensemble", "descent_steps")
     kw = dict(x0=c.x0, horizon=c.steps, target=c.target, sigma=c.sigma)
     with jax.enable_x64(True):
@@ -227,7 +200,7 @@ def f6(c) -> list:
             for (lr, m), d in ens.items()
         },
     }  # fmt: skip
-    _write(c, numbers)
+    units.write(c, numbers)
 
     fig, (ax, zx, bx) = plotting.figure(
         3, 1, height=7.2, gridspec_kw={"height_ratios": [1.25, 1.1, 1]}
