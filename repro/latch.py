@@ -21,6 +21,7 @@ References:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -261,12 +262,29 @@ def train_minimal(
     Returns:
       MinimalRuns with leading axis R.
     """
-    from repro.tasks import bengio1994  # the generator checks L, T_max, s's form, target
+    from repro.tasks import bengio1994
 
-    P = 2 * per_class
-    sample = bengio1994.minimal(jax.random.key(0), P, T_max, L=L, s=1.0, noise_param=noise_param,
-                                target=target)  # fmt: skip
-    del sample  # validated the static arguments once, before tracing
+    for name, v in (("epochs", epochs), ("chunk", chunk), ("per_class", per_class)):
+        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+            raise ValueError(f"{name}={v!r}: must be an integer >= 1")
+    # the generator checks L, T_max, the noise form and the target once, before tracing
+    bengio1994.minimal(jax.random.key(0), 2 * per_class, T_max, L=L, noise_param=noise_param,
+                       target=target)  # fmt: skip
+    run = _minimal_program(
+        T_max=T_max, L=L, P=2 * per_class, lr=float(lr), epochs=epochs,
+        cost_below=float(cost_below), train_w=train_w, noise_param=noise_param,
+        target=float(target), h_init=float(h_init), fresh_noise=fresh_noise, chunk=chunk,
+    )  # fmt: skip
+    f32 = lambda v: jnp.asarray(v, jnp.float32)
+    return run(keys, f32(w0), f32(s), jnp.asarray(T, jnp.int32))
+
+
+@functools.lru_cache(maxsize=32)
+def _minimal_program(
+    *, T_max, L, P, lr, epochs, cost_below, train_w, noise_param, target, h_init, fresh_noise, chunk
+):
+    """The jitted program of ``train_minimal`` for one set of static settings (built once)."""
+    from repro.tasks import bengio1994
 
     def data(key, s_r):
         b = bengio1994.minimal(key, P, T_max, L=L, s=s_r, noise_param=noise_param, target=target)
@@ -326,6 +344,4 @@ def train_minimal(
         acc, cost = jax.vmap(final)(params, k_d, s, T)
         return MinimalRuns(done, epoch, params["w"], params["h"], acc, cost)
 
-    return run(
-        keys, jnp.asarray(w0, jnp.float32), jnp.asarray(s, jnp.float32), jnp.asarray(T, jnp.int32)
-    )
+    return run

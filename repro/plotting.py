@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import textwrap
 import logging
 import os
 from pathlib import Path
@@ -102,8 +103,11 @@ def figure(
 
 
 def caption(fig, text: str) -> None:
-    """A caption line under the figure naming the claim ids it supports."""
-    fig.supxlabel(text, fontsize=6.5, color="0.2", x=0.01, ha="left")
+    """A caption under the figure naming the claim ids it supports, wrapped to the figure's width
+    (about 21 characters of 6.5 pt text per inch; existing line breaks are kept)."""
+    width = int(fig.get_figwidth() * 21)
+    lines = [textwrap.fill(line, width) for line in text.split("\n")]
+    fig.supxlabel("\n".join(lines), fontsize=6.5, color="0.2", x=0.01, ha="left")
 
 
 def save(fig, stem: str | os.PathLike) -> list[Path]:

@@ -1,0 +1,13 @@
+"""Bengio, Simard & Frasconi (1994) and Bengio & Frasconi (1993): each claim a function of its config.
+
+``CLAIMS[claim id](config) -> [figure paths]`` (see ``experiments.claims.units``).
+"""
+
+from experiments.b94 import fig2, theory
+
+CLAIMS = {
+    "B94-THEORY": theory.theory,
+    "B94-F2a": fig2.f2a,
+    "B94-F2b": fig2.f2b,
+    "B94-F2-SENS": fig2.f2_sens,
+}
