@@ -188,9 +188,10 @@ def _pascanu_pairs(activation, form, n):
     key = (activation, form, n)
     if key not in _PASCANU_PAIRS:
         cell = cells.SimpleRNN(n, activation=activation, form=form, param_dtype=F64)
+        # chunks=1: one scan to compile (chunking is tested on its own below)
         pairs = jax.jit(
             lambda p, xs: jac.all_pairs_log_norms(
-                cells.step_fn(cell, p), cell.initialize_carry(), xs
+                cells.step_fn(cell, p), cell.initialize_carry(), xs, chunks=1
             )
         )
         _PASCANU_PAIRS[key] = (cell, pairs)
@@ -325,13 +326,13 @@ def _reference_all_pairs(xs: np.ndarray) -> np.ndarray:
 @hypothesis.settings(max_examples=30, deadline=None, derandomize=True)
 @hypothesis.given(
     family=st.sampled_from(FAMILIES),
-    n=st.sampled_from([1, 3, 16, 64]),
+    n=st.sampled_from([1, 3, 64]),  # one compilation per (n, dtype)
     dtype=st.sampled_from(["float32", "float64"]),
     seed=st.integers(0, 2**16),
 )
 def test_certified_norms_match_the_svd_on_hard_families(family, n, dtype, seed):
     """Issue #13: every spectral norm is exact or certified, also for diagonal, nearly diagonal,
-    block-diagonal, non-normal, rank-deficient and permutation-like Jacobians, n = 1..64."""
+    block-diagonal, non-normal, rank-deficient and permutation-like Jacobians, n = 1, 3, 64."""
     xs = _family(family, n, np.random.default_rng(seed)).astype(dtype)
     ref = _reference_all_pairs(xs.astype(np.float64))
     tol = 1e-9 if dtype == "float64" else 2e-4
