@@ -164,15 +164,33 @@ def batch_cost(model: Net, theta, data: Sequences, *, act=jnp.tanh):
 # ----------------------------------------------------------------------------- curvature
 
 
+def _weights(model: Net, theta) -> jax.Array:
+    """(micro, n, n) ∂pre/∂y of every sub-step: the weights, since pre is linear in y."""
+    y0 = jnp.zeros(model.n_units, theta.dtype)
+    jac = lambda k: jax.jacfwd(lambda y: model.pre(theta, y, 0.0, 0, 2, k))(y0)
+    return jnp.stack([jac(k) for k in range(model.micro)])
+
+
+def _param_vjp(model: Net, theta, x_prev, u, cls, ts, ks, cot, act):
+    """P_sᵀ cot_s for every sub-step s at once: (S, p), P_s = ∂pre_s/∂θ at y = act(x_prev[s])."""
+
+    def one(x, t, k, v):
+        _, vjp = jax.vjp(lambda th: model.pre(th, act(x), u[t - 1], cls, t, k), theta)
+        return vjp(v)[0]
+
+    return jax.vmap(one)(x_prev, ts, ks, cot)
+
+
 def curvature_terms(model: Net, theta, u, length, cls, d):
     """Per-sub-step gradient g(s) = ∂C/∂θ_s and BL88 curvature c(s) of C = ½(y_ℓ − d)², where θ_s
     is the copy of θ used at sub-step s: (S, p) each, S = T·micro.
 
     δ(s) = ∂C/∂x(s) by BPTT; σ(ℓ) = f'(x_o)² at the output (the (y − d)f'' term dropped) and
     σ(s − 1) = (J_s ∘ J_s)ᵀ σ(s) with J_s = ∂x(s)/∂x(s − 1): squared weights and squared slopes,
-    no cross terms. With P_s = ∂x(s)/∂θ_s: g(s) = P_sᵀ δ(s), c(s) = (P_s ∘ P_s)ᵀ σ(s) >= 0.
+    no cross terms. With P_s = ∂x(s)/∂θ_s: g(s) = P_sᵀ δ(s), c(s) = (P_s ∘ P_s)ᵀ σ(s) >= 0. Assumes
+    what holds for the three nets: pre-activations linear in the activations (so J_s is the
+    weights times the slopes) and a parameter feeding one unit per sub-step.
     """
-    step = _micro(model, jnp.tanh)
     ts, ks = _schedule(model, u.shape[0])
     xs = forward(model, theta, u, length, cls)
     f_prime = lambda x: 1 - jnp.tanh(x) ** 2
@@ -182,16 +200,25 @@ def curvature_terms(model: Net, theta, u, length, cls, d):
     delta = (y - d) * f_prime(x_end[model.output]) * e_o
     sigma = f_prime(x_end[model.output]) ** 2 * e_o
 
+    upd_all = jnp.asarray(model.updates, theta.dtype)
+    A = _weights(model, theta)  # (micro, n, n): ∂pre/∂y of each sub-step
+
     def back(carry, inp):
         delta, sigma = carry
         x_prev, t, k = inp
-        args = (u[t - 1], cls, t, k, t <= length)
-        J = jax.jacfwd(lambda x: step(theta, x, *args))(x_prev)  # (n, n)
-        P = jax.jacfwd(lambda th: step(th, x_prev, *args))(theta)  # (n, p)
-        g, c = P.T @ delta, (P * P).T @ sigma
-        return (J.T @ delta, (J * J).T @ sigma), (g, c)
+        upd = upd_all[k] * (t <= length)
+        fp = f_prime(x_prev)
+        dv, sv = delta * upd, sigma * upd
+        delta = fp * (A[k].T @ dv) + delta * (1 - upd)
+        sigma = fp * fp * ((A[k] * A[k]).T @ sv) + sigma * (1 - upd)
+        return (delta, sigma), (dv, sv)
 
-    _, (g, c) = jax.lax.scan(back, (delta, sigma), (xs[:-1], ts, ks), reverse=True)
+    _, (dv, sv) = jax.lax.scan(back, (delta, sigma), (xs[:-1], ts, ks), reverse=True)
+    # a parameter feeds one unit per sub-step, so P_s has one non-zero per column and
+    # (P_s ∘ P_s)ᵀσ = (P_sᵀ√σ)²: both from VJPs, batched over the sub-steps after the scan
+    g = _param_vjp(model, theta, xs[:-1], u, cls, ts, ks, dv, jnp.tanh)
+    root = _param_vjp(model, theta, xs[:-1], u, cls, ts, ks, jnp.sqrt(sv), jnp.tanh)
+    c = root * root
     return g, c
 
 
@@ -215,40 +242,32 @@ def dep_update(model: Net, theta, u, length, cls, d, key, *, eps=0.1, lr=0.01, l
     reads it, which becomes the request S(g) when the reverse pass reaches the sub-step that set it
     — kept only if it flips that unit.
     """
-    step = _micro(model, _sign)
     ts, ks = _schedule(model, u.shape[0])
     xs = forward(model, theta, u, length, cls, act=_sign)
     upd_all = jnp.asarray(model.updates)
+    A = _weights(model, theta)  # ∂x_j/∂y_i of each sub-step
     n = model.n_units
     x_o = xs[-1][model.output]
     first = jnp.where(_sign(x_o) != jnp.sign(d), 1.0 / (jnp.sign(d) * eps - x_o), 0.0)
-    keys = jax.random.split(key, ts.shape[0])
+    is_out = jnp.arange(n) == model.output
+    draws = jax.random.uniform(key, (ts.shape[0], n))  # one uniform per unit and sub-step
 
     def back(carry, inp):
-        G, fresh, dtheta = carry
-        x_prev, x_new, t, k, kk = inp
-        valid = t <= length
-        upd = upd_all[k] & valid
-        y_new = _sign(x_new)
-        S = signed_request(kk, G, low=low, high=high)
-        flips = (G != 0) & (S * y_new < 0)
+        G, fresh = carry
+        x_new, t, k, r = inp
+        upd = upd_all[k] & (t <= length)
+        p_up = (jnp.clip(G, low, high) - low) / (high - low)  # eq. (10), as signed_request
+        S = jnp.where(r < p_up, 2.0, -2.0)
+        flips = (G != 0) & (S * _sign(x_new) < 0)
         e = jnp.where(flips, 1.0 / (jnp.sign(S) * eps - x_new), 0.0)
-        is_out = jnp.arange(n) == model.output
         out_now = fresh & upd[model.output]
-        e = jnp.where(is_out & out_now, first, e)
-        e = jnp.where(upd, e, 0.0)
-        G = jnp.where(upd, 0.0, G)
-        args = (u[t - 1], cls, t, k, valid)
-        y_prev = _sign(x_prev)
-        pre_y = lambda y: model.pre(theta, y, *args[:-1])
-        A = jax.jacfwd(pre_y)(y_prev)  # ∂x_j/∂y_i: the weights
-        P = jax.jacfwd(lambda th: step(th, x_prev, *args))(theta)
-        dtheta = dtheta + lr * P.T @ e
-        G = G + jnp.where(valid, A.T @ e, 0.0)
-        return (G, fresh & ~out_now, dtheta), None
+        e = jnp.where(upd, jnp.where(is_out & out_now, first, e), 0.0)
+        G = jnp.where(upd, 0.0, G) + A[k].T @ e  # Σ_j w_ji e_j to each source activation
+        return (G, fresh & ~out_now), e
 
-    init = (jnp.zeros(n, theta.dtype), jnp.bool_(True), jnp.zeros_like(theta))
-    (_, _, dtheta), _ = jax.lax.scan(back, init, (xs[:-1], xs[1:], ts, ks, keys), reverse=True)
+    init = (jnp.zeros(n, theta.dtype), jnp.bool_(True))
+    _, e = jax.lax.scan(back, init, (xs[1:], ts, ks, draws), reverse=True)
+    dtheta = lr * _param_vjp(model, theta, xs[:-1], u, cls, ts, ks, e, _sign).sum(0)  # lr·e_j·z_i
     return dtheta
 
 
