@@ -24,6 +24,9 @@ H97_CONFIGS := h97_t7 h97_t4 h97_t3 h97_t9 h97_d1 g00_nto h97_t5 h97_d2 h97_t8 h
 # are computed from the one-unit nets and train nothing.
 P13_TRAINED := p13_f7 p13_s2 p13_s1 p13_s3
 P13_UNITS := p13_f3 p13_f6
+# Bengio, Simard & Frasconi (1994) and Bengio & Frasconi (1993): Fig. 4's three tasks (longest
+# first; the last to finish draws figures/b94_f4 with every row), Fig. 2 and the theory.
+B94_CONFIGS := b94_f4_parity b94_f4_2seq b94_f4_latch b94_f2_sens b94_f2b b94_f2a b94_theory
 # Figure jobs run side by side: one training process keeps about 1.2 of the 2 cores busy. Every job
 # writes only its own runs/<claim>/ and figures/<claim>*, and results do not depend on the job count.
 FIGURE_JOBS ?= 2
@@ -31,7 +34,7 @@ BENCH_ARGS ?=
 BENCH_STAMP := $(VENV)/.installed-bench-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
 .PHONY: install install-bench test test-slow lint format figures figure-gradient_flow \
-	$(addprefix figure-,$(H97_CONFIGS) $(P13_TRAINED) $(P13_UNITS)) bench bench-train \
+	$(addprefix figure-,$(H97_CONFIGS) $(P13_TRAINED) $(P13_UNITS) $(B94_CONFIGS)) bench bench-train \
 	bench-jacobians clean
 
 install: $(STAMP)
@@ -65,7 +68,7 @@ format: install
 figures: install
 	$(MAKE) --no-print-directory --output-sync=line -j$(FIGURE_JOBS) \
 	  $(addprefix figure-,p13_f7 $(H97_CONFIGS) $(filter-out p13_f7,$(P13_TRAINED))) \
-	  figure-gradient_flow $(addprefix figure-,$(P13_UNITS))
+	  figure-gradient_flow $(addprefix figure-,$(P13_UNITS) $(B94_CONFIGS))
 	$(PY) -m experiments.claims.docs  # the README and REPRODUCTION result tables
 
 figure-gradient_flow: install
@@ -81,6 +84,9 @@ $(addprefix figure-,$(P13_TRAINED)): figure-%: install
 
 $(addprefix figure-,$(P13_UNITS)): figure-%: install
 	$(PY) -m experiments.pascanu2013 --config=experiments/configs/$*.py:$(PROFILE)
+
+$(addprefix figure-,$(B94_CONFIGS)): figure-%: install
+	$(PY) -m experiments.bengio1994 --config=experiments/configs/$*.py:$(PROFILE)
 
 bench: install-bench
 	$(PY) -m bench.jacobians

@@ -115,6 +115,17 @@ def _sign(x):
     return jnp.where(x >= 0, 1.0, -1.0).astype(x.dtype)  # sign(0) = +1 (spec Decision)
 
 
+def _sign_from_zero(x):
+    """sign, but 0 at a pre-activation of exactly 0: in practice only the initial state x_0 = 0,
+    so the threshold net starts, like the tanh net (tanh 0 = 0), from activations 0. With the
+    initial activations at +1 (sign(0) = +1) no threshold net of this form computes parity: its
+    first step would need the opposite rule of the later ones."""
+    return jnp.where(x > 0, 1.0, jnp.where(x < 0, -1.0, 0.0)).astype(x.dtype)
+
+
+DEP_STARTS = {"zero": _sign_from_zero, "plus": _sign}
+
+
 def _micro(model: Net, act):
     """One sub-step on the flat sub-step index s: x_new from x (held once t > ℓ)."""
     upd = jnp.asarray(model.updates)
@@ -233,17 +244,21 @@ def signed_request(key, g, *, low: float = -2.0, high: float = 2.0):
     return jnp.where(up, 2.0, -2.0)
 
 
-def dep_update(model: Net, theta, u, length, cls, d, key, *, eps=0.1, lr=0.01, low=-2.0, high=2.0):
+def dep_update(
+    model: Net, theta, u, length, cls, d, key, *, eps=0.1, lr=0.01, low=-2.0, high=2.0, start="zero"
+):
     """Discrete error propagation on one sequence (B94 eqs. 7–10, spec §2.5 Decision): Δθ.
 
     Units are sign thresholds. If the output's sign is wrong, request the flip Δy = 2·sign(d). A
     requested flip of a unit at pre-activation x costs Δx = ±ε − x and sends e = 1/Δx; θ moves by
     lr·e·z (z the unit's inputs), and each source activation collects g = Σ w·e over every unit that
     reads it, which becomes the request S(g) when the reverse pass reaches the sub-step that set it
-    — kept only if it flips that unit.
+    — kept only if it flips that unit. ``start``: the activations before a unit's first update are
+    0 ("zero") or sign(0) = +1 ("plus"; see ``_sign_from_zero``).
     """
+    act = DEP_STARTS[start]
     ts, ks = _schedule(model, u.shape[0])
-    xs = forward(model, theta, u, length, cls, act=_sign)
+    xs = forward(model, theta, u, length, cls, act=act)
     upd_all = jnp.asarray(model.updates)
     A = _weights(model, theta)  # ∂x_j/∂y_i of each sub-step
     n = model.n_units
@@ -267,7 +282,7 @@ def dep_update(model: Net, theta, u, length, cls, d, key, *, eps=0.1, lr=0.01, l
 
     init = (jnp.zeros(n, theta.dtype), jnp.bool_(True))
     _, e = jax.lax.scan(back, init, (xs[1:], ts, ks, draws), reverse=True)
-    dtheta = lr * _param_vjp(model, theta, xs[:-1], u, cls, ts, ks, e, _sign).sum(0)  # lr·e_j·z_i
+    dtheta = lr * _param_vjp(model, theta, xs[:-1], u, cls, ts, ks, e, act).sum(0)  # lr·e_j·z_i
     return dtheta
 
 
@@ -302,7 +317,7 @@ def _online(
     """BP, PN, TWPN or DEP: epochs of one update per sequence (reshuffled every epoch), a
     monitoring pass after each (not counted), stopping when learned, stuck or over budget."""
     B = data.u.shape[0]
-    act = _sign if rule == "dep" else jnp.tanh
+    act = DEP_STARTS[hp["start"]] if rule == "dep" else jnp.tanh
     epochs = budget // B
 
     def update(theta, mu_v, i, k):
@@ -312,7 +327,7 @@ def _online(
             return theta - hp["lr"] * jax.grad(loss)(theta), mu_v
         if rule == "dep":
             dth = dep_update(model, theta, u, length, cls, d, k, eps=hp["eps"], lr=hp["lr"],
-                             low=hp["low"], high=hp["high"])  # fmt: skip
+                             low=hp["low"], high=hp["high"], start=hp["start"])  # fmt: skip
             return theta + dth, mu_v
         g, c = curvature_terms(model, theta, u, length, cls, d)
         if rule == "pn":
@@ -473,7 +488,7 @@ DEFAULTS = {
     "bp": {"lr": 0.1},
     "pn": {"lr": 0.01, "mu": 0.01},
     "twpn": {"lr": 0.01, "mu": 0.01, "lo": 0.001, "hi": 0.3, "momentum": 0.8},
-    "dep": {"lr": 0.01, "eps": 0.1, "low": -2.0, "high": 2.0},
+    "dep": {"lr": 0.01, "eps": 0.1, "low": -2.0, "high": 2.0, "start": "zero"},
     "mgrs": {"r0": 1.0, "shrink": 0.9},
     "sa": {"t0": 0.1, "v0": 1.0, "n_s": 20, "n_t_min": 100, "c": 2.0, "cooling": 0.85},
 }
@@ -503,6 +518,8 @@ def train(model: Net, algorithm: str, data: Sequences, theta0, key, *, budget: i
             f"{algorithm}: unknown settings {sorted(unknown)}; allowed {sorted(DEFAULTS[algorithm])}"
         )
     hp = {**DEFAULTS[algorithm], **hp, "stuck_eps": stuck_eps}
+    if algorithm == "dep" and hp["start"] not in DEP_STARTS:
+        raise ValueError(f"dep start={hp['start']!r}: must be one of {list(DEP_STARTS)}")
     if algorithm == "mgrs":
         return _mgrs(model, data, theta0, key, budget=budget, hp=hp)
     if algorithm == "sa":

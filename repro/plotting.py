@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import io
-import textwrap
 import logging
 import os
+import textwrap
 from pathlib import Path
 
 import matplotlib

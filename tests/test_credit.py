@@ -101,23 +101,41 @@ def test_dep_requests_are_unbiased_only_for_min_minus_2_max_2(g):
 
 
 def test_dep_moves_a_wrong_output_toward_its_target_and_leaves_a_right_one():
-    """A wrong output asks for a flip: on a one-step latch x = w·y_0 + u_k (y_0 = sign(0) = +1),
-    Δ = lr/(sign(d)ε − x) on w and on u_k only; repeated, the sign comes right. A right output
-    changes nothing."""
+    """A wrong output asks for a flip: on a one-step latch x = w·y_0 + u_k, Δ = lr/(sign(d)ε − x)
+    times the inputs (y_0 = 0 by default, so only u_k moves; +1 with start="plus", so w moves
+    too); repeated, the sign comes right. A right output changes nothing."""
     m = credit.net("latch")
-    theta = jnp.array([0.3, -0.2, 0.4])  # w, u_1, u_0
-    u, n, cls, d = jnp.zeros(1), 1, 1, 0.8  # class 1, x = 0.3 − 0.2 = 0.1 > 0: right
-    key = jax.random.key(5)
-    assert np.all(np.asarray(credit.dep_update(m, theta, u, n, cls, d, key)) == 0)
-    cls, d = 0, -0.8  # class 0: x = 0.3 + 0.4 = 0.7, wrong sign
-    dth = credit.dep_update(m, theta, u, n, cls, d, key)
+    theta = jnp.array([0.3, 0.2, 0.4])  # w, u_1, u_0
+    u, n, key = jnp.zeros(1), 1, jax.random.key(5)
+    assert np.all(np.asarray(credit.dep_update(m, theta, u, n, 1, 0.8, key)) == 0)  # x = 0.2
+    dth = credit.dep_update(m, theta, u, n, 0, -0.8, key)  # class 0: x = 0.4, wrong sign
+    np.testing.assert_allclose(
+        np.asarray(dth), 0.01 / (-0.1 - 0.4) * np.array([0, 0, 1]), rtol=1e-6
+    )
+    dth = credit.dep_update(m, theta, u, n, 0, -0.8, key, start="plus")  # x = 0.3 + 0.4
     np.testing.assert_allclose(
         np.asarray(dth), 0.01 / (-0.1 - 0.7) * np.array([1, 0, 1]), rtol=1e-6
     )
-    step = jax.jit(lambda th: th + credit.dep_update(m, th, u, n, cls, d, key))
+    step = jax.jit(lambda th: th + credit.dep_update(m, th, u, n, 0, -0.8, key))
     for _ in range(200):
         theta = step(theta)
-    assert float(credit.output(m, theta, u, n, cls, act=lambda x: jnp.where(x >= 0, 1.0, -1.0))) < 0
+    assert float(credit.output(m, theta, u, n, 0, act=credit.DEP_STARTS["zero"])) < 0
+
+
+def test_threshold_parity_net_needs_activations_that_start_at_zero():
+    """With sign units the spec's parity weights compute parity when the activations start at 0
+    (as tanh's do); starting at sign(0) = +1 they get every sequence wrong that the first step
+    decides differently — the reason for DEP's default ``start="zero"``."""
+    m = credit.net("parity")
+    theta = jnp.array([5, 10, -10, 20 / 3, -10, 20 / 3, -20 / 3], jnp.float32)
+    d = _data("parity", jax.random.key(12), 30, batch=200)
+    for start, all_right in (("zero", True), ("plus", False)):
+        act = credit.DEP_STARTS[start]
+        y = jax.vmap(lambda u, n, c, act=act: credit.output(m, theta, u, n, c, act=act))(
+            d.u, d.length, d.cls
+        )
+        right = np.sign(np.asarray(y)) == np.sign(np.asarray(d.d))
+        assert right.all() == all_right and (all_right or right.mean() < 0.75)
 
 
 def test_bp_is_online_sgd_in_a_reshuffled_order():

@@ -9,7 +9,7 @@ from test_experiments import CONFIGS, _run
 
 from experiments import b94
 from experiments.b94 import paper
-from repro import latch
+from repro import credit, latch
 
 B94 = [c for c in CONFIGS if c.startswith("b94_")]
 
@@ -81,9 +81,32 @@ def test_f2b_frozen_w_has_its_ceiling_and_f2_sens_sweeps(tmp_path):
     assert np.array(ns["frequency"]).shape == (2, 1)
 
 
+def test_f4_runs_its_algorithms_on_shared_trials_and_writes_ours_beside_the_paper(tmp_path):
+    c = _config("b94_f4_2seq", tmp_path, lengths="5,20", trials=2, budget=400, algorithms="bp,sa")
+    paths = b94.CLAIMS[c.claim](c)
+    n = json.loads((tmp_path / "out" / "numbers.json").read_text())
+    assert n["T"] == [5, 20] and set(n["results"]) == {"bp", "sa"}
+    for rows in n["results"].values():
+        for r in rows:
+            assert r["learned"] + r["stuck"] + r["budget_hit"] == r["trials"] == 2
+            assert 0 <= r["error"] <= 1 and 0 <= r["presentations"] <= 400
+    assert n["paper"]["error"]["bp"] == [0.58, 0.43]  # BF93 Table 1
+    table = (tmp_path / "out" / "table.md").read_text()
+    assert "| BP | " in table and " / 58 |" in table and " / 2.9e3 |" in table
+    assert len(paths) == 2  # this task's figure; Fig. 4's rows only from runs/
+
+
 @pytest.mark.parametrize(
     "name, fields, message",
     [
+        ("b94_f4_latch", {"task": "xor"}, "config.task='xor'"),
+        ("b94_f4_latch", {"algorithms": "bp,adam"}, "config.algorithms='bp,adam'"),
+        ("b94_f4_latch", {"lengths": "1,4"}, "config.lengths='1,4'"),
+        ("b94_f4_2seq", {"lengths": "4,10"}, "config.lengths='4,10'"),
+        ("b94_f4_2seq", {"output_unit": 6}, "output_unit=6"),
+        ("b94_f4_parity", {"budget": 10}, "config.budget=10: must be at least train_size=20"),
+        ("b94_f4_parity", {"noise": -0.2}, "config.noise=-0.2: must be >= 0"),
+        ("b94_f4_parity", {"sa_cooling": float("nan")}, "config.sa_cooling=nan"),
         ("b94_f2a", {"T": 3}, "config.T=3: T=3 must be > L=3"),
         ("b94_f2a", {"runs": 0}, "config.runs=0: must be an integer > 0"),
         ("b94_f2a", {"lr": -0.1}, "config.lr=-0.1: must be a finite number > 0"),
@@ -104,6 +127,7 @@ def test_bad_config_is_one_line_and_computes_nothing(tmp_path, monkeypatch, name
     c = _config(name, tmp_path, **fields)
     monkeypatch.setattr(latch, "train_minimal", lambda *a, **k: pytest.fail("computed"))
     monkeypatch.setattr(latch, "sign_loss", lambda *a, **k: pytest.fail("computed"))
+    monkeypatch.setattr(credit, "train", lambda *a, **k: pytest.fail("computed"))
     with pytest.raises(ValueError) as err:
         b94.CLAIMS[c.claim](c)
     assert message in str(err.value) and "\n" not in str(err.value)

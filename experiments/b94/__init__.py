@@ -3,11 +3,12 @@
 ``CLAIMS[claim id](config) -> [figure paths]`` (see ``experiments.claims.units``).
 """
 
-from experiments.b94 import fig2, theory
+from experiments.b94 import fig2, fig4, theory
 
 CLAIMS = {
     "B94-THEORY": theory.theory,
     "B94-F2a": fig2.f2a,
     "B94-F2b": fig2.f2b,
     "B94-F2-SENS": fig2.f2_sens,
+    **{claim: fig4.comparative for claim in fig4.CLAIMS.values()},
 }

@@ -38,3 +38,51 @@ def minimal(profile: str) -> ml_collections.ConfigDict:
     c.out_dir = ""  # numbers.json and blocks/ go here; "" = runs/<claim>/<profile>
     c.figure = ""  # figure path without extension; "" = figures/<claim> (quick), <claim>_paper
     return c
+
+
+def comparative(profile: str) -> ml_collections.ConfigDict:
+    """Fig. 4 / BF93 Tables 1–4: six algorithms on one task (spec §2.4–2.5)."""
+    c = minimal(profile)
+    for name in list(c.keys()):  # the minimal task's fields do not apply
+        if name not in ("profile", "claim", "dtype", "seed", "target", "out_dir", "figure"):
+            del c[name]
+    quick = profile == "quick"
+    # -- the comparison (spec §2.4)
+    c.task = "latch"  # "latch", "two_sequence" or "parity"
+    c.lengths = ""  # the T grid, comma-separated (T = the longest sequence; lengths ⌈T/2⌉..T)
+    c.algorithms = "bp,pn,twpn,dep,mgrs,sa"  # comma-separated, of these six
+    c.trials = 5 if quick else 20  # per (task, T) (BF93: at least 20); all algorithms share them
+    c.budget = 100_000 if quick else 2_000_000  # presentations per trial (spec Decision)
+    c.train_size = 20  # training sequences per trial (spec Decision; 10 per class but parity)
+    c.noise = 0.2  # uniform input noise in [−noise, noise] (B94; 0: the clean variant)
+    c.init_range = 0.5  # initial parameters uniform in [−init_range, init_range] (paper)
+    c.stuck_eps = 0.001  # stuck: the last 4 recorded costs within this of each other and the best
+    # True: all lengths padded into one program (fast to compile); False: one program per length
+    c.pad_together = quick
+    c.output_unit = 5  # 2-sequence read-out unit, 1-based (spec Decision: 5; option 1)
+    c.n_key = 3  # 2-sequence key length (BF93: 3)
+    # -- the algorithms' constants (spec §2.5 Decisions)
+    c.bp_lr = 0.1  # BP: step size on the per-sequence cost
+    c.pn_lr = 0.01  # PN: η
+    c.pn_mu = 0.01  # PN: μ (fixed)
+    c.twpn_lr = 0.01  # TWPN: η (paper)
+    c.twpn_mu = 0.01  # TWPN: initial μ, adapted so the largest |Δθ| stays in [twpn_lo, twpn_hi]
+    c.twpn_lo = 0.001
+    c.twpn_hi = 0.3
+    c.twpn_momentum = 0.8  # momentum on ln μ (paper: 0.8)
+    c.dep_lr = 0.01  # DEP: η
+    c.dep_eps = 0.1  # DEP: a flip moves x to ±ε
+    c.dep_low = -2.0  # DEP: eq. (10)'s MIN (−2: unbiased requests)
+    c.dep_high = 2.0  # DEP: eq. (10)'s MAX
+    # DEP: activations before a unit's first update: "zero" (as tanh 0; the reading under which a
+    # threshold net computes parity) or "plus" (sign(0) = +1 from the start, the spec's literal rule)
+    c.dep_start = "zero"
+    c.mgrs_r0 = 1.0  # MGRS: initial half-width of the box, per parameter
+    c.mgrs_shrink = 0.9  # MGRS: half-widths shrink by this on each improvement (paper)
+    c.sa_t0 = 0.1  # SA: initial temperature (mean-cost units)
+    c.sa_v0 = 1.0  # SA: initial step range per parameter
+    c.sa_n_s = 20  # SA: cycles between step adjustments (Corana)
+    c.sa_n_t_min = 100  # SA: adjustments per temperature, max(this, 5n) (Corana)
+    c.sa_c = 2.0  # SA: step-adjustment factor c (Corana)
+    c.sa_cooling = 0.85  # SA: temperature factor per stage (paper)
+    return c
