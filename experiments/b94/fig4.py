@@ -222,19 +222,20 @@ def _draw_row(ax_err, ax_pres, numbers: dict, title: str) -> None:
 def _caption(numbers: dict) -> str:
     return (f"{numbers['trials']} trials per point, budget {numbers['budget']:,} presentations; "
             "ours filled, solid, with bootstrap 95% intervals; paper hollow, dashed; error 0 drawn at "
-            f"{_FLOOR}; ▵ above a point: some trials hit the budget (the mean is a lower bound).")  # fmt: skip
+            f"{_FLOOR}; ▵ above a point: some trials hit the budget (the mean is a lower bound). Trials "
+            "learned / stuck / over budget per point: the claim's table.md.")  # fmt: skip
 
 
-def _legend(ax) -> None:
+def _legend(fig, ax) -> None:
     ax.plot([], [], color="0.45", linestyle="--", marker="o", markerfacecolor="none",
-            linewidth=0.7, label="paper (hollow)")  # fmt: skip
-    ax.legend(ncol=3, fontsize=6.5, loc="lower right")
+            linewidth=0.7, label="paper (hollow, dashed)")  # fmt: skip
+    fig.legend(*ax.get_legend_handles_labels(), ncol=7, fontsize=6.5, loc="outside upper center")
 
 
 def _draw_task(c, numbers: dict) -> list:
     fig, (ax, bx) = plotting.figure(1, 2, height=2.5, width=2 * plotting.COLUMN_WIDTH)
     _draw_row(ax, bx, numbers, c.task.replace("_", "-"))
-    _legend(ax)
+    _legend(fig, ax)
     plotting.caption(fig, f"{c.claim} ({c.profile}): " + _caption(numbers))
     return plotting.save(fig, runner.figure_path(c))
 
@@ -255,7 +256,7 @@ def _draw_all(c) -> list:
                                 squeeze=False)  # fmt: skip
     for (task, numbers), (ax, bx) in zip(found.items(), axes, strict=True):
         _draw_row(ax, bx, numbers, task.replace("_", "-"))
-    _legend(axes[0][0])
+    _legend(fig, axes[0][0])
     first = next(iter(found.values()))
     plotting.caption(fig, f"B94 Fig. 4 ({c.profile}; rows: {', '.join(found)}): " + _caption(first))
     profile = "" if c.profile == "quick" else f"_{c.profile}"
