@@ -75,10 +75,11 @@ def test_f2b_frozen_w_has_its_ceiling_and_f2_sens_sweeps(tmp_path):
     assert np.all((0 <= ceiling) & (ceiling <= 1)) and ceiling[0] >= ceiling[-1]
     for lo, f, hi in zip(*n["wilson95"][:1], n["frequency"], n["wilson95"][1], strict=True):
         assert lo <= f <= hi
-    s = _config("b94_f2_sens", tmp_path / "s", lrs="0.1,1", points="1.25:0.2:6", runs=2, epochs=10)
+    s = _config("b94_f2_sens", tmp_path / "s", lrs="0.3", points="1.25:0.2:6,1.5:0.1:8", runs=2,
+                epochs=10)  # fmt: skip
     b94.CLAIMS[s.claim](s)
     ns = json.loads((tmp_path / "s" / "out" / "numbers.json").read_text())
-    assert np.array(ns["frequency"]).shape == (2, 1)
+    assert np.array(ns["frequency"]).shape == (1, 2) and ns["points"][1] == [1.5, 0.1, 8]
 
 
 def test_f4_runs_its_algorithms_on_shared_trials_and_writes_ours_beside_the_paper(tmp_path):

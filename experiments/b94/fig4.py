@@ -241,13 +241,15 @@ def _draw_task(c, numbers: dict) -> list:
 
 
 def _draw_all(c) -> list:
-    """Fig. 4: a row per task with numbers for this profile (under runs/, default paths only)."""
-    if c.out_dir:
+    """Fig. 4: a row per task with numbers in the same folder of its claim (runs/<claim>/<name>,
+    name = the profile, or the last part of an out_dir under runs/<claim>/); others draw nothing."""
+    slug = runner.slug(c)
+    out = Path(c.out_dir) if c.out_dir else Path(f"runs/{slug}/{c.profile}")
+    if out.parent != Path(f"runs/{slug}"):
         return []
     found = {}
     for task, claim in CLAIMS.items():
-        slug = claim.lower().replace("-", "_")
-        path = Path(f"runs/{slug}/{c.profile}/numbers.json")
+        path = Path(f"runs/{claim.lower().replace('-', '_')}/{out.name}/numbers.json")
         if path.exists():
             found[task] = json.loads(path.read_text())
     if not found:
@@ -258,6 +260,6 @@ def _draw_all(c) -> list:
         _draw_row(ax, bx, numbers, task.replace("_", "-"))
     _legend(fig, axes[0][0])
     first = next(iter(found.values()))
-    plotting.caption(fig, f"B94 Fig. 4 ({c.profile}; rows: {', '.join(found)}): " + _caption(first))
-    profile = "" if c.profile == "quick" else f"_{c.profile}"
-    return plotting.save(fig, f"figures/b94_f4{profile}")
+    plotting.caption(fig, f"B94 Fig. 4 ({out.name}; rows: {', '.join(found)}): " + _caption(first))
+    suffix = "" if out.name == "quick" else f"_{out.name}"
+    return plotting.save(fig, f"figures/b94_f4{suffix}")
