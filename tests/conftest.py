@@ -21,3 +21,30 @@ def x64():
     """Run a test in float64 (references at 1e-6 need it); float32 stays the library default."""
     with jax.enable_x64(True):
         yield
+
+
+# The longest tests (tens of seconds, mostly compilation), started first: with two workers that
+# steal work from each other, a long test left for the end would keep one worker busy alone.
+_LONGEST = (
+    "test_h97_flow_in_trained_networks",
+    "test_certified_norms_match_the_svd_on_hard_families",
+    "test_f7_and_s1_run_end_to_end",
+    "test_gradient_flow_runs_end_to_end_and_caches",
+    "test_log_norms_match_svd_of_reference",
+    "test_h97_configs_run_end_to_end_with_table_and_figure",
+    "test_gradient_is_the_sum_of_temporal_contributions",
+    "test_block_selectors_pick_blocks",
+    "test_all_pairs_independent_of_chunking",
+    "test_a_killed_run_resumes",
+    "test_pascanu_bound_holds",
+    "test_f2b_frozen_w_has_its_ceiling",
+    "test_h97_reber_readings",
+    "test_diverged_trials_are_frozen",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = lambda item: next(
+        (i for i, name in enumerate(_LONGEST) if item.name.startswith(name)), len(_LONGEST)
+    )
+    items.sort(key=rank)  # stable: the others keep their order

@@ -23,6 +23,7 @@ from repro import jacobians, latch, plotting
 __all__ = ["theory"]
 
 _LOG10 = 1 / math.log(10)
+_NORM = "frobenius"  # of a 1×1 product: |·|, exact (and no certified-norm program to compile)
 # The spec's own Monte Carlo of Thm. 1 at w = 1.5 (not a paper number: B94 gives none), ±0.005.
 _SPEC_A0, _SPEC_LOSS = (0.05, 0.1, 0.2, 0.3, 0.5), (0.33, 0.18, 0.026, 0.0005, 0.0)
 
@@ -80,13 +81,13 @@ def theory(c) -> list:
         for wl in units.floats(c, "latched"):
             step = latch.neuron_step(wl)
             flows[f"latched, w = {wl:g}"] = jacobians.log_norms_from_first(
-                step, jnp.float64(latch.fixed_point(wl)), zeros)  # fmt: skip
+                step, jnp.float64(latch.fixed_point(wl)), zeros, norm=_NORM)  # fmt: skip
         wl = max(units.floats(c, "latched"))
         u = jax.random.uniform(k_noise, (c.horizon,), jnp.float64, -c.noise, c.noise)
         flows[f"latched, w = {wl:g}, noise ±{c.noise:g}"] = jacobians.log_norms_from_first(
-            latch.neuron_step(wl), jnp.float64(latch.fixed_point(wl)), u)  # fmt: skip
+            latch.neuron_step(wl), jnp.float64(latch.fixed_point(wl)), u, norm=_NORM)  # fmt: skip
         flows[f"boundary a₀ = 0, w = {w:g}"] = jacobians.log_norms_from_first(
-            latch.neuron_step(w), jnp.float64(0.0), zeros)  # fmt: skip
+            latch.neuron_step(w), jnp.float64(0.0), zeros, norm=_NORM)  # fmt: skip
         flows = {k: np.asarray(v) * _LOG10 for k, v in flows.items()}
         eq4 = _eq4(c, k_eq4)
     numbers = {
