@@ -30,6 +30,7 @@ CLAIMS = {"latch": "B94-F4-latch", "two_sequence": "B94-F4-2seq", "parity": "B94
 _COLOURS = {"bp": "vermillion", "pn": "orange", "twpn": "reddish purple", "dep": "blue",
             "mgrs": "sky blue", "sa": "bluish green"}  # fmt: skip
 _FLOOR = 0.025  # the paper draws an error of 0 here
+_WIDTHS = {"width_ratios": [1.3, 1.3, 0.9]}
 
 
 def _hp(c, algorithm: str) -> dict:
@@ -182,8 +183,9 @@ def _table(c, Ts, algorithms, out) -> str:
     return "".join(lines)
 
 
-def _draw_row(ax_err, ax_pres, numbers: dict, title: str) -> None:
+def _draw_row(ax_err, ax_pres, ax_k, numbers: dict, title: str) -> None:
     Ts = np.array(numbers["T"])
+    n = numbers["trials"]
     for a, rows in numbers["results"].items():
         colour = plotting.OKABE_ITO[_COLOURS[a]]
         marker = paper.MARKERS[a]
@@ -199,6 +201,8 @@ def _draw_row(ax_err, ax_pres, numbers: dict, title: str) -> None:
         if censored.any():  # a mean over trials of which some hit the budget: a lower bound
             ax_pres.plot(Ts[censored], pres[censored] * 1.5, linestyle="none", marker="^",
                          color=colour, markersize=3, markerfacecolor="none")  # fmt: skip
+        ax_k.plot(Ts, [r["learned"] for r in rows], color=colour, marker=marker, markersize=3.5,
+                  linewidth=1)  # fmt: skip
         task = numbers["task"]
         pT = np.array(paper.F4[task]["T"])
         for ax, metric in ((ax_err, "error"), (ax_pres, "presentations")):
@@ -214,16 +218,19 @@ def _draw_row(ax_err, ax_pres, numbers: dict, title: str) -> None:
     ax_pres.set_yscale("log")
     ax_pres.set_ylabel("presentations")
     ax_err.set_title(f"{title}: error", loc="left")
-    ax_pres.set_title(f"{title}: presentations until stopping", loc="left")
-    for ax in (ax_err, ax_pres):
+    ax_pres.set_title(f"{title}: presentations", loc="left")
+    ax_k.set_ylim(-0.5, n + 0.5)
+    ax_k.set_ylabel(f"trials learned (of {n})")
+    ax_k.set_title(f"learned k/{n}", loc="left")
+    for ax in (ax_err, ax_pres, ax_k):
         ax.set_xlabel("longest length T")
 
 
 def _caption(numbers: dict) -> str:
     return (f"{numbers['trials']} trials per point, budget {numbers['budget']:,} presentations; "
-            "ours filled, solid, with bootstrap 95% intervals; paper hollow, dashed; error 0 drawn at "
+            "ours filled, solid, with bootstrap 95% intervals; paper hollow, dashed; presentations until stopping; error 0 drawn at "
             f"{_FLOOR}; ▵ above a point: some trials hit the budget (the mean is a lower bound). Trials "
-            "learned / stuck / over budget per point: the claim's table.md.")  # fmt: skip
+            "stuck or over budget: the claim's table.md.")  # fmt: skip
 
 
 def _legend(fig, ax) -> None:
@@ -233,8 +240,9 @@ def _legend(fig, ax) -> None:
 
 
 def _draw_task(c, numbers: dict) -> list:
-    fig, (ax, bx) = plotting.figure(1, 2, height=2.5, width=2 * plotting.COLUMN_WIDTH)
-    _draw_row(ax, bx, numbers, c.task.replace("_", "-"))
+    fig, (ax, bx, cx) = plotting.figure(1, 3, height=2.5, width=2 * plotting.COLUMN_WIDTH,
+                                        gridspec_kw=_WIDTHS)  # fmt: skip
+    _draw_row(ax, bx, cx, numbers, c.task.replace("_", "-"))
     _legend(fig, ax)
     plotting.caption(fig, f"{c.claim} ({c.profile}): " + _caption(numbers))
     return plotting.save(fig, runner.figure_path(c))
@@ -254,10 +262,10 @@ def _draw_all(c) -> list:
             found[task] = json.loads(path.read_text())
     if not found:
         return []
-    fig, axes = plotting.figure(len(found), 2, height=2.2 * len(found), width=2 * plotting.COLUMN_WIDTH,
-                                squeeze=False)  # fmt: skip
-    for (task, numbers), (ax, bx) in zip(found.items(), axes, strict=True):
-        _draw_row(ax, bx, numbers, task.replace("_", "-"))
+    fig, axes = plotting.figure(len(found), 3, height=2.2 * len(found), width=2 * plotting.COLUMN_WIDTH,
+                                squeeze=False, gridspec_kw=_WIDTHS)  # fmt: skip
+    for (task, numbers), (ax, bx, cx) in zip(found.items(), axes, strict=True):
+        _draw_row(ax, bx, cx, numbers, task.replace("_", "-"))
     _legend(fig, axes[0][0])
     first = next(iter(found.values()))
     plotting.caption(fig, f"B94 Fig. 4 ({out.name}; rows: {', '.join(found)}): " + _caption(first))
