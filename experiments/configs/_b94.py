@@ -7,19 +7,26 @@ own fields.
 
 import ml_collections
 
-from experiments.configs._claim import PROFILES
+from experiments.configs._claim import PROFILES, identity
 
-__all__ = ["PROFILES", "minimal"]
+__all__ = ["PROFILES", "comparative", "minimal"]
+
+
+def _base(profile: str) -> ml_collections.ConfigDict:
+    c = identity(profile)  # profile, claim
+    c.dtype = "float32"  # the runs' precision ("float32" or "float64")
+    c.seed = 0  # root key; run r of cell i uses fold_in(fold_in(key(seed), i), r)
+    return c
+
+
+def _outputs(c: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
+    c.out_dir = ""  # numbers.json and blocks/ go here; "" = runs/<claim>/<profile>
+    c.figure = ""  # figure path without extension; "" = figures/<claim> (quick), <claim>_paper
+    return c
 
 
 def minimal(profile: str) -> ml_collections.ConfigDict:
-    if profile not in PROFILES:
-        raise ValueError(f"--config profile {profile!r}: must be one of {list(PROFILES)}")
-    c = ml_collections.ConfigDict()
-    c.profile = profile  # "quick" (2-core CPU, minutes) or "paper" (the paper's scale)
-    c.claim = ""  # claim id in REPRODUCTION.md
-    c.dtype = "float32"  # the runs' precision ("float32" or "float64")
-    c.seed = 0  # root key; run r of cell i uses fold_in(fold_in(key(seed), i), r)
+    c = _base(profile)
     # -- the minimal task (spec §2.1)
     c.L = 3  # trainable leading inputs h_1..h_L per class (paper: 3)
     c.T = 20  # sequence length (Fig. 2(a): 20)
@@ -34,10 +41,7 @@ def minimal(profile: str) -> ml_collections.ConfigDict:
     c.epochs = 2000  # budget in epochs (= updates)
     c.cost_below = 0.05  # converged: every sign right and mean cost below this
     c.chunk = 50  # epochs per jitted chunk (speed only)
-    # -- outputs
-    c.out_dir = ""  # numbers.json and blocks/ go here; "" = runs/<claim>/<profile>
-    c.figure = ""  # figure path without extension; "" = figures/<claim> (quick), <claim>_paper
-    return c
+    return _outputs(c)
 
 
 def comparative(profile: str) -> ml_collections.ConfigDict:
@@ -55,6 +59,7 @@ def comparative(profile: str) -> ml_collections.ConfigDict:
     c.budget = 100_000 if quick else 2_000_000  # presentations per trial (spec Decision)
     c.train_size = 20  # training sequences per trial (spec Decision; 10 per class but parity)
     c.noise = 0.2  # uniform input noise in [−noise, noise] (B94; 0: the clean variant)
+    c.target = 0.8  # targets ±target (each task's config sets its own)
     c.init_range = 0.5  # initial parameters uniform in [−init_range, init_range] (paper)
     c.stuck_eps = 0.001  # stuck: the last 4 recorded costs within this of each other and the best
     # True: all lengths padded into one program (fast to compile); False: one program per length
@@ -85,4 +90,4 @@ def comparative(profile: str) -> ml_collections.ConfigDict:
     c.sa_n_t_min = 100  # SA: adjustments per temperature, max(this, 5n) (Corana)
     c.sa_c = 2.0  # SA: step-adjustment factor c (Corana)
     c.sa_cooling = 0.85  # SA: temperature factor per stage (paper)
-    return c
+    return _outputs(c)
