@@ -239,9 +239,12 @@ def curvature_terms(model: Net, theta, u, length, cls, d):
 def signed_request(key, g, *, low: float = -2.0, high: float = 2.0):
     """B94 eq. (10): a discrete request S(g) ∈ {−2, +2}, P(+2) = (g − low)/(high − low), g clipped
     to [low, high]; E[S] = g exactly when low = −2 and high = 2 (B94-DEP-E)."""
-    g = jnp.clip(g, low, high)
-    up = jax.random.uniform(key, jnp.shape(g)) < (g - low) / (high - low)
-    return jnp.where(up, 2.0, -2.0)
+    return _request(jax.random.uniform(key, jnp.shape(g)), g, low, high)
+
+
+def _request(r, g, low, high):
+    """S(g) from uniforms r in [0, 1): +2 where r < (clip(g) − low)/(high − low), else −2."""
+    return jnp.where(r < (jnp.clip(g, low, high) - low) / (high - low), 2.0, -2.0)
 
 
 def dep_update(
@@ -271,8 +274,7 @@ def dep_update(
         G, fresh = carry
         x_new, t, k, r = inp
         upd = upd_all[k] & (t <= length)
-        p_up = (jnp.clip(G, low, high) - low) / (high - low)  # eq. (10), as signed_request
-        S = jnp.where(r < p_up, 2.0, -2.0)
+        S = _request(r, G, low, high)  # eq. (10)
         flips = (G != 0) & (S * _sign(x_new) < 0)
         e = jnp.where(flips, 1.0 / (jnp.sign(S) * eps - x_new), 0.0)
         out_now = fresh & upd[model.output]

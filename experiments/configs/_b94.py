@@ -7,13 +7,17 @@ own fields.
 
 import ml_collections
 
-from experiments.configs._claim import PROFILES, identity
+from experiments.configs._claim import PROFILES
 
 __all__ = ["PROFILES", "comparative", "minimal"]
 
 
 def _base(profile: str) -> ml_collections.ConfigDict:
-    c = identity(profile)  # profile, claim
+    if profile not in PROFILES:
+        raise ValueError(f"--config profile {profile!r}: must be one of {list(PROFILES)}")
+    c = ml_collections.ConfigDict()
+    c.profile = profile  # "quick" (2-core CPU, minutes) or "paper" (the paper's scale)
+    c.claim = ""  # claim id in REPRODUCTION.md
     c.dtype = "float32"  # the runs' precision ("float32" or "float64")
     c.seed = 0  # root key; run r of cell i uses fold_in(fold_in(key(seed), i), r)
     return c

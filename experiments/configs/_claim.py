@@ -9,21 +9,16 @@ import ml_collections
 from experiments.claims.rows import table
 
 PROFILES = ("quick", "paper")
-__all__ = ["PROFILES", "head", "identity", "outputs", "table"]
-
-
-def identity(profile: str) -> ml_collections.ConfigDict:
-    """The profile and the claim id: what every config of every paper starts with."""
-    if profile not in PROFILES:
-        raise ValueError(f"--config profile {profile!r}: must be one of {list(PROFILES)}")
-    c = ml_collections.ConfigDict()
-    c.profile = profile  # "quick" (2-core CPU, minutes) or "paper" (the paper's scale)
-    c.claim = ""  # claim id in REPRODUCTION.md
-    return c
+__all__ = ["PROFILES", "head", "outputs", "table"]
 
 
 def head(profile: str) -> ml_collections.ConfigDict:
-    c = identity(profile)
+    if profile not in PROFILES:
+        raise ValueError(f"--config profile {profile!r}: must be one of {list(PROFILES)}")
+    c = ml_collections.ConfigDict()
+    # -- the claim
+    c.profile = profile  # "quick" (2-core CPU, minutes) or "paper" (the paper's scale)
+    c.claim = ""  # claim id in REPRODUCTION.md
     # The rows of the paper's table: each row sets some of the fields below (and may set "title",
     # its label in figures). Change a row's field with --config.rows.ROW.FIELD=VALUE.
     c.rows = table()

@@ -11,11 +11,16 @@ Command:  python -m experiments.bengio1994 --config=experiments/configs/b94_theo
 Time:     about 10 s (quick: 20,000 noise runs; paper: 200,000).
 """
 
-from experiments.configs._claim import identity
+import ml_collections
+
+from experiments.configs._claim import PROFILES
 
 
 def get_config(profile: str = "quick"):
-    c = identity(profile)  # profile, claim
+    if profile not in PROFILES:
+        raise ValueError(f"--config profile {profile!r}: must be one of {list(PROFILES)}")
+    c = ml_collections.ConfigDict()
+    c.profile = profile
     c.claim = "B94-THEORY"
     c.dtype = "float64"  # the figure is computed in float64 either way
     c.seed = 0  # of the noise draws
