@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from experiments import common
 from experiments.claims import pipeline, runner
-from experiments.h97 import conditions, flow, protocol
+from experiments.h97 import after_stop, conditions, flow, gates, protocol
 
 
 def main(argv):
@@ -33,6 +33,13 @@ def main(argv):
     first = rows[0]
     if config.flow and runs[(first.id, "lstm1997")] is not None:
         paths += flow.draw(config, first, flow.cached_flow(config, first))
+    ran = [row for row in rows if runs.get((row.id, "lstm1997")) is not None]
+    if config.gate_trace and ran:
+        paths += gates.draw(config, ran, [gates.trace(config, row) for row in ran])
+    for row in ran if config.after_stop else ():
+        res = after_stop.after_stop(config, row)
+        print(row.id, "after the stop:", after_stop.summary(res, row.config))
+        paths += after_stop.draw(config, row, res)
     for path in paths:
         print(path)
 

@@ -403,6 +403,12 @@ class Trainer:
             kept[i] = _select(first, st.params, kept[i])
         return st.replace(marked_at=at, marked_params=tuple(kept))
 
+    def check_key(self, st: TrainState, keys: dict[str, jax.Array]) -> jax.Array:
+        """The key of a trial's frozen-weight check now: one per trial (``fixed_eval``) or fresh."""
+        if self.schedule.fixed_eval:
+            return keys["eval"]
+        return jax.random.fold_in(keys["eval"], st.updates)
+
     def _interval(self, st: TrainState, keys: dict[str, jax.Array]):
         """``eval_every`` updates, then the frozen-weight check; returns the interval's metrics.
 
@@ -422,11 +428,7 @@ class Trainer:
         }
         if self.problem.evaluate is not None:
             check = was_active & ~st.diverged
-            key = (
-                keys["eval"]
-                if self.schedule.fixed_eval
-                else jax.random.fold_in(keys["eval"], st.updates)
-            )
+            key = self.check_key(st, keys)
             if self.schedule.gate_eval:
                 check &= st.run_correct >= self.schedule.eval_every
                 # One decision for all trials (a collective over the vmapped trial axis), so the
@@ -611,6 +613,70 @@ def load_state(
     if loaded is None:
         raise ValueError(f"{run_dir}: no checkpoint.npz (run train() there first)")
     return loaded[0]
+
+
+def continue_training(
+    problem: Problem,
+    tx: optax.GradientTransformation,
+    schedule: Schedule,
+    state: TrainState,
+    *,
+    intervals: int,
+    every: int,
+    evaluate: Callable[[Params, jax.Array], dict] | None = None,
+) -> tuple[TrainState, dict]:
+    """Train every trial of ``state`` (e.g. ``load_state`` of a finished run) ``intervals × every``
+    more sequences with no stopping rule, and check it after each ``every``: does a stopped
+    solution survive further training, or does a floor stay a floor?
+
+    Each trial continues its own training stream where it stopped (the update counter goes on);
+    the checks use ``evaluate`` (default ``problem.evaluate``) with the schedule's check keys (one
+    fixed set per trial under ``fixed_eval``, else fresh). A trial that diverged stays frozen and
+    its checks are NaN. Returns the final state (no milestones) and the checks' scalars with leaves
+    (trials, intervals), plus ``"seen"``: sequences presented at each check.
+    """
+    _positive_int("intervals", intervals)
+    _positive_int("every", every)
+    evaluate = evaluate or problem.evaluate
+    if evaluate is None:
+        raise ValueError("continue_training: the problem has no evaluate and none was given")
+    sch = dataclasses.replace(
+        schedule,
+        max_sequences=np.iinfo(np.int32).max,
+        eval_every=every,
+        evals_per_chunk=intervals,
+        window=0,
+        max_avg_error=None,
+        window_max_wrong=0,
+        milestones=(),
+        gate_eval=False,
+    )
+    trainer = Trainer(dataclasses.replace(problem, evaluate=None, test=None), tx, sch)
+    trials = jnp.arange(schedule.trials)
+    start = trainer.init(trials).replace(
+        params=state.params,
+        opt_state=state.opt_state,
+        seen=state.seen,
+        updates=state.updates,
+        diverged=state.diverged,
+        diverged_at=state.diverged_at,
+    )
+
+    def one(st, trial):
+        keys = trainer.streams(trial)
+
+        def interval(s, _):
+            s, _ = trainer._interval(s, keys)  # no check in there: its problem has none
+            res = evaluate(s.params, trainer.check_key(s, keys))
+            res = {
+                k: jnp.where(s.diverged, jnp.nan, jnp.asarray(v, jnp.float32))
+                for k, v in res.items()
+            }
+            return s, {**res, "seen": s.seen}
+
+        return jax.lax.scan(interval, st, None, length=intervals)
+
+    return jax.jit(jax.vmap(one))(start, trials)
 
 
 def train(

@@ -355,3 +355,98 @@ def test_h97_fixed_test_set_is_the_schedules_fixed_check(tmp_path):
     (row,) = _rows(config)
     assert protocol.build(row.config, "lstm1997").schedule.fixed_eval is True
     assert runner.identity(row, "lstm1997", 0, protocol.PROTOCOL)["fixed_test_set"] is True
+
+
+def test_h97_sequential_construction_adds_the_drawn_cell_once():
+    # Task 2a's sequential construction: for `after` updates only the direct input→output weights
+    # learn (the cell's output weights stay 0 and its own weights as drawn); at update `after` the
+    # cell joins with exactly the weights it was drawn with; then every update is plain SGD.
+    config = _h97("h97_t2")
+    _set(config, p=10, cell_added_after=3)
+    (row,) = _rows(config)
+    t = protocol.build(row.config, "lstm1997")
+    params = t.problem.init(jax.random.key(0))
+    drawn = params["added"]
+    assert not np.any(params["params"]["W_y"]) and np.any(drawn["W_y"])
+    state = t.optimizer.init(params)
+    for k in range(6):
+        batch = t.problem.sample(jax.random.key(10 + k))
+        grads = jax.grad(lambda p, b=batch: t.problem.loss(p, b)[0])(params)
+        step, state = t.optimizer.update(grads, state, params)
+        new = jax.tree.map(lambda a, b: a + b, params, step)
+        net, old = new["params"], params["params"]
+        np.testing.assert_allclose(
+            net["W_yx"], old["W_yx"] - row.config.lr * grads["params"]["W_yx"]
+        )
+        for name in ("W_in", "W_c", "W_y"):
+            if k < 3:
+                want = drawn[name] if name != "W_y" else 0.0 * drawn[name]
+            elif k == 3:
+                want = drawn[name]
+            else:
+                want = old[name] - row.config.lr * grads["params"][name]
+            np.testing.assert_allclose(net[name], want, rtol=1e-6, atol=1e-7, err_msg=f"{name} {k}")
+        params = new
+    assert jax.tree.map(np.shape, params["added"]) == jax.tree.map(np.shape, drawn)
+
+
+def test_h97_after_stop_splits_the_adding_error_by_target_tail(monkeypatch):
+    # The T7 diagnostic's test against numpy on hand-made outputs: wrong counts, tail counts, MAE
+    # on and off the tails and the signed shift toward 0.5.
+    from experiments.h97 import after_stop
+
+    targets = np.array([0.05, 0.5, 0.93, 0.7, 0.98])
+    outputs = np.array([0.12, 0.51, 0.95, 0.7, 0.80])
+
+    class Model:  # outputs the target step's value at every step
+        pass
+
+    def sample(key):
+        del key
+        mask = np.zeros((5, 3))
+        mask[:, -1] = 1
+        return protocol.Batch(
+            jnp.zeros((5, 3, 2)), jnp.asarray(targets[:, None, None] * mask[..., None]),
+            jnp.asarray(mask), jnp.full((5,), 3, jnp.int32),
+        )  # fmt: skip
+
+    y = jnp.broadcast_to(jnp.asarray(outputs)[:, None, None], (5, 3, 1))
+    monkeypatch.setattr(after_stop.problems, "unroll", lambda m, p, x: y)
+    test = after_stop._adding_test(Model(), sample, 0.04)
+    got = {k: float(v) for k, v in test(None, None).items()}
+    err = np.abs(outputs - targets)
+    tail = np.abs(targets - 0.5) > 0.4
+    assert got["wrong"] == np.sum(err >= 0.04) == 2 and got["wrong_tail"] == 2
+    assert got["tail"] == 3
+    np.testing.assert_allclose(got["mae_tail"], err[tail].mean(), rtol=1e-6)
+    np.testing.assert_allclose(got["mae_rest"], err[~tail].mean(), rtol=1e-6)
+    shift = ((outputs - targets) * np.sign(targets - 0.5))[tail].mean()
+    np.testing.assert_allclose(got["shift_tail"], shift, rtol=1e-6)
+
+
+def test_h97_gate_trace_and_after_stop_continue_the_runs(tmp_path):
+    # H97-D3's trace retraces each trial's own run from initialisation (so until its stop it sees
+    # the run's weights: the trace's last check of an unstopped trial is the run's end state), and
+    # the after-stop diagnostic goes on from the run's end; both cached and drawn.
+    from experiments.h97 import after_stop, gates
+
+    config = _tiny(_h97("h97_d3"), tmp_path, gate_trace=400, after_stop=400, after_stop_every=200)
+    _set(config, data_pairs=1)
+    config.only_rows = "3x2_a01"
+    rows, runs, _ = pipeline.run_claim(config, protocol.PROTOCOL)
+    row = rows[0]
+    assert runs[(row.id, "lstm1997")]["n_solved"] == 0  # 400 strings: nothing stops
+    tr = gates.trace(config, row)
+    assert tr["seen"] == [0, 200, 400] and np.shape(tr["y_out"]) == (2, 3, 3)
+    t = protocol.build(row.config, "lstm1997")
+    run_dir = runner.run_dirs(config, row, "lstm1997", ("pair0",))[0]
+    end = train.load_state(run_dir, t.problem, t.optimizer, t.schedule)
+    probe = gates._out_gates(t.model, protocol.FAMILIES["h97_reber"].data(row.config, 0).test)
+    for j in range(2):
+        params = jax.tree.map(lambda a, j=j: a[j], end.params)
+        np.testing.assert_allclose(tr["y_out"][j][-1], probe(params, None)["y_out"], rtol=1e-5)
+    res = after_stop.after_stop(config, row)
+    assert res["checks"]["seen"][0] == [600, 800] and res["start"] == [400, 400]
+    assert after_stop.after_stop(config, row) == res  # cached
+    assert all(p.stat().st_size > 1000 for p in gates.draw(config, [row], [tr]))
+    assert all(p.stat().st_size > 1000 for p in after_stop.draw(config, row, res))

@@ -501,3 +501,34 @@ def test_fixed_eval_gives_each_trial_one_check_set(tmp_path, fixed):
     draws = [[r["eval/draw"][j] for r in rows if r["eval/draw"][j] is not None] for j in (0, 1)]
     assert min(len(d) for d in draws) >= 4 and draws[0][0] != draws[1][0]  # trials differ
     assert all((len(set(d)) == 1) == fixed for d in draws)
+
+
+def test_continue_training_goes_on_along_each_trials_own_stream(tmp_path):
+    # Training 40 sequences, then continuing 3 × 20 more, must land on the weights of one
+    # uninterrupted 100-sequence run (the same stream continued), whatever stopped the trials;
+    # the checks after each interval are the problem's check on those weights, with its keys.
+    problem = toy_problem(blowup_p=0.006, evaluate=True)
+    tx = optax.sgd(0.05)
+    short = train.Schedule(trials=3, max_sequences=40, eval_every=10, evals_per_chunk=2)
+    train.train(dataclasses.replace(problem, evaluate=None), tx, short, run_dir=tmp_path)
+    state = train.load_state(tmp_path, problem, tx, short)
+    after, checks = train.continue_training(problem, tx, short, state, intervals=3, every=20)
+    long = dataclasses.replace(short, max_sequences=100)
+    trainer = train.Trainer(dataclasses.replace(problem, evaluate=None), tx, long)
+    trials = jnp.arange(3)
+    ref, _ = trainer.chunk(trainer.init(trials), trials)  # 2 × 10 updates
+    for _ in range(4):
+        ref, _ = trainer.chunk(ref, trials)
+    np.testing.assert_allclose(after.params["w"], ref.params["w"], rtol=1e-6)
+    np.testing.assert_array_equal(after.diverged, ref.diverged)
+    assert 0 < int(np.sum(after.diverged)) < 3  # a frozen trial and running ones
+    np.testing.assert_array_equal(after.seen, ref.seen)
+    assert checks["seen"].shape == (3, 3)
+    for j in range(3):
+        keys = trainer.streams(jnp.asarray(j))
+        st = jax.tree.map(lambda x, j=j: x[j], after)
+        want = problem.evaluate(st.params, trainer.check_key(st, keys))
+        if bool(st.diverged):
+            assert np.isnan(checks["max_error"][j, -1])
+        else:
+            np.testing.assert_allclose(checks["max_error"][j, -1], want["max_error"], rtol=1e-6)

@@ -26,7 +26,9 @@ NOTE = (
     'Ours: trials solved / trials ("in B": within a budget of B sequences each), then the mean '
     "sequences until success of the solved trials (their median; min–max) and the mean wrong of the "
     "test set after success. P13 rows count updates (minibatches of 20 sequences) and say so; their "
-    "paper column is the paper's statement (it gives few numbers). Generated from "
+    "paper column is the paper's statement (it gives few numbers). A profile other than quick "
+    "and paper is a run directory of another reading or budget (e.g. `fixed_set`: H97's "
+    "`fixed_test_set=True`), described in the claim's row above. Generated from "
     "`runs/*/<profile>/table.json` by `python -m experiments.claims.docs`."
 )
 
@@ -114,7 +116,9 @@ def summary(tables: dict) -> str:
 def every(tables: dict) -> str:
     lines = ["| claim | profile | row | model | paper | ours |", "|---|---|---|---|---|---|"]
     for slug, by_profile in tables.items():
-        for profile in PROFILES:
+        # the two profiles, then the runs of other readings or budgets (their directory names)
+        extra = sorted(set(by_profile) - set(PROFILES))
+        for profile in (*PROFILES, *extra):
             for e in by_profile.get(profile, []):
                 if e.get("not_run"):
                     continue

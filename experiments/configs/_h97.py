@@ -50,6 +50,10 @@ def base(profile: str) -> ml_collections.ConfigDict:
     c.h = "h1"  # cell-output squashing: "h1" (2σ-1) or "id"
     c.init_scale = 0.1  # initial weights uniform in [-init_scale, init_scale]
     c.gradient = "truncated"  # "truncated" (H97 §4) or "full" (BPTT through all paths, H97-D1)
+    # Exp. 2a/2b: the memory cell joins after this many sequences of training the direct input→output
+    # connections alone (H97's sequential construction with a stated trigger); 0: present from the
+    # start (the spec's Decision). Needs topology "B" and update_rule "sequence".
+    c.cell_added_after = 0
     c.rnn_hidden = 8  # hidden units of the BPTT baselines (tanh or sigmoid RNN, sigmoid outputs)
     # -- training and stopping (H97 §2, Table 11)
     c.lr = 0.5  # SGD learning rate α, one update per sequence (online, batch 1)
@@ -78,6 +82,13 @@ def base(profile: str) -> ml_collections.ConfigDict:
     # Pairs of rows, "a:b,c:d", whose sequences until success are compared by Welch's t-test.
     c.compare = ""
     c.flow = False  # after training: the error flow through the first row's trained networks
+    # After training: keep every trial of each row training this many more sequences, no stopping
+    # rule, checked every after_stop_every (does a stopped net stay solved? is an error a floor?).
+    c.after_stop = 0
+    c.after_stop_every = 1000  # sequences between the after-stop checks (and gate_trace's points)
+    # H97-D3: trace each block's mean output gate on the test set every after_stop_every sequences,
+    # training this many sequences from initialisation without stopping (0: no trace).
+    c.gate_trace = 0
     # "table10" or "table11": rebuild that conditions table from every claim config; no training.
     c.conditions = ""
     # Sequences between log points and frozen-weight checks (the checks' resolution).

@@ -78,6 +78,8 @@ TABLES = {
 }
 TABLES["H97-D2"]["3x2_a05"] = dict(TABLES["H97-T1"]["3x2_a05"])
 TABLES["H97-D2"]["3x2_a05"].pop("min"), TABLES["H97-D2"]["3x2_a05"].pop("max")
+# D3 (§5.1 text, no numbers): Table 1's two 3×2 rows, whose numbers are drawn beside ours
+TABLES["H97-D3"] = {k: dict(TABLES["H97-T1"][k]) for k in ("3x2_a01", "3x2_a05")}
 TABLES["H97-D1"]["6a_truncated"] = {"weights": 156, "after": TABLES["H97-T9"]["6a"]["after"]}
 TABLES["H97-D1"]["adding_truncated"] = {"weights": 93, "after": TABLES["H97-T7"]["T100"]["after"]}
 

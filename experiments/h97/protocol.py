@@ -19,7 +19,7 @@ from experiments import common
 from experiments.claims import rows as rows_lib
 from experiments.claims.protocol import Column, Event, Protocol, Trials
 from experiments.claims.table import fmt
-from experiments.h97 import paper
+from experiments.h97 import construction, paper
 from repro import cells, initializers, problems, train
 from repro.tasks import Batch
 from repro.tasks import hochreiter1997 as h97
@@ -222,7 +222,16 @@ def validate(c) -> None:
         c,
         *("trials", "max_sequences", "blocks", "block_size", "rnn_hidden", "eval_every"),
         *("evals_per_chunk", "T", "N", "p", "q", "data_pairs", "test_sequences"),
+        "after_stop_every",
     )
+    for name in ("after_stop", "gate_trace"):
+        if not (c[name] >= 0 and c[name] % c.after_stop_every == 0):
+            raise ValueError(
+                f"config.{name}={c[name]!r}: must be >= 0 and a multiple of "
+                f"after_stop_every={c.after_stop_every}"
+            )
+    if c.gate_trace and not c.output_gate:
+        raise ValueError(f"config.gate_trace={c.gate_trace}: needs output gates (output_gate)")
     _one_of(c, "task", FAMILIES)
     _one_of(c, "reber_targets", REBER_TARGETS)
     _one_of(c, "update_rule", UPDATES)
@@ -258,6 +267,13 @@ def validate(c) -> None:
         )
     if c.task in ("h97_3a", "h97_3b", "h97_3c") and c.T <= c.N:
         raise ValueError(f"config.T={c.T}: must exceed N={c.N} (the information elements)")
+    if c.cell_added_after < 0 or (
+        c.cell_added_after and (c.topology != "B" or c.update_rule != "sequence")
+    ):
+        raise ValueError(
+            f"config.cell_added_after={c.cell_added_after!r}: must be >= 0, and > 0 needs "
+            'topology "B" (direct input→output connections) and update_rule "sequence"'
+        )
     if c.task in ("h97_2a", "h97_2b") and c.p < 2:
         raise ValueError(f"config.p={c.p}: must be >= 2")
     try:  # the model's own rules (bias codes, gate options), with the field named
@@ -304,6 +320,9 @@ def build(c, name: str, pair: int = 0) -> Trials:
         problem = dataclasses.replace(
             problem, grad=problems.per_step_sgd(model, data.objective, c.lr)
         )
+    tx = train.make_optimizer("sgd", c.lr)
+    if c.cell_added_after and name == "lstm1997":
+        problem, tx = construction.sequential(problem, tx, c.cell_added_after)
     schedule = train.Schedule(
         trials=c.trials,
         seed=c.seed + PAIR_SEED_STRIDE * pair,
@@ -317,7 +336,7 @@ def build(c, name: str, pair: int = 0) -> Trials:
         milestones=tuple(milestones),
         fixed_eval=c.fixed_test_set,
     )
-    return Trials(model, problem, schedule, train.make_optimizer("sgd", c.lr))
+    return Trials(model, problem, schedule, tx)
 
 
 def test_size(c) -> int:
@@ -401,6 +420,6 @@ PROTOCOL = Protocol(
     summarize=summarize,
     columns=COLUMNS,
     table_note="test columns over the successful trials",
-    not_run_fields=("conditions", "flow"),
+    not_run_fields=("conditions", "flow", "after_stop", "after_stop_every", "gate_trace"),
     note=note,
 )
