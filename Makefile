@@ -18,8 +18,8 @@ RUN_MISSING ?= true
 PYTEST_WORKERS ?= 2
 # Hochreiter & Schmidhuber (1997) and Gers et al. (2000): one config per claim id, listed longest
 # quick run first so that the parallel jobs of `make figures` finish close together.
-H97_CONFIGS := h97_t7 h97_t4 h97_t3 h97_t9 h97_d1 g00_nto h97_t5 h97_d2 h97_t8 h97_2b h97_t6 \
-	h97_t1 h97_t2 h97_t10 h97_t11
+H97_CONFIGS := h97_t7 h97_t4 h97_t3 h97_t9 h97_d1 h97_d3 g00_nto h97_t5 h97_d2 h97_t8 h97_2b \
+	h97_t6 h97_t1 h97_t2 h97_t10 h97_t11
 # Pascanu, Mikolov & Bengio (2013): the trained claims (longest first), then Figs. 3 and 6, which
 # are computed from the one-unit nets and train nothing.
 P13_TRAINED := p13_f7 p13_s2 p13_s1 p13_s3
@@ -33,7 +33,7 @@ FIGURE_JOBS ?= 2
 BENCH_ARGS ?=
 BENCH_STAMP := $(VENV)/.installed-bench-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: install install-bench test test-slow lint format figures figure-gradient_flow \
+.PHONY: install install-bench test test-slow lint format figures figure-gradient_flow h97-readings \
 	$(addprefix figure-,$(H97_CONFIGS) $(P13_TRAINED) $(P13_UNITS) $(B94_CONFIGS)) bench bench-train \
 	bench-jacobians clean
 
@@ -87,6 +87,30 @@ $(addprefix figure-,$(P13_UNITS)): figure-%: install
 
 $(addprefix figure-,$(B94_CONFIGS)): figure-%: install
 	$(PY) -m experiments.bengio1994 --config=experiments/configs/$*.py:$(PROFILE)
+
+# Issue 18: H97's paper-profile rows under other readings, and what the stopped nets do next (paper
+# scale: hours on a 2-core CPU; `make h97-readings RUN_MISSING=false` redraws the committed runs).
+H97 := $(PY) -m experiments.hochreiter1997
+H97_P = --config=experiments/configs/$(1).py:paper --config.run_missing=$(RUN_MISSING)
+h97-readings: install
+	for t in t4 t5 t6; do \
+	  $(H97) $(call H97_P,h97_$$t) --config.only_rows=T100_N3@lstm1997,T100_N1@lstm1997 \
+	    --config.after_stop=50000 && \
+	  $(H97) $(call H97_P,h97_$$t) --config.only_rows=T100_N3,T100_N1 --config.models=lstm1997 \
+	    --config.fixed_test_set=true --config.max_sequences=500000 --config.after_stop=50000 \
+	    --config.out_dir=runs/h97_$$t/fixed_set --config.figure=figures/h97_$${t}_fixed_set || exit 1; \
+	done
+	$(H97) $(call H97_P,h97_t7) --config.only_rows=T100@lstm1997 --config.after_stop=1000000 \
+	  --config.after_stop_every=50000
+	$(H97) $(call H97_P,h97_t1) --config.only_rows=3x2_a05 --config.update_rule=step \
+	  --config.data_pairs=1 --config.out_dir=runs/h97_t1/per_step --config.figure=figures/h97_t1_per_step
+	$(H97) $(call H97_P,h97_t2) --config.models=lstm1997 --config.cell_added_after=4500 \
+	  --config.max_sequences=1000000 --config.out_dir=runs/h97_t2/sequential \
+	  --config.figure=figures/h97_t2_sequential
+	$(H97) $(call H97_P,h97_2b) --config.cell_added_after=1500 --config.gate_eval=true \
+	  --config.max_sequences=1000000 --config.out_dir=runs/h97_2b/sequential \
+	  --config.figure=figures/h97_2b_sequential
+	$(PY) -m experiments.h97.readings
 
 bench: install-bench
 	$(PY) -m bench.jacobians

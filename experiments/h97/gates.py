@@ -89,7 +89,7 @@ def draw(config, rows: list[rows_lib.Row], traces: list[dict]) -> list:
         ax.set_xlabel("training strings (thousands)")
         ax.set_ylim(0, 1)
     axes[0].set_ylabel("mean output gate $y^{out}$\n(test strings)")
-    axes[0].legend(loc="upper right")
+    axes[0].legend(loc="lower right")
     plotting.caption(
         fig,
         f"{config.claim}: median over trials (band: quartiles), trained without stopping for "
