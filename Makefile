@@ -108,7 +108,7 @@ h97-readings: install
 	  --config.max_sequences=1000000 --config.out_dir=runs/h97_t2/sequential \
 	  --config.figure=figures/h97_t2_sequential
 	$(H97) $(call H97_P,h97_2b) --config.cell_added_after=1500 --config.gate_eval=true \
-	  --config.max_sequences=1000000 --config.out_dir=runs/h97_2b/sequential \
+	  --config.check_sequences=1000 --config.test_sequences=1000 --config.max_sequences=1000000 --config.out_dir=runs/h97_2b/sequential \
 	  --config.figure=figures/h97_2b_sequential
 	$(PY) -m experiments.h97.readings
 

@@ -32,6 +32,7 @@ _LONGEST = (
     "test_gradient_flow_runs_end_to_end_and_caches",
     "test_log_norms_match_svd_of_reference",
     "test_h97_configs_run_end_to_end_with_table_and_figure",
+    "test_h97_gate_trace_and_after_stop_continue_the_runs",
     "test_gradient_is_the_sum_of_temporal_contributions",
     "test_block_selectors_pick_blocks",
     "test_all_pairs_independent_of_chunking",
