@@ -322,3 +322,30 @@ def test_per_step_sgd_bad_lr():
     cell = cells.LSTM1997(n_out=1, blocks=1)
     with pytest.raises(ValueError, match=r"lr=0: must be > 0"):
         problems.per_step_sgd(cell, problems.squared_error(0.1), 0)
+
+
+def test_test_on_fresh_in_chunks_equals_one_batch():
+    # A test set scored in chunks (memory for one chunk) gives the whole set's numbers: 4 chunks of
+    # 25 random sequences against the same 100 sequences in one batch.
+    model = cells.Readout(cells.SimpleRNN(3), 1, "sigmoid")
+    params = model.init(jax.random.key(0), model.initialize_carry(), jnp.zeros(2))
+    keys = jax.random.split(jax.random.key(5), 4)
+
+    def draw(key, n):
+        kx, kt = jax.random.split(key)
+        mask = jnp.zeros((n, 6)).at[:, -1].set(1.0)
+        targets = jax.random.uniform(kt, (n, 6, 1))
+        return Batch(jax.random.normal(kx, (n, 6, 2)), targets, mask, jnp.full((n,), 6))
+
+    whole = jax.tree.map(lambda *xs: jnp.concatenate(xs), *[draw(k, 25) for k in keys])
+    objective = problems.squared_error(0.3)
+    one = problems.test_on_fresh(model, objective, lambda k: whole, max_wrong=40)(params, None)
+    chunked = problems.test_on_fresh(
+        model, objective, lambda k: draw(k, 25), max_wrong=40, chunks=4
+    )
+    got = chunked(params, jax.random.key(5))  # lax.map over split(key, 4): the keys above
+    assert 0 < int(one["wrong"]) < 100
+    for name in ("wrong", "error_rate", "mean_error", "mse", "passed"):
+        np.testing.assert_allclose(got[name], one[name], rtol=1e-5, err_msg=name)
+    with pytest.raises(ValueError, match="chunks=0"):
+        problems.test_on_fresh(model, objective, lambda k: whole, chunks=0)

@@ -65,9 +65,9 @@ def _evaluate(c, t):
     if t.problem.evaluate is not None:
         return t.problem.evaluate
     data = protocol.FAMILIES[c.task].data(c, 0)
-    if c.task == "h97_adding":
+    if c.task == "h97_adding" and data.test_chunks == 1:
         return _adding_test(t.model, data.test, c.tolerance)
-    return problems.test_on_fresh(t.model, data.objective, data.test)
+    return problems.test_on_fresh(t.model, data.objective, data.test, chunks=data.test_chunks)
 
 
 def _compute(c, t, run_dir) -> dict:

@@ -39,8 +39,22 @@ class Data:
 
     sample: Callable  # key -> Batch (one training sequence)
     objective: problems.Objective
-    check: Callable | None = None  # key -> Batch for the frozen-weight check
-    test: Callable | None = None  # key -> Batch for the final test
+    check: Callable | None = None  # key -> Batch for the frozen-weight check (one chunk of it)
+    test: Callable | None = None  # key -> Batch for the final test (one chunk of it)
+    check_chunks: int = 1  # the check scores this many batches check(k_i)
+    test_chunks: int = 1
+
+
+MAX_BATCH = 4096  # fresh sequences scored at once; larger sets (Exp. 2's 10,000) go in chunks
+
+
+def _sets(gen: Callable, n: int) -> tuple[Callable, int]:
+    """(key -> one chunk, chunks) for a set of ``n`` fresh sequences ``gen(key, n)``: one batch up
+    to MAX_BATCH, else equal chunks of at most 1,000 (memory for 18 vmapped trials)."""
+    if n <= MAX_BATCH:
+        return (lambda k: gen(k, n)), 1
+    size = max(d for d in range(1, 1001) if n % d == 0)
+    return (lambda k: gen(k, size)), n // size
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,9 +109,8 @@ def _long_lag(variant: str) -> Callable:
             fixed = _two_sequences(c.p)
             return Data(sample, sq, lambda k: fixed, lambda k: fixed)
         gen = lambda k, n: _final_step_only(h97.noise_free_long_lag(k, n, c.p, variant="2b"))
-        return Data(
-            sample, sq, lambda k: gen(k, c.check_sequences), lambda k: gen(k, c.test_sequences)
-        )
+        (check, nc), (test, nt) = _sets(gen, c.check_sequences), _sets(gen, c.test_sequences)
+        return Data(sample, sq, check, test, nc, nt)
 
     return data
 
@@ -107,8 +120,8 @@ def _fresh(gen: Callable, objective: Callable, checks: bool) -> Callable:
 
     def data(c, pair: int) -> Data:
         g = lambda k, n: gen(c, k, n)
-        check = (lambda k: g(k, c.check_sequences)) if checks else None
-        return Data(lambda k: g(k, 1), objective(c), check, lambda k: g(k, c.test_sequences))
+        (check, nc), (test, nt) = _sets(g, c.check_sequences), _sets(g, c.test_sequences)
+        return Data(lambda k: g(k, 1), objective(c), check if checks else None, test, nc, nt)
 
     return data
 
@@ -301,6 +314,7 @@ def build(c, name: str, pair: int = 0) -> Trials:
             data.check,
             max_wrong=c.check_max_wrong,
             max_mean_error=c.check_mean_error or None,
+            chunks=data.check_chunks,
         )
         evaluate = check
         if family.events == _ST1:  # ST1 (wrong <= max) recorded on the way to ST2
@@ -312,7 +326,7 @@ def build(c, name: str, pair: int = 0) -> Trials:
             milestones.append(train.Milestone("st1", entry="st1"))
     if c.mark_max_wrong >= 0:
         milestones.append(train.Milestone("n140", max_wrong=c.mark_max_wrong))
-    test = problems.test_on_fresh(model, data.objective, data.test)
+    test = problems.test_on_fresh(model, data.objective, data.test, chunks=data.test_chunks)
     problem = problems.sequence_problem(
         model, data.sample, data.objective, n_in=n_in, evaluate=evaluate, test=test
     )
