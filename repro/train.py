@@ -615,6 +615,21 @@ def load_state(
     return loaded[0]
 
 
+def progress_of(
+    run_dir: str | Path, problem: Problem, tx: optax.GradientTransformation, schedule: Schedule
+) -> dict:
+    """The results of an unfinished run as they stand at its last checkpoint (``"finished": False``):
+    the per-trial outcomes so far and the final test on the current weights. Reads only (no lock:
+    the run may be training in another process), so a table can report a run that spans sessions.
+    """
+    state = load_state(run_dir, problem, tx, schedule)
+    out = summarize(state, schedule)
+    test = Trainer(problem, tx, schedule).final_test(state, jnp.arange(schedule.trials))
+    out["test"] = {k: np.asarray(v).tolist() for k, v in jax.device_get(test).items()}
+    out["finished"] = False
+    return out
+
+
 def continue_training(
     problem: Problem,
     tx: optax.GradientTransformation,

@@ -182,6 +182,23 @@ def test_a_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
         t.problem, t.optimizer, t.schedule, run_dir=run_dir, config=plain, max_chunks=2
     )
     assert not part["finished"]
+    # With run_missing off, an unfinished run is reported as it stands (a run spanning sessions):
+    # the same trials as the interrupted call, marked running, in the table, docs and figure.
+    config.run_missing = False
+    now = runner.run_one(config, row, "toy", PROTOCOL)
+    assert now["finished"] is False
+    for key in ("solved", "solved_at", "sequences_seen", "test"):
+        assert now[key] == part[key], key
+    (entry,) = table.entries(config, [row], {("slow", "toy"): {**now, "n_weights": 1}}, PROTOCOL)
+    assert 0 < entry["seen"] < config.max_sequences  # the least a running trial has seen
+    assert f"by {entry['seen']:,}, running" in table.markdown(config, [entry], PROTOCOL)
+    assert f"by {entry['seen']:,} (running; budget 400)" in docs.ours_cell(entry)
+    assert all(
+        p.stat().st_size > 1000
+        for p in figures.draw(config, [row], {("slow", "toy"): now}, PROTOCOL, [entry])
+    )
+    assert not (run_dir / "results.json").exists()  # nothing written, nothing trained
+    config.run_missing = True
     resumed = runner.run_one(config, row, "toy", PROTOCOL)
     config.out_dir = str(tmp_path / "whole")
     whole = runner.run_one(config, row, "toy", PROTOCOL)

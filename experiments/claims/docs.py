@@ -72,7 +72,9 @@ def ours_cell(e: dict | None) -> str:
     text = f"{e['solved']}/{n}"
     unit = e.get("unit", "sequences")
     named = "" if unit == "sequences" else f" {unit}"  # the tables' note says sequences
-    if e["solved"] < n:
+    if not e.get("finished", True):
+        text += f" by {fmt(e.get('seen'))}{named} (running; budget {fmt(e['budget'])})"
+    elif e["solved"] < n:
         text += f" in {fmt(e['budget'])}{named}"
     if a["mean"] is not None:
         text += f", {fmt(a['mean'])}{named} (median {fmt(a['median'])}; {fmt(a['min'])}–{fmt(a['max'])})"

@@ -131,9 +131,12 @@ def draw(
         jitter = np.linspace(-0.22, 0.22, n) if n > 1 else np.zeros(1)
         ax.scatter(k + jitter[solved], at[solved], s=11, color=color, zorder=3,
                    label=once("ours, each trial") if solved.any() else None)  # fmt: skip
-        ax.scatter(k + jitter[~solved], np.full((~solved).sum(), budget), s=16, marker="^",
+        running = not r.get("finished", True)
+        seen = np.asarray(r["sequences_seen"], float)  # the budget, once a run has finished
+        ax.scatter(k + jitter[~solved], seen[~solved], s=16, marker="^",
                    facecolors="none", edgecolors=color, zorder=3,
-                   label=once("ours, unsolved (at budget)") if (~solved).any() else None)  # fmt: skip
+                   label=once("ours, unsolved so far (running)" if running else
+                              "ours, unsolved (at budget)") if (~solved).any() else None)  # fmt: skip
         _mark(ax, k, budget, "0.6", linewidth=0.8, linestyle="-", label=once("budget"))
         if solved.any():
             _mark(ax, k, at[solved].mean(), "k", linewidth=1.4, label=once("ours: mean of solved"))
@@ -168,10 +171,12 @@ def draw(
             tops.append(paper_mean)
         if "min" in paper:
             tops.append(paper["min"])
-        note = f"{solved.sum()}/{n} solved"
+        note = f"{solved.sum()}/{n} solved" + (
+            f" by {int(seen.max()):,}\n(running)" if running else ""
+        )
         if np.any(r["diverged"]):
             note += f", {int(np.sum(r['diverged']))} diverged"
-        if (~solved).any() and paper_mean and budget < paper_mean:
+        if (~solved).any() and paper_mean and budget < paper_mean and not running:
             note += f"\ninconclusive:\nbudget {100 * budget / paper_mean:.0f}% of\npaper mean"
         extra = protocol.note(entry_of[(row.id, model)]) if (row.id, model) in entry_of else ""
         note += f"\n{extra}" if extra else ""

@@ -92,13 +92,19 @@ def run_one(config, row: rows_lib.Row, model: str, protocol: Protocol) -> dict |
     for part, run_dir in enumerate(dirs):
         plain = identity(row, model, part, protocol)
         done = results.is_complete(run_dir, plain)
-        if not may_run and not done:
+        started = (run_dir / "checkpoint.npz").exists() and (
+            results.load_json(run_dir / "config.json") == results._jsonable(plain)
+        )
+        if not may_run and not done and not started:
             logging.info("%s %s: no finished results in %s; not run", row.id, model, run_dir)
             return None
         t = protocol.build(c, model, part)
         where = f"{config.claim} {row.id} {model}" + (f" part {part}" if len(dirs) > 1 else "")
         if done:  # reused as it is
             res = results.load_json(run_dir / "results.json")
+        elif not may_run:  # a run that spans sessions: reported as it stands, marked running
+            logging.info("%s: unfinished in %s; reported as it stands", where, run_dir)
+            res = train.progress_of(run_dir, t.problem, t.optimizer, t.schedule)
         else:
             res = train.train(
                 t.problem,
@@ -108,7 +114,10 @@ def run_one(config, row: rows_lib.Row, model: str, protocol: Protocol) -> dict |
                 config=plain,
                 progress=lambda line, w=where: logging.info("%s: %s", w, line),
             )
-        res["n_weights"] = cells.count_params(t.problem.init(jax.random.key(0)))
+        params = t.problem.init(jax.random.key(0))
+        # the trained weights: a flax "params" collection, without any other (e.g. H97's "added")
+        trained = params["params"] if isinstance(params, dict) and "params" in params else params
+        res["n_weights"] = cells.count_params(trained)
         out.append(res)
     return merge(out)
 

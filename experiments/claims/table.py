@@ -71,6 +71,9 @@ def entries(config, rows: list[rows_lib.Row], runs: dict, protocol: Protocol) ->
                     **own,
                 }
             )
+            if not r["finished"]:  # still running: the least any running trial has seen
+                seen = np.asarray(r["sequences_seen"])[~solved & ~np.asarray(r["diverged"], bool)]
+                out[-1]["seen"] = int(seen.min()) if seen.size else None
     ref = config.get("reference_row", "")
     base = next((e for e in out if e["row"] == ref and not e.get("not_run")), None)
     if base and base["after"]["mean"]:
@@ -127,7 +130,8 @@ def markdown(
             e["model"],
             f"{e['weights']} / {fmt(p.get('weights'))}",
             f"{e['solved']}/{e['trials']}"
-            + (f" ({e['diverged']} diverged)" if e["diverged"] else ""),
+            + (f" ({e['diverged']} diverged)" if e["diverged"] else "")
+            + (f" by {fmt(e['seen'])}, running" if not e.get("finished", True) else ""),
             f"{e['success_pct']:.0f} / {fmt(p.get('success_pct'))}",
             f"{fmt(a['mean'])} {spread} / {fmt(p.get('after'))}{paper_spread}",
             *(col.cell(e, p) for col in protocol.columns),
