@@ -11,13 +11,17 @@ mean beside them, and how many stopped nets still passed their check after 50,00
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 
+import jax
 import numpy as np
 
-from experiments.h97 import paper
-from repro import plotting, results
+from experiments.claims import rows as rows_lib
+from experiments.claims import runner
+from experiments.h97 import paper, protocol
+from repro import plotting, results, train
 
 ROWS = (  # (claim, row id, title)
     ("H97-T4", "T100_N3", "3a, N = 3"),
@@ -98,9 +102,84 @@ def draw(root: Path, stem: str) -> list[Path]:
     return plotting.save(fig, stem)
 
 
+# The sequential-construction runs of Tasks 2a and 2b (as `make h97-readings` runs them).
+CONSTRUCTION = (
+    ("h97_t2", "2a, cell added after 4,500", {"cell_added_after": 4500}),
+    (
+        "h97_2b",
+        "2b, cell added after 1,500",
+        {
+            "cell_added_after": 1500,
+            "gate_eval": True,
+            "check_sequences": 1000,
+            "test_sequences": 1000,
+        },
+    ),
+)
+
+
+def construction_weights(root: Path, claim: str, fields: dict) -> dict | None:
+    """The input-gate and cell-input weights on x, y and the middle symbols of every trial of a
+    sequential-construction run, at its last checkpoint; None if it has none."""
+    config = importlib.import_module(f"experiments.configs.{claim}").get_config("paper")
+    config.update(fields, models="lstm1997", max_sequences=1_000_000)
+    config.out_dir = str(root / "runs" / claim / "sequential")
+    (row,) = rows_lib.rows_of(config, protocol.validate)
+    run_dir = runner.run_dirs(config, row, "lstm1997", ("",))[0]
+    if not (run_dir / "checkpoint.npz").exists():
+        return None
+    t = protocol.build(row.config, "lstm1997")
+    state = train.load_state(run_dir, t.problem, t.optimizer, t.schedule)
+    w = jax.tree.map(np.asarray, state.params["params"])
+    p = row.config.p  # inputs: a_1..a_{p-1}, then x (index p − 1) and y (index p)
+    return {
+        "solved": np.asarray(state.solved),
+        "seen": int(np.asarray(state.seen).max()),
+        "in_x": w["W_in"][:, 0, p - 1],
+        "in_y": w["W_in"][:, 0, p],
+        "in_middle": w["W_in"][:, 0, : p - 1].mean(axis=1),
+        "c_split": np.abs(w["W_c"][:, 0, p - 1] - w["W_c"][:, 0, p]),
+    }
+
+
+def draw_construction(root: Path, stem: str) -> list[Path]:
+    got = [(title, construction_weights(root, claim, f)) for claim, title, f in CONSTRUCTION]
+    got = [(title, w) for title, w in got if w is not None]
+    if not got:
+        return []
+    fig, axes = plotting.figure(1, len(got), height=2.6, width=plotting.COLUMN_WIDTH * len(got),
+                                sharey=True)  # fmt: skip
+    axes = np.atleast_1d(axes)
+    colors = {True: plotting.OKABE_ITO["blue"], False: plotting.OKABE_ITO["vermillion"]}
+    names = ("in_x", "in_y", "in_middle", "c_split")
+    labels = ("input gate\n← x", "input gate\n← y", "input gate\n← a_i (mean)", "|W_c(x) − W_c(y)|")
+    for ax, (title, w) in zip(axes, got, strict=True):
+        n = len(w["solved"])
+        jitter = np.linspace(-0.25, 0.25, n)
+        for k, name in enumerate(names):
+            for solved in (True, False):
+                pick = w["solved"] == solved
+                ax.scatter(k + jitter[pick], w[name][pick], s=10, color=colors[solved],
+                           label=("solved" if solved else "not solved") if k == 0 else None)  # fmt: skip
+        ax.axhline(0, color="0.7", lw=0.6)
+        ax.set_xticks(range(len(names)), labels, fontsize=6.5)
+        ax.set_title(f"{title}: {int(w['solved'].sum())}/{n} solved by {w['seen']:,}", loc="left")
+    axes[0].set_ylabel("weight at the last checkpoint")
+    axes[0].legend(loc="lower left")
+    plotting.caption(
+        fig,
+        "H97-T2, H97-2B: the sequentially built net's input-gate weights from x, y and the middle "
+        "symbols, and how differently the cell input sees x and y; one dot per trial (18 per task), "
+        "paper profile, budget 1,000,000 (runs continue across sessions).",
+    )
+    return plotting.save(fig, stem)
+
+
 def main(argv: list[str]) -> int:
     root = Path(__file__).resolve().parents[2]
     for path in draw(root, str(root / "figures" / "h97_check_readings")):
+        print(path)
+    for path in draw_construction(root, str(root / "figures" / "h97_construction")):
         print(path)
     return 0
 
