@@ -222,6 +222,11 @@ def draw(config, row: rows_lib.Row, res: dict) -> list:
     plotting.caption(
         fig,
         f"profile {config.profile}; each line one trial, checked every {c.after_stop_every:,} "
-        f"sequences; {'fixed' if c.fixed_test_set else 'fresh'} check sets",
+        f"sequences; "
+        + (
+            f"{'fixed' if c.fixed_test_set else 'fresh'} check sets"
+            if "passed" in checks
+            else f"a fresh test set of {c.test_sequences:,} each time"
+        ),
     )
     return plotting.save(fig, runner.figure_path(config, f"_{row.id}_after_stop"))

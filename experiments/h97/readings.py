@@ -139,6 +139,8 @@ def construction_weights(root: Path, claim: str, fields: dict) -> dict | None:
         "in_y": w["W_in"][:, 0, p],
         "in_middle": w["W_in"][:, 0, : p - 1].mean(axis=1),
         "c_split": np.abs(w["W_c"][:, 0, p - 1] - w["W_c"][:, 0, p]),
+        "out_x": w["W_y"][:, p - 1, 0],  # the cell's weights to the x and y outputs
+        "out_y": w["W_y"][:, p, 0],
     }
 
 
