@@ -38,7 +38,7 @@ def main(argv):
         paths += gates.draw(config, ran, [gates.trace(config, row) for row in ran])
     for row in ran if config.after_stop else ():
         res = after_stop.after_stop(config, row)
-        print(row.id, "after the stop:", after_stop.summary(res, row.config))
+        print(row.id, "after the stop:", after_stop.summary(res, row.config.test_sequences))
         paths += after_stop.draw(config, row, res)
     for path in paths:
         print(path)

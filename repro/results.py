@@ -17,6 +17,7 @@ import os
 import platform
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +122,18 @@ def load_json(path: str | os.PathLike) -> Any:
     return json.loads(Path(path).read_text())
 
 
+def cached_json(path: str | os.PathLike, source: dict, compute: Callable[[], dict]) -> dict:
+    """The dict stored at ``path`` if it was computed from ``source`` (its ``"source"`` entry), else
+    ``{"source": source, **compute()}``, written atomically first: an analysis redone only when
+    what it reads changes."""
+    path = Path(path)
+    old = load_json(path) if path.exists() else {}
+    if old.get("source") != _jsonable(source):
+        old = {"source": source, **compute()}
+        atomic_write_json(path, old)
+    return _jsonable(old)
+
+
 def _git(*args: str) -> str | None:
     try:
         out = subprocess.run(
@@ -161,16 +174,17 @@ def provenance(wall_time_s: float | None = None) -> dict[str, Any]:
     }
 
 
-def is_complete(run_dir: str | os.PathLike, config: dict) -> bool:
-    """True when ``run_dir`` holds finished results for exactly this ``config``."""
-    run_dir = Path(run_dir)
+def holds(run_dir: str | os.PathLike, config: dict) -> bool:
+    """True when ``run_dir`` holds a run (finished or not) of exactly this ``config``."""
     try:
-        return (
-            load_json(run_dir / "config.json") == _jsonable(config)
-            and (run_dir / "results.json").exists()
-        )
+        return load_json(Path(run_dir) / "config.json") == _jsonable(config)
     except (OSError, json.JSONDecodeError):
         return False
+
+
+def is_complete(run_dir: str | os.PathLike, config: dict) -> bool:
+    """True when ``run_dir`` holds finished results for exactly this ``config``."""
+    return holds(run_dir, config) and (Path(run_dir) / "results.json").exists()
 
 
 def write_run(

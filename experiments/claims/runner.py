@@ -92,9 +92,7 @@ def run_one(config, row: rows_lib.Row, model: str, protocol: Protocol) -> dict |
     for part, run_dir in enumerate(dirs):
         plain = identity(row, model, part, protocol)
         done = results.is_complete(run_dir, plain)
-        started = (run_dir / "checkpoint.npz").exists() and (
-            results.load_json(run_dir / "config.json") == results._jsonable(plain)
-        )
+        started = (run_dir / "checkpoint.npz").exists() and results.holds(run_dir, plain)
         if not may_run and not done and not started:
             logging.info("%s %s: no finished results in %s; not run", row.id, model, run_dir)
             return None

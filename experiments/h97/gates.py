@@ -41,12 +41,16 @@ def _out_gates(model, sample):
 
 
 def trace(config, row: rows_lib.Row) -> dict:
+    """The stored trace of a row (recomputed when the row's run config or the trace changes)."""
     c = row.config
     path = runner.run_dirs(config, row, "lstm1997", protocol.parts(c))[0] / "gates.json"
-    source = {"sequences": c.gate_trace, "every": c.after_stop_every, "lr": c.lr, "seed": c.seed}
-    old = results.load_json(path) if path.exists() else {}
-    if old.get("source") == source:
-        return old
+    run = runner.identity(row, "lstm1997", 0, protocol.PROTOCOL)
+    source = {"run": run, "sequences": c.gate_trace, "every": c.after_stop_every}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return results.cached_json(path, source, lambda: _trace(c))
+
+
+def _trace(c) -> dict:
     t = protocol.build(c, "lstm1997")
     trainer = train.Trainer(t.problem, t.optimizer, t.schedule)
     start = trainer.init(jnp.arange(t.schedule.trials))
@@ -61,15 +65,11 @@ def trace(config, row: rows_lib.Row) -> dict:
         evaluate=probe,
     )
     first = jax.vmap(lambda p: probe(p, jax.random.key(0))["y_out"])(start.params)
-    out = {
-        "source": source,
+    return {
         "seen": [0, *np.asarray(got["seen"])[0].astype(int).tolist()],
         # (trials, checks, blocks), the first check at initialisation
         "y_out": np.concatenate([np.asarray(first)[:, None], got["y_out"]], axis=1).tolist(),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    results.atomic_write_json(path, out)
-    return out
 
 
 def draw(config, rows: list[rows_lib.Row], traces: list[dict]) -> list:

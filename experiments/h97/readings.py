@@ -20,7 +20,7 @@ import numpy as np
 
 from experiments.claims import rows as rows_lib
 from experiments.claims import runner
-from experiments.h97 import paper, protocol
+from experiments.h97 import after_stop, paper, protocol
 from repro import plotting, results, train
 
 ROWS = (  # (claim, row id, title)
@@ -41,11 +41,9 @@ def _load(root: Path, claim: str, profile: str, row: str) -> dict | None:
     out = {"results": results.load_json(run / "results.json")}
     out["budget"] = results.load_json(run / "config.json")["max_sequences"]
     if (run / "after_stop.json").exists():
-        res = results.load_json(run / "after_stop.json")
-        solved = np.asarray(res["solved"], bool)
-        passed = np.asarray(res["checks"]["passed"], float)[solved] > 0.5
-        out["survive"] = (int(passed[:, -1].sum()), int(solved.sum()), float(passed.mean()))
-        out["extra"] = res["source"]["after_stop"]
+        s = after_stop.summary(results.load_json(run / "after_stop.json"))
+        out["survive"] = (s["pass_end"], s["stopped"], s["pass_share"])
+        out["extra"] = s["extra"]
     return out
 
 
