@@ -1,12 +1,15 @@
 """Recurrent cells as pure flax.linen modules: ``carry, y = cell.apply(params, carry, x)``.
 
 Cells:
-  SimpleRNN  h_t = act(W_rec h_{t-1} + W_in x_t + b)       ("standard", the usual form), or
-             x_t = W_rec act(x_{t-1}) + W_in u_t + b         ("pascanu", P13 eq. 2, the theory form).
+  SimpleRNN  h_t = act(W_rec h_{t-1} + W_in x_t + b)       ("standard", the usual form),
+             x_t = W_rec act(x_{t-1}) + W_in u_t + b         ("pascanu", P13 eq. 2, the theory form), or
+             h_t = h_{t-1} + act(W_rec h_{t-1} + W_in x_t + b) ("residual": a skip connection in time).
              IRNN = ReLU with identity recurrent init (Le et al. 2015): ``irnn(features)``.
   LSTM       the forget-gate LSTM of Gers et al. (2000) in its modern tanh form, with an optional
              truncated gradient ("extended LSTM").
   GRU        Cho et al. (2014).
+  AttentionRNN  a tanh RNN whose output also reads a softmax attention over all its past states
+             (the carry holds them), so the loss at step T reaches every h_t in one step.
   LSTM1997   Hochreiter & Schmidhuber (1997): memory blocks of S cells sharing one input and one
              output gate, constant error carousel (self-weight 1), g = 4σ-2, h = 2σ-1, topologies F and
              B of Table 10, bias codes ga / b1 / all / none, explicit gate biases, optional output gate
@@ -39,6 +42,8 @@ from repro import initializers as inits
 
 __all__ = [
     "ACTIVATIONS",
+    "AttentionRNN",
+    "AttentionState",
     "CELLS",
     "GRU",
     "LSTM",
@@ -58,6 +63,7 @@ ACTIVATIONS: dict[str, Callable[[jax.Array], jax.Array]] = {
     "tanh": jnp.tanh,
     "sigmoid": jax.nn.sigmoid,
     "relu": jax.nn.relu,
+    "leaky_relu": lambda a: jax.nn.leaky_relu(a, 0.01),
     "linear": lambda a: a,
 }
 
@@ -121,6 +127,14 @@ class LSTMState(NamedTuple):
     h: jax.Array
 
 
+class AttentionState(NamedTuple):
+    """AttentionRNN's carry: h (..., n), the states so far (..., max_len, n), the step (...)."""
+
+    h: jax.Array
+    memory: jax.Array
+    t: jax.Array
+
+
 class LSTM1997State(NamedTuple):
     """Carry of :class:`LSTM1997`.
 
@@ -141,9 +155,11 @@ class SimpleRNN(nn.Module):
 
     Attributes:
       features: number of hidden units n (> 0).
-      activation: "tanh", "sigmoid", "relu" or "linear".
+      activation: "tanh", "sigmoid", "relu", "leaky_relu" (slope 0.01 below 0) or "linear".
       form: "standard": h_t = act(W_rec h_{t-1} + W_in x_t + b), output h_t;
-        "pascanu": x_t = W_rec act(x_{t-1}) + W_in u_t + b (P13 eq. 2), output x_t.
+        "pascanu": x_t = W_rec act(x_{t-1}) + W_in u_t + b (P13 eq. 2), output x_t;
+        "residual": h_t = h_{t-1} + act(W_rec h_{t-1} + W_in x_t + b), output h_t (the identity
+        path in time makes ∂h_t/∂h_{t-1} = I + diag(act')·W_rec).
       recurrent_init, input_init, bias_init: initialisers for W_rec (n, n), W_in (n, n_in), b (n).
       use_bias: whether b exists.
       param_dtype: dtype of the parameters.
@@ -161,7 +177,7 @@ class SimpleRNN(nn.Module):
     def __post_init__(self):
         _positive_int("features", self.features)
         _choice("activation", self.activation, ACTIVATIONS)
-        _choice("form", self.form, ("standard", "pascanu"))
+        _choice("form", self.form, ("standard", "pascanu", "residual"))
         super().__post_init__()
 
     def initialize_carry(self, batch_shape: Sequence[int] = ()) -> jax.Array:
@@ -180,6 +196,8 @@ class SimpleRNN(nn.Module):
             drive = drive + self.param("b", self.bias_init, (n,), self.param_dtype)
         if self.form == "standard":
             new = act(carry @ w_rec.T + drive)
+        elif self.form == "residual":
+            new = carry + act(carry @ w_rec.T + drive)
         else:
             new = act(carry) @ w_rec.T + drive
         return new, new
@@ -298,6 +316,64 @@ class GRU(nn.Module):
         cand = jnp.tanh(xi[..., 2 * n :] + r * (hr[..., 2 * n :] + b_hn))
         new = (1.0 - z) * cand + z * carry
         return new, new
+
+
+class AttentionRNN(nn.Module):
+    """A tanh RNN with dot-product attention over its past states, read at every step.
+
+    h_t = tanh(W_rec h_{t-1} + W_in x_t + b);  a_ts = softmax_{s ≤ t}(h_sᵀ W_q h_t / √n);
+    output [h_t, Σ_s a_ts h_s] (2n). The carry keeps h_1..h_t (``max_len`` slots), so the loss at
+    step T has a one-step path to every earlier state: the remedy the seed post calls "attention".
+    The recurrence itself is the plain tanh RNN's, so ∂h_T/∂h_t still vanishes; only the output
+    path is new.
+
+    Attributes:
+      features: hidden size n (> 0).
+      max_len: the longest sequence it will read (> 0): slots in the carry.
+      recurrent_init, input_init: initialisers of W_rec (n, n) and W_in (n, n_in);
+        query_init: of W_q (n, n).
+    """
+
+    features: int
+    max_len: int
+    recurrent_init: inits.Initializer = inits.orthogonal()
+    input_init: inits.Initializer = inits.glorot_uniform()
+    query_init: inits.Initializer = inits.glorot_uniform()
+    param_dtype: Any = jnp.float32
+
+    def __post_init__(self):
+        _positive_int("features", self.features)
+        _positive_int("max_len", self.max_len)
+        super().__post_init__()
+
+    def initialize_carry(self, batch_shape: Sequence[int] = ()) -> AttentionState:
+        n, dt = self.features, self.param_dtype
+        return AttentionState(
+            jnp.zeros((*batch_shape, n), dt),
+            jnp.zeros((*batch_shape, self.max_len, n), dt),
+            jnp.zeros(tuple(batch_shape), jnp.int32),
+        )
+
+    @nn.compact
+    def __call__(self, carry: AttentionState, x: jax.Array) -> tuple[AttentionState, jax.Array]:
+        n = self.features
+        h, memory, t = carry
+        _check_carry("h", jnp.shape(h), n, "AttentionRNN")
+        shape = _batch_shape("AttentionRNN", {"h": h, "t": t[..., None]}, x)
+        t = jnp.broadcast_to(t, shape)
+        w_rec = self.param("W_rec", self.recurrent_init, (n, n), self.param_dtype)
+        w_in = self.param("W_in", self.input_init, (n, x.shape[-1]), self.param_dtype)
+        b = self.param("b", inits.constant(0.0), (n,), self.param_dtype)
+        w_q = self.param("W_q", self.query_init, (n, n), self.param_dtype)
+        h = jnp.tanh(h @ w_rec.T + x @ w_in.T + b)
+        slots = jnp.arange(self.max_len)
+        write = (slots == t[..., None]).astype(h.dtype)  # (..., max_len)
+        memory = memory + write[..., None] * h[..., None, :]
+        scores = jnp.einsum("...sn,...n->...s", memory, h @ w_q.T) / jnp.sqrt(float(n))
+        scores = jnp.where(slots <= t[..., None], scores, -jnp.inf)
+        context = jnp.einsum("...s,...sn->...n", jax.nn.softmax(scores, axis=-1), memory)
+        out = jnp.concatenate([h, context], axis=-1)
+        return AttentionState(h, memory, t + 1), out
 
 
 class LSTM1997(nn.Module):
@@ -466,6 +542,7 @@ class Readout(nn.Module):
       n_out: number of output units (> 0).
       activation: output squashing, "linear" (logits or regression), "sigmoid" or "tanh".
       kernel_init, bias_init: initialisers of W_y (n_out, n_hidden) and b_y.
+      use_bias: whether b_y exists (False: y_t = act(W_y · out_t), a state-space model's C s_t).
     """
 
     cell: nn.Module
@@ -473,6 +550,7 @@ class Readout(nn.Module):
     activation: str = "linear"
     kernel_init: inits.Initializer = inits.glorot_uniform()
     bias_init: inits.Initializer = inits.constant(0.0)
+    use_bias: bool = True
     param_dtype: Any = jnp.float32
 
     def __post_init__(self):
@@ -487,14 +565,17 @@ class Readout(nn.Module):
     def __call__(self, carry, x: jax.Array):
         carry, out = self.cell(carry, x)
         w = self.param("W_y", self.kernel_init, (self.n_out, out.shape[-1]), self.param_dtype)
-        b = self.param("b_y", self.bias_init, (self.n_out,), self.param_dtype)
-        return carry, ACTIVATIONS[self.activation](out @ w.T + b)
+        y = out @ w.T
+        if self.use_bias:
+            y = y + self.param("b_y", self.bias_init, (self.n_out,), self.param_dtype)
+        return carry, ACTIVATIONS[self.activation](y)
 
 
 CELLS: dict[str, Callable[..., nn.Module]] = {
     "rnn_tanh": lambda features, **kw: SimpleRNN(features, activation="tanh", **kw),
     "rnn_sigmoid": lambda features, **kw: SimpleRNN(features, activation="sigmoid", **kw),
     "rnn_relu": lambda features, **kw: SimpleRNN(features, activation="relu", **kw),
+    "rnn_leaky_relu": lambda features, **kw: SimpleRNN(features, activation="leaky_relu", **kw),
     "rnn_linear": lambda features, **kw: SimpleRNN(features, activation="linear", **kw),
     "irnn": irnn,
     "lstm": LSTM,

@@ -68,6 +68,8 @@ def parts(model: nn.Module, params) -> Parts | None:
         return None
     p, readout, cell = params["params"], None, model
     if type(model) is cells.Readout:
+        if not model.use_bias:
+            return None
         cell = model.cell
         readout = (p["W_y"], p["b_y"], cells.ACTIVATIONS[model.activation])
         p = p["cell"]

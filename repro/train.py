@@ -206,7 +206,7 @@ def nan_guard(shrink: Params, threshold: float = 1e10) -> optax.GradientTransfor
     return optax.GradientTransformation(lambda params: optax.EmptyState(), update)
 
 
-OPTIMIZERS = ("sgd", "adam")
+OPTIMIZERS = ("sgd", "nesterov", "rmsprop", "adam")
 
 
 def make_optimizer(
@@ -219,6 +219,8 @@ def make_optimizer(
     """``guard`` (optional), global-norm clipping (optional, P13 Algorithm 1), then ``name``.
 
     sgd: plain SGD, w ← w − lr·g (H97 online SGD with batch 1; P13 MSGD), no momentum.
+    nesterov: SGD with Nesterov momentum 0.9 (optax.sgd(lr, 0.9, nesterov=True)).
+    rmsprop: optax.rmsprop(lr) (decay 0.9, eps 1e-8).
     adam: optax.adam(lr).
     """
     if name not in OPTIMIZERS:
@@ -232,7 +234,14 @@ def make_optimizer(
         chain.append(guard)
     if clip_norm is not None:
         chain.append(optax.clip_by_global_norm(clip_norm))
-    chain.append(optax.sgd(learning_rate) if name == "sgd" else optax.adam(learning_rate))
+    chain.append(
+        {
+            "sgd": lambda: optax.sgd(learning_rate),
+            "nesterov": lambda: optax.sgd(learning_rate, momentum=0.9, nesterov=True),
+            "rmsprop": lambda: optax.rmsprop(learning_rate),
+            "adam": lambda: optax.adam(learning_rate),
+        }[name]()
+    )
     return optax.chain(*chain)
 
 

@@ -285,6 +285,8 @@ _EVERY_CELL = [
     pytest.param(lambda: cells.LSTM1997(n_out=3, blocks=2, forget_gate=True), id="lstm1997-fg"),
     pytest.param(lambda: cells.Readout(cells.GRU(5), 2), id="readout-gru"),
     pytest.param(lambda: cells.Readout(cells.LSTM1997(n_out=2, blocks=2), 2), id="readout-h97"),
+    pytest.param(lambda: cells.AttentionRNN(5, max_len=6), id="attention"),
+    pytest.param(lambda: cells.SimpleRNN(5, "leaky_relu", form="residual"), id="rnn-residual"),
 ]
 _N_IN, _B = 4, 3
 
@@ -305,7 +307,12 @@ def _random_carry(m, batch_shape, seed):
     carry = m.initialize_carry(batch_shape)
     leaves, tree = jax.tree_util.tree_flatten(carry)
     keys = jax.random.split(jax.random.key(seed), len(leaves))
-    leaves = [jax.random.normal(k, a.shape, a.dtype) for k, a in zip(keys, leaves, strict=True)]
+    leaves = [
+        jax.random.randint(k, a.shape, 0, 3, a.dtype)  # a step counter (AttentionRNN's t)
+        if jnp.issubdtype(a.dtype, jnp.integer)
+        else jax.random.normal(k, a.shape, a.dtype)
+        for k, a in zip(keys, leaves, strict=True)
+    ]
     return jax.tree_util.tree_unflatten(tree, leaves)
 
 
@@ -391,6 +398,7 @@ def test_batch_shapes_that_do_not_broadcast_raise(make):
         ),
         pytest.param(lambda: cells.LSTM1997(n_out=1, blocks=2, bias="x"), "bias", id="h97-bias"),
         pytest.param(lambda: cells.get("nope", 4), "nope", id="get-unknown"),
+        pytest.param(lambda: cells.AttentionRNN(4, max_len=0), "max_len", id="attention-len0"),
     ],
 )
 def test_bad_arguments_raise(make, match):
@@ -436,3 +444,50 @@ def test_mismatched_carry_raises(make, bad_carry):
 def test_gate_bias_values_need_gates_with_biases():
     with pytest.raises(ValueError, match="in_gate_bias"):
         cells.LSTM1997(n_out=1, blocks=2, bias="none", in_gate_bias=(-1.0, -2.0))
+
+
+# ---------------------------------------------------------------------------------------------
+# the remedies of the practitioners' questions (S2): residual form, leaky ReLU, attention
+
+
+def test_residual_form_and_its_jacobian():
+    """h_t = h_{t-1} + act(W h_{t-1} + U x + b), and ∂h_t/∂h_{t-1} = I + diag(act')·W exactly."""
+    m = cells.SimpleRNN(4, "leaky_relu", form="residual", bias_init=inits.uniform(0.5))
+    params = _init(m, 3)
+    p = params["params"]
+    h = jax.random.normal(jax.random.key(1), (4,), F32)
+    x = jax.random.normal(jax.random.key(2), (3,), F32)
+    a = p["W_rec"] @ h + p["W_in"] @ x + p["b"]
+    new, _ = m.apply(params, h, x)
+    np.testing.assert_allclose(new, h + np.where(a > 0, a, 0.01 * a), rtol=1e-6, atol=1e-6)
+    jac = jax.jacrev(lambda hh: m.apply(params, hh, x)[0])(h)
+    want = np.eye(4) + np.diag(np.where(a > 0, 1.0, 0.01)) @ p["W_rec"]
+    np.testing.assert_allclose(jac, want, rtol=1e-6, atol=1e-6)
+
+
+def test_attention_rnn_against_a_loop_over_stored_states():
+    """Every output is [h_t, Σ_{s≤t} softmax(h_s·W_q h_t/√n) h_s], from states kept in a list."""
+    n, L = 3, 5
+    m = cells.AttentionRNN(n, max_len=L)
+    params = _init(m, 2)
+    p = jax.tree_util.tree_map(np.asarray, params["params"])
+    xs = np.asarray(jax.random.normal(jax.random.key(3), (L, 2), F32))
+    _, ys = cells.run(m, params, jnp.asarray(xs))
+    h, past = np.zeros(n), []
+    for t in range(L):
+        h = np.tanh(p["W_rec"] @ h + p["W_in"] @ xs[t] + p["b"])
+        past.append(h)
+        scores = np.array([s @ (p["W_q"] @ h) for s in past]) / np.sqrt(n)
+        w = np.exp(scores - scores.max())
+        context = (w / w.sum()) @ np.array(past)
+        np.testing.assert_allclose(ys[t], np.concatenate([h, context]), rtol=1e-5, atol=1e-6)
+
+
+def test_readout_without_bias():
+    """``use_bias=False``: no b_y, and y = W_y · h (a state-space model's C s_t)."""
+    m = cells.Readout(cells.SimpleRNN(3, use_bias=False), 2, use_bias=False)
+    params = _init(m, 2)
+    assert set(params["params"]) == {"cell", "W_y"} and "b" not in params["params"]["cell"]
+    x = jnp.ones((2,), F32)
+    h, y = m.apply(params, m.initialize_carry(), x)
+    np.testing.assert_allclose(y, params["params"]["W_y"] @ h, rtol=1e-6)

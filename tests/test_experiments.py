@@ -23,8 +23,11 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = sorted(
     p.stem for p in (ROOT / "experiments" / "configs").glob("*.py") if not p.stem.startswith("_")
 )
-# P13 and B94 configs are tested in test_experiments_p13.py and test_experiments_b94.py.
-TESTED = {"gradient_flow"} | {c for c in CONFIGS if c.startswith(("h97_", "g00_", "p13_", "b94_"))}
+# P13, B94 and the seed questions' configs are tested in test_experiments_p13.py,
+# test_experiments_b94.py and test_experiments_seeds.py.
+TESTED = {"gradient_flow"} | {
+    c for c in CONFIGS if c.startswith(("h97_", "g00_", "p13_", "b94_", "s2_", "s3_"))
+}
 
 
 def test_every_config_is_tested():

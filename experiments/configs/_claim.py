@@ -12,12 +12,12 @@ PROFILES = ("quick", "paper")
 __all__ = ["PROFILES", "head", "outputs", "table"]
 
 
-def head(profile: str) -> ml_collections.ConfigDict:
-    if profile not in PROFILES:
-        raise ValueError(f"--config profile {profile!r}: must be one of {list(PROFILES)}")
+def head(profile: str, profiles: tuple[str, ...] = PROFILES) -> ml_collections.ConfigDict:
+    if profile not in profiles:
+        raise ValueError(f"--config profile {profile!r}: must be one of {list(profiles)}")
     c = ml_collections.ConfigDict()
     # -- the claim
-    c.profile = profile  # "quick" (2-core CPU, minutes) or "paper" (the paper's scale)
+    c.profile = profile  # "quick" (2-core CPU, minutes) or "paper"/"full" (the claim's scale)
     c.claim = ""  # claim id in REPRODUCTION.md
     # The rows of the paper's table: each row sets some of the fields below (and may set "title",
     # its label in figures). Change a row's field with --config.rows.ROW.FIELD=VALUE.

@@ -6,7 +6,7 @@ step never recompiles as lengths vary. Arrays are batch-major: inputs (B, L, n_i
 (B, L, n_out), mask (B, L) with 1.0 at the steps that carry a loss. Configuration arguments are
 static (Python numbers); they are validated before any tracing, with errors that name the argument.
 
-Tasks are named by paper (``h97_*``, ``p13_*``, ``b94_*``): same-named tasks of different papers
+Tasks are named by paper (``h97_*``, ``p13_*``, ``b94_*``; ``s_*`` for the practitioners' questions): same-named tasks of different papers
 follow different rules and are different tasks.
 """
 
@@ -38,9 +38,9 @@ class Batch(NamedTuple):
 
 
 def _registry() -> dict[str, Callable[..., Batch]]:
-    from repro.tasks import bengio1994, hochreiter1997, pascanu2013
+    from repro.tasks import bengio1994, hochreiter1997, pascanu2013, seeds
 
-    return {**bengio1994.TASKS, **hochreiter1997.TASKS, **pascanu2013.TASKS}
+    return {**bengio1994.TASKS, **hochreiter1997.TASKS, **pascanu2013.TASKS, **seeds.TASKS}
 
 
 TASKS = _registry()

@@ -1,0 +1,38 @@
+"""S2-ablation (and S2-symptoms): which remedy for vanishing gradients helps, and how much (seeds.md S2).
+
+Rows: copy/recall and the adding problem at lengths T (every lag ≥ 0.9 T); models: the remedies the
+seed post lists, each a cell and initialisation (experiments/seeds/protocol.py, VARIANTS), all
+trained by Adam (lr 1e-3, batch 32) with the same budget; nothing is tuned per remedy.
+Command:  python -m experiments.questions --config=experiments/configs/s2_ablation.py:quick
+Time:     quick (copy/recall only, T = 10, 40; 10 trials; 1,000 updates) about 7 minutes on 2 cores;
+          full (T = 10-200; 10 trials; 20,000 updates) hours on a CPU: a GPU job.
+"""
+
+from experiments.configs import _seeds
+
+REMEDIES = (
+    "tanh_default,tanh_glorot,tanh_orthogonal,tanh_clip,relu,irnn,leaky_relu,residual,lstm,gru,"
+    "attention"
+)
+_NAMES = {"s_recall": "recall", "s_adding": "adding"}
+
+
+def get_config(profile: str = "quick"):
+    c = _seeds.base(profile)
+    quick = profile == "quick"
+    c.claim = "S2-ablation"
+    c.models = REMEDIES
+    # quick: copy/recall only, at two lengths (the adding problem needs more updates than a quick
+    # budget gives any remedy)
+    lengths = {"s_recall": (10, 40), "s_adding": ()} if quick else dict.fromkeys(
+        _NAMES, (10, 20, 50, 100, 200))  # fmt: skip
+    c.rows = _seeds.table(*(
+        (f"{_NAMES[task]}_T{L}", {"task": task, "L": L, "title": f"{_NAMES[task]}, T = {L}"})
+        for task in _NAMES for L in lengths[task]
+    ))  # fmt: skip
+    c.trials = 10
+    c.max_updates = 1000 if quick else 20_000
+    c.eval_every = 100 if quick else 500
+    c.eval_sequences = 1000
+    c.test_sequences = 1000 if quick else 10_000
+    return c

@@ -1,0 +1,33 @@
+"""The practitioners' questions (../shared/papers/seeds.md), one config per claim.
+
+Usage:
+  python -m experiments.questions --config=experiments/configs/s2_ablation.py:quick
+  python -m experiments.questions --config=experiments/configs/s3_exists.py:quick
+  python -m experiments.questions --config=experiments/configs/s3_optim.py:full --config.trials=20
+
+The trained claims (S2-ablation with S2-symptoms, S3-exists with S3-backflow, S3-optim) run on the
+shared pipeline (``experiments/claims``): every (row, model) trains ``trials`` seeds in one run
+directory under ``out_dir``; a killed run resumes, a finished one is reused. Writes ``table.json``,
+``table.md`` and the figures. The protocol is ``experiments/seeds/protocol.py``.
+"""
+
+from __future__ import annotations
+
+from experiments import common
+from experiments.claims import pipeline
+from experiments.seeds import protocol
+
+
+def main(argv):
+    common.no_arguments(argv)
+    config = _CONFIG.value
+    common.setup(config)
+    _, _, paths = pipeline.run_claim(config, protocol.PROTOCOL, common.overridden(_CONFIG))
+    for path in paths:
+        print(path)
+
+
+if __name__ == "__main__":
+    # The flag is defined only when run as a script, so tests can import several drivers.
+    _CONFIG = common.define_claim_config("s2_ablation.py", "s[0-9]_*.py", "_seeds.py")
+    common.run(main)

@@ -1,0 +1,196 @@
+"""The practitioners' questions (S2, S3) on the shared pipeline: configs, the remedies, the exact
+measurements, bad input and the driver end to end."""
+
+import importlib
+import json
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from test_experiments import CONFIGS, _run
+
+from experiments.claims import pipeline
+from experiments.claims import rows as rows_lib
+from experiments.configs import _seeds
+from experiments.seeds import protocol
+from repro import cells, train
+
+SEEDS = [c for c in CONFIGS if c.startswith(("s2_", "s3_"))]
+
+
+def _config(name, profile="quick"):
+    return importlib.import_module(f"experiments.configs.{name}").get_config(profile)
+
+
+def _rows(config):
+    return rows_lib.rows_of(config, protocol.validate)
+
+
+@pytest.mark.parametrize("profile", ["quick", "full"])
+@pytest.mark.parametrize("name", SEEDS)
+def test_profiles_are_valid_and_full_has_the_claims_scale(name, profile):
+    config = _config(name, profile)
+    rows = _rows(config)
+    assert config.trials >= 10  # seeds.md: >= 10 trials per point
+    if profile == "full" and name == "s3_exists":  # lags up to >= 100, radii 0.5 ... 1.5
+        assert max(r.config.L for r in rows) >= 100
+        assert {0.5, 1.5} <= {r.config.radius for r in rows}
+    if name == "s2_ablation":  # every remedy the spec lists
+        assert set(rows_lib.models_of(config)) == set(protocol.VARIANTS) - {"ssm"}
+
+
+def test_every_variant_builds_what_it_names():
+    c = _seeds.base("quick")
+    c.hidden, c.L = 8, 12
+    want = {
+        "tanh_default": ("tanh", "standard"), "tanh_glorot": ("tanh", "standard"),
+        "tanh_orthogonal": ("tanh", "standard"), "tanh_clip": ("tanh", "standard"),
+        "relu": ("relu", "standard"), "irnn": ("relu", "standard"),
+        "leaky_relu": ("leaky_relu", "standard"), "residual": ("tanh", "residual"),
+        "ssm": ("tanh", "standard"),
+    }  # fmt: skip
+    for name in protocol.VARIANTS:
+        model = protocol.model_for(c, name)
+        params = model.init(jax.random.key(0), model.initialize_carry(), jnp.zeros(5))
+        cell = params["params"]["cell"]
+        if name in want:
+            assert isinstance(model.cell, cells.SimpleRNN)
+            assert (model.cell.activation, model.cell.form) == want[name]
+        w = np.asarray(cell["W_rec"])
+        if name == "irnn":
+            np.testing.assert_array_equal(w, np.eye(8))
+        if name == "tanh_orthogonal":
+            np.testing.assert_allclose(w @ w.T, np.eye(8), atol=1e-5)
+        if name in ("tanh_default", "relu", "leaky_relu", "residual", "tanh_clip"):
+            assert np.abs(w).max() <= 1 / np.sqrt(8)  # PyTorch's U(±1/√n)
+        if name == "ssm":  # no biases: s_t = tanh(A s + B u), y = C s
+            assert "b" not in cell and "b_y" not in params["params"]
+            assert np.max(np.abs(np.linalg.eigvals(w))) == pytest.approx(1.0, rel=1e-4)
+    assert isinstance(protocol.model_for(c, "lstm").cell, cells.LSTM)
+    assert isinstance(protocol.model_for(c, "gru").cell, cells.GRU)
+    assert protocol.model_for(c, "attention").cell.max_len == 12
+    c.radius = 1.5
+    model = protocol.model_for(c, "ssm")
+    a = model.init(jax.random.key(1), model.initialize_carry(), jnp.zeros(5))["params"]["cell"]
+    assert np.max(np.abs(np.linalg.eigvals(np.asarray(a["W_rec"])))) == pytest.approx(1.5, 1e-4)
+
+
+def test_only_the_clipping_variant_clips_and_models_can_be_optimisers():
+    # Under plain SGD a gradient of norm G moves the weights by lr·min(G, clip) when clipping.
+    c = _seeds.base("quick")
+    c.hidden, c.L, c.trials, c.optimizer, c.lr, c.clip = 4, 10, 2, "sgd", 0.1, 1.0
+    norm = lambda t: float(jnp.sqrt(sum(jnp.sum(u**2) for u in jax.tree.leaves(t))))
+    for name, clipped in (("tanh_clip", True), ("tanh_default", False)):
+        t = protocol.build(c, name)
+        g = jax.tree.map(lambda p: 10 * jnp.ones_like(p), t.problem.init(jax.random.key(0)))
+        updates, _ = t.optimizer.update(g, t.optimizer.init(g), g)
+        want = c.lr * (c.clip if clipped else norm(g))
+        assert norm(updates) == pytest.approx(want, rel=1e-5)
+    c.models_are, c.models = "optimizers", "sgd,nesterov,rmsprop,adam"
+    assert protocol.variant_and_optimizer(c, "rmsprop") == ("ssm", "rmsprop")
+    _rows_ok = _rows(_config("s3_optim"))
+    assert {r.config.variant for r in _rows_ok} == {"ssm"}
+    assert set(train.OPTIMIZERS) == {"sgd", "nesterov", "rmsprop", "adam"}
+
+
+def test_reach_and_flow_are_exact(x64):
+    # log10‖∂y_T/∂x_t‖ against central finite differences, and log10‖∂s_T/∂s_{p+1}‖ (Jacobian
+    # engine) against the product of per-step jacrev Jacobians and numpy's 2-norm, on a
+    # non-normal LSTM (full state c, h) with weights of order 1.
+    c = _seeds.base("quick")
+    c.hidden, c.L, c.dtype, c.task = 3, 7, "float64", "s_recall"
+    model = protocol.model_for(c, "lstm")
+    params = model.init(jax.random.key(3), model.initialize_carry(), jnp.zeros(5))
+    params = jax.tree.map(lambda w: 3 * w, params)
+    batch = protocol.TASKS["s_recall"].sample(c, jax.random.key(4), 1)
+    xs = batch.inputs[0]
+    got = np.asarray(protocol.input_reach(model, params, xs))
+    last = jax.jit(
+        lambda z: jax.lax.scan(lambda s, x: model.apply(params, s, x), model.initialize_carry(), z)[
+            1
+        ][-1]
+    )
+    eps = 1e-6
+    for t in range(c.L):
+        cols = []
+        for i in range(xs.shape[1]):
+            d = jnp.zeros_like(xs).at[t, i].set(eps)
+            cols.append(np.asarray(last(xs + d) - last(xs - d)) / (2 * eps))
+        want = 0.5 * np.log10(np.sum(np.square(cols)))
+        assert got[t] == pytest.approx(want, abs=1e-6)
+    p = 2
+    step = lambda s, x: model.cell.apply({"params": params["params"]["cell"]}, s, x)[0]
+    flat = lambda s: jnp.concatenate([s.c, s.h])
+    unflat = lambda v: cells.LSTMState(v[:3], v[3:])
+    jac = jax.jacrev(lambda v, x: flat(step(unflat(v), x)))
+    s, states = model.cell.initialize_carry(), []
+    for x in xs:
+        states.append(flat(s))
+        s = step(s, x)
+    prod = np.eye(6)
+    for k in range(p + 1, c.L):  # ∂s_T/∂s_{p+1} = J_T ... J_{p+2}
+        prod = np.asarray(jac(states[k], xs[k])) @ prod
+    flow = protocol.state_flow(model, params, xs, jnp.asarray(p))
+    assert float(flow) == pytest.approx(np.log10(np.linalg.norm(prod, 2)), abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"models": "tanh_default,adam"}, "config.models='tanh_default,adam': must list distinct"),
+        ({"task": "s_copy"}, "config.task='s_copy': must be one of"),
+        ({"radius": -1.0}, "config.radius=-1.0: must be a finite number >= 0"),
+        ({"lr": 0.0}, "config.lr=0.0: must be a finite number > 0"),
+        ({"eval_sequences": 1500}, "must be multiples of 1000"),
+        ({"optimizer": "lbfgs"}, "config.optimizer='lbfgs': must be one of"),
+        ({"hidden": 0}, "config.hidden=0: must be an integer > 0"),
+    ],
+)
+def test_bad_config_is_one_line_naming_the_field(fields, message):
+    config = _config("s2_ablation")
+    config.update({k: v for k, v in fields.items() if k != "task"})
+    if "task" in fields:  # a field the rows set
+        config.rows.recall_T10.task = fields["task"]
+    with pytest.raises(ValueError) as err:
+        _rows(config)
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--config.rows.k30_lr0p01.L=0"], "config.L=0: must be an integer > 0"),
+        (["--config.task=s_adding", "--config.rows.k30_lr0p01.L=5"], "config.L=5: s_adding needs"),
+        (["--config.models=sgd,irnn"], "config.models='sgd,irnn'"),
+        (["--config.trials=0"], "config.trials=0: must be an integer > 0"),
+    ],
+)
+def test_driver_bad_input_gives_one_line_and_writes_nothing(tmp_path, args, message):
+    proc = _run("--config=experiments/configs/s3_optim.py:quick", *args, tmp_path=tmp_path,
+                module="experiments.questions")  # fmt: skip
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert proc.returncode == 1 and len(errors) == 1 and message in errors[0], proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "out").exists() and not list(tmp_path.glob("fig*"))
+
+
+def test_s2_runs_end_to_end_with_symptoms(tmp_path):
+    # A remedy on copy/recall through the pipeline, the success grid and the symptoms figure.
+    config = _config("s2_ablation")
+    config.update(dict(trials=2, max_updates=40, eval_every=20, evals_per_chunk=2, hidden=8,
+                       models="residual", only_rows="recall_T10",
+                       out_dir=str(tmp_path / "out"), figure=str(tmp_path / "fig")))  # fmt: skip
+    _, _, paths = pipeline.run_claim(config, protocol.PROTOCOL)
+    entries = json.loads((tmp_path / "out" / "table.json").read_text())["rows"]
+    done = [e for e in entries if not e.get("not_run")]
+    assert {e["model"] for e in done} == {"residual"}
+    for e in done:
+        assert e["budget"] == 40 and len(e["reach_profile"]) == 2
+        assert len(e["reach_profile"][0]) == 10 and len(e["recency"][0]) == protocol.RECENCY_BINS
+        assert all(0 <= a <= 1 for row in e["recency"] for a in row)
+        lo, hi = e["wilson"]
+        assert 0 <= lo <= e["solved"] / e["trials"] <= hi <= 1
+        assert np.isfinite(e["log10_flow"]).all() and np.isfinite(e["reach"]).all()
+    names = {p.name for p in paths}
+    assert names == {f"fig{s}.{x}" for s in ("", "_symptoms") for x in ("pdf", "png")}

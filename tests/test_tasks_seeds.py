@@ -1,0 +1,85 @@
+"""Task generators of the practitioners' questions (s_recall, s_adding, s_delayed_recall): rules
+checked on many samples."""
+
+import math
+
+import jax
+import numpy as np
+import pytest
+
+from repro import problems, tasks
+from repro.tasks import seeds
+
+
+def _np(b):
+    return jax.tree_util.tree_map(np.asarray, b)
+
+
+def _uniform(values, support, n):
+    counts = np.array([(values == s).sum() for s in support])
+    expected = n / len(support)
+    assert set(np.unique(values)) <= set(support), np.unique(values)
+    assert np.all(np.abs(counts - expected) < 5 * math.sqrt(expected)), counts
+
+
+@pytest.mark.parametrize("L, first, last", [(12, 0, None), (40, 0, 4), (7, 3, 7)])
+def test_recall_rules(L, first, last):
+    n, K = 8000, 4
+    b = _np(seeds.recall(jax.random.key(0), n, L, symbols=K, first=first, last=last))
+    assert b.inputs.shape == (n, L, K + 1) and b.targets.shape == (n, L, K)
+    sym = b.inputs[..., :K].argmax(-1)
+    assert np.all(b.inputs[..., :K].sum(-1) == 1)  # one symbol at every step
+    marker = b.inputs[..., K]
+    assert np.all(marker.sum(1) == 1)  # exactly one marked step
+    p = marker.argmax(1)
+    np.testing.assert_array_equal(p, b.extra["p"])
+    _uniform(p, range(first, L if last is None else last), n)
+    _uniform(sym[:, 0], range(K), n)
+    assert np.all(b.mask[:, -1] == 1) and np.all(b.mask[:, :-1] == 0)
+    np.testing.assert_array_equal(b.targets[:, -1].argmax(-1), sym[np.arange(n), p])
+    assert np.all(b.targets[:, :-1] == 0) and np.all(b.length == L)
+
+
+@pytest.mark.parametrize("L", [10, 37, 200])
+def test_adding_rules(L):
+    n = 8000
+    b = _np(seeds.adding(jax.random.key(1), n, L))
+    marker, values = b.inputs[..., 0], b.inputs[..., 1]
+    assert np.all(marker.sum(1) == 2) and np.all((values >= 0) & (values < 1))
+    p0, p1 = b.extra["p0"], b.extra["p1"]
+    assert np.all(marker[np.arange(n), p0] == 1) and np.all(marker[np.arange(n), p1] == 1)
+    _uniform(p0, range(0, L // 10), n)
+    _uniform(p1, range(L // 10, L // 10 + 4 * L // 10), n)
+    want = (values[np.arange(n), p0] + values[np.arange(n), p1]) / 2
+    np.testing.assert_allclose(b.targets[:, -1, 0], want, rtol=1e-6)
+    assert np.all(b.mask.sum(1) == 1) and np.all(b.mask[:, -1] == 1)
+
+
+@pytest.mark.parametrize("k", [1, 5, 100])
+def test_delayed_recall_rules(k):
+    n = 8000
+    b = _np(seeds.delayed_recall(jax.random.key(2), n, k))
+    u = b.inputs[..., 0]
+    assert u.shape == (n, k + 1) and set(np.unique(u)) == {-1.0, 1.0}
+    _uniform(u[:, 0], (-1.0, 1.0), n)
+    _uniform(u[:, -1], (-1.0, 1.0), n)
+    np.testing.assert_array_equal(b.targets[:, k, 0], u[:, 0])  # y_k = u_{k-k}
+    assert np.all(b.mask[:, :k] == 0) and np.all(b.mask[:, k] == 1)
+    # the scoring rule: |y - u_0| >= 0.5 is wrong; 0 (no memory) is wrong, a right sign with margin
+    # is right
+    obj = problems.last_linear(0.25)
+    zero = obj.score(np.zeros_like(b.targets), b)[0]
+    assert not np.any(zero)
+    assert np.all(obj.score(0.7 * b.targets, b)[0])
+
+
+def test_registry_and_bad_arguments():
+    assert {"s_recall", "s_adding", "s_delayed_recall"} <= set(tasks.TASKS)
+    with pytest.raises(ValueError, match="L=9"):
+        seeds.adding(jax.random.key(0), 4, 9)
+    with pytest.raises(ValueError, match="first=3, last=3"):
+        seeds.recall(jax.random.key(0), 4, 10, first=3, last=3)
+    with pytest.raises(ValueError, match="symbols=1"):
+        seeds.recall(jax.random.key(0), 4, 10, symbols=1)
+    with pytest.raises(ValueError, match="k=0"):
+        seeds.delayed_recall(jax.random.key(0), 4, 0)
