@@ -13,10 +13,10 @@ from test_experiments import CONFIGS, _run
 from experiments.claims import pipeline
 from experiments.claims import rows as rows_lib
 from experiments.configs import _seeds
-from experiments.seeds import protocol
+from experiments.seeds import protocol, s1
 from repro import cells, train
 
-SEEDS = [c for c in CONFIGS if c.startswith(("s2_", "s3_"))]
+SEEDS = [c for c in CONFIGS if c.startswith(("s1_", "s2_", "s3_"))]
 
 
 def _config(name, profile="quick"):
@@ -37,7 +37,7 @@ def test_profiles_are_valid_and_full_has_the_claims_scale(name, profile):
         assert max(r.config.L for r in rows) >= 100
         assert {0.5, 1.5} <= {r.config.radius for r in rows}
     if name == "s2_ablation":  # every remedy the spec lists
-        assert set(rows_lib.models_of(config)) == set(protocol.VARIANTS) - {"ssm"}
+        assert set(rows_lib.models_of(config)) == set(protocol.VARIANTS) - {"ssm", "lstm_truncated"}
 
 
 def test_every_variant_builds_what_it_names():
@@ -194,3 +194,26 @@ def test_s2_runs_end_to_end_with_symptoms(tmp_path):
         assert np.isfinite(e["log10_flow"]).all() and np.isfinite(e["reach"]).all()
     names = {p.name for p in paths}
     assert names == {f"fig{s}.{x}" for s in ("", "_symptoms") for x in ("pdf", "png")}
+
+
+def test_s1_cell_path_is_the_forget_gate_product_under_truncation(x64):
+    # S1-cell's numbers on a saturated-ish random LSTM: with G00's truncated gradient the c-block of
+    # the state product is diag(∏ f) exactly, so its norm is max_j ∏ f_j; with the full gradient
+    # the h paths add to it (not equal); ∂h_T/∂h_t is 0 under truncation.
+    c = _seeds.base("quick")
+    c.hidden, c.L, c.dtype = 5, 9, "float64"
+    xs = protocol.TASKS["s_recall"].sample(c, jax.random.key(5), 1).inputs[0]
+    got = {}
+    for name in ("lstm_truncated", "lstm"):
+        model = protocol.model_for(c, name)
+        params = model.init(jax.random.key(6), model.initialize_carry(), jnp.zeros(5))
+        params = jax.tree.map(lambda w: 2 * w, params)
+        got[name] = [np.asarray(a) for a in s1._lstm_numbers(model, params, xs)]
+    dc, prod, dh, f = got["lstm_truncated"]
+    np.testing.assert_allclose(dc, prod, rtol=0, atol=1e-12)
+    assert np.all(np.isneginf(dh[:-1])) and dh[-1] == 0
+    want = np.max(np.sum(np.log10(f[3:]), axis=0))  # ∏ over steps 4..9 = ∂c_9/∂c_3
+    assert dc[3] == pytest.approx(want, abs=1e-12)
+    dc_full, prod_full, _, _ = got["lstm"]
+    np.testing.assert_allclose(prod_full, prod)  # same weights, same gates
+    assert np.max(np.abs(dc_full[:-2] - prod_full[:-2])) > 1e-3

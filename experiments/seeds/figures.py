@@ -1,7 +1,8 @@
 """Figures of the trained practitioners' questions: success against length per remedy (S2-ablation)
 and the failing variants' symptoms (S2-symptoms); success over lag × initial spectral radius
 (S3-exists) with the error backflow along training (S3-backflow); optimisers against learning rate
-(S3-optim). Fractions solved carry 95% Wilson intervals; every caption gives trials and budget."""
+(S3-optim); the trained LSTM's cell path and forget gates (S1-cell, S1-forget, in ``s1``).
+Fractions solved carry 95% Wilson intervals; every caption gives trials and budget."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from experiments.claims import runner
 from experiments.seeds import paper
 from repro import plotting
 
-__all__ = ["STYLES", "draw", "style"]
+__all__ = ["STYLES", "TASK_LABELS", "draw", "label", "style"]
 
 # One colour per family and a line style per member (11 remedies, 8 colour-blind-safe colours).
 STYLES = {
@@ -29,6 +30,7 @@ STYLES = {
     "leaky_relu": ("orange", ":", "D"),
     "residual": ("reddish purple", "-", "o"),
     "lstm": ("bluish green", "-", "o"),
+    "lstm_truncated": ("bluish green", "--", "s"),
     "gru": ("sky blue", "-", "s"),
     "attention": ("blue", "-", "D"),
     "ssm": ("black", "-", "o"),
@@ -51,7 +53,7 @@ def style(name: str) -> dict:
     return {"color": plotting.OKABE_ITO[colour], "linestyle": line, "marker": marker}
 
 
-def _label(name: str) -> str:
+def label(name: str) -> str:
     from experiments.seeds.protocol import VARIANTS  # the protocol imports this module
 
     return VARIANTS[name].label if name in VARIANTS else name
@@ -92,24 +94,29 @@ def success_grid(config, rows, entries) -> list[Path]:
             colour = plotting.OKABE_ITO[TASK_COLOURS[task]]
             ax.errorbar(x, y, yerr=[lo, hi], color=colour, marker="os^"[k % 3], markersize=3,
                         linewidth=1.0, capsize=1.5, label=TASK_LABELS[task])  # fmt: skip
-        ax.set_title(_label(model), loc="left")
+            for xi, yi, (_, e) in zip(x, y, pts, strict=True):
+                ax.annotate(f"{e['solved']}/{e['trials']}", (xi, yi), textcoords="offset points",
+                            xytext=(4, 2 + 7 * k), fontsize=6.5, color=colour)  # fmt: skip
+        ax.set_title(label(model), loc="left")
     for ax in axes[len(models) :]:
         ax.set_visible(False)
     for ax in axes:
         ax.set_xscale("log")
         ax.set_xticks(Ls, [str(L) for L in Ls])
         ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
-        ax.set_ylim(-0.05, 1.05)
+        ax.set_ylim(-0.05, 1.2)
     for ax in axes[::ncols]:
         ax.set_ylabel("fraction solved")
     for ax in axes[(nrows - 1) * ncols :]:
-        ax.set_xlabel("length T (lag ≥ 0.9 T)")
+        ax.set_xlabel("length T")
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside upper right", ncol=len(tasks), fontsize=6.5)
     plotting.caption(
         fig,
         f"S2-ablation, {config.profile} profile: solved = < 1% of {done[0]['eval_sequences']:,} "
-        f"fresh sequences wrong; {_budget(entries)}; bars: 95% Wilson intervals. Same optimiser "
+        f"fresh sequences wrong; {_budget(entries)}; bars: 95% Wilson intervals. Copy/recall: "
+        "the marked symbol anywhere (lags 0 to T − 1); adding: first marker in the first tenth "
+        "(lag ≥ 0.9 T). Same optimiser "
         f"({config.optimizer}, lr {config.lr:g}, batch {config.batch}) for every remedy, not tuned "
         f"per remedy. Seed post: {paper.STATEMENTS['S2-ablation']}.",
     )
@@ -134,7 +141,7 @@ def symptoms(config, rows, runs, entries) -> list[Path]:
         lag = np.arange(prof.shape[1])[::-1]
         med = np.nanmedian(prof, axis=0)
         ax.plot(lag, med, color=s["color"], linestyle=s["linestyle"], linewidth=1.0,
-                label=f"{_label(e['model'])} ({e['solved']}/{e['trials']})")  # fmt: skip
+                label=f"{label(e['model'])} ({e['solved']}/{e['trials']})")  # fmt: skip
         if "recency" in e:
             rec = np.asarray(e["recency"], float)
             centres = (np.arange(rec.shape[1]) + 0.5) * longest / rec.shape[1]
@@ -157,7 +164,7 @@ def symptoms(config, rows, runs, entries) -> list[Path]:
     )
     if recall:
         bx.axhline(1.0 / recall[0].get("symbols", 4), **plotting.PAPER_STYLE)
-        bx.text(longest, 1.0 / recall[0].get("symbols", 4) + 0.02, "chance", fontsize=6.5,
+        bx.text(longest, 1.0 / recall[0].get("symbols", 4) - 0.08, "chance", fontsize=6.5,
                 color="0.35", ha="right")  # fmt: skip
     bx.set_xlabel("lag of the marked symbol")
     bx.set_ylabel("accuracy (mean of trials)")
@@ -166,6 +173,8 @@ def symptoms(config, rows, runs, entries) -> list[Path]:
     cx.set_xlabel("updates")
     cx.set_ylabel("training loss")
     cx.set_yscale("log")
+    cx.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+    cx.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     cx.set_title("(c) training loss (mean; median\nwhere no trial solved): plateaus", loc="left")
     fig.legend(*ax.get_legend_handles_labels(), loc="outside upper center", ncol=4, fontsize=6.5)
     plotting.caption(
@@ -199,7 +208,7 @@ def lag_radius(config, rows, runs, entries) -> list[Path]:
         ax.set_xticks(range(len(Ls)), [str(L) for L in Ls])
         ax.set_yticks(range(len(radii)), [f"{r:g}" for r in radii])
         ax.set_xlabel("lag k" if task == "s_delayed_recall" else "length T")
-        ax.set_title(f"{TASK_LABELS[task]}, {_label(model)}", loc="left")
+        ax.set_title(f"{TASK_LABELS[task]}, {label(model)}", loc="left")
     axes[0].set_ylabel("initial spectral radius of A")
     if panels:
         fig.colorbar(im, ax=list(axes), label="fraction solved", shrink=0.8)
@@ -233,11 +242,13 @@ def backflow(config, rows, runs, entries) -> list[Path]:
             solved = np.asarray(e["solved_list"], bool)
             for j in range(flow.shape[1]):
                 ax.plot(upd, flow[:, j], color=colour, linestyle="-" if solved[j] else ":",
-                        linewidth=0.7, label=f"k = {e['L']}" if j == 0 else None)  # fmt: skip
+                        linewidth=0.7)  # fmt: skip
         ax.axhline(0.0, **plotting.PAPER_STYLE)
         ax.set_title(f"initial radius {radius:g}", loc="left")
         ax.set_xlabel("updates")
     axes[0].set_ylabel("log$_{10}$‖∂s$_T$/∂s$_{1}$‖ (backflow)")
+    for i, L in enumerate(Ls):
+        axes[-1].plot([], [], color=colours[i % len(colours)], label=f"k = {L}")
     axes[-1].legend(fontsize=6.5, loc="best")
     plotting.caption(
         fig,
@@ -289,5 +300,9 @@ def draw(config, rows, runs, entries, comparisons=()) -> list[Path]:
         return lag_radius(config, rows, runs, entries) + backflow(config, rows, runs, entries)
     if config.claim == "S3-optim":
         return optimizers(config, rows, runs, entries)
+    if config.claim == "S1-cell":
+        from experiments.seeds import s1  # it imports this module
+
+        return s1.draw(config, rows, runs, entries)
     raise ValueError(f"config.claim={config.claim!r}: no figure for it (S2-ablation, S3-exists, "
-                     "S3-optim)")  # fmt: skip
+                     "S3-optim, S1-cell)")  # fmt: skip

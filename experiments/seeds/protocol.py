@@ -106,6 +106,12 @@ VARIANTS = {
         "LSTM (forget gate)",
         "vanishing",
     ),
+    "lstm_truncated": Variant(
+        lambda c, m: cells.LSTM(c.hidden, gradient="truncated", param_dtype=jnp.dtype(c.dtype)),
+        False,
+        "LSTM, truncated gradient",
+        "vanishing",
+    ),
     "gru": Variant(
         lambda c, m: cells.GRU(c.hidden, param_dtype=jnp.dtype(c.dtype)), False, "GRU", "vanishing"
     ),  # fmt: skip
