@@ -22,7 +22,12 @@ reports sequences per second (all trials, and per trial), time steps per second 
 the padded length T + T/10 per sequence) and the projected wall time of the paper's mean 74,000
 sequences (T = 100) for every trial.
 
-Usage: python -m bench.train [--repeats 30] [--rounds 3] [--tables step,h97] [--h97_T 100,1000]
+Table 3 (claim S1-cost, seeds.md): the 1997 LSTM's cost per time step and weight as the network
+grows. One jitted online update (forward, truncated backward, SGD step) on one H97 adding sequence
+of T = 100 (110 steps) for 1 ... 128 memory blocks of 2 cells; the paper's O(1) per weight and step
+shows as a flat ns/(step·weight) once the matrix products, not the per-step overhead, dominate.
+
+Usage: python -m bench.train [--repeats 30] [--rounds 3] [--tables step,h97,cost] [--h97_T 100,1000]
 """
 
 from __future__ import annotations
@@ -51,7 +56,10 @@ _REPEATS = flags.DEFINE_integer("repeats", 30, "Timed steps per implementation a
 _ROUNDS = flags.DEFINE_integer("rounds", 3, "Rounds of alternating timing blocks (table 1).")
 _WARMUP = flags.DEFINE_integer("warmup", 5, "Untimed steps after compilation, per block.")
 _TORCH_THREADS = flags.DEFINE_integer("torch_threads", 0, "PyTorch threads; 0: the CPU count.")
-_TABLES = flags.DEFINE_list("tables", ["step", "h97"], "Tables to run: step, h97.")
+_TABLES = flags.DEFINE_list("tables", ["step", "h97", "cost"], "Tables to run: step, h97, cost.")
+_COST_BLOCKS = flags.DEFINE_list(
+    "cost_blocks", ["1", "4", "16", "64", "128"], "Memory blocks (2 cells each) for table 3."
+)
 _H97_T = flags.DEFINE_list("h97_T", ["100", "1000"], "Minimal lengths T for table 2.")
 _H97_CHUNKS = flags.DEFINE_integer("h97_chunks", 2, "Timed chunks per T (table 2).")
 _H97_EVALS = flags.DEFINE_integer("h97_evals_per_chunk", 10, "Log points per chunk (table 2).")
@@ -342,6 +350,50 @@ def table_h97() -> None:
     print("steps/s counts the steps computed: the padded length T + T/10 per sequence.")
 
 
+# ----------------------------------------------------------------------------- table 3
+
+
+def cost_step(blocks: int, T: int = 100):
+    """(jitted online update of the 1997 LSTM with ``blocks`` blocks of 2 cells, its state, W)."""
+    model = cells.LSTM1997(n_out=1, blocks=blocks, block_size=2, init_scale=0.1)
+    obj = problems.squared_error(0.04)
+    prob = problems.sequence_problem(model, lambda k: h97.adding(k, 1, T), obj, n_in=2)
+    tx = train.make_optimizer("sgd", 0.5)
+    params = prob.init(jax.random.key(0))
+    batch = prob.sample(jax.random.key(1))
+
+    @jax.jit
+    def step(state):
+        p, opt = state
+        grads = jax.grad(lambda q: prob.loss(q, batch)[0])(p)
+        updates, opt = tx.update(grads, opt, p)
+        return optax.apply_updates(p, updates), opt
+
+    return step, (params, tx.init(params)), cells.count_params(params), batch.inputs.shape[1]
+
+
+def table_cost() -> None:
+    print(
+        "\n1997 LSTM truncated online update (S1-cost): one sequence, H97 adding T = 100, "
+        f"median of {_REPEATS.value} steps"
+    )
+    print(f"| {'blocks':>6s} | {'weights W':>9s} | {'µs / update':>11s} | {'ns / (step·W)':>13s} |")
+    print(f"|{'-' * 8}|{'-' * 11}|{'-' * 13}|{'-' * 15}|")
+    for blocks in (int(b) for b in _COST_BLOCKS.value):
+        step, state, W, steps = cost_step(blocks)
+        state = jax.block_until_ready(step(state))
+        times = []
+        for _ in range(_REPEATS.value):
+            t0 = time.perf_counter()
+            state = jax.block_until_ready(step(state))
+            times.append(time.perf_counter() - t0)
+        t = float(np.median(times))
+        print(f"| {blocks:6d} | {W:9,d} | {t * 1e6:11,.0f} | {t * 1e9 / (steps * W):13.3g} |")
+    print(
+        "Flat ns/(step·W) = O(1) per weight and step (H97 §4); small nets pay a fixed per-step cost."
+    )
+
+
 def main(argv):
     del argv
     print(
@@ -352,6 +404,8 @@ def main(argv):
         table_step()
     if "h97" in _TABLES.value:
         table_h97()
+    if "cost" in _TABLES.value:
+        table_cost()
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Smoke test of bench/train.py: its step functions run at tiny sizes and agree on the loss."""
 
+import jax
 import numpy as np
 import pytest
 
@@ -51,3 +52,15 @@ def test_torch_step_agrees():
 def test_h97_trainer_builds():
     tr = bt.h97_trainer(20, eval_every=2, evals_per_chunk=1)
     assert tr.schedule.trials == 10
+
+
+def test_cost_step_updates_the_1997_lstm():
+    """Table 3's step: W counts every weight, one update changes them and they stay finite."""
+    step, state, W, steps = bt.cost_step(2, T=20)
+    assert steps == 22 and W == sum(int(np.size(p)) for p in jax.tree.leaves(state[0]))
+    new = step(state)
+    moved = [
+        not np.allclose(a, b)
+        for a, b in zip(jax.tree.leaves(new[0]), jax.tree.leaves(state[0]), strict=True)
+    ]
+    assert any(moved) and all(np.isfinite(a).all() for a in jax.tree.leaves(new[0]))

@@ -263,8 +263,8 @@ def optimizers(config, rows, runs, entries) -> list[Path]:
     """S3-optim: fraction solved against learning rate, one line per optimiser, per row group."""
     done = [e for e in entries if not e.get("not_run")]
     groups = list(dict.fromkeys((e["task"], e["L"], e["radius"]) for e in done))
-    fig, axes = plotting.figure(1, max(len(groups), 1), height=2.4, width=3.4 if len(groups) < 2 else 7.0,
-                                sharey=True)  # fmt: skip
+    fig, axes = plotting.figure(1, max(len(groups), 1), height=3.0,
+                                width=3.4 if len(groups) < 2 else 7.0, sharey=True)  # fmt: skip
     axes = np.atleast_1d(axes)
     for ax, (task, L, radius) in zip(axes, groups, strict=False):
         for i, model in enumerate(dict.fromkeys(e["model"] for e in done)):
@@ -272,21 +272,34 @@ def optimizers(config, rows, runs, entries) -> list[Path]:
                          if (e["task"], e["L"], e["radius"], e["model"]) == (task, L, radius, model))  # fmt: skip
             if not pts:
                 continue
-            x = np.array([lr for lr, _ in pts]) * (1.0 + 0.05 * (i - 1.5))
+            x = np.array([lr for lr, _ in pts]) * (1.0 + 0.08 * (i - 1.5))
             y, lo, hi = np.array([_frac(e) for _, e in pts]).T
             s = style(model)
             ax.errorbar(x, y, yerr=[lo, hi], capsize=1.5, markersize=3, linewidth=1.0,
                         label=model, **s)  # fmt: skip
+            for xi, (_, e) in zip(x, pts, strict=True):
+                div = f", {e['diverged']} div." if e.get("diverged") else ""
+                ax.text(
+                    xi,
+                    1.08 + 0.08 * i,
+                    f"{e['solved']}/{e['trials']}{div}",
+                    fontsize=6.5,
+                    ha="center",
+                    color=s["color"],
+                )  # a row of k/n per optimiser
         ax.set_xscale("log")
         ax.set_xlabel("learning rate")
         ax.set_title(f"{TASK_LABELS[task]}, k = {L}, radius {radius:g}", loc="left")
-        ax.set_ylim(-0.05, 1.05)
+        ax.set_ylim(-0.05, 1.42)
+        ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
     axes[0].set_ylabel("fraction solved")
-    axes[0].legend(fontsize=6.5, loc="best")
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper center", ncol=4,
+               fontsize=6.5)  # fmt: skip
     plotting.caption(
         fig,
         f"S3-optim, {config.profile} profile: state-space RNN; {_budget(done)}; bars: 95% Wilson "
-        f"intervals; each optimiser over the same learning-rate grid. Claim: "
+        f"intervals; k/n solved, div. = trials whose weights became non-finite (failures); "
+        f"each optimiser over the same learning-rate grid. Claim: "
         f"{paper.STATEMENTS['S3-optim']}.",
     )
     return plotting.save(fig, runner.figure_path(config))
