@@ -1,11 +1,14 @@
 """The practitioners' questions (../shared/papers/seeds.md), one config per claim.
 
 Usage:
+  python -m experiments.questions --config=experiments/configs/s0_downsampling.py:quick
   python -m experiments.questions --config=experiments/configs/s2_ablation.py:quick
   python -m experiments.questions --config=experiments/configs/s3_exists.py:quick
   python -m experiments.questions --config=experiments/configs/s3_optim.py:full --config.trials=20
+  python -m experiments.questions --config=experiments/configs/s_reach.py:quick  # after S1-S3
 
-The trained claims (S2-ablation with S2-symptoms, S3-exists with S3-backflow, S3-optim) run on the
+S0 (downsampling before a BiLSTM) is computed by ``experiments/seeds/s0.py`` in resumable blocks.
+The other trained claims (S1-cell with S1-forget, S2-ablation with S2-symptoms, S3-exists with S3-backflow, S3-optim) run on the
 shared pipeline (``experiments/claims``): every (row, model) trains ``trials`` seeds in one run
 directory under ``out_dir``; a killed run resumes, a finished one is reused. Writes ``table.json``,
 ``table.md`` and the figures. The protocol is ``experiments/seeds/protocol.py``.
@@ -15,14 +18,20 @@ from __future__ import annotations
 
 from experiments import common
 from experiments.claims import pipeline
-from experiments.seeds import protocol
+from experiments.seeds import protocol, reach, s0
+
+# claims computed without the shared pipeline
+UNITS = {"S0-time": s0.run, "S-reach": lambda c: reach.draw(c)}
 
 
 def main(argv):
     common.no_arguments(argv)
     config = _CONFIG.value
     common.setup(config)
-    _, _, paths = pipeline.run_claim(config, protocol.PROTOCOL, common.overridden(_CONFIG))
+    if config.claim in UNITS:
+        paths = UNITS[config.claim](config)
+    else:
+        _, _, paths = pipeline.run_claim(config, protocol.PROTOCOL, common.overridden(_CONFIG))
     for path in paths:
         print(path)
 

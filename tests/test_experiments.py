@@ -26,7 +26,9 @@ CONFIGS = sorted(
 # P13, B94 and the seed questions' configs are tested in test_experiments_p13.py,
 # test_experiments_b94.py and test_experiments_seeds.py.
 TESTED = {"gradient_flow"} | {
-    c for c in CONFIGS if c.startswith(("h97_", "g00_", "p13_", "b94_", "s1_", "s2_", "s3_"))
+    c
+    for c in CONFIGS
+    if c.startswith(("h97_", "g00_", "p13_", "b94_", "s_", "s0_", "s1_", "s2_", "s3_"))
 }
 
 

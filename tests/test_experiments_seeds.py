@@ -13,7 +13,7 @@ from test_experiments import CONFIGS, _run
 from experiments.claims import pipeline
 from experiments.claims import rows as rows_lib
 from experiments.configs import _seeds
-from experiments.seeds import protocol, s1
+from experiments.seeds import protocol, s0, s1
 from repro import cells, train
 
 SEEDS = [c for c in CONFIGS if c.startswith(("s1_", "s2_", "s3_"))]
@@ -217,3 +217,61 @@ def test_s1_cell_path_is_the_forget_gate_product_under_truncation(x64):
     dc_full, prod_full, _, _ = got["lstm"]
     np.testing.assert_allclose(prod_full, prod)  # same weights, same gates
     assert np.max(np.abs(dc_full[:-2] - prod_full[:-2])) > 1e-3
+
+
+def _s0_config(tmp_path, **fields):
+    c = _config("s0_downsampling")
+    c.update(dict(samples=200, hidden=3, train_size=32, val_size=16, batch=16, epochs=2, trials=2,
+                  factors="1,10", alias_factors="10", out_dir=str(tmp_path / "out"),
+                  figure=str(tmp_path / "fig")))  # fmt: skip
+    c.update(fields)
+    return c
+
+
+def test_s0_bilstm_last_is_the_bidirectional_net(tmp_path):
+    # The backward LSTM's output at T, computed as one step, equals running it over the reversed
+    # sequence and keeping its output at position T; the forward half is the plain LSTM's h_T.
+    c = _s0_config(tmp_path)
+    params = s0.init(c, jax.random.key(0))
+    x = jax.random.normal(jax.random.key(1), (3, 25))
+    lstm = cells.LSTM(c.hidden)
+    run = lambda p, xs: cells.run(lstm, {"params": p}, jnp.swapaxes(xs[..., None], 0, 1))[1]
+    fwd = run(params["fwd"], x)[-1]  # (3, hidden)
+    bwd = run(params["bwd"], x[:, ::-1])[0]  # backward pass, its output at position T
+    want = jnp.concatenate([fwd, bwd], -1) @ params["W"].T + params["b"]
+    np.testing.assert_allclose(s0.predict(c, params, x), want[:, 0], rtol=1e-5, atol=1e-6)
+
+
+def test_s0_runs_end_to_end_and_resumes(tmp_path):
+    c = _s0_config(tmp_path)
+    paths = s0.run(c)
+    numbers = json.loads((tmp_path / "out" / "numbers.json").read_text())
+    assert numbers["lengths"] == {"1": 200, "10": 20} and "provenance" in numbers
+    assert set(numbers["alias_final_val_rmse"]) == {"none", "stride_x10", "antialias_x10"}
+    assert all(len(v) == 2 and np.all(np.isfinite(v)) for v in numbers["final_val_rmse"].values())
+    blocks = sorted(p.name for p in (tmp_path / "out" / "blocks").glob("*.npz"))
+    assert blocks == sorted(f"{n}.npz" for n in ("low_x1", "low_x10", "high_x1", "high_stride_x10",
+                                                 "high_antialias_x10"))  # fmt: skip
+    with np.load(tmp_path / "out" / "blocks" / "low_x1.npz") as b:
+        assert b["val_rmse"].shape == (2, 3) and b["log10_dh"].shape == (2, 201)
+        assert np.all(np.isfinite(b["log10_dh"]))  # the log-scale product never underflows
+    stamp = (tmp_path / "out" / "blocks" / "low_x1.npz").stat().st_mtime_ns
+    s0.run(c)  # a rerun reuses every block
+    assert (tmp_path / "out" / "blocks" / "low_x1.npz").stat().st_mtime_ns == stamp
+    assert {p.name for p in paths} == {"fig.pdf", "fig.png"}
+
+
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"factors": "1,0"}, "config.factors='1,0': must be integers >= 1"),
+        ({"alias_factors": "150"}, "config.alias_factors='150'"),
+        ({"train_size": 40}, "config.train_size=40: must be a multiple of config.batch=16"),
+        ({"lr": -1.0}, "config.lr=-1.0: must be a finite number > 0"),
+    ],
+)
+def test_s0_bad_config_is_one_line_and_writes_nothing(tmp_path, fields, message):
+    with pytest.raises(ValueError) as err:
+        s0.run(_s0_config(tmp_path, **fields))
+    assert message in str(err.value) and "\n" not in str(err.value)
+    assert not (tmp_path / "out").exists()

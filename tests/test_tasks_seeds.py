@@ -83,3 +83,38 @@ def test_registry_and_bad_arguments():
         seeds.recall(jax.random.key(0), 4, 10, symbols=1)
     with pytest.raises(ValueError, match="k=0"):
         seeds.delayed_recall(jax.random.key(0), 4, 0)
+
+
+def test_oscillator_labels_and_the_alias_tone():
+    n, samples, duration = 400, 10_000, 5e-3
+    x, y = (np.asarray(a) for a in seeds.oscillator(jax.random.key(3), n, noise=0.0))
+    assert x.shape == (n, samples) and np.all((y >= 0) & (y <= 1))
+    assert np.all((x[:, 0] >= 0.5) & (x[:, 0] <= 1.0))  # released at displacement A, from rest
+    assert np.all(np.abs(x) <= x[:, :1] + 1e-6)  # a damped oscillation never exceeds A
+    assert abs(np.mean(y) - 0.5) < 0.05 and abs(np.std(y) - 12**-0.5) < 0.03  # U[0, 1]
+    xh, yh = (np.asarray(a) for a in seeds.oscillator(jax.random.key(4), 64, high=True, noise=0.0))
+    freqs = np.fft.rfftfreq(samples, duration / samples)
+    spec = np.abs(np.fft.rfft(xh, axis=1))
+    band = freqs > 20e3  # the tone: its frequency is the label
+    peak = freqs[band][np.argmax(spec[:, band], axis=1)]
+    want = (seeds.TONE_KHZ[0] + yh * (seeds.TONE_KHZ[1] - seeds.TONE_KHZ[0])) * 1e3
+    assert np.all(np.abs(peak - want) <= 200.0)  # one frequency bin (1 / 5 ms)
+
+
+@pytest.mark.parametrize("factor", [5, 50])
+def test_downsample_keeps_the_band_and_removes_what_would_alias(factor):
+    # 2 MHz sampling; after decimation by m the rate is 2 MHz / m and its Nyquist frequency half that
+    t = np.arange(10_000) * 5e-7
+    tone = lambda f: np.sin(2 * np.pi * f * t)[None]
+    low, high = tone(1e3), tone(0.75 * 2e6 / factor)  # 1.5 x the new Nyquist frequency: aliases
+    np.testing.assert_array_equal(seeds.downsample(low, factor), low[:, ::factor])
+    kept = np.asarray(seeds.downsample(low, factor, "antialias"))
+    assert kept.shape == (1, 10_000 // factor)
+    inner = slice(4, -4)  # the filter's half-width (4 output samples) reflects at the ends
+    np.testing.assert_allclose(kept[:, inner], low[:, ::factor][:, inner], atol=1e-3)
+    np.testing.assert_allclose(kept, low[:, ::factor], atol=0.05)
+    gone = np.asarray(seeds.downsample(high, factor, "antialias"))[:, inner]
+    strided = np.asarray(seeds.downsample(high, factor))
+    assert np.std(strided) > 0.5 and np.max(np.abs(gone)) < 0.01  # striding folds it in-band
+    with pytest.raises(ValueError, match="method='x'"):
+        seeds.downsample(low, 2, "x")

@@ -37,6 +37,8 @@ def load(root: Path) -> dict:
     """{claim slug: {profile: table rows}} for every table.json with trained rows."""
     out: dict = {}
     for path in sorted(root.glob("runs/*/*/table.json")):
+        if re.match(r"s\d_", path.parent.parent.name):  # the practitioners' questions: own section
+            continue
         rows = json.loads(path.read_text()).get("rows")
         if rows:
             out.setdefault(path.parent.parent.name, {})[path.parent.name] = rows

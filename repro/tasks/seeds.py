@@ -10,16 +10,27 @@
 
 Positions are 0-based; U{a..b} is a uniform integer in the inclusive range. Every sequence of a
 batch has the nominal length (no padding), so ``mask`` is 1 only at the last step.
+
+S0's signals are not ``Batch`` tasks but a data set (signals, labels) and a downsampler:
+  oscillator        a released damped oscillator sampled at 10,000 points over 5 ms, label its
+                    natural frequency (in the low-frequency response); ``high=True`` adds a tone of
+                    25-75 kHz whose frequency is the label (the aliasing caveat).
+  downsample        keep every m-th sample ("stride") or low-pass first ("antialias": a windowed-sinc
+                    FIR at 0.8 of the new Nyquist frequency, then every m-th sample).
 """
 
 from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import jax.scipy.signal
 
 from repro.tasks import Batch
 
-__all__ = ["TASKS", "adding", "delayed_recall", "recall"]
+__all__ = ["TASKS", "adding", "delayed_recall", "downsample", "oscillator", "recall"]
+
+F0_KHZ = (0.6, 1.6)  # natural frequencies of the oscillator (label range), kHz
+TONE_KHZ = (25.0, 75.0)  # the high-frequency tone of the aliasing data set (label range), kHz
 
 
 def _int(name: str, value, low: int, why: str = "") -> None:
@@ -86,6 +97,51 @@ def delayed_recall(key, batch: int, k: int) -> Batch:
     mask = _last_mask(batch, k + 1)
     targets = (mask * u[:, :1])[..., None]
     return Batch(u[..., None], targets, mask, jnp.full((batch,), k + 1, jnp.int32))
+
+
+def oscillator(key, n: int, *, samples: int = 10_000, duration: float = 5e-3, high: bool = False,
+               noise: float = 0.02):  # fmt: skip
+    """n signals (n, samples) over ``duration`` seconds and labels (n,) in [0, 1].
+
+    x(t) = A e^{−ζω₀t} cos(ω_d t) (released from rest at displacement A; ω_d = ω₀√(1 − ζ²)), with
+    f₀ = ω₀/2π ~ U[0.6, 1.6] kHz, ζ ~ U[0.05, 0.3], A ~ U[0.5, 1], plus N(0, noise²) per sample.
+    Label: (f₀ − 0.6 kHz) / 1 kHz. With ``high``, the signal adds 0.5 sin(2π f_h t + φ),
+    f_h ~ U[25, 75] kHz, φ ~ U[0, 2π), and the label is (f_h − 25 kHz) / 50 kHz instead (the
+    oscillator stays as a distractor): a label only the high-frequency content carries.
+    """
+    _int("n", n, 1)
+    _int("samples", samples, 2)
+    k = jax.random.split(key, 6)
+    t = jnp.arange(samples) * (duration / samples)
+    u = lambda kk, lo, hi: jax.random.uniform(kk, (n, 1), minval=lo, maxval=hi)
+    f0, zeta, amp = u(k[0], *F0_KHZ) * 1e3, u(k[1], 0.05, 0.3), u(k[2], 0.5, 1.0)
+    w0 = 2 * jnp.pi * f0
+    x = amp * jnp.exp(-zeta * w0 * t) * jnp.cos(w0 * jnp.sqrt(1 - zeta**2) * t)
+    label = (f0[:, 0] / 1e3 - F0_KHZ[0]) / (F0_KHZ[1] - F0_KHZ[0])
+    if high:
+        fh, phase = u(k[3], *TONE_KHZ) * 1e3, u(k[4], 0.0, 2 * jnp.pi)
+        x = x + 0.5 * jnp.sin(2 * jnp.pi * fh * t + phase)
+        label = (fh[:, 0] / 1e3 - TONE_KHZ[0]) / (TONE_KHZ[1] - TONE_KHZ[0])
+    return x + noise * jax.random.normal(k[5], x.shape), label
+
+
+def downsample(x: jax.Array, factor: int, method: str = "stride") -> jax.Array:
+    """Signals (n, L) → (n, ⌈L/factor⌉): every ``factor``-th sample ("stride"), or after a
+    zero-phase windowed-sinc low-pass (Hamming, 8·factor + 1 taps, cutoff 0.8 of the new Nyquist
+    frequency, the ends reflected; "antialias"). ``factor`` 1 returns x."""
+    _int("factor", factor, 1)
+    if method not in ("stride", "antialias"):
+        raise ValueError(f"method={method!r}: must be 'stride' or 'antialias'")
+    if factor == 1:
+        return x
+    if method == "antialias":
+        taps = jnp.arange(-4 * factor, 4 * factor + 1)
+        cutoff = 0.8 / (2 * factor)  # cycles per sample
+        h = 2 * cutoff * jnp.sinc(2 * cutoff * taps) * jnp.hamming(taps.size)
+        h = h / jnp.sum(h)
+        pad = lambda row: jnp.pad(row, 4 * factor, mode="reflect")  # no edge dip at t = 0
+        x = jax.vmap(lambda row: jax.scipy.signal.fftconvolve(pad(row), h, mode="valid"))(x)
+    return x[:, ::factor]
 
 
 TASKS = {"s_recall": recall, "s_adding": adding, "s_delayed_recall": delayed_recall}

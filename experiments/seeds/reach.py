@@ -1,0 +1,103 @@
+"""Beyond every anchor: does the measured gradient reach predict which trials succeed?
+
+Every trial of the trained questions (S1-cell, S2-ablation, S3-exists, S3-optim) ends with, from the
+Jacobian engine, log₁₀‖∂s_T/∂s_{p+1}‖: how much of the state that first held the informative input
+survives to the output step (the attention RNN, whose state holds every past state, is left out).
+This figure puts that number, per trial, against whether the trial solved its task, with the
+fraction solved in bins of reach. A trial that solved was measured at the check where it solved;
+one that failed, at the end of its budget. Nothing is recomputed: it reads the claims' table.json.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from experiments.claims import runner
+from repro import plotting
+from repro.stats import wilson
+
+CLAIMS = ("s1_cell", "s2_ablation", "s3_exists", "s3_optim")
+_COLOURS = {"s1_cell": "bluish green", "s2_ablation": "vermillion", "s3_exists": "blue",
+            "s3_optim": "orange"}  # fmt: skip
+
+
+def trials(root: Path, profile: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """{claim: (log10 reach per trial, solved per trial)} from runs/<claim>/<profile>/table.json."""
+    out = {}
+    for claim in CLAIMS:
+        path = root / "runs" / claim / profile / "table.json"
+        if not path.exists():
+            continue
+        flows, solved = [], []
+        for e in json.loads(path.read_text())["rows"]:
+            if e.get("not_run") or e["model"] == "attention":
+                continue
+            flows += e["log10_flow"]
+            solved += e["solved_list"]
+        f = np.asarray(flows, float)
+        keep = np.isfinite(f)  # -inf: exactly no path (the truncated LSTM's state h)
+        out[claim] = (f[keep], np.asarray(solved, bool)[keep])
+    return out
+
+
+def draw(config, root: Path = Path(".")) -> list[Path]:
+    data = trials(root, config.profile)
+    if not data:
+        raise ValueError(
+            f"no table.json of {list(CLAIMS)} for profile {config.profile!r}: run them"
+        )
+    fig, (ax, bx) = plotting.figure(2, 1, height=4.6, width=4.4, sharex=True,
+                                    gridspec_kw={"height_ratios": [1.3, 1]})  # fmt: skip
+    rng = np.random.default_rng(0)
+    floor = -40.0  # reaches below 1e-40 are drawn at the floor (a saturated state can still hold
+    # its memory: the latch of B94; such trials solve with almost no gradient)
+    allf = np.concatenate([f for f, _ in data.values()])
+    alls = np.concatenate([s for _, s in data.values()])
+    for claim, (f, s) in data.items():
+        colour = plotting.OKABE_ITO[_COLOURS[claim]]
+        y = s.astype(float) + rng.uniform(-0.15, 0.15, s.size)
+        fc = np.maximum(f, floor)
+        ax.scatter(fc[s], y[s], s=6, color=colour, label=f"{claim} ({s.sum()}/{s.size} solved)")
+        ax.scatter(fc[~s], y[~s], s=6, facecolors="none", edgecolors=colour)
+    ax.set_yticks([0, 1], ["failed", "solved"])
+    ax.set_ylabel("trial")
+    ax.set_title("(a) every trial: filled solved, open failed", loc="left")
+    fig.legend(*ax.get_legend_handles_labels(), fontsize=6.5, loc="outside upper center", ncol=2,
+               markerscale=1.5)  # fmt: skip
+    ax.axvline(floor, **plotting.PAPER_STYLE)
+    ax.text(floor, 0.5, f" ≤ 10$^{{{floor:g}}}$\n drawn here", fontsize=6.5, color="0.35",
+            va="center")  # fmt: skip
+    edges = np.array([-np.inf, -20.0, -5.0, -1.0, 0.0, np.inf])  # decades of reach
+    centres, frac, lo, hi, counts = [], [], [], [], []
+    for a, b in zip(edges[:-1], edges[1:], strict=True):
+        m = (allf >= a) & (allf <= b)
+        if not m.any():
+            continue
+        k, n = int(alls[m].sum()), int(m.sum())
+        w = wilson(k, n)
+        centres.append(np.median(allf[m]))
+        frac.append(k / n)
+        lo.append(k / n - float(w[0]))
+        hi.append(float(w[1]) - k / n)
+        counts.append(f"{k}/{n}")
+    centres = np.maximum(centres, floor)
+    bx.errorbar(centres, frac, yerr=[np.maximum(lo, 0), np.maximum(hi, 0)], color="0.2",
+                marker="o", markersize=3, capsize=2)  # fmt: skip
+    for i, (x, y, t) in enumerate(zip(centres, frac, counts, strict=True)):
+        bx.text(x, 1.04 + 0.1 * (i % 3), t, fontsize=6.5, ha="center")
+    bx.set_ylim(-0.05, 1.33)
+    bx.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    bx.set_xlabel("log$_{10}$‖∂s$_T$/∂s$_{p+1}$‖ at the end (Jacobian engine)")
+    bx.set_ylabel("fraction solved")
+    bx.set_title("(b) per band of reach (≤ −20, −20…−5, −5…−1, −1…0, > 0),\nat its median: k/n "
+                 "solved, 95% Wilson intervals", loc="left")  # fmt: skip
+    plotting.caption(
+        fig,
+        f"Gradient reach against success, {config.profile} profile, every trial of "
+        f"{', '.join(data)} but the attention RNN's; p = the informative input's step. A solved "
+        "trial was measured when it solved, a failed one at the end of its budget.",
+    )
+    return plotting.save(fig, runner.figure_path(config))

@@ -1,0 +1,285 @@
+"""S0: should a 10,000-point signal be downsampled before a (Bi)LSTM? (seeds.md S0)
+
+The seed author's network: 1 input channel → bidirectional LSTM, output of the last step → fully
+connected → regression (MSE). With the last step's output the backward LSTM has read only x_T, so it
+is computed as one step from its zero state (the same numbers as running it over the whole sequence
+and keeping its value at T). Data (``repro.tasks.seeds.oscillator``): released damped oscillators,
+10,000 samples over 5 ms, label the natural frequency; downsampled by every factor in ``factors``
+(the same training set, updates, optimiser and seeds for every length).
+
+- S0-time: wall time per epoch (compilation timed apart) and the wall time until the validation
+  RMSE first reaches ``target_rmse`` (a trial that never does is censored at its last epoch).
+- S0-fit: validation RMSE after every epoch, every trial.
+- S0-grad: on the trained nets, log₁₀|∂ŷ/∂x_t| against the time of sample t (reverse mode), and
+  log₁₀‖∂h_T/∂h_t‖ of the forward LSTM (Jacobian engine, log-scale products: finite at 10,000 steps).
+- S0-alias: the data set whose label is a 25-75 kHz tone: final RMSE with no downsampling, naive
+  striding and anti-aliased decimation at ``alias_factors``.
+
+Each (data set, factor, method) is a block of ``units.block``: a killed run keeps its finished ones.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from experiments import common
+from experiments.claims import runner, units
+from repro import cells, jacobians, plotting, problems
+from repro.tasks import seeds as data
+
+__all__ = ["draw", "run"]
+
+GRAD_SEQUENCES = 4  # validation sequences whose gradients are measured
+
+
+def _check(c) -> list[int]:
+    common.positive(c, "hidden", "trials", "train_size", "val_size", "batch", "epochs", "samples")
+    units.finite(c, "lr", "target_rmse", "duration", positive=True)
+    factors = [int(v) for v in units.floats(c, "factors")]
+    alias = [int(v) for v in units.floats(c, "alias_factors")]
+    for name, fs in (("factors", factors), ("alias_factors", alias)):
+        if not fs or any(f < 1 or c.samples // f < 2 for f in fs):
+            raise ValueError(
+                f"config.{name}={c[name]!r}: must be integers >= 1 leaving >= 2 of the "
+                f"{c.samples} samples"
+            )
+    if c.train_size % c.batch:
+        raise ValueError(
+            f"config.train_size={c.train_size}: must be a multiple of config.batch={c.batch}"
+        )
+    units.prepare(c)
+    return factors
+
+
+def _model(c):
+    return cells.LSTM(c.hidden)
+
+
+def init(c, key):
+    """Parameters of the BiLSTM-last regression net."""
+    lstm = _model(c)
+    kf, kb, kw = jax.random.split(key, 3)
+    p = lambda k: lstm.init(k, lstm.initialize_carry(), jnp.zeros(1))["params"]
+    bound = math.sqrt(6 / (2 * c.hidden + 1))
+    w = jax.random.uniform(kw, (1, 2 * c.hidden), minval=-bound, maxval=bound)
+    return {"fwd": p(kf), "bwd": p(kb), "W": w, "b": jnp.zeros(1)}
+
+
+def predict(c, params, x: jax.Array) -> jax.Array:
+    """ŷ (B,) for signals x (B, L): [forward h_T, backward h at T] → dense."""
+    lstm = _model(c)
+    xs = x[..., None]
+    fwd = problems.unroll(lstm, {"params": params["fwd"]}, xs)[:, -1]
+    carry = lstm.initialize_carry(x.shape[:1])
+    _, bwd = lstm.apply({"params": params["bwd"]}, carry, xs[:, -1])
+    return (jnp.concatenate([fwd, bwd], -1) @ params["W"].T + params["b"])[:, 0]
+
+
+def _rmse(c, params, x, y):
+    return jnp.sqrt(jnp.mean((predict(c, params, x) - y) ** 2))
+
+
+def fit(c, x_train, y_train, x_val, y_val) -> dict:
+    """Train ``trials`` nets (vmapped) for ``epochs`` epochs of minibatch Adam; per-epoch wall times
+    (compilation apart), validation and training RMSE, and the final parameters."""
+    tx = optax.adam(c.lr)
+    keys = jax.random.split(jax.random.key(c.seed), c.trials)
+    params = jax.vmap(lambda k: init(c, k))(keys)
+    opt = jax.vmap(tx.init)(params)
+    steps = c.train_size // c.batch
+
+    def one_epoch(p, o, key):
+        order = jax.random.permutation(key, c.train_size).reshape(steps, c.batch)
+
+        def update(carry, idx):
+            p, o = carry
+            loss, g = jax.value_and_grad(
+                lambda q: jnp.mean((predict(c, q, x_train[idx]) - y_train[idx]) ** 2)
+            )(p)
+            u, o = tx.update(g, o, p)
+            return (optax.apply_updates(p, u), o), loss
+
+        (p, o), losses = jax.lax.scan(update, (p, o), order)
+        return p, o, jnp.sqrt(jnp.mean(losses)), _rmse(c, p, x_val, y_val)
+
+    epoch = jax.jit(jax.vmap(one_epoch))
+    ekeys = lambda e: jax.vmap(lambda k: jax.random.fold_in(k, e))(keys)
+    t0 = time.perf_counter()
+    compiled = epoch.lower(params, opt, ekeys(0)).compile()
+    compile_s = time.perf_counter() - t0
+    val0 = jax.vmap(lambda p: _rmse(c, p, x_val, y_val))(params)
+    times, train_rmse, val_rmse = [], [], [np.asarray(val0)]
+    for e in range(c.epochs):
+        t0 = time.perf_counter()
+        params, opt, tr, va = jax.block_until_ready(compiled(params, opt, ekeys(e)))
+        times.append(time.perf_counter() - t0)
+        train_rmse.append(np.asarray(tr))
+        val_rmse.append(np.asarray(va))
+    return {
+        "compile_s": np.asarray(compile_s),
+        "epoch_s": np.asarray(times),
+        "train_rmse": np.stack(train_rmse, 1),  # (trials, epochs)
+        "val_rmse": np.stack(val_rmse, 1),  # (trials, epochs + 1), column 0 before training
+        "params": params,
+    }
+
+
+def reach(c, params, x: jax.Array) -> dict:
+    """Per trial, median over sequences: log₁₀|∂ŷ/∂x_t| (L,) and log₁₀‖∂h_T/∂h_t‖ (L + 1,)."""
+    lstm = _model(c)
+
+    def one(p, xs):
+        g = jax.grad(lambda z: predict(c, p, z[None])[0])(xs)
+        dx = jnp.where(g == 0, jnp.nan, jnp.log10(jnp.abs(g)))  # 0: underflowed in reverse mode
+        step = lambda s, u: lstm.apply({"params": p["fwd"]}, s, u)[0]
+        dh = jacobians.log_norms_to_last(
+            step, lstm.initialize_carry(), xs[:, None], rows="h", cols="h", norm="svd"
+        )
+        return dx, dh / jnp.log(10.0)
+
+    dx, dh = jax.jit(jax.vmap(jax.vmap(one, (None, 0)), (0, None)))(params, x)
+    return {"log10_dx": np.median(dx, 1), "log10_dh": np.median(dh, 1)}  # NaN where it underflowed
+
+
+def _dataset(c, high: bool, key_id: int):
+    x, y = data.oscillator(jax.random.key(c.seed + key_id), c.train_size + c.val_size,
+                           samples=c.samples, duration=c.duration, high=high)  # fmt: skip
+    return x, y
+
+
+def _block(c, name, x, y, factor, method, with_reach):
+    def compute():
+        xd = data.downsample(x, factor, method)
+        n = c.train_size
+        out = fit(c, xd[:n], y[:n], xd[n:], y[n:])
+        params = out.pop("params")
+        if with_reach:
+            out.update(reach(c, params, xd[n : n + GRAD_SEQUENCES]))
+        return out
+
+    return units.block(c, name, compute)
+
+
+def run(c) -> list:
+    """Every block, numbers.json and the figure."""
+    factors = _check(c)
+    alias = [int(v) for v in units.floats(c, "alias_factors")]
+    x, y = _dataset(c, False, 1)
+    main = {f: _block(c, f"low_x{f}", x, y, f, "stride", True) for f in factors}
+    xh, yh = _dataset(c, True, 2)
+    aliasing = {"none": _block(c, "high_x1", xh, yh, 1, "stride", False)}
+    for f in alias:
+        for m in ("stride", "antialias"):
+            aliasing[f"{m}_x{f}"] = _block(c, f"high_{m}_x{f}", xh, yh, f, m, False)
+    numbers = {
+        "lengths": {str(f): c.samples // f for f in factors},
+        "epoch_s": {str(f): float(np.median(b["epoch_s"])) for f, b in main.items()},
+        "compile_s": {str(f): float(b["compile_s"]) for f, b in main.items()},
+        "final_val_rmse": {str(f): b["val_rmse"][:, -1].tolist() for f, b in main.items()},
+        "time_to_target_s": {str(f): _time_to_target(c, b) for f, b in main.items()},
+        "alias_final_val_rmse": {k: b["val_rmse"][:, -1].tolist() for k, b in aliasing.items()},
+        "label_std": float(np.std(np.asarray(y))),
+    }
+    units.write(c, numbers)
+    return draw(c, factors, main, aliasing, numbers)
+
+
+def _time_to_target(c, b) -> list:
+    """Per trial: wall seconds (epochs summed, compilation excluded) until the validation RMSE first
+    reached the target; None if it never did (censored)."""
+    out = []
+    cum = np.cumsum(b["epoch_s"])
+    for row in b["val_rmse"][:, 1:]:
+        hit = np.nonzero(row <= c.target_rmse)[0]
+        out.append(float(cum[hit[0]]) if hit.size else None)
+    return out
+
+
+_COLOURS = ("blue", "bluish green", "orange", "vermillion", "reddish purple", "sky blue", "black")
+
+
+def draw(c, factors, main, aliasing, numbers) -> list:
+    fig, axes = plotting.figure(2, 2, height=5.2, width=7.0)
+    (ax, bx), (cx, dx) = axes
+    colour = {f: plotting.OKABE_ITO[_COLOURS[i % len(_COLOURS)]] for i, f in enumerate(factors)}
+    L = {f: c.samples // f for f in factors}
+    ms_per_sample = c.duration * 1e3 / c.samples
+    # (a) time per epoch and to the target
+    xs = [L[f] for f in factors]
+    ax.plot(xs, [numbers["epoch_s"][str(f)] for f in factors], color="0.3", marker="o",
+            markersize=3, label="wall time per epoch (median)")  # fmt: skip
+    epochs_total = [float(np.sum(main[f]["epoch_s"])) for f in factors]
+    for f, tot in zip(factors, epochs_total, strict=True):
+        hits = [t for t in numbers["time_to_target_s"][str(f)] if t is not None]
+        misses = len(numbers["time_to_target_s"][str(f)]) - len(hits)
+        ax.scatter([L[f]] * len(hits), hits, color=colour[f], marker="s", s=12, zorder=3)
+        if misses:
+            ax.scatter([L[f]], [tot], color=colour[f], marker="^", s=18, facecolors="none",
+                       zorder=3)  # fmt: skip
+        ax.annotate(f"{len(hits)}/{len(hits) + misses}", (L[f], tot), textcoords="offset points",
+                    xytext=(4, 4), fontsize=6.5, color=colour[f])  # fmt: skip
+    ax.scatter([], [], color="0.3", marker="s", s=12, label=f"time to RMSE ≤ {c.target_rmse:g}")
+    ax.scatter([], [], color="0.3", marker="^", s=18, facecolors="none",
+               label="not reached: all epochs (censored)")  # fmt: skip
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("sequence length (samples over 5 ms)")
+    ax.set_ylabel("wall seconds (compilation excluded)")
+    ax.set_title("(a) S0-time", loc="left")
+    ax.legend(fontsize=6.5, loc="upper left")
+    # (b) validation RMSE against epoch
+    for f in factors:
+        v = main[f]["val_rmse"]
+        ep = np.arange(v.shape[1])
+        for j in range(v.shape[0]):
+            bx.plot(ep, v[j], color=colour[f], linewidth=0.8,
+                    label=f"{L[f]:,} samples (×1/{f})" if j == 0 else None)  # fmt: skip
+    bx.axhline(numbers["label_std"], **plotting.PAPER_STYLE)
+    bx.text(0, numbers["label_std"] * 0.9, "predict the mean", fontsize=6.5, color="0.35")
+    bx.axhline(c.target_rmse, color="0.6", linestyle=":", linewidth=0.8)
+    bx.set_xlabel("epoch")
+    bx.set_ylabel("validation RMSE (label in [0, 1])")
+    bx.set_title(f"(b) S0-fit: every trial ({c.trials} per length)", loc="left")
+    bx.legend(fontsize=6.5, loc="upper right")
+    # (c) gradient reaching early samples
+    for f in factors:
+        d = main[f]
+        t_ms = (np.arange(d["log10_dx"].shape[1]) * f + f - 1) * ms_per_sample
+        cx.plot(t_ms, np.median(d["log10_dx"], 0), color=colour[f], linewidth=0.9)
+        th = np.arange(d["log10_dh"].shape[1]) * f * ms_per_sample
+        cx.plot(th, np.median(d["log10_dh"], 0), color=colour[f], linewidth=0.9, linestyle="--")
+    cx.set_xlabel("time of sample t (ms)")
+    cx.set_ylabel("log$_{10}$ (median of trials)")
+    cx.set_title("(c) S0-grad, trained nets: solid |∂ŷ/∂x$_t$| (ends where it\nunderflows to 0 in "
+                 "float32), dashed ‖∂h$_T$/∂h$_t$‖ (log-scale, exact)", loc="left")  # fmt: skip
+    # (d) aliasing
+    keys = list(aliasing)
+    for i, k in enumerate(keys):
+        vals = np.asarray(numbers["alias_final_val_rmse"][k])
+        dx.bar(i, np.median(vals), color="0.85", edgecolor="0.4", width=0.6)
+        dx.scatter(np.full(vals.shape, i), vals, color="0.2", s=8, zorder=3)
+    dx.axhline(numbers["label_std"], **plotting.PAPER_STYLE)
+    dx.text(len(keys) - 0.5, numbers["label_std"] * 1.03, "predict the mean", fontsize=6.5,
+            color="0.35", ha="right")  # fmt: skip
+    names = {"none": "none\n10,000"}
+    for k in keys[1:]:
+        m, f = k.split("_x")
+        names[k] = f"{'stride' if m == 'stride' else 'low-pass'}\n×1/{f}"
+    dx.set_xticks(range(len(keys)), [names[k] for k in keys])
+    dx.set_ylabel("final validation RMSE")
+    dx.set_title("(d) S0-alias: label = a 25-75 kHz tone", loc="left")
+    plotting.caption(
+        fig,
+        f"S0, {c.profile} profile: BiLSTM (last output, {c.hidden} units per direction) → dense, "
+        f"Adam lr {c.lr:g}, batch {c.batch}, {c.train_size} training and {c.val_size} validation "
+        f"signals, {c.epochs} epochs ({c.epochs * c.train_size // c.batch} updates) for every "
+        f"length, {c.trials} trials; label: the oscillator's natural frequency (0.6-1.6 kHz); "
+        "(d) bars: median, dots: trials. Times on this machine's CPU.",
+    )
+    return plotting.save(fig, runner.figure_path(c))
