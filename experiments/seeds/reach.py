@@ -86,7 +86,7 @@ def draw(config, root: Path = Path(".")) -> list[Path]:
     centres = np.maximum(centres, floor)
     bx.errorbar(centres, frac, yerr=[np.maximum(lo, 0), np.maximum(hi, 0)], color="0.2",
                 marker="o", markersize=3, capsize=2)  # fmt: skip
-    for i, (x, y, t) in enumerate(zip(centres, frac, counts, strict=True)):
+    for i, (x, t) in enumerate(zip(centres, counts, strict=True)):
         bx.text(x, 1.04 + 0.1 * (i % 3), t, fontsize=6.5, ha="center")
     bx.set_ylim(-0.05, 1.33)
     bx.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
