@@ -170,7 +170,7 @@ def draw_construction(root: Path, stem: str) -> list[Path]:
         fig,
         "H97-T2, H97-2B: the sequentially built net's input-gate weights from x, y and the middle "
         "symbols, and how differently the cell input sees x and y; one dot per trial (18 per task), "
-        "paper profile, budget 1,000,000 (runs continue across sessions).",
+        "paper profile, budget 1,000,000 (both runs finished).",
     )
     return plotting.save(fig, stem)
 
