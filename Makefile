@@ -27,6 +27,10 @@ P13_UNITS := p13_f3 p13_f6
 # Bengio, Simard & Frasconi (1994) and Bengio & Frasconi (1993): Fig. 4's three tasks (longest
 # first; the last to finish draws figures/b94_f4 with every row), Fig. 2 and the theory.
 B94_CONFIGS := b94_f4_parity b94_f4_2seq b94_f4_latch b94_f2_sens b94_f2b b94_f2a b94_theory
+# The practitioners' questions (seeds.md): S0 and the trained S1-S3 (longest first), then S-reach,
+# which reads the S1-S3 runs. Their profiles are quick and full (PROFILE=paper runs full).
+QUESTIONS := s2_ablation s0_downsampling s3_exists s1_cell s3_optim
+QPROFILE = $(if $(filter paper,$(PROFILE)),full,$(PROFILE))
 # Figure jobs run side by side: one training process keeps about 1.2 of the 2 cores busy. Every job
 # writes only its own runs/<claim>/ and figures/<claim>*, and results do not depend on the job count.
 FIGURE_JOBS ?= 2
@@ -34,7 +38,8 @@ BENCH_ARGS ?=
 BENCH_STAMP := $(VENV)/.installed-bench-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
 .PHONY: install install-bench test test-slow lint format figures figure-gradient_flow h97-readings \
-	$(addprefix figure-,$(H97_CONFIGS) $(P13_TRAINED) $(P13_UNITS) $(B94_CONFIGS)) bench bench-train \
+	$(addprefix figure-,$(H97_CONFIGS) $(P13_TRAINED) $(P13_UNITS) $(B94_CONFIGS) $(QUESTIONS)) \
+	figure-s_reach bench bench-train \
 	bench-jacobians clean
 
 install: $(STAMP)
@@ -68,7 +73,8 @@ format: install
 figures: install
 	$(MAKE) --no-print-directory --output-sync=line -j$(FIGURE_JOBS) \
 	  $(addprefix figure-,p13_f7 $(H97_CONFIGS) $(filter-out p13_f7,$(P13_TRAINED))) \
-	  figure-gradient_flow $(addprefix figure-,$(P13_UNITS) $(B94_CONFIGS))
+	  figure-gradient_flow $(addprefix figure-,$(P13_UNITS) $(B94_CONFIGS)) \
+	  $(addprefix figure-,$(QUESTIONS)) figure-s_reach
 	$(PY) -m experiments.claims.docs  # the README and REPRODUCTION result tables
 
 figure-gradient_flow: install
@@ -87,6 +93,16 @@ $(addprefix figure-,$(P13_UNITS)): figure-%: install
 
 $(addprefix figure-,$(B94_CONFIGS)): figure-%: install
 	$(PY) -m experiments.bengio1994 --config=experiments/configs/$*.py:$(PROFILE)
+
+$(addprefix figure-,$(filter-out s0_downsampling,$(QUESTIONS))): figure-%: install
+	$(PY) -m experiments.questions --config=experiments/configs/$*.py:$(QPROFILE) \
+	  --config.run_missing=$(RUN_MISSING)
+
+figure-s0_downsampling: install
+	$(PY) -m experiments.questions --config=experiments/configs/s0_downsampling.py:$(QPROFILE)
+
+figure-s_reach: $(addprefix figure-,s1_cell s2_ablation s3_exists s3_optim)
+	$(PY) -m experiments.questions --config=experiments/configs/s_reach.py:$(QPROFILE)
 
 # Issue 18: H97's paper-profile rows under other readings, and what the stopped nets do next (paper
 # scale: hours on a 2-core CPU; `make h97-readings RUN_MISSING=false` redraws the committed runs).

@@ -1,25 +1,13 @@
 """Task generators of the practitioners' questions (s_recall, s_adding, s_delayed_recall): rules
 checked on many samples."""
 
-import math
-
 import jax
 import numpy as np
 import pytest
+from test_tasks_pascanu2013 import _np, _uniform
 
 from repro import problems, tasks
 from repro.tasks import seeds
-
-
-def _np(b):
-    return jax.tree_util.tree_map(np.asarray, b)
-
-
-def _uniform(values, support, n):
-    counts = np.array([(values == s).sum() for s in support])
-    expected = n / len(support)
-    assert set(np.unique(values)) <= set(support), np.unique(values)
-    assert np.all(np.abs(counts - expected) < 5 * math.sqrt(expected)), counts
 
 
 @pytest.mark.parametrize("L, first, last", [(12, 0, None), (40, 0, 4), (7, 3, 7)])

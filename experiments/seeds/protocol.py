@@ -33,13 +33,13 @@ from experiments import common
 from experiments.claims import rows as rows_lib
 from experiments.claims.protocol import Column, Protocol, Trials
 from experiments.claims.table import fmt, stats
+from experiments.p13.protocol import CHUNK, _one_of, wrong_count  # checks in chunks of 1000
 from experiments.seeds import figures, paper
 from repro import cells, jacobians, problems, train
 from repro import initializers as inits
 from repro.stats import wilson
 from repro.tasks import seeds as tasks
 
-CHUNK = 1000  # sequences per checked chunk
 FLOW_SEQUENCES = 4  # sequences whose gradient reach is measured at each check
 RECENCY_BINS = 10  # the recency test's bins of lag (tenths of the length)
 
@@ -170,11 +170,6 @@ def informative(task: str, batch) -> jax.Array:
     return jnp.zeros(batch.inputs.shape[0], jnp.int32)
 
 
-def _one_of(c, name: str, allowed) -> None:
-    if c[name] not in allowed:
-        raise ValueError(f"config.{name}={c[name]!r}: must be one of {list(allowed)}")
-
-
 def variant_and_optimizer(c, model: str) -> tuple[str, str]:
     """A row's (variant, optimiser) for one of its models."""
     return (model, c.optimizer) if c.models_are == "variants" else (c.variant, model)
@@ -219,17 +214,6 @@ def model_for(c, variant: str) -> cells.Readout:
                          param_dtype=jnp.dtype(c.dtype))  # fmt: skip
 
 
-def _wrong(model, objective, sample: Callable, sequences: int) -> Callable:
-    def chunk(params, key):
-        batch = sample(key, CHUNK)
-        correct, _ = objective.score(problems.unroll(model, params, batch.inputs), batch)
-        return jnp.sum(~correct)
-
-    return lambda params, key: jnp.sum(
-        jax.lax.map(lambda k: chunk(params, k), jax.random.split(key, sequences // CHUNK))
-    )
-
-
 def input_reach(model, params, inputs: jax.Array) -> jax.Array:
     """log₁₀‖∂y_T/∂x_t‖_F for every t of one sequence (L, n_in): exact, by reverse mode."""
     last = lambda xs: problems.unroll(model, params, xs[None])[0, -1]
@@ -246,7 +230,7 @@ def build(c, name: str, part: int = 0) -> Trials:
     model = model_for(c, variant)
     objective = task.objective(c)
     sample = lambda key, n: task.sample(c, key, n)
-    check_wrong = _wrong(model, objective, sample, c.eval_sequences)
+    check_wrong = wrong_count(model, objective, sample, c.eval_sequences)
     has_state = variant != "attention"
 
     def measure(params, key):
