@@ -27,7 +27,11 @@ grows. One jitted online update (forward, truncated backward, SGD step) on one H
 of T = 100 (110 steps) for 1 ... 128 memory blocks of 2 cells; the paper's O(1) per weight and step
 shows as a flat ns/(step·weight) once the matrix products, not the per-step overhead, dominate.
 
-Usage: python -m bench.train [--repeats 30] [--rounds 3] [--tables step,h97,cost] [--h97_T 100,1000]
+Table 4 (claim S0): one Adam update of S0's BiLSTM-last regression net (experiments/seeds/s0.py) on a
+batch of 32 signals of 10,000 samples (and the downsampled lengths), float32: the rate at which the
+10,000-step net trains here.
+
+Usage: python -m bench.train [--repeats 30] [--rounds 3] [--tables step,h97,cost,s0] [--h97_T 100,1000]
 """
 
 from __future__ import annotations
@@ -56,7 +60,10 @@ _REPEATS = flags.DEFINE_integer("repeats", 30, "Timed steps per implementation a
 _ROUNDS = flags.DEFINE_integer("rounds", 3, "Rounds of alternating timing blocks (table 1).")
 _WARMUP = flags.DEFINE_integer("warmup", 5, "Untimed steps after compilation, per block.")
 _TORCH_THREADS = flags.DEFINE_integer("torch_threads", 0, "PyTorch threads; 0: the CPU count.")
-_TABLES = flags.DEFINE_list("tables", ["step", "h97", "cost"], "Tables to run: step, h97, cost.")
+_TABLES = flags.DEFINE_list(
+    "tables", ["step", "h97", "cost", "s0"], "Tables to run: step, h97, cost, s0."
+)
+_S0_HIDDEN = flags.DEFINE_list("s0_hidden", ["16", "64"], "LSTM units per direction (table 4).")
 _COST_BLOCKS = flags.DEFINE_list(
     "cost_blocks", ["1", "4", "16", "64", "128"], "Memory blocks (2 cells each) for table 3."
 )
@@ -394,6 +401,50 @@ def table_cost() -> None:
     )
 
 
+# ----------------------------------------------------------------------------- table 4
+
+
+def s0_step(hidden: int, length: int, batch: int = 32):
+    """(jitted Adam update of S0's BiLSTM-last net on one batch, its state)."""
+    from experiments.configs import s0_downsampling
+    from experiments.seeds import s0
+
+    c = s0_downsampling.get_config("quick")
+    c.hidden = hidden
+    x = jax.random.normal(jax.random.key(0), (batch, length))
+    y = jax.random.uniform(jax.random.key(1), (batch,))
+    tx = optax.adam(1e-3)
+    params = s0.init(c, jax.random.key(2))
+
+    @jax.jit
+    def step(state):
+        p, o = state
+        g = jax.grad(lambda q: jnp.mean((s0.predict(c, q, x) - y) ** 2))(p)
+        u, o = tx.update(g, o, p)
+        return optax.apply_updates(p, u), o
+
+    return step, (params, tx.init(params))
+
+
+def table_s0() -> None:
+    print(
+        f"\nS0's BiLSTM-last net, one Adam update of a batch of 32 signals, median of {_REPEATS.value}"
+    )
+    print(f"| {'units':>5s} | {'length':>6s} | {'ms / update':>11s} | {'signal steps / s':>16s} |")
+    print(f"|{'-' * 7}|{'-' * 8}|{'-' * 13}|{'-' * 18}|")
+    for hidden in (int(h) for h in _S0_HIDDEN.value):
+        for length in (10_000, 2_000, 200):
+            step, state = s0_step(hidden, length)
+            state = jax.block_until_ready(step(state))
+            times = []
+            for _ in range(_REPEATS.value):
+                t0 = time.perf_counter()
+                state = jax.block_until_ready(step(state))
+                times.append(time.perf_counter() - t0)
+            t = float(np.median(times))
+            print(f"| {hidden:5d} | {length:6,d} | {t * 1e3:11.1f} | {32 * length / t:16,.0f} |")
+
+
 def main(argv):
     del argv
     print(
@@ -406,6 +457,8 @@ def main(argv):
         table_h97()
     if "cost" in _TABLES.value:
         table_cost()
+    if "s0" in _TABLES.value:
+        table_s0()
 
 
 if __name__ == "__main__":

@@ -64,3 +64,11 @@ def test_cost_step_updates_the_1997_lstm():
         for a, b in zip(jax.tree.leaves(new[0]), jax.tree.leaves(state[0]), strict=True)
     ]
     assert any(moved) and all(np.isfinite(a).all() for a in jax.tree.leaves(new[0]))
+
+
+def test_s0_step_trains_the_bilstm():
+    """Table 4's step runs S0's net and moves its weights."""
+    step, state = bt.s0_step(hidden=2, length=30, batch=4)
+    new = step(state)
+    leaves = zip(jax.tree.leaves(new[0]), jax.tree.leaves(state[0]), strict=True)
+    assert any(not np.allclose(a, b) for a, b in leaves)
