@@ -29,6 +29,8 @@ _LONGEST = (
     "test_h97_flow_in_trained_networks",
     "test_certified_norms_match_the_svd_on_hard_families",
     "test_f7_and_s1_run_end_to_end",
+    "test_s0_runs_end_to_end_and_resumes",
+    "test_s2_runs_end_to_end_with_symptoms",
     "test_gradient_flow_runs_end_to_end_and_caches",
     "test_log_norms_match_svd_of_reference",
     "test_h97_configs_run_end_to_end_with_table_and_figure",

@@ -213,6 +213,7 @@ def test_h97_configs_run_end_to_end_with_table_and_figure(name, tmp_path):
     assert all(p.stat().st_size > 1000 for p in paths)
 
 
+@pytest.mark.slow  # a reproduction (the LSTM solves 2a at p = 10): make test-slow
 def test_h97_lstm_solves_task_2a_at_a_short_delay(tmp_path):
     # The whole pipeline can succeed: Task 2a at p = 10 (the paper's LSTM solves p = 100 in
     # about 5,000 sequences), with the paper's α, initialisation and success rule.
@@ -223,6 +224,7 @@ def test_h97_lstm_solves_task_2a_at_a_short_delay(tmp_path):
     assert entry["solved"] == 2 and entry["wrong"] == 0  # both sequences right
 
 
+@pytest.mark.slow  # trains LSTMs until they solve T4: make test-slow
 def test_h97_milestones_come_before_the_stop(tmp_path):
     # Exp. 3 records ST1 on the way to ST2, in the same run: ST1 <= ST2 in every trial.
     config = _tiny(_h97("h97_t4"), tmp_path, T=20, max_sequences=30_000, models="lstm1997")
@@ -235,6 +237,7 @@ def test_h97_milestones_come_before_the_stop(tmp_path):
             assert 0 < st1 <= at
 
 
+@pytest.mark.slow  # trains three readings of Exp. 1 and compares them: make test-slow
 def test_h97_reber_readings_are_recorded_and_train_differently(tmp_path):
     # Exp. 1 with the spec's readings (one update per string, one-hot next-symbol targets) and with
     # the two options; each is recorded in the run's config.json and trains differently.
@@ -252,6 +255,7 @@ def test_h97_reber_readings_are_recorded_and_train_differently(tmp_path):
     assert len({tuple(v) for v in losses.values()}) == 3
 
 
+@pytest.mark.slow  # a reproduction on trained T7 nets: make test-slow
 def test_h97_flow_in_trained_networks(tmp_path):
     # H97-EQ on trained weights: the truncated carousel passes error unchanged (log norm exactly 0
     # at every lag); the trained tanh RNN's Jacobian products shrink with the lag.

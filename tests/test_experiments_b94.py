@@ -65,6 +65,7 @@ def test_f2a_blocks_are_reused_and_compare_on_the_papers_cells(tmp_path, monkeyp
     assert again["density"] == first["density"]
 
 
+@pytest.mark.slow  # a reproduction (Fig. 2(b)'s ceiling): make test-slow
 def test_f2b_frozen_w_has_its_ceiling_and_f2_sens_sweeps(tmp_path):
     c = _config("b94_f2b", tmp_path, lengths="5,8-9", runs=3, epochs=20, train_w=False,
                 ceiling_sequences=4000)  # fmt: skip

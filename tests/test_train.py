@@ -427,7 +427,7 @@ def test_nan_guard_shrinks_w_rec_and_zeroes_the_rest():
 @pytest.mark.parametrize(
     "kwargs,match",
     [
-        (dict(name="rmsprop", learning_rate=0.1), "optimizer='rmsprop'"),
+        (dict(name="lbfgs", learning_rate=0.1), "optimizer='lbfgs'"),
         (dict(name="sgd", learning_rate=0.0), "learning_rate=0.0"),
         (dict(name="sgd", learning_rate=-1), "learning_rate=-1"),
         (dict(name="adam", learning_rate=0.1, clip_norm=0.0), "clip_norm=0.0"),

@@ -1,10 +1,12 @@
 """S2-ablation (and S2-symptoms): which remedy for vanishing gradients helps, and how much (seeds.md S2).
 
-Rows: copy/recall and the adding problem at lengths T (every lag ≥ 0.9 T); models: the remedies the
+Rows: copy/recall (marker anywhere: lags 0 to T − 1) and the adding problem (first marker in the
+first tenth: lag ≥ 0.9 T) at lengths T; models: the remedies the
 seed post lists, each a cell and initialisation (experiments/seeds/protocol.py, VARIANTS), all
 trained by Adam (lr 1e-3, batch 32) with the same budget; nothing is tuned per remedy.
 Command:  python -m experiments.questions --config=experiments/configs/s2_ablation.py:quick
-Time:     quick (copy/recall only, T = 10, 40; 10 trials; 1,000 updates) about 7 minutes on 2 cores;
+Time:     quick (copy/recall T = 10, 40, adding T = 10; 10 trials; 1,000 updates) about 10 minutes
+          on 2 cores (mostly compilation: 33 runs);
           full (T = 10-200; 10 trials; 20,000 updates) hours on a CPU: a GPU job.
 """
 
@@ -22,9 +24,8 @@ def get_config(profile: str = "quick"):
     quick = profile == "quick"
     c.claim = "S2-ablation"
     c.models = REMEDIES
-    # quick: copy/recall only, at two lengths (the adding problem needs more updates than a quick
-    # budget gives any remedy)
-    lengths = {"s_recall": (10, 40), "s_adding": ()} if quick else dict.fromkeys(
+    # quick: copy/recall at two lengths, the adding problem at the shortest
+    lengths = {"s_recall": (10, 40), "s_adding": (10,)} if quick else dict.fromkeys(
         _NAMES, (10, 20, 50, 100, 200))  # fmt: skip
     c.rows = _seeds.table(*(
         (f"{_NAMES[task]}_T{L}", {"task": task, "L": L, "title": f"{_NAMES[task]}, T = {L}"})

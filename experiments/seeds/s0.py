@@ -94,30 +94,31 @@ def fit(c, x_train, y_train, x_val, y_val) -> dict:
     opt = jax.vmap(tx.init)(params)
     steps = c.train_size // c.batch
 
-    def one_epoch(p, o, key):
+    def one_epoch(p, o, key, xt, yt, xv, yv):  # data as arguments: one program per length
         order = jax.random.permutation(key, c.train_size).reshape(steps, c.batch)
 
         def update(carry, idx):
             p, o = carry
             loss, g = jax.value_and_grad(
-                lambda q: jnp.mean((predict(c, q, x_train[idx]) - y_train[idx]) ** 2)
+                lambda q: jnp.mean((predict(c, q, xt[idx]) - yt[idx]) ** 2)
             )(p)
             u, o = tx.update(g, o, p)
             return (optax.apply_updates(p, u), o), loss
 
         (p, o), losses = jax.lax.scan(update, (p, o), order)
-        return p, o, jnp.sqrt(jnp.mean(losses)), _rmse(c, p, x_val, y_val)
+        return p, o, jnp.sqrt(jnp.mean(losses)), _rmse(c, p, xv, yv)
 
-    epoch = jax.jit(jax.vmap(one_epoch))
+    epoch = jax.jit(jax.vmap(one_epoch, (0, 0, 0, None, None, None, None)))
     ekeys = lambda e: jax.vmap(lambda k: jax.random.fold_in(k, e))(keys)
+    data_args = (x_train, y_train, x_val, y_val)
     t0 = time.perf_counter()
-    compiled = epoch.lower(params, opt, ekeys(0)).compile()
+    compiled = epoch.lower(params, opt, ekeys(0), *data_args).compile()
     compile_s = time.perf_counter() - t0
     val0 = jax.vmap(lambda p: _rmse(c, p, x_val, y_val))(params)
     times, train_rmse, val_rmse = [], [], [np.asarray(val0)]
     for e in range(c.epochs):
         t0 = time.perf_counter()
-        params, opt, tr, va = jax.block_until_ready(compiled(params, opt, ekeys(e)))
+        params, opt, tr, va = jax.block_until_ready(compiled(params, opt, ekeys(e), *data_args))
         times.append(time.perf_counter() - t0)
         train_rmse.append(np.asarray(tr))
         val_rmse.append(np.asarray(va))
