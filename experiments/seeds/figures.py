@@ -173,6 +173,7 @@ def symptoms(config, rows, runs, entries) -> list[Path]:
     cx.set_xlabel("updates")
     cx.set_ylabel("training loss")
     cx.set_yscale("log")
+    cx.yaxis.set_major_locator(matplotlib.ticker.FixedLocator([0.05, 0.1, 0.2, 0.5, 1, 2, 5]))
     cx.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
     cx.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     cx.set_title("(c) training loss (mean; median\nwhere no trial solved): plateaus", loc="left")
