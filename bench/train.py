@@ -360,6 +360,17 @@ def table_h97() -> None:
 # ----------------------------------------------------------------------------- table 3
 
 
+def _median_step_time(step, state, repeats: int) -> float:
+    """Median wall seconds of ``repeats`` calls of a jitted ``step`` (after one untimed call)."""
+    state = jax.block_until_ready(step(state))
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        state = jax.block_until_ready(step(state))
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
 def cost_step(blocks: int, T: int = 100):
     """(jitted online update of the 1997 LSTM with ``blocks`` blocks of 2 cells, its state, W)."""
     model = cells.LSTM1997(n_out=1, blocks=blocks, block_size=2, init_scale=0.1)
@@ -388,13 +399,7 @@ def table_cost() -> None:
     print(f"|{'-' * 8}|{'-' * 11}|{'-' * 13}|{'-' * 15}|")
     for blocks in (int(b) for b in _COST_BLOCKS.value):
         step, state, W, steps = cost_step(blocks)
-        state = jax.block_until_ready(step(state))
-        times = []
-        for _ in range(_REPEATS.value):
-            t0 = time.perf_counter()
-            state = jax.block_until_ready(step(state))
-            times.append(time.perf_counter() - t0)
-        t = float(np.median(times))
+        t = _median_step_time(step, state, _REPEATS.value)
         print(f"| {blocks:6d} | {W:9,d} | {t * 1e6:11,.0f} | {t * 1e9 / (steps * W):13.3g} |")
     print(
         "Flat ns/(step·W) = O(1) per weight and step (H97 §4); small nets pay a fixed per-step cost."
@@ -434,14 +439,7 @@ def table_s0() -> None:
     print(f"|{'-' * 7}|{'-' * 8}|{'-' * 13}|{'-' * 18}|")
     for hidden in (int(h) for h in _S0_HIDDEN.value):
         for length in (10_000, 2_000, 200):
-            step, state = s0_step(hidden, length)
-            state = jax.block_until_ready(step(state))
-            times = []
-            for _ in range(_REPEATS.value):
-                t0 = time.perf_counter()
-                state = jax.block_until_ready(step(state))
-                times.append(time.perf_counter() - t0)
-            t = float(np.median(times))
+            t = _median_step_time(*s0_step(hidden, length), _REPEATS.value)
             print(f"| {hidden:5d} | {length:6,d} | {t * 1e3:11.1f} | {32 * length / t:16,.0f} |")
 
 
