@@ -273,3 +273,36 @@ def test_s0_bad_config_is_one_line_and_writes_nothing(tmp_path, fields, message)
         s0.run(_s0_config(tmp_path, **fields))
     assert message in str(err.value) and "\n" not in str(err.value)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("profile", ["quick", "full"])
+def test_s0_and_s_reach_profiles_are_valid(profile, tmp_path):
+    c = _config("s0_downsampling", profile)
+    c.out_dir, c.figure = str(tmp_path / "out"), str(tmp_path / "fig")
+    factors = s0._check(c)
+    assert factors == [1, 5, 10, 50, 100] and c.samples == 10_000 and c.trials >= 3
+    assert _config("s_reach", profile).claim == "S-reach"
+
+
+def test_s_reach_pools_every_trial_but_attention_and_draws(tmp_path):
+    from experiments.seeds import reach
+
+    def table(claim, rows):
+        path = tmp_path / "runs" / claim / "quick" / "table.json"
+        path.parent.mkdir(parents=True)
+        path.write_text(json.dumps({"rows": rows}))
+
+    row = lambda model, flows, solved: {"row": "r", "model": model, "log10_flow": flows,
+                                        "solved_list": solved}  # fmt: skip
+    table("s2_ablation", [row("lstm", [0.5, -3.0], [True, False]),
+                          row("attention", [None, None], [True, True]), {"not_run": True}])  # fmt: skip
+    table("s3_exists", [row("adam", [-50.0, float("-inf"), 2.0], [True, False, True])])
+    got = reach.trials(tmp_path, "quick")
+    assert set(got) == {"s2_ablation", "s3_exists"}
+    np.testing.assert_array_equal(got["s2_ablation"][0], [0.5, -3.0])  # attention left out
+    np.testing.assert_array_equal(got["s3_exists"][1], [True, True])  # -inf (no path) left out
+    c = _config("s_reach")
+    c.figure = str(tmp_path / "fig")
+    assert {p.name for p in reach.draw(c, tmp_path)} == {"fig.pdf", "fig.png"}
+    with pytest.raises(ValueError, match="no table.json"):
+        reach.draw(c, tmp_path / "empty")

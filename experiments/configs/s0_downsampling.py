@@ -5,7 +5,7 @@ oscillators, 10,000 samples over 5 ms, label the natural frequency; the same tra
 optimiser and number of updates at every downsampling factor. Computed by experiments/seeds/s0.py.
 Command:  python -m experiments.questions --config=experiments/configs/s0_downsampling.py:quick
 Time:     quick (16 units, 256 signals, 30 epochs = 240 updates, 3 trials, lr 1e-2) about
-          5 minutes on 2 cores; full (64 units, 2,000 signals, 100 epochs, lr 1e-3) hours on a
+          5 minutes on 2 cores; full (64 units, 2,048 signals, 100 epochs, lr 1e-3) hours on a
           CPU (the 10,000-step net dominates).
 """
 
@@ -26,8 +26,8 @@ def get_config(profile: str = "quick"):
     # -- data: damped oscillators sampled at `samples` points over `duration` seconds
     c.samples = 10_000
     c.duration = 5e-3
-    c.train_size = 256 if quick else 2000  # training signals (a multiple of batch)
-    c.val_size = 128 if quick else 500  # validation signals
+    c.train_size = 256 if quick else 2048  # training signals (a multiple of batch)
+    c.val_size = 128 if quick else 512  # validation signals
     # Downsampling factors of the main data set (lengths samples/factor), comma-separated.
     c.factors = "1,5,10,50,100"
     # Factors of the aliasing data set, each by naive striding and by anti-aliased decimation.
