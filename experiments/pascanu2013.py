@@ -24,10 +24,8 @@ def main(argv):
     common.no_arguments(argv)
     config = _CONFIG.value
     common.setup(config)
-    if config.claim in units.CLAIMS:
-        paths = units.CLAIMS[config.claim](config)
-    else:
-        _, _, paths = pipeline.run_claim(config, protocol.PROTOCOL, common.overridden(_CONFIG))
+    overridden = common.overridden(_CONFIG)
+    paths = pipeline.claim_or_unit(config, protocol.PROTOCOL, units.CLAIMS, overridden)
     for path in paths:
         print(path)
 

@@ -21,22 +21,20 @@ from experiments.claims import pipeline
 from experiments.seeds import protocol, reach, s0
 
 # claims computed without the shared pipeline
-UNITS = {"S0-time": s0.run, "S-reach": lambda c: reach.draw(c)}
+UNITS = {"S0-time": s0.run, "S-reach": reach.draw}
 
 
 def main(argv):
     common.no_arguments(argv)
     config = _CONFIG.value
     common.setup(config)
-    if config.claim in UNITS:
-        paths = UNITS[config.claim](config)
-    else:
-        _, _, paths = pipeline.run_claim(config, protocol.PROTOCOL, common.overridden(_CONFIG))
+    overridden = common.overridden(_CONFIG)
+    paths = pipeline.claim_or_unit(config, protocol.PROTOCOL, UNITS, overridden)
     for path in paths:
         print(path)
 
 
 if __name__ == "__main__":
     # The flag is defined only when run as a script, so tests can import several drivers.
-    _CONFIG = common.define_claim_config("s2_ablation.py", "s[0-9]_*.py", "_seeds.py")
+    _CONFIG = common.define_claim_config("s2_ablation.py", "s*.py", "_seeds.py")
     common.run(main)

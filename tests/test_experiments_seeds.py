@@ -145,13 +145,21 @@ def test_reach_and_flow_are_exact(x64):
         ({"eval_sequences": 1500}, "must be multiples of 1000"),
         ({"optimizer": "lbfgs"}, "config.optimizer='lbfgs': must be one of"),
         ({"hidden": 0}, "config.hidden=0: must be an integer > 0"),
+        ({"models_are": "cells"}, "config.models_are='cells': must be one of"),
+        ({"variant": "lstm2"}, "config.variant='lstm2': must be one of"),
+        ({"clip": float("inf")}, "config.clip=inf: must be a finite number > 0"),
+        ({"radius": float("inf")}, "config.radius=inf: must be a finite number >= 0"),
+        ({"symbols": 0}, "config.symbols=0: must be an integer > 0"),
+        ({"dtype": "float16"}, "config.dtype='float16': must be one of"),
+        ({"L": 1}, "config.L=1: s_recall needs L >= 2"),
     ],
 )
 def test_bad_config_is_one_line_naming_the_field(fields, message):
     config = _config("s2_ablation")
-    config.update({k: v for k, v in fields.items() if k != "task"})
-    if "task" in fields:  # a field the rows set
-        config.rows.recall_T10.task = fields["task"]
+    config.update({k: v for k, v in fields.items() if k not in ("task", "L")})
+    for name in ("task", "L"):  # fields the rows set
+        if name in fields:
+            config.rows.recall_T10[name] = fields[name]
     with pytest.raises(ValueError) as err:
         _rows(config)
     assert message in str(err.value) and "\n" not in str(err.value)
@@ -266,6 +274,9 @@ def test_s0_runs_end_to_end_and_resumes(tmp_path):
         ({"alias_factors": "150"}, "config.alias_factors='150'"),
         ({"train_size": 40}, "config.train_size=40: must be a multiple of config.batch=16"),
         ({"lr": -1.0}, "config.lr=-1.0: must be a finite number > 0"),
+        ({"target_rmse": float("inf")}, "config.target_rmse=inf: must be a finite number > 0"),
+        ({"hidden": 0}, "config.hidden=0: must be an integer > 0"),
+        ({"factors": "1,x"}, "config.factors='1,x': must be comma-separated numbers"),
     ],
 )
 def test_s0_bad_config_is_one_line_and_writes_nothing(tmp_path, fields, message):

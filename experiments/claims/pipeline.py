@@ -24,3 +24,11 @@ def run_claim(config, protocol: Protocol, overridden=()) -> tuple[list, dict, li
     else:
         paths = figures.draw(config, rows, runs, protocol, entries, tests)
     return rows, runs, paths
+
+
+def claim_or_unit(config, protocol: Protocol, units: dict, overridden=()) -> list[Path]:
+    """A driver's work: ``units[claim](config)`` for a claim computed without the trainer, else
+    ``run_claim``; returns the paths written (a driver prints them)."""
+    if config.claim in units:
+        return units[config.claim](config)
+    return run_claim(config, protocol, overridden)[2]
