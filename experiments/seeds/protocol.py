@@ -243,18 +243,19 @@ def build(c, name: str, part: int = 0) -> Trials:
         if has_state:
             flows = jax.vmap(lambda xs, q: state_flow(model, params, xs, q))(batch.inputs, p)
             log_flow = jnp.mean(flows)
-        return {"log10_flow": log_flow, "reach": at_p, "reach_last": last}
+        out = {"log10_flow": log_flow, "reach": at_p, "reach_last": last}
+        return {**out, "reach_profile": jnp.mean(reach, axis=0)}
 
     def evaluate(params, key):
         rate = check_wrong(params, key) / c.eval_sequences
         out = {"error_rate": rate, "passed": rate < 0.01}
-        return {**out, **measure(params, jax.random.fold_in(key, 1))} if c.flow_at_checks else out
+        if not c.flow_at_checks:
+            return out
+        measured = measure(params, jax.random.fold_in(key, 1))
+        return {**out, **{k: v for k, v in measured.items() if k != "reach_profile"}}
 
     def test(params, key):
         out = {"wrong": check_wrong(params, key), **measure(params, jax.random.fold_in(key, 1))}
-        batch = sample(jax.random.fold_in(key, 2), FLOW_SEQUENCES)
-        reach = jax.vmap(lambda xs: input_reach(model, params, xs))(batch.inputs)
-        out["reach_profile"] = jnp.mean(reach, axis=0)
         if c.task == "s_recall":
             out["recency"] = recency(model, objective, c, params, jax.random.fold_in(key, 3))
         return out
