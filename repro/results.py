@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import fcntl
+import hashlib
 import importlib.metadata
 import io
 import json
@@ -28,6 +29,7 @@ __all__ = [
     "atomic_write",
     "atomic_write_json",
     "atomic_write_npz",
+    "write_json_with_provenance",
     "is_complete",
     "load_json",
     "locked",
@@ -112,6 +114,22 @@ def atomic_write_json(path: str | os.PathLike, obj: Any) -> Path:
     return atomic_write(path, text.encode())
 
 
+def write_json_with_provenance(path: str | os.PathLike, obj: dict) -> Path:
+    """``obj`` and its ``provenance()`` as JSON, atomically; left as it is when the file already
+    holds the same content (provenance aside), so re-deriving a result leaves its file unchanged."""
+    path = Path(path)
+    try:
+        old = load_json(path)
+    except (OSError, json.JSONDecodeError):
+        old = None
+    if isinstance(old, dict) and "provenance" in old:
+        text = lambda o: json.dumps(o, sort_keys=True, allow_nan=True)  # NaN == NaN as text
+        same = {k: v for k, v in old.items() if k != "provenance"}
+        if text(same) == text(json.loads(text(_jsonable(obj)))):
+            return path
+    return atomic_write_json(path, {**obj, "provenance": provenance()})
+
+
 def atomic_write_npz(path: str | os.PathLike, **arrays) -> Path:
     buf = io.BytesIO()
     np.savez_compressed(buf, **{k: np.asarray(v) for k, v in arrays.items()})
@@ -159,10 +177,16 @@ def provenance(wall_time_s: float | None = None) -> dict[str, Any]:
             versions[name] = importlib.metadata.version(name.replace("_", "-"))
         except importlib.metadata.PackageNotFoundError:
             versions[name] = None
-    status = _git("status", "--porcelain", "--untracked-files=no")
+    # The code's state: results and figures being rewritten (runs/, figures/, the docs) do not make
+    # the tree that computes them dirty.
+    outputs = (".", ":(exclude)runs", ":(exclude)figures", ":(exclude)*.md")
+    status = _git("status", "--porcelain", "--untracked-files=no", "--", *outputs)
+    diff = _git("diff", "HEAD", "--", *outputs) if status else None
     return {
         "git_commit": _git("rev-parse", "HEAD"),
         "git_dirty": None if status is None else bool(status),
+        # a dirty tree's changes, so that the exact code can be recovered from the commit + diff
+        "git_diff_sha256": hashlib.sha256(diff.encode()).hexdigest() if diff else None,
         "python": platform.python_version(),
         "platform": platform.platform(),
         "packages": versions,

@@ -328,5 +328,42 @@ def test_doc_blocks_are_rewritten_from_the_tables(tmp_path):
     assert "TOY-1, slow" not in new  # not run in any profile: no line
 
 
+def test_statuses_numbers_and_cited_runs_are_generated_or_checked(tmp_path):
+    config = _config(tmp_path)
+    config.out_dir = str(tmp_path / "runs" / "toy_1" / "quick")
+    pipeline.run_claim(config, PROTOCOL)
+    all_runs = docs.runs(tmp_path)
+    assert [(r["claim"], r["profile"], r["options"]) for r in all_runs] == [("TOY-1", "quick", {})]
+    # a status is computed (a quick run is never reproduced), a number read from its file
+    path = "runs/toy_1/quick/table.json"
+    text = (
+        "| id | paper | ours | status |\n|---|---|---|---|\n"
+        "| TOY-1 | x | y | <!-- status: TOY-1 -->reproduced<!-- /status --> |\n\n"
+        f"solved <!--v {path} rows[row=fast,model=toy].solved -->9<!--/v--> of "
+        f"<!--v {path} rows[1].trials -->3<!--/v-->, mean <!--v {path} rows[1].times|mean:.1f -->"
+        "0<!--/v-->.\n"
+    )
+    new = docs.render(text, {}, all_runs, tmp_path)
+    fast = json.loads((tmp_path / path).read_text())["rows"][1]
+    assert "<!-- status: TOY-1 -->**not run at scale (no paper number to compare; quick)**" in new
+    assert (
+        f"solved <!--v {path} rows[row=fast,model=toy].solved -->{fast['solved']}<!--/v-->" in new
+    )
+    assert f"{sum(fast['times']) / len(fast['times']):.1f}<!--/v-->" in new
+    assert docs.render(new, {}, all_runs, tmp_path) == new
+    # a typed status of a claim with runs, and a cited run that is not there, are problems
+    typed = new.replace("<!-- status: TOY-1 -->", "").replace("<!-- /status -->", "")
+    assert docs.problems("R.md", typed, all_runs, tmp_path) == [
+        "R.md: the status of TOY-1 is typed; use <!-- status: TOY-1 -->"
+    ]
+    assert docs.problems("R.md", new, all_runs, tmp_path) == []
+    cited = new + "see `runs/toy_1/paper/table.md`\n"
+    assert docs.problems("R.md", cited, all_runs, tmp_path) == [
+        "R.md: cites runs/toy_1/paper/table.md, which is not committed"
+    ]
+    with pytest.raises(ValueError, match="cannot read it"):
+        docs.render(f"<!--v {path} rows[row=nope].solved -->1<!--/v-->", {}, all_runs, tmp_path)
+
+
 def test_committed_docs_equal_the_tables_they_are_generated_from():
     assert docs.main(["--check"]) == 0, "run: python -m experiments.claims.docs"

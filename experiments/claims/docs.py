@@ -1,11 +1,25 @@
-"""The result tables of README.md and REPRODUCTION.md, generated from ``runs/*/<profile>/table.json``.
+"""README.md and REPRODUCTION.md: every result table, status and run number generated or checked.
 
-A block between ``<!-- results: KIND -->`` and ``<!-- /results -->`` is rewritten from the tables:
-``summary`` (the first model of every row with results, quick and paper profiles side by side) or
-``all`` (every row and model of every profile). Nothing in a block is written by hand.
+Three kinds of generated text, rewritten by ``python -m experiments.claims.docs`` and compared by
+``--check`` (exit 1 with one line per problem):
 
-  python -m experiments.claims.docs            # rewrite the blocks
-  python -m experiments.claims.docs --check    # exit 1 if a block is out of date
+- a results block between ``<!-- results: KIND -->`` and ``<!-- /results -->``: ``summary`` (the
+  first model of every row with results, quick and paper profiles side by side) or ``all`` (every
+  row and model of every run);
+- a claim's status, inline: ``<!-- status: CLAIM -->…<!-- /status -->``, computed from its
+  committed runs by the rule of ``experiments.claims.status`` (a claim row of REPRODUCTION.md whose
+  claim has committed runs and no such marker is a typed status, and fails the check);
+- a number from a committed file, inline: ``<!--v PATH SELECTOR[|FUNCTION][:FORMAT] -->…<!--/v-->``,
+  e.g. ``<!--v runs/p13_f7/budget20k/table.json rows[row=sigmoid_L20,model=msgd_cr].solved -->``.
+  The selector walks the JSON: ``.key``, ``[3]`` (an index) or ``[key=value,...]`` (the first
+  element with those fields); FUNCTION is one of ``FUNCTIONS`` (``len``, ``min``, ``max``, ``sum``,
+  ``mean``, ``pct`` = ×100, ``count_true``, ``count_below(x)``); FORMAT a Python format spec
+  (default: integers with thousands separators, other numbers to 3 significant digits).
+
+``--check`` also fails on a cited ``runs/`` path that is not in the repository.
+
+  python -m experiments.claims.docs            # rewrite every generated part
+  python -m experiments.claims.docs --check    # exit 1 if anything is out of date or typed
 """
 
 from __future__ import annotations
@@ -15,6 +29,7 @@ import re
 import sys
 from pathlib import Path
 
+from experiments.claims import status as status_lib
 from experiments.claims.table import fmt
 
 DOCS = ("README.md", "REPRODUCTION.md")
@@ -137,27 +152,214 @@ def every(tables: dict) -> str:
 KINDS = {"summary": summary, "all": every}
 
 
-def render(text: str, tables: dict) -> str:
-    """``text`` with every results block regenerated."""
-    return _BLOCK.sub(lambda m: m.group(1) + KINDS[m.group(2)](tables) + m.group(4), text)
+_STATUS = re.compile(r"(<!-- status: ([\w-]+) -->)(.*?)(<!-- /status -->)")
+_VALUE = re.compile(
+    r"(<!--v (\S+) ([^|:]*?)(?:\|(\w+(?:\([^)]*\))?))?(?::(\S+))? -->)(.*?)(<!--/v-->)"
+)
+_CITED = re.compile(r"`?(runs/[\w./*-]+)")
+
+
+def runs(root: Path) -> list[dict]:
+    """Every committed results table (``runs/*/*/table.json``) with its directory, claim, profile
+    and options (an older table without them: the directory's claim slug and profile, none)."""
+    out = []
+    for path in sorted(root.glob("runs/*/*/table.json")):
+        saved = json.loads(path.read_text())
+        if not saved.get("rows"):
+            continue
+        out.append(
+            {
+                "dir": path.parent.relative_to(root).as_posix(),
+                "claim": saved.get("claim") or _claim(path.parent.parent.name),
+                "profile": saved.get("profile", path.parent.name),
+                "options": saved.get("options", {}),
+                "label": saved.get("label", f"{path.parent.name} profile"),
+                "rows": saved["rows"],
+                "comparisons": saved.get("comparisons", []),
+            }
+        )
+    return out
+
+
+def _judged(run: dict) -> list[tuple[dict, status_lib.Verdict]]:
+    return [
+        (e, status_lib.verdict(e, run["profile"], run["comparisons"]))
+        for e in run["rows"]
+        if not e.get("not_run")
+    ]
+
+
+def claim_status(claim: str, all_runs: list[dict]) -> str:
+    """The generated status of ``claim``: the rule over its largest run of each (row, model) among
+    the runs without options, then one clause per run of another reading (its options named)."""
+    mine = [r for r in all_runs if r["claim"].lower() == claim.lower()]
+    if not mine:
+        return "not run"
+    best: dict = {}
+    for run in (r for r in mine if not r["options"]):
+        for e, v in _judged(run):
+            key = (e["row"], e["model"])
+            rank = (run["profile"] != "quick", e.get("budget", 0), e.get("trials", 0))
+            if key not in best or rank > best[key][0]:
+                best[key] = (rank, e, run, v)
+    has_number = [b for b in best.values() if b[3].why != "no paper number to compare"]
+    chosen = has_number or list(best.values())
+    text = status_lib.claim_status(
+        [(e.get("title", e["row"]), run["profile"], v) for _, e, run, v in chosen]
+    )
+    if not has_number and chosen:
+        text = f"{text.split(' (')[0]} (no paper number to compare; {text.split(' (', 1)[1]}"
+    for run in (r for r in mine if r["options"]):
+        judged = [(e.get("title", e["row"]), run["profile"], v) for e, v in _judged(run)]
+        judged = [j for j in judged if j[2].why != "no paper number to compare"]
+        if judged:
+            opts = ", ".join(f"{k}={_shown(v)}" for k, v in run["options"].items())
+            text += f"; with {opts}: {status_lib.claim_status(judged)}"
+    return text
+
+
+def _shown(v) -> str:
+    return str(v).lower() if isinstance(v, bool) else str(v)
+
+
+FUNCTIONS = {
+    "len": len,
+    "min": min,
+    "max": max,
+    "sum": sum,
+    "mean": lambda xs: sum(xs) / len(xs),
+    "pct": lambda x: 100 * x,
+    "count_true": lambda xs: sum(1 for x in xs if x is True),
+}
+
+
+def _select(value, selector: str):
+    for part in re.findall(r"\.?([^.\[\]]+)|\[([^\]]*)\]", selector):
+        key, index = part
+        if key:
+            value = value[key]
+        elif re.fullmatch(r"-?\d+", index):
+            value = value[int(index)]
+        else:
+            want = dict(kv.split("=", 1) for kv in index.split(","))
+            value = next(v for v in value if all(str(v.get(k)) == w for k, w in want.items()))
+    return value
+
+
+def value_of(root: Path, path: str, selector: str, function: str | None, spec: str | None) -> str:
+    """The text of one ``<!--v ... -->`` number, read from the committed file."""
+    value = _select(json.loads((root / path).read_text()), selector.strip())
+    if function:
+        name, _, arg = function.partition("(")
+        if name == "count_below":
+            value = sum(1 for x in value if x is not None and x < float(arg.rstrip(")")))
+        else:
+            value = FUNCTIONS[name](value)
+    if spec:
+        return format(value, spec)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, int) or float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
+def render(text: str, tables: dict, all_runs: list[dict] = (), root: Path = Path(".")) -> str:
+    """``text`` with every results block, status and number regenerated."""
+    text = _BLOCK.sub(lambda m: m.group(1) + KINDS[m.group(2)](tables) + m.group(4), text)
+    text = _STATUS.sub(
+        lambda m: m.group(1) + f"**{claim_status(m.group(2), all_runs)}**" + m.group(4), text
+    )
+
+    def number(m):
+        try:
+            got = value_of(root, m.group(2), m.group(3), m.group(4), m.group(5))
+        except (OSError, KeyError, IndexError, StopIteration, ValueError, TypeError) as err:
+            raise ValueError(
+                f"{m.group(1)}: cannot read it ({type(err).__name__}: {err})"
+            ) from None
+        return m.group(1) + got + m.group(7)
+
+    return _VALUE.sub(number, text)
+
+
+def problems(name: str, text: str, all_runs: list[dict], root: Path) -> list[str]:
+    """What ``--check`` finds beyond stale text: typed statuses of trained claims, cited runs that
+    are not in the repository."""
+    out = []
+    trained = {r["claim"].lower() for r in all_runs}
+    column = None
+    for line in text.splitlines():
+        cells = (
+            [c.strip() for c in line.strip().strip("|").split("|")] if line.startswith("|") else []
+        )
+        if cells and "status" in cells and cells[0] == "id":
+            column = cells.index("status")
+            continue
+        if not cells:
+            column = None
+            continue
+        if column is None or set(cells[0]) <= set("-: ") or len(cells) <= column:
+            continue
+        ids = [c.strip() for c in cells[0].split(",")]
+        if any(i.lower() in trained for i in ids) and "<!-- status:" not in cells[column]:
+            out.append(f"{name}: the status of {cells[0]} is typed; use <!-- status: {ids[0]} -->")
+    tracked = _tracked(root)
+    for cited in sorted(set(_CITED.findall(text))):
+        cited = cited.rstrip(".")
+        if "<" in cited or "*" in cited and not list(root.glob(cited)):
+            continue
+        hits = [
+            p for p in tracked if p == cited.rstrip("/") or p.startswith(cited.rstrip("/") + "/")
+        ]
+        if "*" in cited:
+            hits = [
+                p
+                for g in root.glob(cited)
+                for p in tracked
+                if p.startswith(g.relative_to(root).as_posix())
+            ]
+        if not hits:
+            out.append(f"{name}: cites {cited}, which is not committed")
+    return out
+
+
+def _tracked(root: Path) -> list[str]:
+    import subprocess
+
+    try:
+        out = subprocess.run(
+            ["git", "ls-files", "runs"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):  # not a checkout: every file counts
+        return [p.relative_to(root).as_posix() for p in root.glob("runs/**/*") if p.is_file()]
+    return out.split()
 
 
 def main(argv: list[str]) -> int:
     root = Path(__file__).resolve().parents[2]
     tables = load(root)
-    stale = []
+    all_runs = runs(root)
+    stale, found = [], []
     for name in DOCS:
         path = root / name
         text = path.read_text()
-        new = render(text, tables)
+        try:
+            new = render(text, tables, all_runs, root)
+        except ValueError as err:
+            print(f"{name}: {err}")
+            return 1
+        found += problems(name, new, all_runs, root)
         if new != text:
             stale.append(name)
             if "--check" not in argv:
                 path.write_text(new)
+    for line in found:
+        print(line)
     if stale and "--check" in argv:
         print(f"out of date: {', '.join(stale)} (run python -m experiments.claims.docs)")
         return 1
-    return 0
+    return 1 if found else 0
 
 
 if __name__ == "__main__":

@@ -250,7 +250,7 @@ def draw(
     cx.set_ylabel("training error (% wrong)")
     cx.set_title(f"(c) training error of each trial, per {every[0]}", loc="left")
     budget_text = ", ".join(f"{b:,}" for b in sorted(budgets))
-    text = f"{config.claim}   profile: {config.profile}   budget per trial: {budget_text}"
+    text = f"{config.claim}   {runner.shown_label(config)}   budget per trial: {budget_text}"
     for c in comparisons:
         if c["p"] is not None:
             text += f"\nWelch's t-test, {c['a']} vs {c['b']}: p = {c['p']:.2g}"

@@ -15,10 +15,12 @@ def run_claim(config, protocol: Protocol, overridden=()) -> tuple[list, dict, li
     table and draw the figure. Returns (rows, runs, paths written), and prints the table."""
     rows = rows_lib.rows_of(config, protocol.validate, overridden)
     common.check_writable(runner.out_dir(config), runner.figure_path(config))
+    options = runner.options(config, overridden, protocol)
+    config.label = runner.label(config, options)
     runs = runner.run(config, rows, protocol)
     entries = table.entries(config, rows, runs, protocol)
     tests = table.comparisons(config, runs)
-    print(table.write(config, entries, protocol, tests))
+    print(table.write(config, entries, protocol, tests, options))
     if protocol.draw is not None:
         paths = protocol.draw(config, rows, runs, entries, tests)
     else:

@@ -16,7 +16,17 @@ from experiments.claims import rows as rows_lib
 from experiments.claims.protocol import Protocol
 from repro import cells, results, train
 
-__all__ = ["figure_path", "identity", "out_dir", "run", "run_dirs", "run_one"]
+__all__ = [
+    "figure_path",
+    "identity",
+    "label",
+    "options",
+    "shown_label",
+    "out_dir",
+    "run",
+    "run_dirs",
+    "run_one",
+]
 
 # Fields that do not change what a run computes: left out of its config.json.
 NOT_RUN_FIELDS = (
@@ -28,7 +38,44 @@ NOT_RUN_FIELDS = (
     "only_rows",
     "out_dir",
     "figure",
+    "label",
 )
+
+
+def options(config, overridden, protocol: Protocol) -> dict:
+    """The command-line overrides that change what a run computes: {field path: value}.
+
+    ``overridden`` holds the names set on the command line (``rows.T500.trials`` for a row's
+    field); fields in ``NOT_RUN_FIELDS`` or the protocol's ``not_run_fields`` name no option.
+    """
+    skip = {*NOT_RUN_FIELDS, *protocol.not_run_fields}
+    out = {}
+    for name in sorted(overridden):
+        parts = name.split(".")
+        if parts[0] in skip or (parts[0] == "rows" and parts[-1] in (*skip, "title")):
+            continue
+        value = config
+        for part in parts:
+            value = value[part]
+        out[name] = value
+    return out
+
+
+def shown_label(config) -> str:
+    """The label a run's table and figures carry (``config.label``, set by the pipeline)."""
+    return config.get("label") or f"{config.profile} profile"
+
+
+def label(config, options_: dict) -> str:
+    """How tables, figures and the docs name a run: ``config.label`` if set, else the profile and
+    every option that changed what ran ("paper profile, cell_added_after=4500")."""
+    if config.get("label"):
+        return config.label
+    text = f"{config.profile} profile"
+    for name, value in options_.items():
+        shown = str(value).lower() if isinstance(value, bool) else value
+        text += f", {name}={shown}"
+    return text
 
 
 def slug(config) -> str:

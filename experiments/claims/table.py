@@ -66,6 +66,10 @@ def entries(config, rows: list[rows_lib.Row], runs: dict, protocol: Protocol) ->
                     "solved": int(solved.sum()),
                     "success_pct": 100.0 * solved.mean(),
                     "after": stats(np.asarray(r["solved_at"])[solved] / protocol.per_unit(c)),
+                    # every solved trial's time (the status rule's interval of the mean)
+                    "times": (
+                        np.asarray(r["solved_at"], float)[solved] / protocol.per_unit(c)
+                    ).tolist(),
                     "diverged": int(np.sum(r["diverged"])),
                     "finished": r["finished"],
                     **own,
@@ -112,7 +116,7 @@ def markdown(
     head = ["row", "model", "weights", "solved", "% success"]
     head += ["success after: mean (median, min–max)", *(col.header for col in protocol.columns)]
     lines = [
-        f"{config.claim} ({config.profile} profile)",
+        f"{config.claim} ({runner.shown_label(config)})",
         "",
         "| " + " | ".join(head) + " |",
         "|---" * len(head) + "|",
@@ -155,13 +159,30 @@ def markdown(
     return "\n".join(lines) + "\n"
 
 
-def write(config, entries_: list[dict], protocol: Protocol, comparisons_: list[dict] = ()) -> str:
-    """Write ``table.json`` (with provenance) and ``table.md`` to the claim's output directory."""
+def write(
+    config,
+    entries_: list[dict],
+    protocol: Protocol,
+    comparisons_: list[dict] = (),
+    options: dict | None = None,
+) -> str:
+    """Write ``table.json`` (with provenance) and ``table.md`` to the claim's output directory.
+
+    ``table.json`` names the claim, the profile, the options that changed what ran (the docs tell
+    a profile's runs from other readings by them) and the label tables and figures use. An
+    unchanged table is not rewritten, so a redraw leaves a clean checkout clean.
+    """
     out = runner.out_dir(config)
-    saved = {"rows": entries_, "provenance": results.provenance()}
+    saved = {
+        "claim": config.claim,
+        "profile": config.profile,
+        "options": dict(options or {}),
+        "label": runner.shown_label(config),
+        "rows": entries_,
+    }
     if comparisons_:
         saved["comparisons"] = list(comparisons_)
-    results.atomic_write_json(out / "table.json", saved)
+    results.write_json_with_provenance(out / "table.json", saved)
     text = markdown(config, entries_, protocol, comparisons_)
     results.atomic_write(out / "table.md", text.encode())
     return text

@@ -35,4 +35,8 @@ def outputs(c: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     c.only_rows = ""
     c.out_dir = ""  # one run directory per (row, model) under it; "" = runs/<claim>/<profile>
     c.figure = ""  # figure path without extension; "" = figures/<claim> (quick), <claim>_paper
+    # How tables, figures and the docs name this run; "" = the profile and every command-line
+    # override that changes what runs (e.g. "paper profile, cell_added_after=4500"), so that a cut
+    # budget or another reading is never labelled as the paper profile.
+    c.label = ""
     return c

@@ -5,6 +5,9 @@ Paper: three panels (sigmoid, basic tanh, smart tanh initialisation), MSGD / MSG
 when < 1% of 10,000 fresh sequences are wrong. No numbers in the text (experiments/p13/paper.py):
 clipping matters more as the length grows.
 Command:  python -m experiments.pascanu2013 --config=experiments/configs/p13_f7.py:quick
+Profiles: quick, paper, and budget20k: the paper protocol with the budget cut to 20,000 updates
+          (0.4% of 5M), run on the CPU for L = 20, 50, 100 (--config.only_rows=...); its name says
+          the cut, so no table, figure or status takes it for the paper profile.
 Time:     quick (L = 10 and 20, 3 trials, 4,000 updates: far below the paper's budget, so "not
           solved" there means not within budget) about 4 minutes on 2 cores; paper (L = 20..200,
           5 trials, 5M updates) days on a CPU: a GPU job.
@@ -14,8 +17,14 @@ from experiments.configs import _p13
 from experiments.p13.paper import F7_INITS, F7_LENGTHS
 
 
+PROFILES = ("quick", "paper", "budget20k")
+
+
 def get_config(profile: str = "quick"):
-    c = _p13.base(profile)
+    if profile not in PROFILES:
+        raise ValueError(f"--config profile {profile!r}: must be one of {list(PROFILES)}")
+    c = _p13.base("paper" if profile == "budget20k" else profile)
+    c.profile = profile
     quick = profile == "quick"
     c.claim = "P13-F7"
     c.task = "p13_temporal_order"
@@ -28,7 +37,7 @@ def get_config(profile: str = "quick"):
         )
     )
     c.trials = 3 if quick else 5
-    c.max_updates = 4_000 if quick else 5_000_000
+    c.max_updates = {"quick": 4_000, "paper": 5_000_000, "budget20k": 20_000}[profile]
     c.eval_every = 1000 if quick else 2000
     c.eval_sequences = 2000 if quick else 10_000
     return c

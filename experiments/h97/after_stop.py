@@ -223,7 +223,7 @@ def draw(config, row: rows_lib.Row, res: dict) -> list:
         fig.suptitle(textwrap.fill(title, 42 * n), x=0.01, ha="left", fontsize=8)
     plotting.caption(
         fig,
-        f"profile {config.profile}; each line one trial, checked every {c.after_stop_every:,} "
+        f"{runner.shown_label(config)}; each line one trial, checked every {c.after_stop_every:,} "
         f"sequences; "
         + (
             f"{'fixed' if c.fixed_test_set else 'fresh'} check sets"

@@ -133,5 +133,5 @@ def draw(config, row: rows_lib.Row, curves) -> list[Path]:
         loc="left",
     )
     ax.legend(loc="best")
-    plotting.caption(fig, f"H97-EQ on trained weights   profile: {config.profile}")
+    plotting.caption(fig, f"H97-EQ on trained weights   {runner.shown_label(config)}")
     return plotting.save(fig, runner.figure_path(config, "_flow"))

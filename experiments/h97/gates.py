@@ -93,7 +93,7 @@ def draw(config, rows: list[rows_lib.Row], traces: list[dict]) -> list:
     plotting.caption(
         fig,
         f"{config.claim}: median over trials (band: quartiles), trained without stopping for "
-        f"{rows[0].config.gate_trace:,} strings; profile {config.profile}. The paper gives no "
+        f"{rows[0].config.gate_trace:,} strings; {runner.shown_label(config)}. The paper gives no "
         "numbers: large α drives output gates toward 0",
     )
     return plotting.save(fig, runner.figure_path(config, "_gates"))

@@ -75,7 +75,7 @@ def success_vs_length(config, rows, runs, entries) -> list[Path]:
                fontsize=6.5, handlelength=2.2)  # fmt: skip
     plotting.caption(
         fig,
-        f"P13-F7, {config.profile} profile, temporal order: solved = < 1% of "
+        f"P13-F7, {runner.shown_label(config)}, temporal order: solved = < 1% of "
         f"{entries[0].get('eval_sequences', 0):,}\nfresh sequences wrong within {_budget(entries)} "
         "(paper: 5M); v2 = arXiv v2.",
     )
@@ -125,7 +125,7 @@ def flow_vs_outcome(config, rows, runs) -> list[Path]:
     bx.legend(fontsize=6.5, loc="center left", bbox_to_anchor=(1.0, 0.5))
     plotting.caption(
         fig,
-        f"{config.claim} (beyond the paper), {config.profile} profile: t = first informative step,\n"
+        f"{config.claim} (beyond the paper), {runner.shown_label(config)}: t = first informative step,\n"
         "T = last; exact spectral norms (Jacobian engine), mean log of 4 sequences.",
     )
     return plotting.save(fig, runner.figure_path(config, "_flow"))
@@ -165,7 +165,7 @@ def errors_vs_length(config, rows, runs, entries) -> list[Path]:
     ax.legend(fontsize=6.5, loc="lower left")
     plotting.caption(
         fig,
-        f"{config.claim}, {config.profile} profile: dotted = trial not solved within\n"
+        f"{config.claim}, {runner.shown_label(config)}: dotted = trial not solved within\n"
         f"{_budget(entries)}; trained on lengths 50–200.",
     )
     return plotting.save(fig, runner.figure_path(config))

@@ -113,7 +113,7 @@ def success_grid(config, rows, entries) -> list[Path]:
     fig.legend(handles, labels, loc="outside upper right", ncol=len(tasks), fontsize=6.5)
     plotting.caption(
         fig,
-        f"S2-ablation, {config.profile} profile: solved = < 1% of {done[0]['eval_sequences']:,} "
+        f"S2-ablation, {runner.shown_label(config)}: solved = < 1% of {done[0]['eval_sequences']:,} "
         f"fresh sequences wrong; {_budget(entries)}; bars: 95% Wilson intervals. Copy/recall: "
         "the marked symbol anywhere (lags 0 to T − 1); adding: first marker in the first tenth "
         "(lag ≥ 0.9 T). Same optimiser "
@@ -180,7 +180,7 @@ def symptoms(config, rows, runs, entries) -> list[Path]:
     fig.legend(*ax.get_legend_handles_labels(), loc="outside upper center", ncol=4, fontsize=6.5)
     plotting.caption(
         fig,
-        f"S2-symptoms, {config.profile} profile, {TASK_LABELS[task]} at T = {longest}: "
+        f"S2-symptoms, {runner.shown_label(config)}, {TASK_LABELS[task]} at T = {longest}: "
         f"{_budget(shown)}; (k/n) = trials solved. Gradients exact (reverse mode) on 4 fresh "
         "sequences at the end of training; a trial that solved stopped there.",
     )
@@ -215,7 +215,7 @@ def lag_radius(config, rows, runs, entries) -> list[Path]:
         fig.colorbar(im, ax=list(axes), label="fraction solved", shrink=0.8)
     plotting.caption(
         fig,
-        f"S3-exists, {config.profile} profile: state-space RNN s_t = tanh(A s_t−1 + B u_t), "
+        f"S3-exists, {runner.shown_label(config)}: state-space RNN s_t = tanh(A s_t−1 + B u_t), "
         f"{config.hidden} units; solved = < 1% of fresh sequences wrong; {_budget(entries)}. "
         f"Claim: {paper.STATEMENTS['S3-exists']}.",
     )
@@ -253,7 +253,7 @@ def backflow(config, rows, runs, entries) -> list[Path]:
     axes[-1].legend(fontsize=6.5, loc="best")
     plotting.caption(
         fig,
-        f"S3-backflow, {config.profile} profile, {TASK_LABELS[done[0]['task']]}: exact spectral "
+        f"S3-backflow, {runner.shown_label(config)}, {TASK_LABELS[done[0]['task']]}: exact spectral "
         "norms (Jacobian engine), mean log over 4 fresh sequences at each check; solid: trial "
         f"solved, dotted: not; dashed line: norm 1 (neither vanishing nor exploding). {_budget(done)}.",
     )
@@ -298,7 +298,7 @@ def optimizers(config, rows, runs, entries) -> list[Path]:
                fontsize=6.5)  # fmt: skip
     plotting.caption(
         fig,
-        f"S3-optim, {config.profile} profile: state-space RNN; {_budget(done)}; bars: 95% Wilson "
+        f"S3-optim, {runner.shown_label(config)}: state-space RNN; {_budget(done)}; bars: 95% Wilson "
         f"intervals; k/n solved, div. = trials whose weights became non-finite (failures); "
         f"each optimiser over the same learning-rate grid. Claim: "
         f"{paper.STATEMENTS['S3-optim']}.",

@@ -160,7 +160,7 @@ def draw(config, rows, runs, entries, comparisons=()) -> list[Path]:
     c = row.config
     plotting.caption(
         fig,
-        f"S1-cell (a, b), S1-forget (c), {config.profile} profile: {figures.TASK_LABELS[c.task]} at "
+        f"S1-cell (a, b), S1-forget (c), {runner.shown_label(config)}: {figures.TASK_LABELS[c.task]} at "
         f"T = {c.L}, {c.hidden} units, {c.trials} trials each, {c.max_updates:,} updates of Adam "
         f"(lr {c.lr:g}); {SEQUENCES} fresh sequences per trial, exact spectral norms from the "
         "Jacobian engine. Under the truncated gradient ∂c_T/∂c_t = diag(∏ f) (its line meets its "
