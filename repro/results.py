@@ -31,6 +31,7 @@ __all__ = [
     "atomic_write_npz",
     "write_json_with_provenance",
     "is_complete",
+    "jsonable",
     "load_json",
     "locked",
     "provenance",
@@ -107,6 +108,11 @@ def _jsonable(obj: Any) -> Any:
     if isinstance(obj, np.ndarray) or type(obj).__module__.startswith("jax"):
         return np.asarray(obj).tolist()
     return obj
+
+
+def jsonable(obj: Any) -> Any:
+    """``obj`` as JSON would give it back (numpy arrays and scalars as lists and numbers)."""
+    return _jsonable(obj)
 
 
 def atomic_write_json(path: str | os.PathLike, obj: Any) -> Path:

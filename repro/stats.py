@@ -21,7 +21,10 @@ def wilson(k, n, z: float = 1.959964) -> tuple[np.ndarray, np.ndarray]:
     p = k / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+    # exact at the edges: 0 of n admits rate 0 and n of n rate 1 (rounding must not exclude them)
+    lo = np.where(k == 0, 0.0, np.clip(centre - half, 0, 1))
+    hi = np.where(k == n, 1.0, np.clip(centre + half, 0, 1))
+    return lo, hi
 
 
 def bootstrap_mean(x, *, level: float = 0.95, draws: int = 10_000, seed: int = 0):

@@ -311,7 +311,9 @@ def test_s_reach_pools_every_trial_but_attention_and_draws(tmp_path):
     got = reach.trials(tmp_path, "quick")
     assert set(got) == {"s2_ablation", "s3_exists"}
     np.testing.assert_array_equal(got["s2_ablation"][0], [0.5, -3.0])  # attention left out
-    np.testing.assert_array_equal(got["s3_exists"][1], [True, True])  # -inf (no path) left out
+    # -inf (no path at all) is kept: it is the lowest reach there is, not a missing value
+    np.testing.assert_array_equal(got["s3_exists"][0], [-50.0, float("-inf"), 2.0])
+    np.testing.assert_array_equal(got["s3_exists"][1], [True, False, True])
     c = _config("s_reach")
     c.figure = str(tmp_path / "fig")
     assert {p.name for p in reach.draw(c, tmp_path)} == {"fig.pdf", "fig.png"}

@@ -18,7 +18,7 @@ from experiments.b94 import paper
 from experiments.claims import runner, units
 from repro import latch, plotting, stats
 
-__all__ = ["f2_sens", "f2a", "f2b"]
+__all__ = ["f2_sens", "f2a", "f2a_entries", "f2b", "f2b_entries"]
 
 _SHARED = dict(  # config field -> train_minimal argument
     L="L", per_class="per_class", lr="lr", epochs="epochs", cost_below="cost_below",
@@ -89,6 +89,43 @@ def _on_paper_cells(w0s, ss, density) -> np.ndarray:
     return out
 
 
+def _value_entry(row: str, title: str, k: int, n: int, v: float, precision: float) -> dict:
+    """A convergence frequency k/n (Wilson interval) beside the paper's v ± its reading precision,
+    in the shape the status rule reads."""
+    lo, hi = stats.wilson(k, n)
+    return {"row": row, "title": title, "model": "gd", "value": k / n, "ci": [float(lo), float(hi)],
+            "trials": n, "budget": 0, "paper": {"value": v, "precision": precision}}  # fmt: skip
+
+
+def f2a_entries(numbers: dict, runs_per_cell: int) -> list[dict]:
+    """One entry per paper cell of Fig. 2(a) that ours covers: the runs of our cells inside it."""
+    w0s, ss = np.asarray(numbers["w0"]), np.asarray(numbers["s"])
+    density = np.asarray(numbers["density"])
+    out = []
+    for i in range(len(paper.F2A_S_EDGES) - 1):
+        rows = (ss >= paper.F2A_S_EDGES[i]) & (ss < paper.F2A_S_EDGES[i + 1])
+        for j in range(len(paper.F2A_W0_EDGES) - 1):
+            cols = (w0s >= paper.F2A_W0_EDGES[j]) & (w0s < paper.F2A_W0_EDGES[j + 1])
+            if not (rows.any() and cols.any()):
+                continue
+            cell = density[np.ix_(rows, cols)]
+            n = cell.size * runs_per_cell
+            k = int(round(cell.sum() * runs_per_cell))
+            title = f"w₀ {paper.F2A_W0_EDGES[j]:g}, s {paper.F2A_S_EDGES[i]:g}"
+            out.append(_value_entry(f"w{j}_s{i}", title, k, n, float(paper.F2A[i, j]),
+                                    paper.F2A_PRECISION))  # fmt: skip
+    return out
+
+
+def f2b_entries(numbers: dict) -> list[dict]:
+    """One entry per T that the paper reads a frequency at."""
+    return [
+        _value_entry(f"T{T}", f"T = {T}", k, numbers["runs"], v, paper.F2B_PRECISION)
+        for T, k, v in zip(numbers["T"], numbers["converged"], numbers["paper"], strict=True)
+        if v is not None
+    ]
+
+
 # ----------------------------------------------------------------------------- Fig. 2(a)
 
 
@@ -136,6 +173,7 @@ def f2a(c) -> list:
         "failed_runs_accuracy_median": float(np.median(np.stack([b["accuracy"] for b in blocks])[~conv]))
         if failed_w.size else None,
     }  # fmt: skip
+    numbers["rows"] = f2a_entries(numbers, c.runs)
     units.write(c, numbers)
     return _draw_f2a(c, w0s, ss, density, w_end.mean(-1), numbers)
 
@@ -242,6 +280,7 @@ def f2b(c) -> list:
     }
     half = [T for T, f in zip(Ts, k / n, strict=True) if f < 0.5]
     numbers["first_T_below_half"] = half[0] if half else None
+    numbers["rows"] = f2b_entries(numbers)
     units.write(c, numbers)
     return _draw_f2b(c, Ts, numbers, res)
 

@@ -24,7 +24,7 @@ from experiments.claims import runner, units
 from repro import credit, plotting, results, stats
 from repro.tasks import bengio1994 as tasks
 
-__all__ = ["comparative"]
+__all__ = ["comparative", "entries"]
 
 CLAIMS = {"latch": "B94-F4-latch", "two_sequence": "B94-F4-2seq", "parity": "B94-F4-parity"}
 _COLOURS = {"bp": "vermillion", "pn": "orange", "twpn": "reddish purple", "dep": "blue",
@@ -123,6 +123,18 @@ def _run(c, model, algorithm: str, Ts: list[int]) -> dict:
 
 def comparative(c) -> list:
     Ts, algorithms = _check(c)
+    numbers = units.reuse(c)
+    if numbers is None:
+        numbers = _compute(c, Ts, algorithms)
+    numbers["rows"] = entries(numbers)  # what the status rule reads, from today's paper numbers
+    out = numbers["results"]
+    units.write(c, numbers)
+    results.atomic_write(runner.out_dir(c) / "table.md", _table(c, Ts, algorithms, out).encode())
+    paths = _draw_task(c, numbers)
+    return paths + _draw_all(c)
+
+
+def _compute(c, Ts: list[int], algorithms: list[str]) -> dict:
     model = credit.net(c.task, output_unit=c.output_unit)
     groups = [Ts] if c.pad_together else [[T] for T in Ts]
     out: dict = {}
@@ -134,10 +146,24 @@ def comparative(c) -> list:
     numbers = {"task": c.task, "T": Ts, "trials": c.trials, "budget": c.budget, "results": out,
                "paper": {m: {a: [paper.f4_value(c.task, m, a, T) for T in Ts] for a in algorithms}
                          for m in ("error", "presentations")}}  # fmt: skip
-    units.write(c, numbers)
-    results.atomic_write(runner.out_dir(c) / "table.md", _table(c, Ts, algorithms, out).encode())
-    paths = _draw_task(c, numbers)
-    return paths + _draw_all(c)
+    return numbers
+
+
+def entries(numbers: dict) -> list[dict]:
+    """One entry per (T, algorithm) with a paper error: ours (mean over the trials, its bootstrap
+    interval) beside the paper's, in the shape the status rule reads (``numbers.json["rows"]``)."""
+    out = []
+    for a, per_T in numbers["results"].items():
+        for T, r, v in zip(numbers["T"], per_T, numbers["paper"]["error"][a], strict=True):
+            if v is None:
+                continue
+            paper_ = {"value": v, **paper.F4_PRECISION[numbers["task"]], **paper.F4_SCALE}
+            out.append(
+                {"row": f"T{T}", "title": f"T = {T}", "model": a, "value": r["error"],
+                 "ci": r["error_ci"], "trials": r["trials"], "budget": numbers["budget"],
+                 "budget_hit": r["budget_hit"], "paper": paper_}
+            )  # fmt: skip
+    return out
 
 
 def _summary(arrays: dict, j: int) -> dict:
@@ -165,7 +191,7 @@ def _table(c, Ts, algorithms, out) -> str:
     head = (
         "| algorithm | " + " | ".join(f"T={T}" for T in Ts) + " |\n|---|" + "---|" * len(Ts) + "\n"
     )
-    lines = [f"# {c.claim} ({c.profile}): ours / paper\n",
+    lines = [f"# {c.claim} ({units.label(c)}): ours / paper\n",
              f"{c.trials} trials per T, budget {c.budget:,} presentations, training set "
              f"{c.train_size}. Cells: ours / paper; learned/stuck/over budget below.\n",
              "\n## Final classification error (% of the training set)\n\n" + head]  # fmt: skip
@@ -244,7 +270,7 @@ def _draw_task(c, numbers: dict) -> list:
                                         gridspec_kw=_WIDTHS)  # fmt: skip
     _draw_row(ax, bx, cx, numbers, c.task.replace("_", "-"))
     _legend(fig, ax)
-    plotting.caption(fig, f"{c.claim} ({c.profile}): " + _caption(numbers))
+    plotting.caption(fig, f"{c.claim} ({units.label(c)}): " + _caption(numbers))
     return plotting.save(fig, runner.figure_path(c))
 
 

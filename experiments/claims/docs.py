@@ -30,6 +30,7 @@ import sys
 from pathlib import Path
 
 from experiments.claims import status as status_lib
+from experiments.claims import units
 from experiments.claims.table import fmt
 
 DOCS = ("README.md", "REPRODUCTION.md")
@@ -163,17 +164,23 @@ def runs(root: Path) -> list[dict]:
     """Every committed results table (``runs/*/*/table.json``) with its directory, claim, profile
     and options (an older table without them: the directory's claim slug and profile, none)."""
     out = []
-    for path in sorted(root.glob("runs/*/*/table.json")):
+    paths = [*root.glob("runs/*/*/table.json"), *root.glob("runs/*/*/numbers.json")]
+    for path in sorted(paths):
         saved = json.loads(path.read_text())
-        if not saved.get("rows"):
+        if not saved.get("rows"):  # a claim computed without training has no rows to judge
             continue
+        config = saved.get("config", {})  # a numbers.json names its config; a table.json itself
+        claim = saved.get("claim") or config.get("claim") or _claim(path.parent.parent.name)
+        profile = saved.get("profile") or config.get("profile") or path.parent.name
+        options = (
+            saved["options"] if "options" in saved else units.options(config) if config else {}
+        )
         out.append(
             {
                 "dir": path.parent.relative_to(root).as_posix(),
-                "claim": saved.get("claim") or _claim(path.parent.parent.name),
-                "profile": saved.get("profile", path.parent.name),
-                "options": saved.get("options", {}),
-                "label": saved.get("label", f"{path.parent.name} profile"),
+                "claim": claim,
+                "profile": profile,
+                "options": options,
                 "rows": saved["rows"],
                 "comparisons": saved.get("comparisons", []),
             }
@@ -202,16 +209,23 @@ def claim_status(claim: str, all_runs: list[dict]) -> str:
             rank = (run["profile"] != "quick", e.get("budget", 0), e.get("trials", 0))
             if key not in best or rank > best[key][0]:
                 best[key] = (rank, e, run, v)
-    has_number = [b for b in best.values() if b[3].why != "no paper number to compare"]
-    chosen = has_number or list(best.values())
-    text = status_lib.claim_status(
-        [(e.get("title", e["row"]), run["profile"], v) for _, e, run, v in chosen]
-    )
-    if not has_number and chosen:
-        text = f"{text.split(' (')[0]} (no paper number to compare; {text.split(' (', 1)[1]}"
+    judged = [b for b in best.values() if status_lib.has_number(b[1].get("paper") or {})]
+    if judged:
+        text = status_lib.claim_status(
+            [(e.get("title", e["row"]), e["model"], run["profile"], v) for _, e, run, v in judged]
+        )
+    else:  # e.g. a claim the paper states without a number
+        profiles = ", ".join(sorted({run["profile"] for _, _, run, _ in best.values()}))
+        text = f"not run at scale (no paper number to compare; {profiles or 'not run'})"
     for run in (r for r in mine if r["options"]):
-        judged = [(e.get("title", e["row"]), run["profile"], v) for e, v in _judged(run)]
-        judged = [j for j in judged if j[2].why != "no paper number to compare"]
+        judged = [
+            (e.get("title", e["row"]), e["model"], run["profile"], v) for e, v in _judged(run)
+        ]
+        judged = [
+            j
+            for j, (e, _) in zip(judged, _judged(run), strict=True)
+            if status_lib.has_number(e.get("paper") or {})
+        ]
         if judged:
             opts = ", ".join(f"{k}={_shown(v)}" for k, v in run["options"].items())
             text += f"; with {opts}: {status_lib.claim_status(judged)}"
@@ -283,6 +297,13 @@ def render(text: str, tables: dict, all_runs: list[dict] = (), root: Path = Path
     return _VALUE.sub(number, text)
 
 
+def _cells(line: str) -> list[str]:
+    """A Markdown table row's cells (escaped pipes stay inside a cell); [] for any other line."""
+    if not line.startswith("|"):
+        return []
+    return [c.strip() for c in re.split(r"(?<!\\)\|", line.strip().strip("|"))]
+
+
 def problems(name: str, text: str, all_runs: list[dict], root: Path) -> list[str]:
     """What ``--check`` finds beyond stale text: typed statuses of trained claims, cited runs that
     are not in the repository."""
@@ -290,9 +311,7 @@ def problems(name: str, text: str, all_runs: list[dict], root: Path) -> list[str
     trained = {r["claim"].lower() for r in all_runs}
     column = None
     for line in text.splitlines():
-        cells = (
-            [c.strip() for c in line.strip().strip("|").split("|")] if line.startswith("|") else []
-        )
+        cells = _cells(line)
         if cells and "status" in cells and cells[0] == "id":
             column = cells.index("status")
             continue

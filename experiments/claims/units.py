@@ -18,7 +18,9 @@ from experiments import common
 from experiments.claims import runner
 from repro import results
 
-__all__ = ["block", "finite", "floats", "prepare", "span", "write"]
+__all__ = ["block", "finite", "floats", "label", "options", "prepare", "reuse", "span", "write"]
+
+_NOT_RUN = ("out_dir", "figure", "label")  # fields that do not change what a claim computes
 
 
 def floats(c, name: str) -> list[float]:
@@ -52,10 +54,53 @@ def prepare(c) -> None:
     common.check_writable(runner.out_dir(c), runner.figure_path(c))
 
 
+def options(config: dict) -> dict:
+    """The fields of a claim's config (a dict, e.g. a numbers.json's) that differ from its
+    profile's, as set in ``experiments/configs/<claim>.py``: the options a run was made with."""
+    import importlib
+
+    slug = config["claim"].lower().replace("-", "_")
+    try:
+        module = importlib.import_module(f"experiments.configs.{slug}")
+        profile = module.get_config(config["profile"]).to_dict()
+    except (ImportError, ValueError):  # no config of that name or profile: nothing to compare
+        return {}
+    return {
+        k: v
+        for k, v in sorted(config.items())
+        if k not in _NOT_RUN and k != "profile" and profile.get(k) != v
+    }
+
+
+def label(c) -> str:
+    """How a claim's table, figure and the docs name its run: the profile and its options."""
+    text = f"{c.profile} profile"
+    for name, value in options(c.to_dict()).items():
+        text += f", {name}={str(value).lower() if isinstance(value, bool) else value}"
+    return text
+
+
+def reuse(c) -> dict | None:
+    """The numbers a finished run of exactly this config left (numbers.json), else None: a rerun
+    only redraws, also where its blocks are not kept (they are not committed)."""
+    path = runner.out_dir(c) / "numbers.json"
+    try:
+        saved = results.load_json(path)
+    except (OSError, ValueError):
+        return None
+    same = lambda d: {k: v for k, v in d.items() if k not in _NOT_RUN}
+    if same(saved.get("config", {})) != same(results.jsonable(c.to_dict())):
+        return None
+    return {k: v for k, v in saved.items() if k != "config"}  # with the run's own provenance
+
+
 def write(c, numbers: dict) -> Path:
-    """numbers.json with the config and provenance, atomically."""
-    saved = {**numbers, "config": c.to_dict(), "provenance": results.provenance()}
-    return results.atomic_write_json(runner.out_dir(c) / "numbers.json", saved)
+    """numbers.json with the config and provenance, atomically; an unchanged file is kept. Numbers
+    from ``reuse`` keep the provenance of the run that computed them."""
+    path = runner.out_dir(c) / "numbers.json"
+    if "provenance" in numbers:
+        return results.atomic_write_json(path, {**numbers, "config": c.to_dict()})
+    return results.write_json_with_provenance(path, {**numbers, "config": c.to_dict()})
 
 
 def block(c, name: str, compute: Callable[[], dict]) -> dict:

@@ -16,7 +16,6 @@ Time:     quick (L = 10 and 20, 3 trials, 4,000 updates: far below the paper's b
 from experiments.configs import _p13
 from experiments.p13.paper import F7_INITS, F7_LENGTHS
 
-
 PROFILES = ("quick", "paper", "budget20k")
 
 

@@ -37,9 +37,8 @@ def trials(root: Path, profile: str) -> dict[str, tuple[np.ndarray, np.ndarray]]
                 continue
             flows += e["log10_flow"]
             solved += e["solved_list"]
-        f = np.asarray(flows, float)
-        keep = np.isfinite(f)  # -inf: exactly no path (the truncated LSTM's state h)
-        out[claim] = (f[keep], np.asarray(solved, bool)[keep])
+        # -inf: exactly no path (the truncated LSTM's state h); kept, drawn at the floor
+        out[claim] = (np.asarray(flows, float), np.asarray(solved, bool))
     return out
 
 
@@ -68,7 +67,7 @@ def draw(config, root: Path = Path(".")) -> list[Path]:
     fig.legend(*ax.get_legend_handles_labels(), fontsize=6.5, loc="outside upper center", ncol=2,
                markerscale=1.5)  # fmt: skip
     ax.axvline(floor, **plotting.PAPER_STYLE)
-    ax.text(floor, 0.5, f" ≤ 10$^{{{floor:g}}}$\n drawn here", fontsize=6.5, color="0.35",
+    ax.text(floor, 0.5, f" ≤ 10$^{{{floor:g}}}$ and −∞\n drawn here", fontsize=6.5, color="0.35",
             va="center")  # fmt: skip
     edges = np.array([-np.inf, -20.0, -5.0, -1.0, 0.0, np.inf])  # decades of reach
     centres, frac, lo, hi, counts = [], [], [], [], []
@@ -98,6 +97,9 @@ def draw(config, root: Path = Path(".")) -> list[Path]:
         fig,
         f"Gradient reach against success, {config.profile} profile, every trial of "
         f"{', '.join(data)} but the attention RNN's; p = the informative input's step. A solved "
-        "trial was measured when it solved, a failed one at the end of its budget.",
+        "trial was measured when it solved, a failed one at the end of its budget. "
+        f"{int(np.isneginf(allf).sum())} trials have no path at all (reach −∞: the truncated "
+        f"LSTM's state h; {int(alls[np.isneginf(allf)].sum())} of them solved), drawn at the floor "
+        "and counted in the lowest band.",
     )
     return plotting.save(fig, runner.figure_path(config))

@@ -186,7 +186,19 @@ def run(c) -> list:
         "time_to_target_s": {str(f): _time_to_target(c, b) for f, b in main.items()},
         "alias_final_val_rmse": {k: b["val_rmse"][:, -1].tolist() for k, b in aliasing.items()},
         "label_std": float(np.std(np.asarray(y))),
+        # S0-grad, per trial: the share of samples whose gradient is exactly 0 in float32 reverse
+        # mode (NaN in log10_dx), and log₁₀‖∂h_T/∂h_0‖ from the Jacobian engine
+        "zero_gradient_fraction": {
+            str(f): np.isnan(b["log10_dx"]).mean(-1).tolist() for f, b in main.items()
+        },
+        "log10_dh_T_0": {str(f): b["log10_dh"][:, 0].tolist() for f, b in main.items()},
     }
+    # what the status rule reads: the post gives no number a run can be weighed against
+    numbers["rows"] = [
+        {"row": f"x{f}", "title": f"{c.samples // f} samples", "model": "bilstm", "paper": {},
+         "trials": len(numbers["final_val_rmse"][str(f)]), "budget": c.epochs}
+        for f in factors
+    ]  # fmt: skip
     units.write(c, numbers)
     return draw(c, factors, main, aliasing, numbers)
 
