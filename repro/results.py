@@ -29,6 +29,7 @@ __all__ = [
     "atomic_write",
     "atomic_write_json",
     "atomic_write_npz",
+    "code_state",
     "write_json_with_provenance",
     "is_complete",
     "jsonable",
@@ -158,19 +159,37 @@ def cached_json(path: str | os.PathLike, source: dict, compute: Callable[[], dic
     return _jsonable(old)
 
 
-def _git(*args: str) -> str | None:
+def _git(*args: str, cwd: str | os.PathLike | None = None) -> str | None:
     try:
         out = subprocess.run(
             ["git", *args],
             capture_output=True,
             text=True,
             timeout=10,
-            cwd=Path(__file__).resolve().parent,
+            cwd=cwd or Path(__file__).resolve().parent,
             check=True,
         )
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip()
+
+
+# What the code's state leaves out: the results and figures being (re)written and the docs.
+OUTPUTS = ("runs", "figures", "*.md")
+
+
+def code_state(cwd: str | os.PathLike | None = None) -> dict[str, Any]:
+    """The commit, whether the code differs from it (files under ``OUTPUTS`` do not count), and the
+    sha256 of that difference, so the exact code is the commit plus a diff with that hash. Every
+    None outside a git checkout. ``cwd``: a directory in the checkout (default: this package's)."""
+    spec = (":/", *(f":(top,exclude){p}" for p in OUTPUTS))
+    status = _git("status", "--porcelain", "--untracked-files=no", "--", *spec, cwd=cwd)
+    diff = _git("diff", "HEAD", "--", *spec, cwd=cwd) if status else None
+    return {
+        "git_commit": _git("rev-parse", "HEAD", cwd=cwd),
+        "git_dirty": None if status is None else bool(status),
+        "git_diff_sha256": hashlib.sha256(diff.encode()).hexdigest() if diff else None,
+    }
 
 
 def provenance(wall_time_s: float | None = None) -> dict[str, Any]:
@@ -183,16 +202,8 @@ def provenance(wall_time_s: float | None = None) -> dict[str, Any]:
             versions[name] = importlib.metadata.version(name.replace("_", "-"))
         except importlib.metadata.PackageNotFoundError:
             versions[name] = None
-    # The code's state: results and figures being rewritten (runs/, figures/, the docs) do not make
-    # the tree that computes them dirty.
-    outputs = (".", ":(exclude)runs", ":(exclude)figures", ":(exclude)*.md")
-    status = _git("status", "--porcelain", "--untracked-files=no", "--", *outputs)
-    diff = _git("diff", "HEAD", "--", *outputs) if status else None
     return {
-        "git_commit": _git("rev-parse", "HEAD"),
-        "git_dirty": None if status is None else bool(status),
-        # a dirty tree's changes, so that the exact code can be recovered from the commit + diff
-        "git_diff_sha256": hashlib.sha256(diff.encode()).hexdigest() if diff else None,
+        **code_state(),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "packages": versions,

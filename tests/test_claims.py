@@ -340,7 +340,7 @@ def test_statuses_numbers_and_cited_runs_are_generated_or_checked(tmp_path):
         "| id | paper | ours | status |\n|---|---|---|---|\n"
         "| TOY-1 | x | y | <!-- status: TOY-1 -->reproduced<!-- /status --> |\n\n"
         f"solved <!--v {path} rows[row=fast,model=toy].solved -->9<!--/v--> of "
-        f"<!--v {path} rows[1].trials -->3<!--/v-->, mean <!--v {path} rows[1].times|mean:.1f -->"
+        f"<!--v {path} rows[1].trials -->3<!--/v-->, mean <!--v {path} rows[1].times~mean:.1f -->"
         "0<!--/v-->.\n"
     )
     new = docs.render(text, {}, all_runs, tmp_path)

@@ -35,6 +35,40 @@ def test_provenance_names_commit_versions_and_devices():
     assert "git_commit" in prov and "git_dirty" in prov
 
 
+def test_code_state_is_dirty_for_code_anywhere_in_the_checkout_but_not_for_outputs(tmp_path):
+    import subprocess
+
+    git = lambda *a: subprocess.run(["git", *a], cwd=tmp_path, check=True, capture_output=True)
+    git("init", "-q")
+    for path in ("pkg/code.py", "other/tool.py", "runs/x/table.json", "figures/f.png", "README.md"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text("0\n")
+    git("add", "-A")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init")
+    inside = tmp_path / "pkg"  # asked from a subdirectory, as the package does
+    clean = results.code_state(inside)
+    assert clean["git_dirty"] is False and clean["git_diff_sha256"] is None
+    for path in ("runs/x/table.json", "figures/f.png", "README.md"):  # outputs: still clean
+        (tmp_path / path).write_text("1\n")
+    assert results.code_state(inside)["git_dirty"] is False
+    (tmp_path / "other/tool.py").write_text("1\n")  # code outside the asking directory
+    dirty = results.code_state(inside)
+    assert dirty["git_dirty"] is True and len(dirty["git_diff_sha256"]) == 64
+    (tmp_path / "other/tool.py").write_text("2\n")
+    assert results.code_state(inside)["git_diff_sha256"] != dirty["git_diff_sha256"]
+    assert results.code_state(tmp_path.parent / "nowhere")["git_commit"] is None
+
+
+def test_write_json_with_provenance_keeps_an_unchanged_file(tmp_path):
+    path = tmp_path / "t.json"
+    results.write_json_with_provenance(path, {"rows": [1, float("nan")]})
+    first = path.read_bytes()
+    results.write_json_with_provenance(path, {"rows": [1, float("nan")]})
+    assert path.read_bytes() == first  # same content: not rewritten, provenance kept
+    results.write_json_with_provenance(path, {"rows": [2]})
+    assert json.loads(path.read_text())["rows"] == [2]
+
+
 def test_write_run_marks_completion_for_the_same_config_only(tmp_path):
     config = {"T": 10, "curves": "a,b"}
     assert not results.is_complete(tmp_path, config)

@@ -9,12 +9,16 @@ Three kinds of generated text, rewritten by ``python -m experiments.claims.docs`
 - a claim's status, inline: ``<!-- status: CLAIM -->…<!-- /status -->``, computed from its
   committed runs by the rule of ``experiments.claims.status`` (a claim row of REPRODUCTION.md whose
   claim has committed runs and no such marker is a typed status, and fails the check);
-- a number from a committed file, inline: ``<!--v PATH SELECTOR[|FUNCTION][:FORMAT] -->…<!--/v-->``,
+- a number from a committed file, inline: ``<!--v PATH SELECTOR[~FUNCTION][:FORMAT] -->…<!--/v-->``,
   e.g. ``<!--v runs/p13_f7/budget20k/table.json rows[row=sigmoid_L20,model=msgd_cr].solved -->``.
   The selector walks the JSON: ``.key``, ``[3]`` (an index) or ``[key=value,...]`` (the first
   element with those fields); FUNCTION is one of ``FUNCTIONS`` (``len``, ``min``, ``max``, ``sum``,
-  ``mean``, ``pct`` = ×100, ``count_true``, ``count_below(x)``); FORMAT a Python format spec
-  (default: integers with thousands separators, other numbers to 3 significant digits).
+  ``mean``, ``pct`` = ×100, ``count_true``, ``count_below(x)``, ``flatmin`` and ``flatmax``: over
+  every number in nested lists and dicts; ``min_solved(values,mask)``, ``max_solved``,
+  ``min_unsolved``, ``max_unsolved``: over the values of an entry, or a list of entries, where the
+  mask is true or false); FORMAT a Python format spec
+  (default: whole numbers and numbers from 100 up with thousands separators, others to 3
+  significant digits).
 
 ``--check`` also fails on a cited ``runs/`` path that is not in the repository.
 
@@ -155,9 +159,9 @@ KINDS = {"summary": summary, "all": every}
 
 _STATUS = re.compile(r"(<!-- status: ([\w-]+) -->)(.*?)(<!-- /status -->)")
 _VALUE = re.compile(
-    r"(<!--v (\S+) ([^|:]*?)(?:\|(\w+(?:\([^)]*\))?))?(?::(\S+))? -->)(.*?)(<!--/v-->)"
+    r"(<!--v (\S+) ([^~:]*?)(?:~(\w+(?:\([^)]*\))?))?(?::(\S+))? -->)(.*?)(<!--/v-->)"
 )
-_CITED = re.compile(r"`?(runs/[\w./*-]+)")
+_CITED = re.compile(r"`?(runs/[\w./*<>-]+)")  # a path with <placeholders> is a pattern, not a run
 
 
 def runs(root: Path) -> list[dict]:
@@ -244,7 +248,39 @@ FUNCTIONS = {
     "mean": lambda xs: sum(xs) / len(xs),
     "pct": lambda x: 100 * x,
     "count_true": lambda xs: sum(1 for x in xs if x is True),
+    "flatmin": lambda v: min(_numbers(v)),
+    "flatmax": lambda v: max(_numbers(v)),
 }
+
+
+# ``min_solved(values,mask)``: over one entry (or a list of them), the min of ``values[i]`` where
+# ``mask[i]`` is true (``_unsolved``: false), e.g. ``rows~max_unsolved(log10_flow,solved_list)``
+MASKED = {
+    "min_solved": lambda pairs: min(v for v, m in pairs if m),
+    "max_solved": lambda pairs: max(v for v, m in pairs if m),
+    "min_unsolved": lambda pairs: min(v for v, m in pairs if not m),
+    "max_unsolved": lambda pairs: max(v for v, m in pairs if not m),
+}
+
+
+def _masked(value, values_key: str, mask_key: str) -> list[tuple]:
+    entries = value if isinstance(value, list) else [value]
+    return [
+        (v, m)
+        for e in entries
+        if not e.get("not_run")
+        for v, m in zip(e[values_key], e[mask_key], strict=True)
+        if v is not None
+    ]
+
+
+def _numbers(value) -> list[float]:
+    """Every number inside nested lists and dicts (``flatmin``, ``flatmax``)."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return [x for v in value for x in _numbers(v)]
+    return [] if value is None else [value]
 
 
 def _select(value, selector: str):
@@ -267,13 +303,15 @@ def value_of(root: Path, path: str, selector: str, function: str | None, spec: s
         name, _, arg = function.partition("(")
         if name == "count_below":
             value = sum(1 for x in value if x is not None and x < float(arg.rstrip(")")))
+        elif name in MASKED:
+            value = MASKED[name](_masked(value, *arg.rstrip(")").split(",")))
         else:
             value = FUNCTIONS[name](value)
     if spec:
         return format(value, spec)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)
-    if isinstance(value, int) or float(value).is_integer():
+    if isinstance(value, int) or float(value).is_integer() or abs(value) >= 100:
         return f"{value:,.0f}"
     return f"{value:.3g}"
 
@@ -326,7 +364,12 @@ def problems(name: str, text: str, all_runs: list[dict], root: Path) -> list[str
     tracked = _tracked(root)
     for cited in sorted(set(_CITED.findall(text))):
         cited = cited.rstrip(".")
-        if "<" in cited or "*" in cited and not list(root.glob(cited)):
+        if (
+            "<" in cited
+            or cited.startswith("runs/.")
+            or "*" in cited
+            and not list(root.glob(cited))
+        ):
             continue
         hits = [
             p for p in tracked if p == cited.rstrip("/") or p.startswith(cited.rstrip("/") + "/")

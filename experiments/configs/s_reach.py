@@ -18,4 +18,5 @@ def get_config(profile: str = "quick"):
     c.claim = "S-reach"
     c.dtype = "float32"  # unused (nothing is computed); kept for the drivers' shared set-up
     c.figure = ""  # "" = figures/s_reach (quick), figures/s_reach_full
+    c.out_dir = ""  # numbers.json (what the docs cite) goes here; "" = runs/s_reach/<profile>
     return c

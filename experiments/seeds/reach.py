@@ -82,6 +82,22 @@ def draw(config, root: Path = Path(".")) -> list[Path]:
         lo.append(k / n - float(w[0]))
         hi.append(float(w[1]) - k / n)
         counts.append(f"{k}/{n}")
+    from scipy import stats as scipy_stats
+
+    from experiments.claims import units  # the numbers the docs cite, beside the figure
+
+    units.write(config, {
+        "trials": int(allf.size), "solved": int(alls.sum()),
+        "no_path": int(np.isneginf(allf).sum()),
+        "no_path_solved": int(alls[np.isneginf(allf)].sum()),
+        "bands": ["<= -20", "-20..-5", "-5..-1", "-1..0", "> 0"],
+        "band_counts": counts,  # "solved/trials" per band with any trial, in the bands' order
+        "above_1": [int(alls[allf > 0].sum()), int((allf > 0).sum())],
+        "at_most_1": [int(alls[allf <= 0].sum()), int((allf <= 0).sum())],
+        "min_solved": float(allf[alls].min()), "failed_above_1": int((~alls & (allf > 0)).sum()),
+        # do solved trials reach further? (ranks, so reach −∞ counts as the lowest)
+        "mann_whitney_p": float(scipy_stats.mannwhitneyu(allf[alls], allf[~alls]).pvalue),
+    })  # fmt: skip
     centres = np.maximum(centres, floor)
     bx.errorbar(centres, frac, yerr=[np.maximum(lo, 0), np.maximum(hi, 0)], color="0.2",
                 marker="o", markersize=3, capsize=2)  # fmt: skip
