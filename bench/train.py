@@ -50,7 +50,7 @@ import optax
 from absl import app, flags
 
 from experiments.h97 import paper
-from repro import cells, problems, train
+from repro import cells, problems, results, train
 from repro.tasks import hochreiter1997 as h97
 
 _T = flags.DEFINE_integer("T", 100, "Minimal sequence length of the adding problem (table 1).")
@@ -64,6 +64,11 @@ _TABLES = flags.DEFINE_list(
     "tables", ["step", "h97", "cost", "s0"], "Tables to run: step, h97, cost, s0."
 )
 _S0_HIDDEN = flags.DEFINE_list("s0_hidden", ["16", "64"], "LSTM units per direction (table 4).")
+_COST_OUT = flags.DEFINE_string(
+    "cost_out",
+    "bench/results/s1_cost.json",
+    "Table 3's rows, with the CPU and provenance, as JSON (the docs cite S1-cost from it); '' = none.",
+)
 _COST_BLOCKS = flags.DEFINE_list(
     "cost_blocks", ["1", "4", "16", "64", "128"], "Memory blocks (2 cells each) for table 3."
 )
@@ -390,6 +395,19 @@ def cost_step(blocks: int, T: int = 100):
     return step, (params, tx.init(params)), cells.count_params(params), batch.inputs.shape[1]
 
 
+def _cpu_model() -> str:
+    """The CPU's model name (Linux), else the platform's processor string."""
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or "unknown"
+
+
 def table_cost() -> None:
     print(
         "\n1997 LSTM truncated online update (S1-cost): one sequence, H97 adding T = 100, "
@@ -397,10 +415,16 @@ def table_cost() -> None:
     )
     print(f"| {'blocks':>6s} | {'weights W':>9s} | {'µs / update':>11s} | {'ns / (step·W)':>13s} |")
     print(f"|{'-' * 8}|{'-' * 11}|{'-' * 13}|{'-' * 15}|")
+    rows = []
     for blocks in (int(b) for b in _COST_BLOCKS.value):
         step, state, W, steps = cost_step(blocks)
         t = _median_step_time(step, state, _REPEATS.value)
         print(f"| {blocks:6d} | {W:9,d} | {t * 1e6:11,.0f} | {t * 1e9 / (steps * W):13.3g} |")
+        rows.append({"blocks": blocks, "weights": W, "us_per_update": t * 1e6,
+                     "ns_per_step_weight": t * 1e9 / (steps * W)})  # fmt: skip
+    if _COST_OUT.value:
+        saved = {"rows": rows, "repeats": _REPEATS.value, "cpu": _cpu_model(), "steps": steps}
+        results.atomic_write_json(_COST_OUT.value, {**saved, "provenance": results.provenance()})
     print(
         "Flat ns/(step·W) = O(1) per weight and step (H97 §4); small nets pay a fixed per-step cost."
     )

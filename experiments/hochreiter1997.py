@@ -19,6 +19,7 @@ from __future__ import annotations
 from experiments import common
 from experiments.claims import pipeline, runner
 from experiments.h97 import after_stop, conditions, flow, gates, protocol
+from repro import results
 
 
 def main(argv):
@@ -38,7 +39,12 @@ def main(argv):
         paths += gates.draw(config, ran, [gates.trace(config, row) for row in ran])
     for row in ran if config.after_stop else ():
         res = after_stop.after_stop(config, row)
-        print(row.id, "after the stop:", after_stop.summary(res, row.config.test_sequences))
+        summary = after_stop.summary(res, row.config.test_sequences)
+        print(row.id, "after the stop:", summary)
+        # what the docs cite, beside the claim's table (the checks themselves stay in the run dir)
+        results.write_json_with_provenance(
+            runner.out_dir(config) / f"after_stop_{row.id}.json", summary
+        )
         paths += after_stop.draw(config, row, res)
     for path in paths:
         print(path)

@@ -357,7 +357,8 @@ def omega_grad(
     δ_t = dC/dh_t comes from BPTT by adding a zero ε_t to h_t in the unrolled net and taking the
     gradient with respect to ε. Then ∂C/∂W_rec + α·∂Ω/∂W_rec (Ω through the explicit W_rec only)
     replaces W_rec's gradient; clipping, in the optimiser, comes after (spec §1.5 update order).
-    ``stats["omega"]`` logs Ω even when α = 0.
+    ``stats["omega"]`` logs Ω even when α = 0, ``stats["omega_valid"]`` the share of its terms
+    that count (the authors' "steps in the past").
     """
     cell = model.cell
     if not (isinstance(model, cells.Readout) and isinstance(cell, cells.SimpleRNN)):
@@ -397,6 +398,9 @@ def omega_grad(
         om, g_om = jax.value_and_grad(omega)(w_rec, delta, hs, cell.activation, form)
         g = jax.tree.map(lambda x: x, g)  # fresh containers: the leaf below is replaced
         g["params"]["cell"]["W_rec"] = g["params"]["cell"]["W_rec"] + alpha * g_om
-        return (value, {"correct": correct, "error": error, "omega": om}), g
+        # the share of (step, sequence) terms that Ω counts (‖δ_t‖² ≥ 1e-20; the authors' log)
+        valid = jnp.mean(jnp.sum(delta**2, axis=-1) >= 1e-20)
+        stats = {"correct": correct, "error": error, "omega": om, "omega_valid": valid}
+        return (value, stats), g
 
     return grad

@@ -5,6 +5,7 @@ figure, and the generated result tables of the docs."""
 import dataclasses
 import gzip
 import json
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -361,9 +362,38 @@ def test_statuses_numbers_and_cited_runs_are_generated_or_checked(tmp_path):
     assert docs.problems("R.md", cited, all_runs, tmp_path) == [
         "R.md: cites runs/toy_1/paper/table.md, which is not committed"
     ]
+    # functions apply in turn; the status block lists every trained claim with its status
+    nested = docs.value_of(tmp_path, path, "rows[1].times", "~len~pct", ".0f")
+    assert nested == f"{100 * len(fast['times']):.0f}"
+    block = docs.render("<!-- results: status -->\n<!-- /results -->", {}, all_runs, tmp_path)
+    assert "| TOY-1 | not run at scale (no paper number to compare; quick) |" in block
     with pytest.raises(ValueError, match="cannot read it"):
         docs.render(f"<!--v {path} rows[row=nope].solved -->1<!--/v-->", {}, all_runs, tmp_path)
 
 
 def test_committed_docs_equal_the_tables_they_are_generated_from():
     assert docs.main(["--check"]) == 0, "run: python -m experiments.claims.docs"
+
+
+def test_no_committed_run_is_labelled_paper_below_the_papers_scale():
+    # A run in a "paper" directory ran the paper's budget and trials wherever the paper data give
+    # them; a run with options names every one of them in its label (table.md's first line too).
+    root = Path(__file__).resolve().parents[1]
+    for path in sorted(root.glob("runs/*/*/table.json")):
+        saved = json.loads(path.read_text())
+        label = saved.get("label", "")
+        for name, value in saved.get("options", {}).items():
+            shown = str(value).lower() if isinstance(value, bool) else str(value)
+            assert f"{name}={shown}" in label, (path, name)
+        if "rows" not in saved:  # the conditions tables (H97 T10, T11): no trained rows
+            continue
+        if saved.get("options") or saved.get("profile", path.parent.name) != "paper":
+            continue
+        for e in saved.get("rows", []):
+            p = e.get("paper", {})
+            if e.get("not_run") or "budget" not in p:
+                continue
+            assert e["budget"] >= p["budget"], (path, e["row"], e["budget"], p["budget"])
+            assert e["trials"] >= p.get("trials", 0), (path, e["row"], e["trials"])
+        head = (path.parent / "table.md").read_text().splitlines()[0]
+        assert f"({label})" in head, (path, head)

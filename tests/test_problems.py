@@ -180,6 +180,8 @@ def test_omega_deltas_are_bptt_and_its_gradient_is_through_w_rec_only(x64):
         lambda p: (obj.loss(problems.unroll(model, p, batch.inputs), batch), 0), has_aux=True
     )(params)
     np.testing.assert_allclose(stats["omega"], omega_np(W), rtol=1e-10)
+    valid = np.mean(np.sum(delta**2, -1) >= 1e-20)
+    assert float(stats["omega_valid"]) == valid == 1.0  # every term counts: a loss on every step
     np.testing.assert_allclose(
         g["params"]["cell"]["W_rec"],
         g0["params"]["cell"]["W_rec"] + alpha * fd,
@@ -204,6 +206,15 @@ def test_omega_vanishes_for_an_orthogonal_linear_rnn(x64):
     np.testing.assert_allclose(
         g["params"]["cell"]["W_rec"], g0["params"]["cell"]["W_rec"], atol=1e-12
     )
+
+
+def test_omega_valid_share_counts_only_steps_the_error_reaches(x64):
+    # With W_rec = 0 the error of the last step's loss reaches no earlier state: of L = 6 steps only
+    # the last has ‖δ_t‖² ≥ 1e-20, so Ω's valid share is 1/6 (the authors' "steps in the past").
+    model = _rnn("linear", recurrent_init=initializers.constant(0.0))
+    params, batch = _setup(model, L=6)
+    (_, stats), _ = problems.omega_grad(model, problems.last_linear(), 1.0)(params, batch)
+    assert float(stats["omega_valid"]) == pytest.approx(1 / 6)
 
 
 def test_omega_eq9_uses_plain_norms_summed_over_steps(x64):

@@ -4,16 +4,16 @@ Three kinds of generated text, rewritten by ``python -m experiments.claims.docs`
 ``--check`` (exit 1 with one line per problem):
 
 - a results block between ``<!-- results: KIND -->`` and ``<!-- /results -->``: ``summary`` (the
-  first model of every row with results, quick and paper profiles side by side) or ``all`` (every
-  row and model of every run);
+  first model of every row with results, quick and paper profiles side by side), ``all`` (every
+  row and model of every run, named by its label) or ``status`` (every trained claim's status);
 - a claim's status, inline: ``<!-- status: CLAIM -->…<!-- /status -->``, computed from its
   committed runs by the rule of ``experiments.claims.status`` (a claim row of REPRODUCTION.md whose
   claim has committed runs and no such marker is a typed status, and fails the check);
-- a number from a committed file, inline: ``<!--v PATH SELECTOR[~FUNCTION][:FORMAT] -->…<!--/v-->``,
+- a number from a committed file, inline: ``<!--v PATH SELECTOR[~FUNCTION…][:FORMAT] -->…<!--/v-->``,
   e.g. ``<!--v runs/p13_f7/budget20k/table.json rows[row=sigmoid_L20,model=msgd_cr].solved -->``.
   The selector walks the JSON: ``.key``, ``[3]`` (an index) or ``[key=value,...]`` (the first
-  element with those fields); FUNCTION is one of ``FUNCTIONS`` (``len``, ``min``, ``max``, ``sum``,
-  ``mean``, ``pct`` = ×100, ``count_true``, ``count_below(x)``, ``flatmin`` and ``flatmax``: over
+  element with those fields); each FUNCTION, applied in turn, is one of ``FUNCTIONS`` (``len``, ``min``,
+  ``max``, ``sum``, ``mean``, ``median``, ``pct`` = ×100, ``col(i)`` = the i-th element of every inner list, ``field(k)`` = the field k of every element, ``count_true``, ``count_below(x)``, ``flatmin`` and ``flatmax``: over
   every number in nested lists and dicts; ``min_solved(values,mask)``, ``max_solved``,
   ``min_unsolved``, ``max_unsolved``: over the values of an entry, or a list of entries, where the
   mask is true or false); FORMAT a Python format spec
@@ -33,6 +33,8 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from experiments.claims import status as status_lib
 from experiments.claims import units
 from experiments.claims.table import fmt
@@ -46,9 +48,9 @@ NOTE = (
     'Ours: trials solved / trials ("in B": within a budget of B sequences each), then the mean '
     "sequences until success of the solved trials (their median; min–max) and the mean wrong of the "
     "test set after success. P13 rows count updates (minibatches of 20 sequences) and say so; their "
-    "paper column is the paper's statement (it gives few numbers). A profile other than quick "
-    "and paper is a run directory of another reading or budget (e.g. `fixed_set`: H97's "
-    "`fixed_test_set=True`), described in the claim's row above. Generated from "
+    "paper column is the paper's statement (it gives few numbers). The run column names the "
+    "profile and every option that changed what ran (a cut budget is a profile of its own, e.g. "
+    "`budget20k`; a reading is named with its value, e.g. `fixed_test_set=true`). Generated from "
     "`runs/*/<profile>/table.json` by `python -m experiments.claims.docs`."
 )
 
@@ -137,31 +139,42 @@ def summary(tables: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def every(tables: dict) -> str:
-    lines = ["| claim | profile | row | model | paper | ours |", "|---|---|---|---|---|---|"]
+def every(tables: dict, all_runs: list[dict] = ()) -> str:
+    labels = {r["dir"]: r["label"] for r in all_runs}
+    lines = ["| claim | run | row | model | paper | ours |", "|---|---|---|---|---|---|"]
     for slug, by_profile in tables.items():
         # the two profiles, then the runs of other readings or budgets (their directory names)
         extra = sorted(set(by_profile) - set(PROFILES))
         for profile in (*PROFILES, *extra):
+            label = labels.get(f"runs/{slug}/{profile}", profile)
             for e in by_profile.get(profile, []):
                 if e.get("not_run"):
                     continue
                 lines.append(
-                    f"| {_claim(slug)} | {profile} | {e.get('title', e['row'])} | {e['model']} "
+                    f"| {_claim(slug)} | {label} | {e.get('title', e['row'])} | {e['model']} "
                     f"| {paper_cell(e['paper'])} | {ours_cell(e)} |"
                 )
     lines += ["", NOTE]
     return "\n".join(lines) + "\n"
 
 
-KINDS = {"summary": summary, "all": every}
+def statuses(tables: dict, all_runs: list[dict] = ()) -> str:
+    """Every trained claim with committed runs and its computed status, by claim id."""
+    claims = sorted({r["claim"] for r in all_runs}, key=str.lower)
+    lines = ["| claim | status (computed from the committed runs) |", "|---|---|"]
+    lines += [f"| {c} | {claim_status(c, all_runs)} |" for c in claims]
+    return "\n".join(lines) + "\n"
+
+
+KINDS = {"summary": lambda t, r=(): summary(t), "all": every, "status": statuses}
 
 
 _STATUS = re.compile(r"(<!-- status: ([\w-]+) -->)(.*?)(<!-- /status -->)")
 _VALUE = re.compile(
-    r"(<!--v (\S+) ([^~:]*?)(?:~(\w+(?:\([^)]*\))?))?(?::(\S+))? -->)(.*?)(<!--/v-->)"
+    r"(<!--v (\S+) ([^~:]*?)((?:~\w+(?:\([^)]*\))?)*)(?::(\S+))? -->)(.*?)(<!--/v-->)"
 )
-_CITED = re.compile(r"`?(runs/[\w./*<>-]+)")  # a path with <placeholders> is a pattern, not a run
+# a cited run; a path with <placeholders> or {alternatives} is a pattern, not a run
+_CITED = re.compile(r"`?(runs/[\w./*<>{},-]+)")
 
 
 def runs(root: Path) -> list[dict]:
@@ -185,11 +198,16 @@ def runs(root: Path) -> list[dict]:
                 "claim": claim,
                 "profile": profile,
                 "options": options,
+                "label": saved.get("label") or _label(profile, options),
                 "rows": saved["rows"],
                 "comparisons": saved.get("comparisons", []),
             }
         )
     return out
+
+
+def _label(profile: str, options: dict) -> str:
+    return ", ".join([f"{profile} profile", *(f"{k}={_shown(v)}" for k, v in options.items())])
 
 
 def _judged(run: dict) -> list[tuple[dict, status_lib.Verdict]]:
@@ -248,6 +266,7 @@ FUNCTIONS = {
     "mean": lambda xs: sum(xs) / len(xs),
     "pct": lambda x: 100 * x,
     "count_true": lambda xs: sum(1 for x in xs if x is True),
+    "median": lambda xs: float(np.median(xs)),
     "flatmin": lambda v: min(_numbers(v)),
     "flatmax": lambda v: max(_numbers(v)),
 }
@@ -296,15 +315,20 @@ def _select(value, selector: str):
     return value
 
 
-def value_of(root: Path, path: str, selector: str, function: str | None, spec: str | None) -> str:
+def value_of(root: Path, path: str, selector: str, functions: str | None, spec: str | None) -> str:
     """The text of one ``<!--v ... -->`` number, read from the committed file."""
     value = _select(json.loads((root / path).read_text()), selector.strip())
-    if function:
+    for function in re.findall(r"~(\w+(?:\([^)]*\))?)", functions or ""):  # applied in turn
         name, _, arg = function.partition("(")
+        arg = arg.rstrip(")")
         if name == "count_below":
-            value = sum(1 for x in value if x is not None and x < float(arg.rstrip(")")))
+            value = sum(1 for x in value if x is not None and x < float(arg))
+        elif name == "col":  # the arg-th element of every inner list
+            value = [row[int(arg)] for row in value]
+        elif name == "field":  # the field ``arg`` of every element
+            value = [row[arg] for row in value]
         elif name in MASKED:
-            value = MASKED[name](_masked(value, *arg.rstrip(")").split(",")))
+            value = MASKED[name](_masked(value, *arg.split(",")))
         else:
             value = FUNCTIONS[name](value)
     if spec:
@@ -318,7 +342,7 @@ def value_of(root: Path, path: str, selector: str, function: str | None, spec: s
 
 def render(text: str, tables: dict, all_runs: list[dict] = (), root: Path = Path(".")) -> str:
     """``text`` with every results block, status and number regenerated."""
-    text = _BLOCK.sub(lambda m: m.group(1) + KINDS[m.group(2)](tables) + m.group(4), text)
+    text = _BLOCK.sub(lambda m: m.group(1) + KINDS[m.group(2)](tables, all_runs) + m.group(4), text)
     text = _STATUS.sub(
         lambda m: m.group(1) + f"**{claim_status(m.group(2), all_runs)}**" + m.group(4), text
     )
@@ -363,25 +387,13 @@ def problems(name: str, text: str, all_runs: list[dict], root: Path) -> list[str
             out.append(f"{name}: the status of {cells[0]} is typed; use <!-- status: {ids[0]} -->")
     tracked = _tracked(root)
     for cited in sorted(set(_CITED.findall(text))):
-        cited = cited.rstrip(".")
-        if (
-            "<" in cited
-            or cited.startswith("runs/.")
-            or "*" in cited
-            and not list(root.glob(cited))
-        ):
-            continue
-        hits = [
-            p for p in tracked if p == cited.rstrip("/") or p.startswith(cited.rstrip("/") + "/")
-        ]
-        if "*" in cited:
-            hits = [
-                p
-                for g in root.glob(cited)
-                for p in tracked
-                if p.startswith(g.relative_to(root).as_posix())
-            ]
-        if not hits:
+        cited = cited.rstrip(".,").rstrip("/")
+        if "<" in cited or "{" in cited or cited.startswith("runs/."):
+            continue  # a pattern of paths, or a cache
+        found = (
+            [g.relative_to(root).as_posix() for g in root.glob(cited)] if "*" in cited else [cited]
+        )
+        if not any(p == f or p.startswith(f + "/") for f in found for p in tracked):
             out.append(f"{name}: cites {cited}, which is not committed")
     return out
 

@@ -246,11 +246,17 @@ def build(c, method: str, part: int = 0) -> Trials:
     measure = flow(model, task, c, sampler(c, task, c.L, c.L))
     limit = 0.01 if c.success == "lt1pct" else 1.0 / c.eval_sequences
 
+    # Ω and the share of its valid terms, logged at every validation (spec §2.1, the authors' log),
+    # on one fresh minibatch whatever the method (α only weighs Ω into the update)
+    omega_of = problems.omega_grad(model, objective, 0.0, form=c.omega_form)
+
     def evaluate(params, key):
         wrong = check_wrong(params, key)
         log_flow, rho = measure(params, jax.random.fold_in(key, 1))
+        (_, stats), _ = omega_of(params, sample(jax.random.fold_in(key, 2), c.batch))
         rate = wrong / c.eval_sequences
         out = {"error_rate": rate, "passed": rate < limit, "log10_flow": log_flow, "rho": rho}
+        out |= {"omega": stats["omega"], "omega_valid": stats["omega_valid"]}
         return {**out, "lt1pct": rate < 0.01}
 
     tests = {f"L{L}": sampler(c, task, L, L) for L in lengths(c)}
