@@ -365,6 +365,8 @@ def test_statuses_numbers_and_cited_runs_are_generated_or_checked(tmp_path):
     # functions apply in turn; the status block lists every trained claim with its status
     nested = docs.value_of(tmp_path, path, "rows[1].times", "~len~pct", ".0f")
     assert nested == f"{100 * len(fast['times']):.0f}"
+    resting = docs.render("<!-- status: X @ TOY-1 -->?<!-- /status -->", {}, all_runs, tmp_path)
+    assert "**not run at scale (no paper number to weigh; quick)**" in resting
     block = docs.render("<!-- results: status -->\n<!-- /results -->", {}, all_runs, tmp_path)
     assert "| TOY-1 | not run at scale (no paper number to compare; quick) |" in block
     with pytest.raises(ValueError, match="cannot read it"):

@@ -315,7 +315,11 @@ def test_s_reach_pools_every_trial_but_attention_and_draws(tmp_path):
     np.testing.assert_array_equal(got["s3_exists"][0], [-50.0, float("-inf"), 2.0])
     np.testing.assert_array_equal(got["s3_exists"][1], [True, False, True])
     c = _config("s_reach")
-    c.figure = str(tmp_path / "fig")
+    c.figure, c.out_dir = str(tmp_path / "fig"), str(tmp_path / "out")
     assert {p.name for p in reach.draw(c, tmp_path)} == {"fig.pdf", "fig.png"}
+    numbers = json.loads((tmp_path / "out" / "numbers.json").read_text())
+    # 5 trials pooled (attention left out), one with no path at all, counted in the lowest band
+    assert numbers["trials"] == 5 and numbers["no_path"] == 1 and numbers["no_path_solved"] == 0
+    assert numbers["above_1"] == [2, 2] and numbers["min_solved"] == -50.0
     with pytest.raises(ValueError, match="no table.json"):
         reach.draw(c, tmp_path / "empty")

@@ -9,6 +9,8 @@ Three kinds of generated text, rewritten by ``python -m experiments.claims.docs`
 - a claim's status, inline: ``<!-- status: CLAIM -->…<!-- /status -->``, computed from its
   committed runs by the rule of ``experiments.claims.status`` (a claim row of REPRODUCTION.md whose
   claim has committed runs and no such marker is a typed status, and fails the check);
+  ``<!-- status: CLAIM @ OTHER,… -->`` for a claim with no number of its own that rests on the runs
+  of other claims (``resting_status``);
 - a number from a committed file, inline: ``<!--v PATH SELECTOR[~FUNCTION…][:FORMAT] -->…<!--/v-->``,
   e.g. ``<!--v runs/p13_f7/budget20k/table.json rows[row=sigmoid_L20,model=msgd_cr].solved -->``.
   The selector walks the JSON: ``.key``, ``[3]`` (an index) or ``[key=value,...]`` (the first
@@ -169,7 +171,7 @@ def statuses(tables: dict, all_runs: list[dict] = ()) -> str:
 KINDS = {"summary": lambda t, r=(): summary(t), "all": every, "status": statuses}
 
 
-_STATUS = re.compile(r"(<!-- status: ([\w-]+) -->)(.*?)(<!-- /status -->)")
+_STATUS = re.compile(r"(<!-- status: ([\w-]+)(?: @ ([\w,-]+))? -->)(.*?)(<!-- /status -->)")
 _VALUE = re.compile(
     r"(<!--v (\S+) ([^~:]*?)((?:~\w+(?:\([^)]*\))?)*)(?::(\S+))? -->)(.*?)(<!--/v-->)"
 )
@@ -252,6 +254,37 @@ def claim_status(claim: str, all_runs: list[dict]) -> str:
             opts = ", ".join(f"{k}={_shown(v)}" for k, v in run["options"].items())
             text += f"; with {opts}: {status_lib.claim_status(judged)}"
     return text
+
+
+def resting_status(claims: list[str], all_runs: list[dict]) -> str:
+    """The status of a claim the paper states without a number of its own (a comparison across
+    rows or methods), resting on the runs of ``claims``: the rule weighs no such statement, so it is
+    "not run at scale" while any of those runs is a quick profile or below the paper's budget, else
+    "inconclusive" (the reading is in the row)."""
+    mine = [r for r in all_runs if r["claim"].lower() in {c.lower() for c in claims}]
+    if not mine:
+        return "not run"
+    best: dict = {}  # per claim, its largest run without options: (rank, at scale, profile)
+    for run in (r for r in mine if not r["options"]):
+        rank = (
+            run["profile"] != "quick",
+            max((e.get("budget", 0) for e in run["rows"]), default=0),
+        )
+        if run["claim"] not in best or rank > best[run["claim"]][0]:
+            best[run["claim"]] = (rank, *_scale(run))
+    profiles = ", ".join(sorted({p for _, _, p in best.values()}))
+    if all(at_scale for _, at_scale, _ in best.values()):
+        return f"inconclusive (no paper number to weigh; {profiles})"
+    return f"not run at scale (no paper number to weigh; {profiles})"
+
+
+def _scale(run: dict) -> tuple[bool, str]:
+    """(whether every judged row ran at the paper's budget and not a quick profile, profile)."""
+    rows = [e for e in run["rows"] if not e.get("not_run")]
+    full = run["profile"] != "quick" and all(
+        e.get("budget", 0) >= (e.get("paper") or {}).get("budget", 0) for e in rows
+    )
+    return full, run["profile"]
 
 
 def _shown(v) -> str:
@@ -343,9 +376,15 @@ def value_of(root: Path, path: str, selector: str, functions: str | None, spec: 
 def render(text: str, tables: dict, all_runs: list[dict] = (), root: Path = Path(".")) -> str:
     """``text`` with every results block, status and number regenerated."""
     text = _BLOCK.sub(lambda m: m.group(1) + KINDS[m.group(2)](tables, all_runs) + m.group(4), text)
-    text = _STATUS.sub(
-        lambda m: m.group(1) + f"**{claim_status(m.group(2), all_runs)}**" + m.group(4), text
-    )
+
+    def status(m):
+        if m.group(3):  # a claim with no number of its own, resting on other claims' runs
+            got = resting_status(m.group(3).split(","), all_runs)
+        else:
+            got = claim_status(m.group(2), all_runs)
+        return m.group(1) + f"**{got}**" + m.group(5)
+
+    text = _STATUS.sub(status, text)
 
     def number(m):
         try:

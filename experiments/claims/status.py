@@ -161,10 +161,9 @@ def _same_as(entry: dict, comparisons) -> Verdict:
     test = next((c for c in comparisons if {c["a"], c["b"]} == {other, entry["row"]}), None)
     if test is None or test.get("p") is None:
         return Verdict("inconclusive", f"fewer than 2 solved trials beside {other}")
-    if test["p"] >= 0.05:
-        return Verdict(
-            "reproduced", f"no significant difference from {other} (Welch p = {test['p']:.2g})"
-        )
+    if test["p"] >= 0.05:  # a null result, so its p goes into the status
+        word = f"no significant difference, Welch p = {test['p']:.2g}"
+        return Verdict("reproduced", f"{word} against {other}", (word,))
     return Verdict("not reproduced", f"differs from {other} (Welch p = {test['p']:.2g})")
 
 
