@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import tempfile
 from pathlib import Path
 
 import jax
@@ -161,8 +162,28 @@ def check_writable(*paths) -> None:
         p = Path(path).absolute()
         while not p.exists():
             p = p.parent
-        if not p.is_dir() or not os.access(p, os.W_OK | os.X_OK):
+        if not p.is_dir() or not os.access(p, os.W_OK | os.X_OK) or not _can_create_in(p):
             raise ValueError(f"{path}: cannot write there ({p} is not a writable directory)")
+
+
+def _can_create_in(folder: Path) -> bool:
+    """Whether a file can really be created in ``folder``: permission bits do not tell for root, or
+    on special file systems (/proc, a read-only mount)."""
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
+
+
+def at_most(config, name: str, budget: str) -> None:
+    """``config[name]`` must not exceed ``config[budget]`` (a check interval longer than the budget
+    would train a whole chunk past it before the first check)."""
+    if config[name] > config[budget]:
+        raise ValueError(
+            f"config.{name}={config[name]!r}: must be at most the budget config.{budget}="
+            f"{config[budget]!r}"
+        )
 
 
 def items(config, name: str) -> list[str]:

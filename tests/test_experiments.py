@@ -470,3 +470,15 @@ def test_h97_gate_trace_and_after_stop_continue_the_runs(tmp_path):
     assert after_stop.after_stop(config, row) == res  # cached
     assert all(p.stat().st_size > 1000 for p in gates.draw(config, [row], [tr]))
     assert all(p.stat().st_size > 1000 for p in after_stop.draw(config, row, res))
+
+
+def test_output_paths_are_checked_by_creating_a_file_not_by_permission_bits(tmp_path):
+    # Root passes every permission check, yet cannot create a file under /proc or below a file:
+    # such a path is refused before any compute, in one line.
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    for path in ("/proc/x/y", "/proc/x", str(blocker / "sub" / "fig")):
+        with pytest.raises(ValueError, match="cannot write there"):
+            common.check_writable(path)
+    common.check_writable(str(tmp_path / "new" / "dir" / "fig"))  # a folder still to be made
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]  # the check leaves nothing

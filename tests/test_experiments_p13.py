@@ -152,6 +152,8 @@ def test_methods_clip_and_regularise():
         ({"test_lengths": "50,x"}, "config.test_lengths='50,x': must be comma-separated"),
         ({"test_lengths": "50,8"}, "config.test_lengths='50,8': p13_temporal_order needs"),
         ({"success": "all"}, "config.success='all': must be one of"),
+        # a check interval past the budget would train a whole chunk beyond it first
+        ({"eval_every": 500_000, "max_updates": 20}, "config.eval_every=500000: must be at most"),
     ],
 )
 def test_bad_config_is_one_line_naming_the_field(fields, message):

@@ -237,6 +237,7 @@ def validate(c) -> None:
         *("evals_per_chunk", "T", "N", "p", "q", "data_pairs", "test_sequences"),
         "after_stop_every",
     )
+    common.at_most(c, "eval_every", "max_sequences")
     for name in ("after_stop", "gate_trace"):
         if not (c[name] >= 0 and c[name] % c.after_stop_every == 0):
             raise ValueError(

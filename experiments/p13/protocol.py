@@ -123,6 +123,7 @@ def validate(c) -> None:
     """Every check that can fail, before any compute (one-line ValueErrors naming the field)."""
     common.positive(c, "trials", "max_updates", "hidden", "batch", "eval_every", "evals_per_chunk")
     common.positive(c, "eval_sequences", "test_sequences", "L", "memo_K", "memo_P")
+    common.at_most(c, "eval_every", "max_updates")
     _one_of(c, "task", TASKS)
     _one_of(c, "init", INITS)
     _one_of(c, "success", SUCCESS)

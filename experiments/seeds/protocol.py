@@ -179,6 +179,7 @@ def validate(c) -> None:
     """Every check that can fail, before any compute (one-line ValueErrors naming the field)."""
     common.positive(c, "trials", "max_updates", "hidden", "batch", "eval_every", "evals_per_chunk")
     common.positive(c, "eval_sequences", "test_sequences", "L", "symbols")
+    common.at_most(c, "eval_every", "max_updates")
     _one_of(c, "task", TASKS)
     _one_of(c, "models_are", ("variants", "optimizers"))
     _one_of(c, "variant", VARIANTS)
