@@ -37,8 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
+from experiments.claims import runner, units
 from experiments.claims import status as status_lib
-from experiments.claims import units
 from experiments.claims.table import fmt
 
 DOCS = ("README.md", "REPRODUCTION.md")
@@ -200,16 +200,12 @@ def runs(root: Path) -> list[dict]:
                 "claim": claim,
                 "profile": profile,
                 "options": options,
-                "label": saved.get("label") or _label(profile, options),
+                "label": saved.get("label") or runner.describe(profile, options),
                 "rows": saved["rows"],
                 "comparisons": saved.get("comparisons", []),
             }
         )
     return out
-
-
-def _label(profile: str, options: dict) -> str:
-    return ", ".join([f"{profile} profile", *(f"{k}={_shown(v)}" for k, v in options.items())])
 
 
 def _judged(run: dict) -> list[tuple[dict, status_lib.Verdict]]:
@@ -243,16 +239,14 @@ def claim_status(claim: str, all_runs: list[dict]) -> str:
         text = f"not run at scale (no paper number to compare; {profiles or 'not run'})"
     for run in (r for r in mine if r["options"]):
         judged = [
-            (e.get("title", e["row"]), e["model"], run["profile"], v) for e, v in _judged(run)
-        ]
-        judged = [
-            j
-            for j, (e, _) in zip(judged, _judged(run), strict=True)
+            (e.get("title", e["row"]), e["model"], run["profile"], v)
+            for e, v in _judged(run)
             if status_lib.has_number(e.get("paper") or {})
         ]
         if judged:
-            opts = ", ".join(f"{k}={_shown(v)}" for k, v in run["options"].items())
-            text += f"; with {opts}: {status_lib.claim_status(judged)}"
+            text += (
+                f"; with {runner.options_text(run['options'])}: {status_lib.claim_status(judged)}"
+            )
     return text
 
 
@@ -285,10 +279,6 @@ def _scale(run: dict) -> tuple[bool, str]:
         e.get("budget", 0) >= (e.get("paper") or {}).get("budget", 0) for e in rows
     )
     return full, run["profile"]
-
-
-def _shown(v) -> str:
-    return str(v).lower() if isinstance(v, bool) else str(v)
 
 
 FUNCTIONS = {

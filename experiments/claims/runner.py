@@ -19,8 +19,10 @@ from repro import cells, results, train
 __all__ = [
     "figure_path",
     "identity",
+    "describe",
     "label",
     "options",
+    "options_text",
     "shown_label",
     "out_dir",
     "run",
@@ -66,16 +68,22 @@ def shown_label(config) -> str:
     return config.get("label") or f"{config.profile} profile"
 
 
+def describe(profile: str, options_: dict) -> str:
+    """A run's name from its profile and options: "paper profile, cell_added_after=4500"."""
+    extra = options_text(options_)
+    return f"{profile} profile" + (f", {extra}" if extra else "")
+
+
+def options_text(options_: dict) -> str:
+    """``{"fixed_test_set": True, "T": 5}`` -> "fixed_test_set=true, T=5" (booleans as flags take them)."""
+    shown = lambda v: str(v).lower() if isinstance(v, bool) else str(v)
+    return ", ".join(f"{k}={shown(v)}" for k, v in options_.items())
+
+
 def label(config, options_: dict) -> str:
     """How tables, figures and the docs name a run: ``config.label`` if set, else the profile and
     every option that changed what ran ("paper profile, cell_added_after=4500")."""
-    if config.get("label"):
-        return config.label
-    text = f"{config.profile} profile"
-    for name, value in options_.items():
-        shown = str(value).lower() if isinstance(value, bool) else value
-        text += f", {name}={shown}"
-    return text
+    return config.get("label") or describe(config.profile, options_)
 
 
 def slug(config) -> str:

@@ -74,10 +74,7 @@ def options(config: dict) -> dict:
 
 def label(c) -> str:
     """How a claim's table, figure and the docs name its run: the profile and its options."""
-    text = f"{c.profile} profile"
-    for name, value in options(c.to_dict()).items():
-        text += f", {name}={str(value).lower() if isinstance(value, bool) else value}"
-    return text
+    return runner.describe(c.profile, options(c.to_dict()))
 
 
 def reuse(c) -> dict | None:
