@@ -409,6 +409,10 @@ def _cpu_model() -> str:
 
 
 def table_cost() -> None:
+    if _COST_OUT.value:  # before minutes of timing
+        from experiments import common
+
+        common.check_writable(_COST_OUT.value)
     print(
         "\n1997 LSTM truncated online update (S1-cost): one sequence, H97 adding T = 100, "
         f"median of {_REPEATS.value} steps"

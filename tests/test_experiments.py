@@ -314,6 +314,7 @@ def test_h97_conditions_tables_equal_the_papers_but_for_the_expected_cells(which
         (["--config.after_stop=1500"], "config.after_stop=1500: must be >= 0 and a multiple of"),
         (["--config.after_stop_every=0"], "config.after_stop_every=0: must be an integer > 0"),
         (["--config.gate_trace=-1000"], "config.gate_trace=-1000: must be >= 0"),
+        (["--config.eval_every=200000"], "config.eval_every=200000: must be at most the budget"),
         (
             ["--config.cell_added_after=100"],
             'config.cell_added_after=100: must be >= 0, and > 0 needs topology "B"',

@@ -99,6 +99,22 @@ def test_f4_runs_its_algorithms_on_shared_trials_and_writes_ours_beside_the_pape
 
 
 @pytest.mark.parametrize(
+    ("name", "profiles"),
+    [
+        ("p13_f7", "'quick', 'paper', 'budget20k'"),
+        ("b94_f4_latch", "'quick', 'paper', 'budget200k'"),
+    ],
+)
+def test_an_unknown_profile_is_one_line_listing_the_cut_budget_profiles(name, profiles):
+    import importlib
+
+    module = importlib.import_module(f"experiments.configs.{name}")
+    with pytest.raises(ValueError, match=f"profile 'huge': must be one of \\[{profiles}\\]"):
+        module.get_config("huge")
+    assert module.get_config("quick").profile == "quick"
+
+
+@pytest.mark.parametrize(
     "name, fields, message",
     [
         ("b94_f4_latch", {"task": "xor"}, "config.task='xor'"),

@@ -152,6 +152,7 @@ def test_reach_and_flow_are_exact(x64):
         ({"symbols": 0}, "config.symbols=0: must be an integer > 0"),
         ({"dtype": "float16"}, "config.dtype='float16': must be one of"),
         ({"L": 1}, "config.L=1: s_recall needs L >= 2"),
+        ({"eval_every": 100_000}, "config.eval_every=100000: must be at most the budget"),
     ],
 )
 def test_bad_config_is_one_line_naming_the_field(fields, message):
@@ -323,3 +324,6 @@ def test_s_reach_pools_every_trial_but_attention_and_draws(tmp_path):
     assert numbers["above_1"] == [2, 2] and numbers["min_solved"] == -50.0
     with pytest.raises(ValueError, match="no table.json"):
         reach.draw(c, tmp_path / "empty")
+    c.out_dir = "/proc/x"  # an unwritable output: one line before anything is read
+    with pytest.raises(ValueError, match="/proc/x: cannot write there"):
+        reach.draw(c, tmp_path)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments.claims import runner
+from experiments.claims import runner, units
 from repro import plotting
 from repro.stats import wilson
 
@@ -43,6 +43,7 @@ def trials(root: Path, profile: str) -> dict[str, tuple[np.ndarray, np.ndarray]]
 
 
 def draw(config, root: Path = Path(".")) -> list[Path]:
+    units.prepare(config)  # the numbers' and the figure's paths, before anything is read
     data = trials(root, config.profile)
     if not data:
         raise ValueError(
@@ -82,11 +83,9 @@ def draw(config, root: Path = Path(".")) -> list[Path]:
         lo.append(k / n - float(w[0]))
         hi.append(float(w[1]) - k / n)
         counts.append(f"{k}/{n}")
-    from scipy import stats as scipy_stats
+    from scipy import stats as scipy_stats  # local: slow to import, and only this needs it
 
-    from experiments.claims import units  # the numbers the docs cite, beside the figure
-
-    units.write(config, {
+    units.write(config, {  # the numbers the docs cite, beside the figure
         "trials": int(allf.size), "solved": int(alls.sum()),
         "no_path": int(np.isneginf(allf).sum()),
         "no_path_solved": int(alls[np.isneginf(allf)].sum()),
