@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from experiments import common
 from experiments.claims import pipeline, runner
-from experiments.h97 import after_stop, conditions, flow, gates, protocol
+from experiments.h97 import after_stop, conditions, flow, gates, mechanism, protocol
 from repro import results
 
 
@@ -37,6 +37,9 @@ def main(argv):
     ran = [row for row in rows if runs.get((row.id, "lstm1997")) is not None]
     if config.gate_trace and ran:
         paths += gates.draw(config, ran, [gates.trace(config, row) for row in ran])
+    for row in ran if config.probe else ():  # what the probe saw, beside the claim's table
+        got = mechanism.write(config, row)
+        print(row.id, "stored:", got["n_stored"], "of", got["n"], "solved:", got["n_solved"])
     for row in ran if config.after_stop else ():
         res = after_stop.after_stop(config, row)
         summary = after_stop.summary(res, row.config.test_sequences)

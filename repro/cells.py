@@ -71,6 +71,7 @@ ACTIVATIONS: dict[str, Callable[[jax.Array], jax.Array]] = {
 _H97_G = {"g2": lambda a: 4.0 * jax.nn.sigmoid(a) - 2.0, "g1": jax.nn.sigmoid}
 _H97_H = {"h1": lambda a: 2.0 * jax.nn.sigmoid(a) - 1.0, "id": lambda a: a}
 # Bias codes of H97 Table 10: which units carry a bias, as (cells, gates, output units).
+UPDATE_ORDERS = ("sync", "gates_first")  # LSTM1997: what a cell input reads of this step's gates
 _H97_BIAS = {
     "none": (False, False, False),
     "ga": (False, True, False),
@@ -387,6 +388,11 @@ class LSTM1997(nn.Module):
       s_jv(t) = y_phi_j · s_jv(t-1) + y_in_j · g(W_c[jv]·z + b_c_jv)          (y_phi ≡ 1 without forget gate)
       y_c_jv  = y_out_j · h(s_jv(t))        y_k = σ(W_y[k]·y_c (+ W_yx[k]·x) + b_k)
 
+    z = [x(t); y_hid(t-1)] for every unit (topology F): all units update synchronously from the
+    previous step's activations (the spec's reading of eqs. 6-10). ``update_order="gates_first"``
+    lets the cell inputs read this step's gates instead: net_c = W_c·[x(t); y_c(t-1); y_in(t);
+    y_out(t)], the same weights (an order the paper does not state; spec [uncertain]).
+
     Attributes:
       n_out: number of output units (> 0).
       blocks: number of memory blocks B (> 0).
@@ -404,6 +410,11 @@ class LSTM1997(nn.Module):
       gradient: "truncated" (H97 §4: stop_gradient on every recurrent input of gates and cell inputs,
         so error flows back in time only through the CEC) or "full" (plain BPTT, ablation H97-D1).
       init_scale: every weight and every non-explicit bias starts in U[-init_scale, init_scale].
+      input_output: direct input→output weights W_yx with topology F too (an output-layer reading,
+        off in the paper's Table 10 counts; topology B always has them).
+      output_bias: output units get a bias b_y whatever ``bias`` says (an output-layer reading).
+      update_order: "sync" (every unit reads y_hid(t-1)) or "gates_first" (cell inputs read this
+        step's gate activations; topology F only). Weight counts are the same.
     """
 
     n_out: int
@@ -420,6 +431,9 @@ class LSTM1997(nn.Module):
     h: str = "h1"
     gradient: str = "truncated"
     init_scale: float = 0.1
+    input_output: bool = False
+    output_bias: bool = False
+    update_order: str = "sync"
     param_dtype: Any = jnp.float32
 
     def __post_init__(self):
@@ -431,6 +445,17 @@ class LSTM1997(nn.Module):
         _choice("g", self.g, _H97_G)
         _choice("h", self.h, _H97_H)
         _choice("gradient", self.gradient, ("truncated", "full"))
+        _choice("update_order", self.update_order, UPDATE_ORDERS)
+        if self.update_order != "sync" and self.topology != "F":
+            raise ValueError(
+                f"update_order={self.update_order!r}: needs topology 'F' (with 'B' no unit reads "
+                "another unit's activation)"
+            )
+        for name in ("input_output", "output_bias"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name}={getattr(self, name)!r}: must be True or False")
+        if self.output_bias and _H97_BIAS[self.bias][2]:
+            raise ValueError(f"output_bias=True but bias={self.bias!r} gives output units a bias")
         if not self.init_scale > 0:
             raise ValueError(f"init_scale={self.init_scale!r}: must be > 0")
         for name in ("in_gate_bias", "out_gate_bias", "forget_gate_bias"):
@@ -457,6 +482,10 @@ class LSTM1997(nn.Module):
     def n_hidden(self) -> int:
         """Length of y_hid: cells, input gates and (if present) output gates."""
         return self.n_cells + self.blocks * (2 if self.output_gate else 1)
+
+    def squash_h(self, s: jax.Array) -> jax.Array:
+        """The cell-output squashing h of this net (``h``), elementwise: y_c = y_out · h(s)."""
+        return _H97_H[self.h](s)
 
     def initialize_carry(self, batch_shape: Sequence[int] = ()) -> LSTM1997State:
         """All activations and internal states are 0 at sequence start (H97 §5)."""
@@ -498,35 +527,45 @@ class LSTM1997(nn.Module):
         n_z = z.shape[-1]
 
         def net(name: str, rows: int, with_bias: bool, bias_values=None, explicit=False):
+            """Creates the unit's weights now (their order fixes the init) -> z -> net input."""
             w = self.param(f"W_{name}", w_init, (rows, n_z), self.param_dtype)
-            a = z @ w.T
+            b = None
             if explicit:
-                a = a + self._gate_bias(f"b_{name}", bias_values)
+                b = self._gate_bias(f"b_{name}", bias_values)
             elif with_bias:
-                a = a + self.param(f"b_{name}", w_init, (rows,), self.param_dtype)
-            return a
+                b = self.param(f"b_{name}", w_init, (rows,), self.param_dtype)
+            return lambda z: z @ w.T if b is None else z @ w.T + b
 
         def per_cell(gate):  # (..., B) -> (..., B*S), block-major like the cells
             return jnp.repeat(gate, self.block_size, axis=-1)
 
-        y_in = jax.nn.sigmoid(net("in", nb, gate_bias, self.in_gate_bias, gate_bias))
-        u = _H97_G[self.g](net("c", nc, cell_bias))
+        net_in = net("in", nb, gate_bias, self.in_gate_bias, gate_bias)
+        net_c = net("c", nc, cell_bias)
+        net_phi = net("phi", nb, True, self.forget_gate_bias, True) if self.forget_gate else None
+        net_out = None
+        if self.output_gate:
+            net_out = net("out", nb, gate_bias, self.out_gate_bias, gate_bias)
+
+        hidden = [jax.nn.sigmoid(net_in(z))]  # y_in, then y_out: the gates read z only
+        if self.output_gate:
+            hidden.append(jax.nn.sigmoid(net_out(z)))
+        z_c = z
+        if self.update_order == "gates_first":  # the cell inputs see this step's gates
+            now = jnp.concatenate([y_prev[..., :nc], *hidden], axis=-1)
+            z_c = jnp.concatenate([x, _sg(now, self.gradient == "truncated")], axis=-1)
+        u = _H97_G[self.g](net_c(z_c))
         if self.forget_gate:
-            y_phi = jax.nn.sigmoid(net("phi", nb, True, self.forget_gate_bias, True))
-            s = per_cell(y_phi) * s
-        s = s + per_cell(y_in) * u  # the constant error carousel: self-weight 1
-        hidden = [y_in]
+            s = per_cell(jax.nn.sigmoid(net_phi(z))) * s
+        s = s + per_cell(hidden[0]) * u  # the constant error carousel: self-weight 1
         y_c = _H97_H[self.h](s)
         if self.output_gate:
-            y_out = jax.nn.sigmoid(net("out", nb, gate_bias, self.out_gate_bias, gate_bias))
-            y_c = per_cell(y_out) * y_c
-            hidden.append(y_out)
+            y_c = per_cell(hidden[1]) * y_c
 
         w_y = self.param("W_y", w_init, (self.n_out, nc), self.param_dtype)
         net_k = y_c @ w_y.T
-        if self.topology == "B":
+        if self.topology == "B" or self.input_output:
             net_k = net_k + x @ self.param("W_yx", w_init, (self.n_out, n_in), self.param_dtype).T
-        if out_bias:
+        if out_bias or self.output_bias:
             net_k = net_k + self.param("b_y", w_init, (self.n_out,), self.param_dtype)
         y_hid = jnp.concatenate([y_c, *hidden], axis=-1)
         return LSTM1997State(s, y_hid), jax.nn.sigmoid(net_k)

@@ -34,6 +34,20 @@ def _net_6a(**kwargs) -> cells.LSTM1997:
 _TABLE10 = [
     pytest.param(7, dict(n_out=7, blocks=4, block_size=1, bias="ga"), 264, id="exp1-4x1"),
     pytest.param(7, dict(n_out=7, blocks=3, block_size=2, bias="ga"), 276, id="exp1-3x2"),
+    # the output-layer readings of issue 28 (not Table 10's): + 7×7 input→output, + 7 output biases
+    *[
+        pytest.param(
+            7, dict(n_out=7, blocks=3, block_size=2, bias="ga", **kw), w, id=f"exp1-3x2-{i}"
+        )
+        for i, (kw, w) in enumerate(
+            [
+                ({"input_output": True}, 325),
+                ({"output_bias": True}, 283),
+                ({"input_output": True, "output_bias": True}, 332),
+                ({"update_order": "gates_first"}, 276),
+            ]
+        )
+    ],
     pytest.param(
         101,
         dict(n_out=101, blocks=1, topology="B", bias="none", output_gate=False, g="g1", h="id"),

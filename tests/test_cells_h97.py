@@ -18,12 +18,14 @@ def _sig(a):
     return 1.0 / (1.0 + np.exp(-a))
 
 
-def _paper_updates(p, xs, targets, blocks, size, alpha=0.0):
+def _paper_updates(p, xs, targets, blocks, size, alpha=0.0, gates_first=False):
     """Summed Δw/α of H97 eqs. 19-28 for topology F, bias code "all", one sequence.
 
     Error enters at every step with a target; it flows back in time only through the CEC, via the
     forward-mode partials ∂s/∂w of eqs. 25 and 27. With ``alpha`` > 0 the weights move by α·Δw/α
     after every step (on-line learning), and the following steps run on the moved weights.
+    ``gates_first``: the cell inputs read [x; y_c(t-1); y_in(t); y_out(t)] (update_order
+    "gates_first"). A ``W_yx`` in ``p`` adds direct input→output weights (``input_output``).
     """
     p = {k: np.array(v, np.float64) for k, v in p.items()}
     n_cells = blocks * size
@@ -39,18 +41,19 @@ def _paper_updates(p, xs, targets, blocks, size, alpha=0.0):
         z1 = np.append(z, 1.0)
         net_in = p["W_in"] @ z + p["b_in"]
         net_out = p["W_out"] @ z + p["b_out"]
-        net_c = p["W_c"] @ z + p["b_c"]
         y_in, y_out = _sig(net_in), _sig(net_out)
+        z_c = np.concatenate([x, y_prev[:n_cells], y_in, y_out]) if gates_first else z
+        net_c = p["W_c"] @ z_c + p["b_c"]
         g = 4 * _sig(net_c) - 2
         g_prime = 4 * _sig(net_c) * (1 - _sig(net_c))
         f_prime_in = y_in * (1 - y_in)
-        ds_dwc += (g_prime * y_in[blk])[:, None] * z1[None, :]  # eq. 25
+        ds_dwc += (g_prime * y_in[blk])[:, None] * np.append(z_c, 1.0)[None, :]  # eq. 25
         ds_dwin += (g * f_prime_in[blk])[:, None] * z1[None, :]  # eq. 27
         s = s + y_in[blk] * g
         h = 2 * _sig(s) - 1
         h_prime = 2 * _sig(s) * (1 - _sig(s))
         y_c = y_out[blk] * h
-        y_k = _sig(p["W_y"] @ y_c + p["b_y"])
+        y_k = _sig(p["W_y"] @ y_c + p["b_y"] + (p["W_yx"] @ x if "W_yx" in p else 0.0))
         e_k = y_k * (1 - y_k) * (target - y_k)  # eq. 19
         back = p["W_y"].T @ e_k  # Σ_k W_y[k, jv] e_k
         e_out = y_out * (1 - y_out) * np.bincount(blk, h * back, blocks)  # eq. 21
@@ -68,6 +71,8 @@ def _paper_updates(p, xs, targets, blocks, size, alpha=0.0):
             "W_in": upd_in[:, :-1],
             "b_in": upd_in[:, -1],
         }
+        if "W_yx" in p:
+            step["W_yx"] = np.outer(e_k, x)
         for k, d in step.items():
             grads[k] += d
             p[k] += alpha * d
@@ -101,6 +106,60 @@ def test_truncated_autodiff_equals_the_papers_update_equations(x64, seed):
         np.testing.assert_allclose(
             -np.asarray(ours[name]), delta, rtol=1e-6, atol=1e-12, err_msg=name
         )
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"update_order": "gates_first"},
+        {"input_output": True},
+        {"input_output": True, "update_order": "gates_first"},
+    ],
+    ids=["gates_first", "input_output", "both"],
+)
+def test_output_layer_and_order_readings_equal_the_papers_equations(x64, kw):
+    """The issue-28 readings: eqs. 19-28 with the cell inputs reading this step's gates, and with
+    direct input→output weights (their Δw is e_k·x, eq. 22's form), against autodiff."""
+    cell = _net(**kw)
+    kx, kt, kp = jax.random.split(jax.random.key(5), 3)
+    xs = jax.random.normal(kx, (7, 3), F64)
+    targets = jax.random.uniform(kt, (7, 2), F64)
+    params = cell.init(kp, cell.initialize_carry(), xs[0])
+    ours = jax.grad(lambda p: _loss(cell, p, xs, targets))(params)["params"]
+    first = kw.get("update_order") == "gates_first"
+    paper = _paper_updates(params["params"], np.asarray(xs), np.asarray(targets), 2, 2, 0.0, first)
+    assert sorted(ours) == sorted(paper)
+    for name, delta in paper.items():
+        np.testing.assert_allclose(
+            -np.asarray(ours[name]), delta, rtol=1e-6, atol=1e-12, err_msg=name
+        )
+    # and the reading changes what is computed: the synchronous net's outputs differ
+    sync = _net(**{k: v for k, v in kw.items() if k != "update_order"})
+    if first:
+        diff = cells.run(cell, params, xs)[1] - cells.run(sync, params, xs)[1]
+        assert float(jnp.max(jnp.abs(diff))) > 1e-3
+
+
+def test_output_bias_is_a_bias_of_the_output_units_only(x64):
+    """``output_bias`` on bias code "ga": b_y enters every output's net input, nothing else."""
+    kw = {"n_out": 3, "blocks": 2, "block_size": 2, "bias": "ga", "param_dtype": F64}
+    plain, biased = cells.LSTM1997(**kw), cells.LSTM1997(output_bias=True, **kw)
+    xs = jax.random.normal(jax.random.key(0), (5, 4), F64)
+    p = biased.init(jax.random.key(1), biased.initialize_carry(), xs[0])
+    rest = {"params": {k: v for k, v in p["params"].items() if k != "b_y"}}
+    b_y = p["params"]["b_y"]
+    assert b_y.shape == (3,) and set(p["params"]) - set(rest["params"]) == {"b_y"}
+    y_plain, y_biased = cells.run(plain, rest, xs)[1], cells.run(biased, p, xs)[1]
+    logit = lambda y: jnp.log(y / (1 - y))
+    np.testing.assert_allclose(
+        logit(y_biased) - logit(y_plain), jnp.broadcast_to(b_y, (5, 3)), atol=1e-10
+    )
+    with pytest.raises(ValueError, match="output_bias=True but bias='all'"):
+        cells.LSTM1997(n_out=2, blocks=1, bias="all", output_bias=True)
+    with pytest.raises(ValueError, match="update_order='gates_first': needs topology 'F'"):
+        cells.LSTM1997(n_out=2, blocks=1, topology="B", update_order="gates_first")
+    with pytest.raises(ValueError, match="update_order='later'"):
+        cells.LSTM1997(n_out=2, blocks=1, update_order="later")
 
 
 def _grads(cell, params, xs, targets):

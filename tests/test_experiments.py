@@ -2,6 +2,7 @@
 
 import importlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -483,3 +484,84 @@ def test_output_paths_are_checked_by_creating_a_file_not_by_permission_bits(tmp_
             common.check_writable(path)
     common.check_writable(str(tmp_path / "new" / "dir" / "fig"))  # a folder still to be made
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]  # the check leaves nothing
+
+
+def test_h97_output_layer_options_are_checked_before_compute():
+    """Issue 28's readings: one-line errors naming the field (in-process, no subprocess)."""
+    cases = [
+        ({"update_order": "later"}, "config.update_order='later': must be one of"),
+    ]
+    for fields, message in cases:
+        config = _h97("h97_t1")
+        _set(config, **fields)
+        with pytest.raises(ValueError, match=re.escape(message)):
+            protocol.validate(config)
+    config = _h97("h97_t7")
+    config.probe = True
+    with pytest.raises(ValueError, match="config.probe=True: measures Exp. 1's strings"):
+        protocol.validate(config)
+    config = _h97("h97_2b")
+    config.update_order = "gates_first"
+    with pytest.raises(ValueError, match="update_order='gates_first': needs topology 'F'"):
+        protocol.validate(config)
+
+
+def test_h97_probe_equals_a_loop_over_the_strings(x64):
+    """mechanism.probe against a plain loop: each string run alone, the long-lag step found from
+    its symbols, the separation and the gain computed cell by cell."""
+    from experiments.h97 import mechanism
+    from repro.tasks import hochreiter1997 as h97
+
+    sets = h97.reber_sets(jax.random.key(3), 24, 8)
+    batch = h97.reber_all(sets["train"])
+    model = cells.LSTM1997(n_out=7, blocks=3, block_size=2, bias="ga", param_dtype=jnp.float64)
+    x0 = jnp.zeros(7, jnp.float64)
+    params = model.init(jax.random.key(4), model.initialize_carry(), x0)
+    params = jax.tree.map(lambda p: 8 * p, params)  # larger weights: states that separate
+    got = jax.jit(mechanism.probe(model, batch))(params)
+    states, gains, groups, s_max = [], [], [], 0.0
+    for i in range(batch.inputs.shape[0]):
+        n = int(batch.length[i])
+        symbols = np.argmax(np.asarray(batch.inputs[i, :n]), -1)
+        assert symbols[0] == 0 and symbols[1] in (1, 2)  # B, then T or P
+        carry, lag = model.initialize_carry(), None
+        for t in range(n):
+            carry = model.apply(params, carry, batch.inputs[i, t])[0]
+            s_max = max(s_max, float(jnp.max(jnp.abs(carry.s))))
+            if int(np.argmax(np.asarray(batch.targets[i, t]))) in (1, 2) and t > 1:
+                lag = t  # the target is the second embedded symbol
+                s_lag, y_out = np.asarray(carry.s), np.asarray(carry.y[-3:])
+        assert lag == n - 2
+        sig = 1 / (1 + np.exp(-s_lag))
+        states.append(s_lag)
+        gains.append(np.repeat(y_out, 2) * 2 * sig * (1 - sig))
+        groups.append(symbols[1] == 1)
+    states, gains, groups = np.array(states), np.array(gains), np.array(groups)
+    t, p = states[groups], states[~groups]
+    margin = np.maximum(t.min(0) - p.max(0), p.min(0) - t.max(0))
+    best = int(np.argmax(margin))
+    np.testing.assert_allclose(float(got["s_max"]), s_max, rtol=1e-12)
+    np.testing.assert_allclose(float(got["store"]), margin[best], rtol=1e-12)
+    np.testing.assert_allclose(float(got["gain"]), gains[:, best].mean(), rtol=1e-12)
+
+
+def test_h97_probe_changes_nothing_trained_and_is_summarised(tmp_path):
+    """The probe adds entries to the log, not to what is trained: same trials, same results; its
+    summary lists every trial of every data pair."""
+    from experiments.h97 import mechanism
+
+    outs = {}
+    for probe in (False, True):
+        config = _tiny(_h97("h97_t1"), tmp_path / str(probe), probe=probe)
+        _set(config, input_output=True, output_bias=True, data_pairs=2)
+        (row,) = _rows(config)
+        outs[probe] = runner.run_one(config, row, "lstm1997", protocol.PROTOCOL)
+    for key in ("solved_at", "sequences_seen", "test"):
+        assert outs[True][key] == outs[False][key]
+    config.label = "test"
+    got = mechanism.write(config, row)
+    assert got["n"] == 4 and len(got["s_max"]) == 4 and all(v > 0 for v in got["s_max"])
+    assert (tmp_path / "True" / "out" / "mechanism_3x2_a05.json").exists()
+    unprobed = tmp_path / "False" / "out" / "3x2_a05" / "lstm1997" / "pair0"
+    with pytest.raises(ValueError, match="its log has no probe entries"):
+        mechanism.summary([unprobed])

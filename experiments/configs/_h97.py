@@ -50,6 +50,14 @@ def base(profile: str) -> ml_collections.ConfigDict:
     c.h = "h1"  # cell-output squashing: "h1" (2σ-1) or "id"
     c.init_scale = 0.1  # initial weights uniform in [-init_scale, init_scale]
     c.gradient = "truncated"  # "truncated" (H97 §4) or "full" (BPTT through all paths, H97-D1)
+    # Output-layer readings (issue 28; off: the net of the text and Table 10). input_output: direct
+    # input→output weights with topology F too (Exp. 1: W 276 → 325); output_bias: a bias on every
+    # output unit whatever `bias` says (W → 283; both 332).
+    c.input_output = False
+    c.output_bias = False
+    # "sync": every unit reads the previous step's activations (spec); "gates_first": the cell
+    # inputs read this step's input and output gates (same weights; the order is spec [uncertain]).
+    c.update_order = "sync"
     # Exp. 2a/2b: the memory cell joins after this many sequences of training the direct input→output
     # connections alone (H97's sequential construction with a stated trigger); 0: present from the
     # start (the spec's Decision). Needs topology "B" and update_rule "sequence".
@@ -89,6 +97,10 @@ def base(profile: str) -> ml_collections.ConfigDict:
     # H97-D3: trace each block's mean output gate on the test set every after_stop_every sequences,
     # training this many sequences from initialisation without stopping (0: no trace).
     c.gate_trace = 0
+    # Exp. 1: every frozen-weight check also measures how the net stores the embedded symbol
+    # (largest |s|, the best cell's T/P separation at the long-lag step, its y_out·h'(s));
+    # experiments/h97/mechanism.py. Changes nothing that is trained.
+    c.probe = False
     # "table10" or "table11": rebuild that conditions table from every claim config; no training.
     c.conditions = ""
     # Sequences between log points and frozen-weight checks (the checks' resolution).

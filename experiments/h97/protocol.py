@@ -19,7 +19,7 @@ from experiments import common
 from experiments.claims import rows as rows_lib
 from experiments.claims.protocol import Column, Event, Protocol, Trials
 from experiments.claims.table import fmt
-from experiments.h97 import construction, paper
+from experiments.h97 import construction, mechanism, paper
 from repro import cells, initializers, problems, train
 from repro.tasks import Batch
 from repro.tasks import hochreiter1997 as h97
@@ -203,6 +203,9 @@ def lstm_model(c, n_out: int) -> cells.LSTM1997:
         h=c.h,
         gradient=c.gradient,
         init_scale=c.init_scale,
+        input_output=c.input_output,
+        output_bias=c.output_bias,
+        update_order=c.update_order,
         param_dtype=jnp.dtype(c.dtype),
     )
 
@@ -288,6 +291,11 @@ def validate(c) -> None:
             f"config.cell_added_after={c.cell_added_after!r}: must be >= 0, and > 0 needs "
             'topology "B" (direct input→output connections) and update_rule "sequence"'
         )
+    _one_of(c, "update_order", cells.UPDATE_ORDERS)
+    if c.probe and c.task != "h97_reber":
+        raise ValueError(
+            f"config.probe=True: measures Exp. 1's strings; needs task h97_reber, not {c.task!r}"
+        )
     if c.task in ("h97_2a", "h97_2b") and c.p < 2:
         raise ValueError(f"config.p={c.p}: must be >= 2")
     try:  # the model's own rules (bias codes, gate options), with the field named
@@ -325,6 +333,8 @@ def build(c, name: str, pair: int = 0) -> Trials:
                 return {**res, "st1": res["wrong"] <= c.check_max_wrong}
 
             milestones.append(train.Milestone("st1", entry="st1"))
+        if c.probe and name == "lstm1997":
+            evaluate = mechanism.with_probe(evaluate, model, data.check)
     if c.mark_max_wrong >= 0:
         milestones.append(train.Milestone("n140", max_wrong=c.mark_max_wrong))
     test = problems.test_on_fresh(model, data.objective, data.test, chunks=data.test_chunks)
@@ -435,6 +445,6 @@ PROTOCOL = Protocol(
     summarize=summarize,
     columns=COLUMNS,
     table_note="test columns over the successful trials",
-    not_run_fields=("conditions", "flow", "after_stop", "after_stop_every", "gate_trace"),
+    not_run_fields=("conditions", "flow", "after_stop", "after_stop_every", "gate_trace", "probe"),
     note=note,
 )

@@ -1,0 +1,178 @@
+"""H97 Exp. 1: does a net store the embedded symbol, and when? Measured during training (issue 28).
+
+With ``config.probe`` every frozen-weight check of Exp. 1 (the 256 training and 256 test strings) also
+measures, at the check's weights:
+
+- ``s_max``: the largest |s| of any cell at any step of any string (saturation);
+- ``store``: the best cell's separation of the T strings from the P strings at the long-lag step (the
+  step whose target is the second embedded symbol, after the inner grammar's E): the least state of
+  one group minus the largest of the other. Positive when that cell alone tells the two apart: the
+  symbol is stored;
+- ``gain``: that cell's mean y_out·h′(s) at the long-lag step over the strings, the factor by which an
+  output error there enters its constant error carousel (H97 eq. 23).
+
+``summary(run_dirs)`` turns the logs into per trial numbers (largest |s| over training, the first
+check that found the symbol stored and the gain then, success and when), stored beside the claim's
+table as ``mechanism_<row>.json``; ``draw`` puts runs side by side:
+
+  python -m experiments.h97.mechanism      # figures/h97_t1_mechanism.{pdf,png}
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from experiments.claims import figures, runner
+from repro import plotting, results
+from repro.tasks import Batch
+
+T_SYMBOL = 1  # one-hot index of T in repro.tasks.hochreiter1997.REBER_SYMBOLS ("BTPSXVE")
+
+
+def probe(model, batch: Batch):
+    """(params) -> {"s_max", "store", "gain"} on ``batch`` (Exp. 1 strings, batch-major)."""
+    n = batch.inputs.shape[0]
+    xs = jnp.swapaxes(batch.inputs, 0, 1)
+    lag = batch.length - 2  # the step whose target is the second embedded symbol
+    is_t = jnp.argmax(batch.inputs[:, 1], axis=-1) == T_SYMBOL  # the first embedded symbol
+    valid = jnp.swapaxes(batch.mask, 0, 1)[..., None] > 0  # (T, n, 1)
+    rows = jnp.arange(n)
+
+    def measure(params):
+        def step(c, x):
+            c = model.apply(params, c, x)[0]
+            return c, (c.s, c.y)
+
+        _, (s, y) = jax.lax.scan(step, model.initialize_carry((n,)), xs)  # (T, n, cells)
+        s_at = s[lag, rows]  # (n, cells)
+        if model.output_gate:  # y_hid ends with the output gates
+            gate = jnp.repeat(y[lag, rows, -model.blocks :], model.block_size, axis=-1)
+        else:
+            gate = jnp.ones_like(s_at)
+        slope = jax.jvp(model.squash_h, (s_at,), (jnp.ones_like(s_at),))[1]  # h′(s)
+        t_min = jnp.min(jnp.where(is_t[:, None], s_at, jnp.inf), axis=0)
+        t_max = jnp.max(jnp.where(is_t[:, None], s_at, -jnp.inf), axis=0)
+        p_min = jnp.min(jnp.where(is_t[:, None], jnp.inf, s_at), axis=0)
+        p_max = jnp.max(jnp.where(is_t[:, None], -jnp.inf, s_at), axis=0)
+        margin = jnp.maximum(t_min - p_max, p_min - t_max)  # (cells,)
+        best = jnp.argmax(margin)
+        return {
+            "s_max": jnp.max(jnp.where(valid, jnp.abs(s), 0.0)),
+            "store": margin[best],
+            "gain": jnp.mean((gate * slope)[:, best]),
+        }
+
+    return measure
+
+
+def with_probe(evaluate, model, check):
+    """The check ``(params, key) -> dict`` with the probe's three entries added."""
+    measure = lambda params, key: probe(model, check(key))(params)
+    return lambda params, key: {**evaluate(params, key), **measure(params, key)}
+
+
+def summary(run_dirs: list[Path]) -> dict:
+    """Per trial, over the data pairs in order: success and when, the largest |s| over training,
+    the first check with the symbol stored (None: never) and the gain then."""
+    out = {k: [] for k in ("solved", "solved_at", "s_max", "stored_at", "gain_at_store")}
+    for run_dir in run_dirs:
+        rows = figures.logged(run_dir)
+        if "eval/store" not in rows[0]:
+            raise ValueError(f"{run_dir}: its log has no probe entries (run it with probe=true)")
+        seen, _ = figures.training_error(run_dir)
+        r = results.load_json(run_dir / "results.json")
+        s_max, store, gain = (
+            figures.per_trial(rows, f"eval/{k}") for k in ("s_max", "store", "gain")
+        )
+        for j in range(s_max.shape[1]):
+            stored = np.flatnonzero(store[:, j] > 0)
+            out["solved"].append(bool(r["solved"][j]))
+            out["solved_at"].append(int(r["solved_at"][j]) if r["solved"][j] else None)
+            out["s_max"].append(float(np.nanmax(s_max[:, j])))
+            out["stored_at"].append(int(seen[stored[0]]) if stored.size else None)
+            out["gain_at_store"].append(float(gain[stored[0], j]) if stored.size else None)
+    solved = np.asarray(out["solved"])
+    stored = np.asarray([v is not None for v in out["stored_at"]])
+    out["n"] = len(solved)
+    out["n_solved"] = int(solved.sum())
+    out["n_stored"] = int(stored.sum())
+    out["n_solved_never_stored"] = int((solved & ~stored).sum())
+    out["median_s_max"] = float(np.median(out["s_max"]))
+    return out
+
+
+def write(config, row) -> dict:
+    """``mechanism_<row>.json`` beside the claim's table, from the row's runs."""
+    from experiments.h97 import protocol
+
+    dirs = runner.run_dirs(config, row, "lstm1997", protocol.parts(row.config))
+    got = summary(dirs)
+    got["label"] = config.label
+    results.write_json_with_provenance(runner.out_dir(config) / f"mechanism_{row.id}.json", got)
+    return got
+
+
+# ----------------------------------------------------------------------------------- figure
+
+RUNS = (  # (directory under runs/h97_t1, name on the figure): today's net and the readings
+    ("probed", "the paper's net"),
+    ("input_output", "+ input→output weights"),
+    ("output_bias", "+ output biases"),
+    ("gates_first", "cells read this step's gates"),
+    ("output_layer", "+ input→output + output biases"),
+)
+ROW = "3x2_a05"
+
+
+def draw(root: Path, stem: str) -> list[Path]:
+    """(a) largest |s| over training against when (or whether) the trial solved; (b) when the
+    symbol was first stored; one colour per net, one marker per trial, unsolved censored at the
+    budget (▲)."""
+    got = []
+    for name, title in RUNS:
+        path = root / "runs" / "h97_t1" / name / f"mechanism_{ROW}.json"
+        if path.exists():
+            got.append((title, results.load_json(path)))
+    if not got:
+        raise ValueError(f"no mechanism_{ROW}.json under {root / 'runs' / 'h97_t1'}")
+    budget = 200_000
+    fig, (a, b) = plotting.figure(1, 2, height=3.0, width=7.0)
+    order = ("black", "blue", "vermillion", "bluish green", "reddish purple")
+    colors = [plotting.OKABE_ITO[c] for c in order]
+    for k, (title, m) in enumerate(got):
+        solved = np.asarray(m["solved"])
+        when = np.array([v if v is not None else budget for v in m["solved_at"]], float)
+        stored = np.array([v if v is not None else budget for v in m["stored_at"]], float)
+        s_max = np.asarray(m["s_max"])
+        label = f"{title}: {m['n_solved']}/{m['n']} solved, {m['n_stored']}/{m['n']} stored"
+        for ax, x in ((a, s_max), (b, stored)):
+            ax.scatter(x[solved], when[solved], s=10, color=colors[k], label=label)
+            ax.scatter(x[~solved], when[~solved], s=14, marker="^", color=colors[k])
+            label = None
+    a.set_xlabel("largest |s| of any cell over training")
+    b.set_xlabel("strings until a cell first stores T vs P\n(▲ on the right edge: never)")
+    for ax in (a, b):
+        ax.set_yscale("log")
+        ax.set_ylabel("strings until solved (▲: not by 200,000)")
+    b.set_xscale("log")
+    a.legend(loc="lower right", fontsize=7)
+    plotting.caption(
+        fig,
+        "H97-T1 (3×2, α 0.5; paper: 30/30 solved, mean 8,440 strings), paper profile: does a net "
+        "store the embedded symbol, and does its state saturate? Each marker one trial (30 = 3 "
+        "data pairs × 10); 'stored': one cell's state at the long-lag step separates every T string "
+        "from every P string of the 512 check strings. Readings other than the paper's net are "
+        "options the paper does not describe",
+    )
+    return plotting.save(fig, stem)
+
+
+if __name__ == "__main__":
+    for p in draw(Path("."), "figures/h97_t1_mechanism"):
+        print(p)
+    sys.exit(0)
