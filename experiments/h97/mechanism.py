@@ -15,7 +15,10 @@ measures, at the check's weights:
 check that found the symbol stored and the gain then, success and when), stored beside the claim's
 table as ``mechanism_<row>.json``; ``draw`` puts runs side by side:
 
-  python -m experiments.h97.mechanism      # figures/h97_t1_mechanism.{pdf,png}
+``sets()`` describes Exp. 1's train/test pairs as drawn (distinct strings, the shortest strings'
+share, mean lengths), the facts behind the spec's Decision on duplicates.
+
+  python -m experiments.h97.mechanism   # runs/h97_t1/sets.json, figures/h97_t1_mechanism.{pdf,png}
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import numpy as np
 from experiments.claims import figures, runner
 from repro import plotting, results
 from repro.tasks import Batch
+from repro.tasks import hochreiter1997 as h97
 
 T_SYMBOL = 1  # one-hot index of T in repro.tasks.hochreiter1997.REBER_SYMBOLS ("BTPSXVE")
 
@@ -106,6 +110,32 @@ def summary(run_dirs: list[Path]) -> dict:
     return out
 
 
+def sets(config) -> dict:
+    """Per data pair of ``config`` (Exp. 1): how many of the 256 training strings are distinct,
+    how many are the shortest strings (length 9: two inner strings × two embedded symbols), and
+    the mean length of the training and test strings."""
+    from experiments.h97 import protocol
+
+    out = []
+    for pair in range(config.data_pairs):
+        key = jax.random.fold_in(jax.random.key(config.seed), protocol.REBER_SETS_STREAM + pair)
+        drawn = h97.reber_sets(key, 256, 256, unique_strings=config.unique_strings)
+        length = {k: np.asarray(v["length"]) for k, v in drawn.items()}
+        symbols = np.asarray(drawn["train"]["symbols"])
+        strings = {tuple(row[:n]) for row, n in zip(symbols, length["train"], strict=True)}
+        out.append(
+            {
+                "pair": pair,
+                "train_distinct": len(strings),
+                "train_shortest": int((length["train"] == length["train"].min()).sum()),
+                "shortest_length": int(length["train"].min()),
+                "train_mean_length": float(length["train"].mean()),
+                "test_mean_length": float(length["test"].mean()),
+            }
+        )
+    return {"pairs": out, "unique_strings": config.unique_strings, "seed": config.seed}
+
+
 def write(config, row) -> dict:
     """``mechanism_<row>.json`` beside the claim's table, from the row's runs."""
     from experiments.h97 import protocol
@@ -172,7 +202,17 @@ def draw(root: Path, stem: str) -> list[Path]:
     return plotting.save(fig, stem)
 
 
-if __name__ == "__main__":
+def main() -> int:
+    from experiments.configs import h97_t1
+
+    config = h97_t1.get_config("paper")
+    path = Path("runs/h97_t1/sets.json")
+    results.write_json_with_provenance(path, sets(config))
+    print(path)
     for p in draw(Path("."), "figures/h97_t1_mechanism"):
         print(p)
-    sys.exit(0)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
