@@ -22,7 +22,7 @@ H97_CONFIGS := h97_t7 h97_t4 h97_t3 h97_t9 h97_d1 h97_d3 g00_nto h97_t5 h97_d2 h
 	h97_t6 h97_t1 h97_t2 h97_t10 h97_t11
 # Pascanu, Mikolov & Bengio (2013): the trained claims (longest first), then Figs. 3 and 6, which
 # are computed from the one-unit nets and train nothing.
-P13_TRAINED := p13_f7 p13_s2 p13_s1 p13_s3
+P13_TRAINED := p13_f7 p13_s2 p13_s1 p13_s3 p13_t1 p13_c4
 P13_UNITS := p13_f3 p13_f6
 # Bengio, Simard & Frasconi (1994) and Bengio & Frasconi (1993): Fig. 4's three tasks (longest
 # first; the last to finish draws figures/b94_f4 with every row), Fig. 2 and the theory.

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from experiments import common
 from experiments.claims import pipeline
-from experiments.p13 import protocol, units
+from experiments.p13 import natural, protocol, units
 
 
 def main(argv):
@@ -25,7 +25,10 @@ def main(argv):
     config = _CONFIG.value
     common.setup(config)
     overridden = common.overridden(_CONFIG)
-    paths = pipeline.claim_or_unit(config, protocol.PROTOCOL, units.CLAIMS, overridden)
+    if config.claim in natural.CLAIMS:  # Table 1's natural data: epochs, no success rule
+        paths = natural.CLAIMS[config.claim](config, overridden)
+    else:
+        paths = pipeline.claim_or_unit(config, protocol.PROTOCOL, units.CLAIMS, overridden)
     for path in paths:
         print(path)
 

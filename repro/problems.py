@@ -350,9 +350,17 @@ def omega(
 
 
 def omega_grad(
-    model: nn.Module, objective: Objective, alpha: float, *, form: str = "code"
+    model: nn.Module,
+    objective: Objective,
+    alpha: float,
+    *,
+    form: str = "code",
+    schedule: Callable[[jax.Array], jax.Array] | None = None,
 ) -> Callable:
     """A ``train.Problem.grad`` for ``Readout(SimpleRNN(form="standard"))`` with P13's Ω.
+
+    With ``schedule`` (``updates -> weight``, e.g. P13-C4's α/epoch) the weight of Ω follows it and
+    the result is a ``train.Problem.step_grad`` instead; ``alpha`` is then unused.
 
     δ_t = dC/dh_t comes from BPTT by adding a zero ε_t to h_t in the unrolled net and taking the
     gradient with respect to ε. Then ∂C/∂W_rec + α·∂Ω/∂W_rec (Ω through the explicit W_rec only)
@@ -382,7 +390,8 @@ def omega_grad(
         _, (ys, hs) = jax.lax.scan(step, h0, (jnp.swapaxes(inputs, 0, 1), eps))
         return jnp.swapaxes(ys, 0, 1), hs
 
-    def grad(params, batch):
+    def parts(params, batch):
+        """(loss, stats), the loss's gradient, Ω's gradient with respect to W_rec."""
         B, L = batch.inputs.shape[:2]
         eps = jnp.zeros((L, B, cell.features), batch.inputs.dtype)
 
@@ -396,11 +405,17 @@ def omega_grad(
         )(params, eps)
         w_rec = params["params"]["cell"]["W_rec"]
         om, g_om = jax.value_and_grad(omega)(w_rec, delta, hs, cell.activation, form)
-        g = jax.tree.map(lambda x: x, g)  # fresh containers: the leaf below is replaced
-        g["params"]["cell"]["W_rec"] = g["params"]["cell"]["W_rec"] + alpha * g_om
         # the share of (step, sequence) terms that Ω counts (‖δ_t‖² ≥ 1e-20; the authors' log)
         valid = jnp.mean(jnp.sum(delta**2, axis=-1) >= 1e-20)
         stats = {"correct": correct, "error": error, "omega": om, "omega_valid": valid}
+        return (value, stats), g, g_om
+
+    def weighted(params, batch, weight):
+        (value, stats), g, g_om = parts(params, batch)
+        g = jax.tree.map(lambda x: x, g)  # fresh containers: the leaf below is replaced
+        g["params"]["cell"]["W_rec"] = g["params"]["cell"]["W_rec"] + weight * g_om
         return (value, stats), g
 
-    return grad
+    if schedule is not None:  # a train.Problem.step_grad
+        return lambda params, batch, updates: weighted(params, batch, schedule(updates))
+    return lambda params, batch: weighted(params, batch, alpha)

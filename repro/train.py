@@ -77,6 +77,12 @@ class Problem:
     test: optional final test ``(params, key) -> dict`` of scalars, run once per trial after it stops.
     grad: optional ``(params, batch) -> ((loss, stats), grads)`` replacing ``value_and_grad(loss)``,
       for gradients that are not the loss's (P13's Ω is added to W_rec's gradient before clipping).
+    step_grad: optional ``(params, batch, updates) -> ((loss, stats), grads)``, a ``grad`` that is
+      also told how many updates the trial has made (a term whose weight follows a schedule, e.g.
+      P13's α_t = α/epoch); at most one of ``grad`` and ``step_grad``.
+
+    The optimiser gets the update's loss as ``value`` when it takes extra arguments (an
+    ``optax.GradientTransformationExtraArgs``, e.g. a chain with ``optax.contrib.reduce_on_plateau``).
     """
 
     init: Callable[[jax.Array], Params]
@@ -85,6 +91,13 @@ class Problem:
     evaluate: Callable[[Params, jax.Array], dict] | None = None
     test: Callable[[Params, jax.Array], dict] | None = None
     grad: Callable[[Params, Batch], tuple[tuple[jax.Array, Stats], Params]] | None = None
+    step_grad: (
+        Callable[[Params, Batch, jax.Array], tuple[tuple[jax.Array, Stats], Params]] | None
+    ) = None
+
+    def __post_init__(self):
+        if self.grad is not None and self.step_grad is not None:
+            raise ValueError("Problem: set at most one of grad and step_grad")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -344,9 +357,14 @@ class Trainer:
         batch = prob.sample(jax.random.fold_in(keys["train"], st.updates))
         if prob.grad is not None:
             (loss, stats), grads = prob.grad(st.params, batch)
+        elif prob.step_grad is not None:
+            (loss, stats), grads = prob.step_grad(st.params, batch, st.updates)
         else:
             (loss, stats), grads = jax.value_and_grad(prob.loss, has_aux=True)(st.params, batch)
-        step, opt_state = self.tx.update(grads, st.opt_state, st.params)
+        if isinstance(self.tx, optax.GradientTransformationExtraArgs):
+            step, opt_state = self.tx.update(grads, st.opt_state, st.params, value=loss)
+        else:
+            step, opt_state = self.tx.update(grads, st.opt_state, st.params)
         params = optax.apply_updates(st.params, step)
         finite = jnp.isfinite(loss) & _all_finite(grads) & _all_finite(params)
 

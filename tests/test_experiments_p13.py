@@ -17,7 +17,8 @@ from repro import cells, train
 from repro import initializers as inits
 
 P13 = [c for c in CONFIGS if c.startswith("p13_")]
-TRAINED = [c for c in P13 if c not in ("p13_f3", "p13_f6")]
+NATURAL = ("p13_t1", "p13_c4")  # Table 1's real data: experiments/p13/natural.py
+TRAINED = [c for c in P13 if c not in ("p13_f3", "p13_f6", *NATURAL)]
 
 
 def _config(name, profile="quick"):

@@ -1,0 +1,51 @@
+"""P13-T1: Table 1, the natural tasks: polyphonic music (NLL per time step) with MSGD, MSGD-C, MSGD-CR.
+
+Paper: P13 Table 1 (numbers in experiments/p13/paper.py, TABLES["P13-T1"]): a sigmoid RNN on
+Piano-midi.de, Nottingham and MuseData (and Penn Treebank characters, not run here yet), train and
+test negative log-likelihood per time step. Hyper-parameters are the arXiv-v2 appendix's where it
+gives them (spec §2.3: 300 sigmoid units, 400 for MuseData; 200-step segments; clip 8 on the cost
+averaged over the segment; lr 1.0 (MuseData 0.5), halved when an epoch's training cost does not
+fall; Ω weighted α/epoch, α = 0.5 (MuseData 0.1)); the rest are stated decisions
+(experiments/p13/natural.py).
+Command:  python -m experiments.pascanu2013 --config=experiments/configs/p13_t1.py:quick
+Time:     quick (Piano-midi.de, 2 seeds, 10 epochs) about 5 minutes on 2 cores; paper: hours per
+          data set and method.
+"""
+
+from experiments.configs import _claim
+
+ROWS = {  # data set: its own settings (spec §2.3)
+    "piano_midi": {"data": "piano_midi", "title": "Piano-midi.de"},
+    "nottingham": {"data": "nottingham", "title": "Nottingham"},
+    "musedata": {"data": "musedata", "hidden": 400, "lr": 0.5, "alpha": 0.1, "title": "MuseData"},
+}
+
+
+def get_config(profile: str = "quick"):
+    c = _claim.head(profile)
+    quick = profile == "quick"
+    c.claim = "P13-T1"
+    c.rows = _claim.table(*((k, v) for k, v in ROWS.items() if not quick or k == "piano_midi"))
+    # Methods, comma-separated: msgd (plain SGD), msgd_c (gradient-norm clipping), msgd_cr
+    # (clipping and the regulariser Ω).
+    c.models = "msgd,msgd_c,msgd_cr"
+    c.trials = 2 if quick else 5  # seeds per data set and method (P13 §2.1: 5)
+    c.seed = 0  # root key; trial i uses fold_in(key(seed), i)
+    c.dtype = "float32"  # "float32" or "float64"
+    # Data set of a row: piano_midi, nottingham, musedata or jsb_chorales (repro.tasks.natural).
+    c.data = "piano_midi"
+    c.hidden = 300  # hidden units
+    c.activation = "sigmoid"  # "sigmoid" (spec §2.3) or "tanh" (option)
+    c.init_std = 0.01  # every weight N(0, init_std²), biases 0 (P13's sigmoid initialisation)
+    c.segment = 200  # predictions per training segment; every segment starts from a zero state
+    c.batch = 20  # segments per update, drawn uniformly at random (with replacement)
+    c.epochs = 10 if quick else 200  # budget in epochs (one epoch: ⌈segments / batch⌉ updates)
+    c.lr = 1.0  # SGD learning rate at the start
+    c.lr_halving = True  # halve lr when an epoch's mean training cost does not fall below the best
+    c.clip = 8.0  # threshold of the global gradient norm (msgd_c, msgd_cr)
+    c.alpha = 0.5  # weight of Ω (msgd_cr), divided by the epoch number with alpha_schedule "1/t"
+    c.alpha_schedule = "1/t"  # "1/t" (α/epoch, spec §2.3) or "constant" (P13-C4's other arm)
+    c.omega_form = "code"  # "code" (squared norms, averaged) or "eq9" (plain norms, summed over t)
+    c.eval_groups = 4  # whole pieces are scored in this many length-sorted, padded batches
+    c.evals_per_chunk = 5  # epochs per jitted host call
+    return _claim.outputs(c)

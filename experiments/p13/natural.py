@@ -1,0 +1,350 @@
+"""P13 Table 1 on real data (P13-T1) and the Ω schedule it needed (P13-C4): polyphonic music.
+
+A row is a data set (``repro.tasks.natural``); each method (MSGD, MSGD-C, MSGD-CR) trains ``trials``
+seeds of a sigmoid RNN (88 inputs, ``hidden`` units, 88 logistic outputs) on ``segment``-step
+segments of the training pieces, ``batch`` segments per update drawn uniformly at random, for
+``epochs`` epochs of ⌈segments / batch⌉ updates. After every epoch the frozen weights score the whole
+training and test pieces (negative log-likelihood per predicted frame, nats, 88 Bernoulli outputs;
+each piece from a zero state); the final test adds the validation pieces. Runs go through the shared
+runner (``experiments/claims/runner.py``: one directory per (row, method), resumed when killed).
+
+Decisions (the paper and spec §2.3 are silent): segments start from a zero state (no state carried
+between segments); minibatches are drawn with replacement; the learning rate halves when an epoch's
+mean training cost is not below the best epoch's so far (``optax.contrib.reduce_on_plateau``, the
+spec's "halved when the epoch error rises"); α_t = α / epoch for Ω; initial weights N(0, 0.01²)
+(P13's sigmoid initialisation), biases 0.
+
+``numbers.json`` holds one entry per (data set, fold, method): our NLL (mean over seeds, 95% t
+interval) against Table 1's value, judged by the status rule; ``table.md`` the same for reading.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from experiments import common
+from experiments.claims import figures as claim_figures
+from experiments.claims import rows as rows_lib
+from experiments.claims import runner, status, units
+from experiments.claims.protocol import Protocol, Trials
+from experiments.claims.table import fmt
+from experiments.p13 import paper
+from repro import cells, plotting, problems, results, train
+from repro import initializers as inits
+from repro.tasks import Batch, natural
+
+METHODS = {"msgd": (False, False), "msgd_c": (True, False), "msgd_cr": (True, True)}
+FOLDS = ("train", "test")
+SCHEDULES = ("1/t", "constant")
+
+
+def _one_of(c, name: str, allowed) -> None:
+    if c[name] not in allowed:
+        raise ValueError(f"config.{name}={c[name]!r}: must be one of {list(allowed)}")
+
+
+def validate(c) -> None:
+    """Every check that can fail, before any compute (one-line errors naming the field)."""
+    common.positive(c, "trials", "hidden", "segment", "batch", "epochs", "eval_groups")
+    common.positive(c, "evals_per_chunk")
+    _one_of(c, "data", natural.MUSIC)
+    _one_of(c, "activation", ("sigmoid", "tanh"))
+    _one_of(c, "alpha_schedule", SCHEDULES)
+    _one_of(c, "omega_form", ("code", "eq9"))
+    for name in ("lr", "clip", "init_std"):
+        if not (isinstance(c[name], int | float) and 0 < c[name] < math.inf):
+            raise ValueError(f"config.{name}={c[name]!r}: must be a finite number > 0")
+    if not (isinstance(c.alpha, int | float) and 0 <= c.alpha < math.inf):
+        raise ValueError(f"config.alpha={c.alpha!r}: must be a finite number >= 0")
+    methods = rows_lib.models_of(c)
+    if not methods or len(set(methods)) < len(methods) or set(methods) - set(METHODS):
+        raise ValueError(f"config.models={c.models!r}: must list distinct names of {list(METHODS)}")
+
+
+@functools.lru_cache(maxsize=4)
+def _sets(name: str) -> dict:
+    return natural.music(name)
+
+
+@functools.lru_cache(maxsize=4)
+def _segments(name: str, length: int) -> Batch:
+    return natural.music_segments(_sets(name)["train"], length)
+
+
+def updates_per_epoch(c) -> int:
+    return -(-len(_segments(c.data, c.segment).length) // c.batch)
+
+
+def model_for(c) -> cells.Readout:
+    init = inits.normal(c.init_std)
+    dtype = jnp.dtype(c.dtype)
+    cell = cells.SimpleRNN(
+        c.hidden,
+        c.activation,
+        recurrent_init=init,
+        input_init=init,
+        bias_init=inits.constant(0.0),
+        param_dtype=dtype,
+    )
+    return cells.Readout(
+        cell, natural.KEYS, "linear", kernel_init=init, bias_init=inits.constant(0.0),
+        param_dtype=dtype,
+    )  # fmt: skip
+
+
+def _nll(y: jax.Array, batch: Batch) -> jax.Array:
+    """(B,) summed over keys and valid steps: −log p of 88 Bernoulli outputs with logits ``y``."""
+    per_key = jax.nn.softplus(y) - batch.targets * y  # −[t log σ(y) + (1 − t) log(1 − σ(y))]
+    return jnp.sum(batch.mask[..., None] * per_key, axis=(1, 2))
+
+
+def bernoulli() -> problems.Objective:
+    """The cost averaged over each segment's predictions, mean over the batch (spec §2.3)."""
+    steps = lambda b: jnp.maximum(jnp.sum(b.mask, axis=1), 1.0)
+    loss = lambda y, b: jnp.mean(_nll(y, b) / steps(b))
+    score = lambda y, b: (jnp.zeros(y.shape[0], bool), _nll(y, b) / steps(b))
+    return problems.Objective(loss, score)
+
+
+def _device(b: Batch, dtype) -> Batch:
+    return Batch(
+        jnp.asarray(b.inputs, dtype), jnp.asarray(b.targets, dtype), jnp.asarray(b.mask, dtype),
+        jnp.asarray(b.length),
+    )  # fmt: skip
+
+
+def scorer(model, pieces: list[np.ndarray], groups: int, dtype):
+    """``params -> NLL per predicted frame`` over whole ``pieces``, each from a zero state."""
+    batches = [_device(b, dtype) for b in natural.music_pieces(pieces, groups)]
+    frames = sum(float(b.mask.sum()) for b in batches)
+
+    def score(params):
+        total = sum(jnp.sum(_nll(problems.unroll(model, params, b.inputs), b)) for b in batches)
+        return total / frames
+
+    return score
+
+
+def build(c, method: str, part: int = 0) -> Trials:
+    """The trials of one data set and method."""
+    del part
+    model, objective, dtype = model_for(c), bernoulli(), jnp.dtype(c.dtype)
+    seg = _segments(c.data, c.segment)
+    xs, ys = jnp.asarray(seg.inputs), jnp.asarray(seg.targets)  # uint8 on the device
+    mask, length = jnp.asarray(seg.mask, dtype), jnp.asarray(seg.length)
+
+    def sample(key):
+        idx = jax.random.randint(key, (c.batch,), 0, xs.shape[0])
+        return Batch(xs[idx].astype(dtype), ys[idx].astype(dtype), mask[idx], length[idx])
+
+    sets = _sets(c.data)
+    score = {s: scorer(model, sets[s], c.eval_groups, dtype) for s in natural.SPLITS}
+
+    def evaluate(params, key):
+        del key
+        return {
+            "passed": False,
+            "nll_train": score["train"](params),
+            "nll_test": score["test"](params),
+        }
+
+    def test(params, key):
+        del key
+        return {f"nll_{s}": score[s](params) for s in natural.SPLITS}
+
+    per_epoch = updates_per_epoch(c)
+    problem = problems.sequence_problem(
+        model, sample, objective, n_in=natural.KEYS, evaluate=evaluate, test=test
+    )
+    clips, weighted = METHODS[method]
+    if weighted:
+        if c.alpha_schedule == "1/t":  # the epoch of update u is u // per_epoch + 1
+            weight = lambda u: c.alpha / (u // per_epoch + 1).astype(dtype)
+            grad = problems.omega_grad(
+                model, objective, c.alpha, form=c.omega_form, schedule=weight
+            )
+            problem = dataclasses.replace(problem, step_grad=grad)
+        else:
+            grad = problems.omega_grad(model, objective, c.alpha, form=c.omega_form)
+            problem = dataclasses.replace(problem, grad=grad)
+    chain = [optax.clip_by_global_norm(c.clip)] if clips else []
+    chain.append(optax.sgd(c.lr))
+    if c.lr_halving:  # an epoch's mean cost not below the best so far halves the rate
+        chain.append(
+            optax.contrib.reduce_on_plateau(
+                factor=0.5, patience=1, rtol=0.0, atol=1e-9, accumulation_size=per_epoch
+            )
+        )
+    schedule = train.Schedule(
+        trials=c.trials,
+        seed=c.seed,
+        max_sequences=c.epochs * per_epoch * c.batch,
+        eval_every=per_epoch,
+        evals_per_chunk=min(c.evals_per_chunk, c.epochs),
+    )
+    return Trials(model, problem, schedule, optax.chain(*chain))
+
+
+PROTOCOL = Protocol(
+    validate=validate,
+    build=build,
+    paper={},
+    unit="epochs",
+    per_unit=lambda c: updates_per_epoch(c) * c.batch,
+    budget=lambda c: c.epochs,
+)
+
+
+# ----------------------------------------------------------------------------- numbers
+
+
+def entries(config, rows: list, runs: dict) -> list[dict]:
+    """One entry per (data set, fold, method) with a finished run: ours beside Table 1's."""
+    out = []
+    for row in rows:
+        for method in rows_lib.models_of(row.config):
+            r = runs[(row.id, method)]
+            theirs = paper.TABLE1.get(row.config.data, {})
+            for fold in FOLDS:
+                value = theirs.get(fold, {}).get(method)
+                e = {
+                    "row": f"{row.id}_{fold}",
+                    "title": f"{row.title}, {fold}",
+                    "model": method,
+                    "budget": row.config.epochs,
+                    "unit": "epochs",
+                    "paper": (
+                        {"value": value, "precision": paper.TABLE1_PRECISION}
+                        if value is not None and config.claim == "P13-T1"
+                        else {"statement": "no number"}
+                    ),
+                }
+                if r is None:
+                    out.append({**e, "not_run": True})
+                    continue
+                got = np.asarray(r["test"][f"nll_{fold}"], float)
+                ci = status.mean_interval(got)
+                out.append(
+                    {
+                        **e,
+                        "trials": len(got),
+                        "values": got.tolist(),
+                        "value": float(got.mean()),
+                        "ci": [ci[1], ci[2]] if ci else [float(got.min()), float(got.max())],
+                        "budget_hit": 0,  # no stopping rule: every seed trains its whole budget
+                        "finished": r["finished"],
+                        "weights": r["n_weights"],
+                    }
+                )
+    return out
+
+
+def markdown(config, rows_: list[dict]) -> str:
+    lines = [
+        f"{config.claim} ({runner.shown_label(config)})",
+        "",
+        "| data set, fold | method | NLL per frame: mean of seeds (95% interval) | paper | seeds |",
+        "|---|---|---|---|---|",
+    ]
+    for e in rows_:
+        if e.get("not_run"):
+            lines.append(f"| {e['title']} | {e['model']} | not run at this profile yet | | |")
+            continue
+        lo, hi = e["ci"]
+        theirs = e["paper"].get("value")
+        lines.append(
+            f"| {e['title']} | {e['model']} | {e['value']:.3f} ({lo:.3f}–{hi:.3f}) | "
+            f"{fmt(theirs, 3)} | {e['trials']} |"
+        )
+    lines += ["", f"Budget: {rows_[0]['budget']} epochs per seed; nats per predicted frame."]
+    return "\n".join(lines) + "\n"
+
+
+# ----------------------------------------------------------------------------- figure
+
+
+def _curves(config, row, method) -> tuple[np.ndarray, dict]:
+    (run_dir,) = runner.run_dirs(config, row, method, ("",))
+    logged = claim_figures.logged(run_dir)
+    curves = {f: claim_figures.per_trial(logged, f"eval/nll_{f}") for f in FOLDS}
+    return np.arange(1, len(logged) + 1), curves
+
+
+def draw(config, rows: list, runs: dict) -> list:
+    """Per data set: training and test NLL after every epoch, each seed thin and their mean bold,
+    one colour per method; Table 1's number for the method as a dashed line of its colour."""
+    shown = [row for row in rows if any(runs[(row.id, m)] for m in rows_lib.models_of(row.config))]
+    if not shown:
+        return []
+    fig, axes = plotting.figure(
+        len(shown), 2, height=2.3 * len(shown) + 0.9, width=7.0, squeeze=False
+    )
+    for i, row in enumerate(shown):
+        theirs = paper.TABLE1.get(row.config.data, {})
+        for j, fold in enumerate(FOLDS):
+            ax = axes[i, j]
+            for k, method in enumerate(rows_lib.models_of(row.config)):
+                if runs[(row.id, method)] is None:
+                    continue
+                style = plotting.model_style(method, k)
+                epochs, curves = _curves(config, row, method)
+                y = curves[fold]
+                ax.plot(epochs, y, color=style["color"], lw=0.5, alpha=0.5)
+                ax.plot(
+                    epochs, y.mean(axis=1), **style, lw=1.5,
+                    label=f"{plotting.model_label(method)} ({y.shape[1]} seeds)",
+                )  # fmt: skip
+                value = theirs.get(fold, {}).get(method)
+                if value is not None and config.claim == "P13-T1":
+                    ax.axhline(value, color=style["color"], ls=(0, (4, 2)), lw=1.0)
+                    ax.annotate(
+                        f"paper {value:.2f}", (1.0, value), xycoords=("axes fraction", "data"),
+                        fontsize=7, color=style["color"], ha="right", va="bottom",
+                    )  # fmt: skip
+            ax.set_title(f"{row.title}: {fold}", loc="left", fontsize=7.5)
+            ax.set_xlabel("epoch", fontsize=7.5)
+            ax.tick_params(labelsize=7)
+        axes[i, 0].set_ylabel("NLL per frame (nats)", fontsize=7.5)
+    axes[0, 0].legend(fontsize=7, loc="upper right")
+    budget = shown[0].config.epochs
+    what = (
+        "Table 1: training cost against the paper's numbers (dashed, one per method)"
+        if config.claim == "P13-T1"
+        else "a constant weight of Ω against α/epoch (the paper: constant α hurt; no numbers)"
+    )
+    plotting.caption(
+        fig,
+        f"{config.claim}, {runner.shown_label(config)}: {what}. {shown[0].config.activation.title()}"
+        f" RNN, {shown[0].config.hidden} units, {budget} epochs per seed (the paper does not state"
+        " its number of epochs). Thin: each seed; bold: their mean. Scored on whole pieces.",
+    )
+    return plotting.save(fig, runner.figure_path(config))
+
+
+# ----------------------------------------------------------------------------- the claim
+
+
+def run(config, overridden=()) -> list:
+    """Validate, train (or reuse) every (data set, method), write numbers.json, table.md and the
+    figure; returns the paths written."""
+    rows = rows_lib.rows_of(config, validate, overridden)
+    units.prepare(config)
+    options = runner.options(config, overridden, PROTOCOL)
+    config.label = runner.label(config, options)
+    runs = runner.run(config, rows, PROTOCOL)
+    got = entries(config, rows, runs)
+    path = units.write(config, {"rows": got, "options": options, "label": config.label})
+    text = markdown(config, got)
+    results.atomic_write(runner.out_dir(config) / "table.md", text.encode())
+    print(text)
+    return [path, *draw(config, rows, runs)]
+
+
+CLAIMS = {"P13-T1": run, "P13-C4": run}

@@ -1,0 +1,162 @@
+"""P13 Table 1 on real data (P13-T1) and the Ω schedule (P13-C4): configs, objective, the driver."""
+
+import importlib
+import json
+import re
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from test_experiments import _run
+
+from experiments.claims import rows as rows_lib
+from experiments.p13 import natural, paper
+from repro import cells, train
+from repro.tasks import natural as data
+
+
+def _config(name, profile="quick"):
+    return importlib.import_module(f"experiments.configs.{name}").get_config(profile)
+
+
+@pytest.mark.parametrize("profile", ["quick", "paper"])
+@pytest.mark.parametrize("name", ["p13_t1", "p13_c4"])
+def test_profiles_are_valid_and_pin_the_weight_count(name, profile):
+    config = _config(name, profile)
+    rows = rows_lib.rows_of(config, natural.validate)
+    for row in rows:
+        c, n = row.config, row.config.hidden
+        params = natural.model_for(c).init(
+            jax.random.key(0), natural.model_for(c).initialize_carry(), jnp.zeros(88)
+        )
+        assert cells.count_params(params) == n * (n + 88 + 1) + 88 * (n + 1)
+        for method in rows_lib.models_of(c):  # Table 1 has every (data set, fold, method)
+            assert all(paper.TABLE1[c.data][fold][method] > 0 for fold in natural.FOLDS)
+    if name == "p13_t1" and profile == "paper":
+        assert [r.config.data for r in rows] == ["piano_midi", "nottingham", "musedata"]
+        assert [r.config.hidden for r in rows] == [300, 300, 400]  # spec §2.3
+        assert rows[0].config.trials == 5
+
+
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"data": "bach"}, "config.data='bach': must be one of"),
+        ({"alpha": -1.0}, "config.alpha=-1.0: must be a finite number >= 0"),
+        ({"lr": 0.0}, "config.lr=0.0: must be a finite number > 0"),
+        ({"activation": "relu"}, "config.activation='relu': must be one of"),
+        ({"alpha_schedule": "1/t2"}, "config.alpha_schedule='1/t2': must be one of"),
+        ({"models": "msgd,sgd"}, "config.models='msgd,sgd': must list distinct names"),
+        ({"epochs": 0}, "config.epochs=0: must be an integer > 0"),
+    ],
+)
+def test_bad_input_is_one_line_before_compute(fields, message):
+    config = _config("p13_t1")
+    for k, v in fields.items():
+        (config.rows.piano_midi if k in config.rows.piano_midi else config)[k] = v
+    with pytest.raises(ValueError, match=re.escape(message)):
+        rows_lib.rows_of(config, natural.validate)
+
+
+def test_nll_is_the_bernoulli_log_likelihood_and_pieces_are_scored_whole(x64):
+    rng = np.random.default_rng(0)
+    pieces = [(rng.random((n, 88)) < 0.1).astype(np.uint8) for n in (3, 9, 14)]
+    c = _config("p13_t1")
+    c.hidden, c.dtype, c.init_std = 5, "float64", 0.5
+    model = natural.model_for(c)
+    params = model.init(jax.random.key(1), model.initialize_carry(), jnp.zeros(88))
+    got = float(natural.scorer(model, pieces, 2, jnp.float64)(params))
+    total, frames = 0.0, 0
+    for p in pieces:  # one piece at a time, step by step, from a zero state
+        h = model.initialize_carry()
+        for t in range(len(p) - 1):
+            h, logits = model.apply(params, h, jnp.asarray(p[t], jnp.float64))
+            prob = 1 / (1 + np.exp(-np.asarray(logits)))
+            total -= np.sum(p[t + 1] * np.log(prob) + (1 - p[t + 1]) * np.log(1 - prob))
+            frames += 1
+    assert got == pytest.approx(total / frames, rel=1e-10)
+
+
+def test_omega_weight_follows_the_epoch_and_the_optimiser_sees_the_cost():
+    """C4's α/epoch: at update u of an epoch of E updates the weight is α/(u // E + 1); the
+    learning rate halves after an epoch whose mean cost did not fall."""
+    c = _config("p13_c4")
+    c.data, c.hidden, c.segment, c.batch = "jsb_chorales", 4, 20, 50
+    row = rows_lib.rows_of(c, natural.validate)[0]
+    t = natural.build(row.config, "msgd_cr")
+    per_epoch = natural.updates_per_epoch(row.config)
+    assert per_epoch == -(
+        -len(data.music_segments(data.music("jsb_chorales")["train"], 20).length) // 50
+    )
+    params = t.problem.init(jax.random.key(0))
+    batch = t.problem.sample(jax.random.key(1))
+    g = {
+        u: t.problem.step_grad(params, batch, jnp.asarray(u))[1]
+        for u in (0, per_epoch, 3 * per_epoch)
+    }
+    plain = natural.build(row.config, "msgd_c").problem
+    (_, _), g0 = jax.value_and_grad(plain.loss, has_aux=True)(params, batch)
+    rec = lambda grads: grads["params"]["cell"]["W_rec"] - g0["params"]["cell"]["W_rec"]
+    np.testing.assert_allclose(rec(g[per_epoch]), rec(g[0]) / 2, rtol=1e-4, atol=1e-9)
+    np.testing.assert_allclose(rec(g[3 * per_epoch]), rec(g[0]) / 4, rtol=1e-4, atol=1e-9)
+    assert float(jnp.max(jnp.abs(rec(g[0])))) > 0
+    # the rate halves after an epoch whose mean cost is not below the best so far
+    tx = t.optimizer
+    state = tx.init(params)
+    for cost in [5.0] * per_epoch + [6.0] * per_epoch:
+        _, state = tx.update(g0, state, params, value=jnp.asarray(cost))
+    assert float(state[-1].scale) == 0.5
+
+
+def test_t1_runs_end_to_end_resumes_and_writes_its_numbers(tmp_path):
+    args = [
+        "--config=experiments/configs/p13_t1.py:quick",
+        "--config.rows.piano_midi.data=jsb_chorales",
+        "--config.hidden=6", "--config.epochs=2", "--config.segment=40", "--config.batch=40",
+        "--config.evals_per_chunk=1", "--config.models=msgd,msgd_cr",
+        f"--config.out_dir={tmp_path}/out", f"--config.figure={tmp_path}/fig",
+    ]  # fmt: skip
+    proc = _run(*args, tmp_path=tmp_path, module="experiments.pascanu2013")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    saved = json.loads((tmp_path / "out" / "numbers.json").read_text())
+    rows = saved["rows"]
+    assert [(e["row"], e["model"]) for e in rows] == [
+        ("piano_midi_train", "msgd"), ("piano_midi_test", "msgd"),
+        ("piano_midi_train", "msgd_cr"), ("piano_midi_test", "msgd_cr"),
+    ]  # fmt: skip
+    assert all(e["trials"] == 2 and 0 < e["value"] < 88 * np.log(2) for e in rows)
+    assert saved["options"]["epochs"] == 2 and "epochs=2" in saved["label"]
+    assert (tmp_path / "fig.png").exists()
+    log = (tmp_path / "out" / "piano_midi" / "msgd" / "metrics.jsonl").read_text().splitlines()
+    assert len(log) == 2 and "eval/nll_test" in json.loads(log[0])
+    again = _run(*args, tmp_path=tmp_path, module="experiments.pascanu2013")  # reused, not rerun
+    assert "compiling the training chunk" not in again.stderr
+    assert json.loads((tmp_path / "out" / "numbers.json").read_text())["rows"] == rows
+
+
+def test_trainer_gives_step_grad_the_update_count():
+    seen = []
+
+    def step_grad(params, batch, updates):
+        seen.append(updates)
+        return (jnp.sum(params["w"]), {"correct": jnp.ones(1, bool), "error": jnp.zeros(1)}), {
+            "w": jnp.ones(2) * (updates + 1.0)
+        }
+
+    problem = train.Problem(
+        init=lambda k: {"w": jnp.zeros(2)},
+        sample=lambda k: None,
+        loss=lambda p, b: (0.0, {}),
+        step_grad=step_grad,
+    )
+    import optax
+
+    schedule = train.Schedule(trials=1, max_sequences=3, eval_every=3, evals_per_chunk=1)
+    trainer = train.Trainer(problem, optax.sgd(1.0), schedule)
+    state, _ = trainer.chunk(trainer.init(jnp.arange(1)), jnp.arange(1))
+    np.testing.assert_allclose(state.params["w"][0], -(1.0 + 2.0 + 3.0))  # weights 1, 2, 3
+    with pytest.raises(ValueError, match="at most one of grad and step_grad"):
+        train.Problem(
+            problem.init, problem.sample, problem.loss, grad=step_grad, step_grad=step_grad
+        )
