@@ -102,12 +102,12 @@ def figure(
     return plt.subplots(nrows, ncols, figsize=(width, height), layout="constrained", **kwargs)
 
 
-def caption(fig, text: str) -> None:
+def caption(fig, text: str, size: float = 6.5) -> None:
     """A caption under the figure naming the claim ids it supports, wrapped to the figure's width
-    (about 21 characters of 6.5 pt text per inch; existing line breaks are kept)."""
-    width = int(fig.get_figwidth() * 21)
+    (about 21 characters of 6.5 pt text per inch, fewer for larger text; line breaks are kept)."""
+    width = int(fig.get_figwidth() * 21 * 6.5 / size)
     lines = [textwrap.fill(line, width) for line in text.split("\n")]
-    fig.supxlabel("\n".join(lines), fontsize=6.5, color="0.2", x=0.01, ha="left")
+    fig.supxlabel("\n".join(lines), fontsize=size, color="0.2", x=0.01, ha="left")
 
 
 def save(fig, stem: str | os.PathLike) -> list[Path]:

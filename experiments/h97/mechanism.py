@@ -31,6 +31,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from experiments.claims import figures, runner
+from experiments.h97 import paper
 from repro import plotting, results
 from repro.tasks import Batch
 from repro.tasks import hochreiter1997 as h97
@@ -161,8 +162,8 @@ ROW = "3x2_a05"
 
 def draw(root: Path, stem: str) -> list[Path]:
     """(a) largest |s| over training against when (or whether) the trial solved; (b) when the
-    symbol was first stored; one colour per net, one marker per trial, unsolved censored at the
-    budget (▲)."""
+    symbol was first stored; one colour and marker per net, one marker per trial, unsolved trials
+    censored at the budget (open marker on the top edge), never stored ones on the right edge."""
     got = []
     for name, title in RUNS:
         path = root / "runs" / "h97_t1" / name / f"mechanism_{ROW}.json"
@@ -170,34 +171,42 @@ def draw(root: Path, stem: str) -> list[Path]:
             got.append((title, results.load_json(path)))
     if not got:
         raise ValueError(f"no mechanism_{ROW}.json under {root / 'runs' / 'h97_t1'}")
-    budget = 200_000
-    fig, (a, b) = plotting.figure(1, 2, height=3.0, width=7.0)
+    budget, theirs = 200_000, paper.TABLES["H97-T1"][ROW]["after"]
+    fig, (a, b) = plotting.figure(1, 2, height=3.4, width=7.0)
     order = ("black", "blue", "vermillion", "bluish green", "reddish purple")
-    colors = [plotting.OKABE_ITO[c] for c in order]
+    markers = ("o", "s", "D", "v", "P")
     for k, (title, m) in enumerate(got):
+        color, marker = plotting.OKABE_ITO[order[k]], markers[k]
         solved = np.asarray(m["solved"])
         when = np.array([v if v is not None else budget for v in m["solved_at"]], float)
         stored = np.array([v if v is not None else budget for v in m["stored_at"]], float)
-        s_max = np.asarray(m["s_max"])
         label = f"{title}: {m['n_solved']}/{m['n']} solved, {m['n_stored']}/{m['n']} stored"
-        for ax, x in ((a, s_max), (b, stored)):
-            ax.scatter(x[solved], when[solved], s=10, color=colors[k], label=label)
-            ax.scatter(x[~solved], when[~solved], s=14, marker="^", color=colors[k])
+        for ax, x in ((a, np.asarray(m["s_max"])), (b, stored)):
+            ax.scatter(x[solved], when[solved], s=12, color=color, marker=marker, label=label)
+            ax.scatter(x[~solved], when[~solved], s=16, marker=marker, facecolors="none",
+                       edgecolors=color, lw=0.8)  # fmt: skip
             label = None
-    a.set_xlabel("largest |s| of any cell over training")
-    b.set_xlabel("strings until a cell first stores T vs P\n(▲ on the right edge: never)")
     for ax in (a, b):
+        ax.axhline(theirs, **plotting.PAPER_STYLE)
         ax.set_yscale("log")
-        ax.set_ylabel("strings until solved (▲: not by 200,000)")
+        ax.set_ylim(1_000, 3 * budget)
+        ax.tick_params(labelsize=7)
+    a.annotate(f"paper: mean {theirs:,}", (0.01, theirs), xycoords=("axes fraction", "data"),
+               fontsize=7, color="0.35", va="bottom")  # fmt: skip
+    a.set_ylabel("strings until solved\n(open, top edge: not by 200,000)", fontsize=7.5)
+    a.set_xlabel("largest |s| of any cell over training", fontsize=7.5)
     b.set_xscale("log")
-    a.legend(loc="lower right", fontsize=7)
+    b.set_xlim(1_000, 3 * budget)
+    b.set_xlabel("strings until one cell first stores T vs P\n(right edge: never)", fontsize=7.5)
+    fig.legend(loc="outside upper center", ncol=2, fontsize=7, frameon=False)
     plotting.caption(
         fig,
-        "H97-T1 (3×2, α 0.5; paper: 30/30 solved, mean 8,440 strings), paper profile: does a net "
-        "store the embedded symbol, and does its state saturate? Each marker one trial (30 = 3 "
-        "data pairs × 10); 'stored': one cell's state at the long-lag step separates every T string "
-        "from every P string of the 512 check strings. Readings other than the paper's net are "
-        "options the paper does not describe",
+        "H97-T1, 3×2 net, α 0.5, paper profile (30 trials = 3 data pairs × 10, budget 200,000 "
+        "strings; paper: 30/30 solved, mean 8,440). Does a net store the embedded symbol, and does "
+        "its state saturate? 'Stored': at the step that must predict the second T or P, one cell's "
+        "state separates every T string from every P string of the 512 check strings. Every reading "
+        "but the paper's net is an option the paper does not describe.",
+        size=7,
     )
     return plotting.save(fig, stem)
 
