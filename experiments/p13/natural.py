@@ -301,6 +301,25 @@ PROTOCOL = Protocol(
 # ----------------------------------------------------------------------------- numbers
 
 
+def marginal(c) -> dict[str, float]:
+    """The cost of predicting with the training set's frequencies alone, no memory: each key on
+    with its frequency over the predicted training frames (music, nats per frame), or each
+    character with its unigram frequency (PTB, bits per character). What a net that has learned
+    nothing of time reaches."""
+    if c.data in PTB:
+        text = _ptb()
+        counts = np.bincount(text["train"], minlength=len(text["vocab"]))
+        logp = np.log2(counts / counts.sum())
+        return {s: float(-logp[text[s][PTB[c.data] :]].mean()) for s in FOLDS}
+    sets = _sets(c.data)
+    on = np.concatenate([p[1:] for p in sets["train"]]).mean(0).clip(1e-6, 1 - 1e-6)
+    out = {}
+    for s in FOLDS:
+        x = np.concatenate([p[1:] for p in sets[s]]).astype(float)
+        out[s] = float(-(x * np.log(on) + (1 - x) * np.log(1 - on)).sum(1).mean())
+    return out
+
+
 def entries(config, rows: list, runs: dict) -> list[dict]:
     """One entry per (data set, fold, method) with a finished run: ours beside Table 1's."""
     out = []
@@ -308,6 +327,7 @@ def entries(config, rows: list, runs: dict) -> list[dict]:
         for method in rows_lib.models_of(row.config):
             r = runs[(row.id, method)]
             theirs = paper.TABLE1.get(row.config.data, {})
+            base = marginal(row.config)
             for fold in FOLDS:
                 value = theirs.get(fold, {}).get(method)  # None: N/A in Table 1
                 e = {
@@ -316,6 +336,7 @@ def entries(config, rows: list, runs: dict) -> list[dict]:
                     "model": method,
                     "budget": row.config.epochs,
                     "unit": "epochs",
+                    "marginal": base[fold],  # the training frequencies alone
                     "paper": (
                         {"value": value, "precision": paper.TABLE1_PRECISION}
                         if value is not None and config.claim == "P13-T1"
@@ -346,18 +367,19 @@ def markdown(config, rows_: list[dict]) -> str:
     lines = [
         f"{config.claim} ({runner.shown_label(config)})",
         "",
-        "| data set, fold | method | NLL per prediction: mean of seeds (95% interval) | paper | seeds |",
-        "|---|---|---|---|---|",
+        "| data set, fold | method | NLL per prediction: mean of seeds (95% interval) | paper | "
+        "training frequencies alone | seeds |",
+        "|---|---|---|---|---|---|",
     ]
     for e in rows_:
         if e.get("not_run"):
-            lines.append(f"| {e['title']} | {e['model']} | not run at this profile yet | | |")
+            lines.append(f"| {e['title']} | {e['model']} | not run at this profile yet | | | |")
             continue
         lo, hi = e["ci"]
         theirs = e["paper"].get("value")
         lines.append(
             f"| {e['title']} | {e['model']} | {e['value']:.3f} ({lo:.3f}–{hi:.3f}) | "
-            f"{'–' if theirs is None else f'{theirs:.2f}'} | {e['trials']} |"
+            f"{'–' if theirs is None else f'{theirs:.2f}'} | {e['marginal']:.3f} | {e['trials']} |"
         )
     lines += [
         "",
@@ -409,6 +431,11 @@ def draw(config, rows: list, runs: dict) -> list:
                         xycoords=("axes fraction", "data"), fontsize=7, color=style["color"],
                         ha="center", va="bottom",
                     )  # fmt: skip
+            ax.axhline(marginal(row.config)[fold], color="0.5", ls=":", lw=1.0)
+            ax.annotate(
+                "training frequencies alone", (0.02, marginal(row.config)[fold]),
+                xycoords=("axes fraction", "data"), fontsize=7, color="0.4", va="top",
+            )  # fmt: skip
             ax.set_title(f"{row.title}: {fold}", loc="left", fontsize=7.5)
             ax.set_xlabel("epoch", fontsize=7.5)
             ax.tick_params(labelsize=7)
