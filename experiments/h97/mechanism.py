@@ -108,6 +108,10 @@ def summary(run_dirs: list[Path]) -> dict:
     out["n_stored"] = int(stored.sum())
     out["n_solved_never_stored"] = int((solved & ~stored).sum())
     out["median_s_max"] = float(np.median(out["s_max"]))
+    when = [v for v in out["stored_at"] if v is not None]
+    gain = [v for v in out["gain_at_store"] if v is not None]
+    out["median_stored_at"] = float(np.median(when)) if when else None
+    out["median_gain_at_store"] = float(np.median(gain)) if gain else None
     return out
 
 
