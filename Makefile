@@ -139,7 +139,8 @@ h97-readings: install
 
 # Issue 28: H97-T1 (3x2, α 0.5, paper profile) under each output-layer reading, every check probed
 # for how the net stores the embedded symbol; Task 2a/2b with output biases (topology B has the
-# input→output weights already), budget 200,000. About 3 hours on a 2-core CPU.
+# input→output weights already), budget 200,000; T7 (T = 100) with input→output weights (Exp. 4's
+# net has output biases). About 3 hours on a 2-core CPU.
 T1_READ = $(H97) $(call H97_P,h97_t1) --config.only_rows=3x2_a05 --config.probe=true
 LAG_READ = $(H97) --config=experiments/configs/$(1).py:paper --config.run_missing=$(RUN_MISSING) \
 	  --config.models=lstm1997 --config.max_sequences=200000 --config.output_bias=true
@@ -167,6 +168,8 @@ h97-output-layer: install
 	  --config.figure=figures/h97_2b_sequential_output_bias
 	$(H97) $(call H97_P,h97_t2) --config.models=lstm1997 --config.max_sequences=200000 \
 	  --config.out_dir=runs/h97_t2/budget200k --config.figure=figures/h97_t2_budget200k
+	$(H97) $(call H97_P,h97_t7) --config.only_rows=T100@lstm1997 --config.input_output=true \
+	  --config.out_dir=runs/h97_t7/input_output --config.figure=figures/h97_t7_input_output
 	$(PY) -m experiments.h97.mechanism
 
 bench: install-bench
