@@ -148,6 +148,9 @@ class Schedule:
     fixed_eval: every frozen-weight check of a trial gets the same key, so a check that draws its
       sequences from the key sees one fixed set per trial (H97 spec option ``fixed_test_set``);
       default: a fresh key, so fresh sequences, at every check.
+    first_trial: the global id of the first trial: this schedule runs trials first_trial …
+      first_trial + trials − 1 (a block of a larger run). Trial i draws every key from the seed
+      and i alone, so blocks run anywhere merge into exactly the results of one run.
     """
 
     trials: int
@@ -161,10 +164,18 @@ class Schedule:
     gate_eval: bool = False
     milestones: tuple[Milestone, ...] = ()
     fixed_eval: bool = False
+    first_trial: int = 0
+
+    @property
+    def trial_ids(self) -> jax.Array:
+        """The global ids of this schedule's trials."""
+        return jnp.arange(self.first_trial, self.first_trial + self.trials)
 
     def __post_init__(self):
         for name in ("trials", "max_sequences", "eval_every", "evals_per_chunk"):
             _positive_int(name, getattr(self, name))
+        if not (isinstance(self.first_trial, int) and self.first_trial >= 0):
+            raise ValueError(f"first_trial={self.first_trial!r}: must be an integer >= 0")
         if not isinstance(self.window, int) or isinstance(self.window, bool) or self.window < 0:
             raise ValueError(f"window={self.window!r}: must be an integer >= 0")
         if self.max_avg_error is not None:
@@ -607,7 +618,9 @@ def summarize(state: TrainState, schedule: Schedule) -> dict:
     diverged = np.asarray(state.diverged)
     at = solved_at[solved].astype(float)
     marked = np.asarray(state.marked_at)
+    block = {"first_trial": schedule.first_trial} if schedule.first_trial else {}
     return {
+        **block,
         "milestones": {
             m.name: {"at": marked[:, i].tolist(), "reached": (marked[:, i] >= 0).tolist()}
             for i, m in enumerate(schedule.milestones)
@@ -635,7 +648,7 @@ def load_state(
     """The state of every trial saved in ``run_dir``'s last checkpoint (leading trial axis): e.g.
     the trained weights, ``load_state(...).params``, for analysis after ``train``."""
     trainer = Trainer(problem, tx, schedule)
-    like = trainer.init(jnp.arange(schedule.trials))
+    like = trainer.init(schedule.trial_ids)
     loaded = _load_checkpoint(Path(run_dir), like)
     if loaded is None:
         raise ValueError(f"{run_dir}: no checkpoint.npz (run train() there first)")
@@ -651,7 +664,7 @@ def progress_of(
     """
     state = load_state(run_dir, problem, tx, schedule)
     out = summarize(state, schedule)
-    test = Trainer(problem, tx, schedule).final_test(state, jnp.arange(schedule.trials))
+    test = Trainer(problem, tx, schedule).final_test(state, schedule.trial_ids)
     out["test"] = {k: np.asarray(v).tolist() for k, v in jax.device_get(test).items()}
     out["finished"] = False
     return out
@@ -694,7 +707,7 @@ def continue_training(
         gate_eval=False,
     )
     trainer = Trainer(dataclasses.replace(problem, evaluate=None, test=None), tx, sch)
-    trials = jnp.arange(schedule.trials)
+    trials = schedule.trial_ids
     start = trainer.init(trials).replace(
         params=state.params,
         opt_state=state.opt_state,
@@ -768,7 +781,7 @@ def _train(problem, tx, schedule, run_dir, config, progress, max_chunks) -> dict
 
     trainer = Trainer(problem, tx, schedule)
     mesh = _mesh_for(schedule.trials)
-    trials = _shard(jnp.arange(schedule.trials), mesh)
+    trials = _shard(schedule.trial_ids, mesh)
     state = trainer.init(trials)
     chunks_done, lines, wall_before = 0, 0, 0.0
     if run_dir is not None:

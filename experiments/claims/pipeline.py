@@ -14,10 +14,15 @@ def run_claim(config, protocol: Protocol, overridden=()) -> tuple[list, dict, li
     """Validate every row, check the output paths, train or reuse every (row, model), write the
     table and draw the figure. Returns (rows, runs, paths written), and prints the table."""
     rows = rows_lib.rows_of(config, protocol.validate, overridden)
+    for row in rows:  # a trial block must lie within every row's trials
+        runner.block_of(config, row.config.trials)
     common.check_writable(runner.out_dir(config), runner.figure_path(config))
     options = runner.options(config, overridden, protocol)
     config.label = runner.label(config, options)
     runs = runner.run(config, rows, protocol)
+    if config.get("trial_block"):  # a block writes its run directories only; a run without
+        print(runner.blocks_done(config, rows, runs))  # trial_block merges them and draws
+        return rows, runs, []
     entries = table.entries(config, rows, runs, protocol)
     tests = table.comparisons(config, runs)
     print(table.write(config, entries, protocol, tests, options))

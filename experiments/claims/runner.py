@@ -7,9 +7,11 @@ is recognised by its config alone, so other rows, a row subset or another figure
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import jax
+import numpy as np
 from absl import logging
 
 from experiments.claims import rows as rows_lib
@@ -41,6 +43,7 @@ NOT_RUN_FIELDS = (
     "out_dir",
     "figure",
     "label",
+    "trial_block",
 )
 
 
@@ -118,8 +121,103 @@ def selected(config, row: rows_lib.Row, model: str) -> bool:
     return not chosen or row.id in chosen or f"{row.id}@{model}" in chosen
 
 
+def block_of(config, trials: int) -> tuple[int, int] | None:
+    """``config.trial_block`` ("lo:hi", global trial ids lo … hi − 1) as (lo, hi); None for "".
+
+    Raises:
+      ValueError: not "lo:hi" with 0 <= lo < hi <= trials (one line naming the field).
+    """
+    text = str(config.get("trial_block", "")).strip()
+    if not text:
+        return None
+    lo, _, hi = text.partition(":")
+    try:
+        lo, hi = int(lo), int(hi)
+    except ValueError:
+        lo = hi = -1
+    if not 0 <= lo < hi <= trials:
+        raise ValueError(
+            f"config.trial_block={text!r}: must be 'lo:hi' with 0 <= lo < hi <= trials={trials}"
+        )
+    return lo, hi
+
+
+def block_dir(run_dir: Path, lo: int, hi: int) -> Path:
+    return run_dir / f"trials_{lo}_{hi}"
+
+
+def merge_blocks(run_dir: Path, plain: dict, trials: int) -> dict | None:
+    """The finished blocks of ``run_dir`` (``trials_<lo>_<hi>`` holding runs of ``plain``) merged
+    by trial id into the results of one run, if they cover trials 0 … trials − 1 exactly; else None.
+    The merged results are written as the run's own (``results.json``), so the row is then reused."""
+    found = []
+    for path in sorted(run_dir.glob("trials_*_*")):
+        try:
+            lo, hi = (int(v) for v in path.name.split("_")[1:])
+        except ValueError:
+            continue
+        if results.is_complete(path, {**plain, "block": [lo, hi]}):
+            found.append((lo, hi, results.load_json(path / "results.json")))
+    found.sort(key=lambda b: b[0])
+    edges = [0, *(hi for _, hi, _ in found)]
+    if not found or [lo for lo, _, _ in found] != edges[:-1] or edges[-1] != trials:
+        return None
+    merged = merge([r for _, _, r in found])
+    merged.pop("first_trial", None)
+    _merge_logs([block_dir(run_dir, lo, hi) for lo, hi, _ in found], run_dir / "metrics.jsonl")
+    merged["blocks"] = [
+        {"trials": [lo, hi], "provenance": r.get("provenance")} for lo, hi, r in found
+    ]
+    provenance = merged.pop("provenance", None)
+    results.atomic_write_json(run_dir / "config.json", plain)
+    results.atomic_write_json(run_dir / "results.json", {**merged, "provenance": provenance})
+    return merged
+
+
+def blocks_done(config, rows: list[rows_lib.Row], runs: dict) -> str:
+    """One line per (row, model) of a block run: which trials ran and how many solved."""
+    lines = [f"{config.claim}: trials {config.trial_block} of each row and model"]
+    for (row_id, model), r in runs.items():
+        state = "not run" if r is None else f"{r['n_solved']}/{r['trials']} solved"
+        lines.append(f"  {row_id} {model}: {state}")
+    lines.append("Run again without --config.trial_block once every block has finished: it merges")
+    lines.append("the blocks by trial id and writes the table and figure.")
+    return "\n".join(lines)
+
+
+def _merge_logs(dirs: list[Path], path: Path) -> None:
+    """The blocks' logs as one run's: log point by log point, the per-trial lists concatenated in
+    block order. A block whose trials had all stopped logged no more points; there it gets what a
+    stopped trial logs (0 for training metrics, nothing for checks)."""
+    import gzip
+    import json
+
+    logs, widths = [], []
+    for d in dirs:
+        plain, packed = d / "metrics.jsonl", d / "metrics.jsonl.gz"
+        text = (
+            plain.read_text() if plain.exists() else gzip.decompress(packed.read_bytes()).decode()
+        )
+        lines = [json.loads(line) for line in text.splitlines()]
+        logs.append(lines)
+        widths.append(len(results.load_json(d / "results.json")["solved"]))
+    longest = max(logs, key=len)
+    out = []
+    for i, head in enumerate(longest):
+        row = {"chunk": head["chunk"], "point": head["point"]}
+        for key in (k for k in head if k not in ("chunk", "point")):
+            fill = 0.0 if key.startswith("train/") else None
+            row[key] = [
+                v for log, w in zip(logs, widths, strict=True)
+                for v in (log[i][key] if i < len(log) else [fill] * w)
+            ]  # fmt: skip
+        out.append(json.dumps(row, allow_nan=False))
+    results.atomic_write(path, ("\n".join(out) + "\n").encode())
+
+
 def merge(parts: list[dict]) -> dict:
-    """Concatenate the per-trial results of several parts (H97 Exp. 1's data pairs) into one."""
+    """Concatenate the per-trial results of several parts (H97 Exp. 1's data pairs, or the trial
+    blocks of one run in order) into one."""
     if len(parts) == 1:
         return parts[0]
     out = dict(parts[0])
@@ -131,6 +229,13 @@ def merge(parts: list[dict]) -> dict:
         for m in parts[0]["milestones"]
     }
     out["trials"] = len(out["solved"])
+    at = [t for t, ok in zip(out["solved_at"], out["solved"], strict=True) if ok]
+    out["success_after"] = {
+        "mean": sum(at) / len(at) if at else None,
+        "median": float(np.median(at)) if at else None,
+        "min": float(min(at)) if at else None,
+        "max": float(max(at)) if at else None,
+    }
     out["n_solved"] = int(sum(out["solved"]))
     out["n_diverged"] = int(sum(out["diverged"]))
     out["wall_time_s"] = sum(p["wall_time_s"] for p in parts)
@@ -144,14 +249,26 @@ def run_one(config, row: rows_lib.Row, model: str, protocol: Protocol) -> dict |
     c, out = row.config, []
     may_run = config.run_missing and selected(config, row, model)
     dirs = run_dirs(config, row, model, protocol.parts(c))
+    block = block_of(config, c.trials)
     for part, run_dir in enumerate(dirs):
         plain = identity(row, model, part, protocol)
+        if block:  # one block of the trials, in its own directory
+            plain, run_dir = {**plain, "block": list(block)}, block_dir(run_dir, *block)
         done = results.is_complete(run_dir, plain)
+        if not done and not block and run_dir.exists():
+            done = merge_blocks(run_dir, plain, c.trials) is not None
         started = (run_dir / "checkpoint.npz").exists() and results.holds(run_dir, plain)
         if not may_run and not done and not started:
             logging.info("%s %s: no finished results in %s; not run", row.id, model, run_dir)
             return None
         t = protocol.build(c, model, part)
+        if block:
+            t = dataclasses.replace(
+                t,
+                schedule=dataclasses.replace(
+                    t.schedule, trials=block[1] - block[0], first_trial=block[0]
+                ),
+            )
         where = f"{config.claim} {row.id} {model}" + (f" part {part}" if len(dirs) > 1 else "")
         if done:  # reused as it is
             res = results.load_json(run_dir / "results.json")

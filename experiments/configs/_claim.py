@@ -34,6 +34,11 @@ def outputs(c: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     # others are drawn from their results if they have some, else reported as not run.
     c.only_rows = ""
     c.out_dir = ""  # one run directory per (row, model) under it; "" = runs/<claim>/<profile>
+    # "lo:hi": run only the trials with global ids lo … hi-1 of every selected row and model, each
+    # block in its own directory (<run dir>/trials_<lo>_<hi>), and write no table; a later run
+    # without trial_block merges finished blocks that cover every trial, by id, into exactly the
+    # results of one run (trial i draws its keys from the seed and i alone). "" = every trial.
+    c.trial_block = ""
     c.figure = ""  # figure path without extension; "" = figures/<claim> (quick), <claim>_paper
     # How tables, figures and the docs name this run; "" = the profile and every command-line
     # override that changes what runs (e.g. "paper profile, cell_added_after=4500"), so that a cut

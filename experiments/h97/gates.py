@@ -53,7 +53,7 @@ def trace(config, row: rows_lib.Row) -> dict:
 def _trace(c) -> dict:
     t = protocol.build(c, "lstm1997")
     trainer = train.Trainer(t.problem, t.optimizer, t.schedule)
-    start = trainer.init(jnp.arange(t.schedule.trials))
+    start = trainer.init(t.schedule.trial_ids)
     probe = _out_gates(t.model, protocol.FAMILIES[c.task].data(c, 0).test)
     _, got = train.continue_training(
         t.problem,

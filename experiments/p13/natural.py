@@ -468,10 +468,15 @@ def run(config, overridden=()) -> list:
     """Validate, train (or reuse) every (data set, method), write numbers.json, table.md and the
     figure; returns the paths written."""
     rows = rows_lib.rows_of(config, validate, overridden)
+    for row in rows:  # a trial block must lie within every row's trials
+        runner.block_of(config, row.config.trials)
     units.prepare(config)
     options = runner.options(config, overridden, PROTOCOL)
     config.label = runner.label(config, options)
     runs = runner.run(config, rows, PROTOCOL)
+    if config.trial_block:  # a block writes its run directories only
+        print(runner.blocks_done(config, rows, runs))
+        return []
     got = entries(config, rows, runs)
     path = units.write(config, {"rows": got, "options": options, "label": config.label})
     text = markdown(config, got)
