@@ -20,7 +20,7 @@ from repro import results
 
 __all__ = ["block", "finite", "floats", "label", "options", "prepare", "reuse", "span", "write"]
 
-_NOT_RUN = ("out_dir", "figure", "label")  # fields that do not change what a claim computes
+_NOT_RUN = ("out_dir", "figure", "label", "trial_block")  # fields that do not change what it computes
 
 
 def floats(c, name: str) -> list[float]:
@@ -50,7 +50,13 @@ def span(c, name: str) -> tuple[float, float]:
 
 
 def prepare(c) -> None:
-    """The output paths must be writable (checked before any compute)."""
+    """The output paths must be writable (checked before any compute); trial blocks are for the
+    claims trained on the shared runner."""
+    if c.get("trial_block"):
+        raise ValueError(
+            f"config.trial_block={c.trial_block!r}: {c.claim} is not trained trial by trial on "
+            "the shared runner; leave it empty"
+        )
     common.check_writable(runner.out_dir(c), runner.figure_path(c))
 
 

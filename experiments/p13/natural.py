@@ -470,7 +470,7 @@ def run(config, overridden=()) -> list:
     rows = rows_lib.rows_of(config, validate, overridden)
     for row in rows:  # a trial block must lie within every row's trials
         runner.block_of(config, row.config.trials)
-    units.prepare(config)
+    common.check_writable(runner.out_dir(config), runner.figure_path(config))
     options = runner.options(config, overridden, PROTOCOL)
     config.label = runner.label(config, options)
     runs = runner.run(config, rows, PROTOCOL)
