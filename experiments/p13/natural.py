@@ -429,12 +429,13 @@ def draw(config, rows: list, runs: dict) -> list:
                     ax.annotate(  # labels side by side: Table 1's values lie close together
                         f"paper {value:.2f}", (0.2 + 0.3 * k, value),
                         xycoords=("axes fraction", "data"), fontsize=7, color=style["color"],
-                        ha="center", va="bottom",
+                        ha="center", va="bottom", bbox={"fc": "white", "ec": "none", "pad": 0.3},
                     )  # fmt: skip
             ax.axhline(marginal(row.config)[fold], color="0.5", ls=":", lw=1.0)
             ax.annotate(
-                "training frequencies alone", (0.02, marginal(row.config)[fold]),
-                xycoords=("axes fraction", "data"), fontsize=7, color="0.4", va="top",
+                "training frequencies alone (no memory)", (0.5, marginal(row.config)[fold]),
+                xycoords=("axes fraction", "data"), xytext=(0, -6), textcoords="offset points",
+                fontsize=7, color="0.4", va="top", ha="center",
             )  # fmt: skip
             ax.set_title(f"{row.title}: {fold}", loc="left", fontsize=7.5)
             ax.set_xlabel("epoch", fontsize=7.5)
