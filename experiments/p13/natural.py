@@ -43,6 +43,9 @@ from repro.tasks import Batch, natural
 
 METHODS = {"msgd": (False, False), "msgd_c": (True, False), "msgd_cr": (True, True)}
 PTB = {"ptb_1": 1, "ptb_5": 5}  # Penn Treebank characters: predict the symbol 1 or 5 steps ahead
+NAMES = {"piano_midi": "Piano-midi.de", "nottingham": "Nottingham", "musedata": "MuseData",
+         "jsb_chorales": "JSB Chorales", "ptb_1": "PTB, next character",
+         "ptb_5": "PTB, 5 characters ahead"}  # fmt: skip
 FOLDS = ("train", "test")
 SCHEDULES = ("1/t", "constant")
 
@@ -400,29 +403,39 @@ def _curves(config, row, method) -> tuple[np.ndarray, dict]:
 
 
 def draw(config, rows: list, runs: dict) -> list:
-    """Per data set: training and test NLL after every epoch, each seed thin and their mean bold,
-    one colour per method; Table 1's number for the method as a dashed line of its colour."""
+    """Training and test NLL after every epoch, each seed thin and their mean bold. Rows on
+    different data sets get a row of panels each, one colour per method, Table 1's number for the
+    method dashed in its colour; rows on one data set (P13-C4's two Ω schedules) share the panels,
+    one colour per row. Dotted: what the training frequencies alone give."""
     shown = [row for row in rows if any(runs[(row.id, m)] for m in rows_lib.models_of(row.config))]
     if not shown:
         return []
+    overlay = len({row.config.data for row in shown}) == 1 and len(shown) > 1
+    panels = [shown] if overlay else [[row] for row in shown]
     fig, axes = plotting.figure(
-        len(shown), 2, height=2.3 * len(shown) + 0.9, width=7.0, squeeze=False
+        len(panels), 2, height=2.3 * len(panels) + 0.9, width=7.0, squeeze=False
     )
-    for i, row in enumerate(shown):
-        theirs = paper.TABLE1.get(row.config.data, {})
+    order = ("blue", "vermillion", "bluish green", "reddish purple")
+    for i, group in enumerate(panels):
+        first = group[0]
+        theirs = paper.TABLE1.get(first.config.data, {})
         for j, fold in enumerate(FOLDS):
             ax = axes[i, j]
-            for k, method in enumerate(rows_lib.models_of(row.config)):
+            series = [(r, m) for r in group for m in rows_lib.models_of(r.config)]
+            for k, (row, method) in enumerate(series):
                 if runs[(row.id, method)] is None:
                     continue
                 style = plotting.model_style(method, k)
+                name = plotting.model_label(method)
+                if overlay:
+                    style = {"color": plotting.OKABE_ITO[order[k % 4]], "linestyle": "-"}
+                    name = f"{row.title}, {name}"
                 epochs, curves = _curves(config, row, method)
                 y = curves[fold]
                 ax.plot(epochs, y, color=style["color"], lw=0.5, alpha=0.5)
                 ax.plot(
-                    epochs, y.mean(axis=1), **style, lw=1.5,
-                    label=f"{plotting.model_label(method)} ({y.shape[1]} seeds)",
-                )  # fmt: skip
+                    epochs, y.mean(axis=1), **style, lw=1.5, label=f"{name} ({y.shape[1]} seeds)"
+                )
                 value = theirs.get(fold, {}).get(method)
                 if value is not None and config.claim == "P13-T1":
                     ax.axhline(value, color=style["color"], ls=(0, (4, 2)), lw=1.0)
@@ -431,16 +444,18 @@ def draw(config, rows: list, runs: dict) -> list:
                         xycoords=("axes fraction", "data"), fontsize=7, color=style["color"],
                         ha="center", va="bottom", bbox={"fc": "white", "ec": "none", "pad": 0.3},
                     )  # fmt: skip
-            ax.axhline(marginal(row.config)[fold], color="0.5", ls=":", lw=1.0)
+            base = marginal(first.config)[fold]
+            ax.axhline(base, color="0.5", ls=":", lw=1.0)
             ax.annotate(
-                "training frequencies alone (no memory)", (0.5, marginal(row.config)[fold]),
+                "training frequencies alone (no memory)", (0.5, base),
                 xycoords=("axes fraction", "data"), xytext=(0, -6), textcoords="offset points",
                 fontsize=7, color="0.4", va="top", ha="center",
             )  # fmt: skip
-            ax.set_title(f"{row.title}: {fold}", loc="left", fontsize=7.5)
+            where = NAMES[first.config.data] if overlay else first.title
+            ax.set_title(f"{where}: {fold}", loc="left", fontsize=7.5)
             ax.set_xlabel("epoch", fontsize=7.5)
             ax.tick_params(labelsize=7)
-        unit = "bits per character" if row.config.data in PTB else "NLL per frame (nats)"
+        unit = "bits per character" if first.config.data in PTB else "NLL per frame (nats)"
         axes[i, 0].set_ylabel(unit, fontsize=7.5)
     fig.legend(
         *axes[0, 0].get_legend_handles_labels(), loc="outside upper center", ncol=3, fontsize=7
