@@ -20,7 +20,8 @@ from repro import results
 
 __all__ = ["block", "finite", "floats", "label", "options", "prepare", "reuse", "span", "write"]
 
-_NOT_RUN = ("out_dir", "figure", "label", "trial_block")  # fields that do not change what it computes
+# fields that do not change what a claim computes
+_NOT_RUN = ("out_dir", "figure", "label", "trial_block")
 
 
 def floats(c, name: str) -> list[float]:
