@@ -2,6 +2,7 @@
 
 import importlib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -597,3 +598,27 @@ def test_trial_blocks_merge_by_id_into_exactly_one_run(tmp_path):
     blocks.trial_block = "6:9"
     with pytest.raises(ValueError, match=r"config.trial_block='6:9': must be 'lo:hi' with 0 <= lo"):
         pipeline.run_claim(blocks, protocol.PROTOCOL)
+
+
+@pytest.mark.slow  # two driver processes and a merge: make test-slow
+def test_slurm_array_script_runs_one_block_per_task(tmp_path):
+    flags = [
+        "--config.only_rows=T100@lstm1997", "--config.trials=4", "--config.max_sequences=200",
+        "--config.evals_per_chunk=1", "--config.test_sequences=64", "--config.eval_every=100",
+        f"--config.out_dir={tmp_path}/out", f"--config.figure={tmp_path}/fig",
+    ]  # fmt: skip
+    script = ROOT / "slurm" / "blocks.sbatch"
+    for task in ("0", "1", "2"):  # the third task has no trials left
+        env = {**os.environ, "SLURM_ARRAY_TASK_ID": task, "PYTHON": sys.executable}
+        args = ["hochreiter1997", "experiments/configs/h97_t7.py:quick", "4", "2", *flags]
+        proc = subprocess.run(
+            ["bash", str(script), *args], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+        assert proc.returncode == 0, proc.stderr[-2000:]
+    run = tmp_path / "out" / "T100" / "lstm1997"
+    assert sorted(p.name for p in run.glob("trials_*")) == ["trials_0_2", "trials_2_4"]
+    proc = _run("--config=experiments/configs/h97_t7.py:quick", *flags, tmp_path=tmp_path,
+                module="experiments.hochreiter1997")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    merged = json.loads((run / "results.json").read_text())
+    assert len(merged["solved"]) == 4 and (tmp_path / "out" / "table.json").exists()
