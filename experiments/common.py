@@ -99,10 +99,11 @@ def define_config(
         sys.exit(f"error: {_unknown_field(str(err).strip(chr(34) + chr(39)), sys.argv)}")
 
 
-def define_claim_config(default: str, configs: str, fields: str):
+def define_claim_config(default: str, configs: str, fields: str, *more: str):
     """The ``--config`` flag of a paper's claim driver: ``default`` (a file in experiments/configs),
     ``configs`` (the glob of its claim configs, for the help text), ``fields`` (the paper's field
-    file, e.g. "_p13.py"); ``--help`` explains the shared fields (``_claim.py``) and the paper's."""
+    file, e.g. "_p13.py") and ``more`` (configs with fields of their own, e.g. "p13_t1.py");
+    ``--help`` explains the shared fields (``_claim.py``) and those files'."""
     where = Path(__file__).parent / "configs"
     return define_config(
         str(where / default),
@@ -110,7 +111,7 @@ def define_claim_config(default: str, configs: str, fields: str):
         f"experiments/configs/{configs}. Override any field with --config.NAME=VALUE, and a field "
         "a row sets with --config.rows.ROW.NAME=VALUE. Fields (neutral defaults; each claim "
         "config sets its own):\n",
-        field_paths=(str(where / "_claim.py"), str(where / fields)),
+        field_paths=tuple(str(where / f) for f in ("_claim.py", fields, *more)),
     )
 
 

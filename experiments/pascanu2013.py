@@ -35,5 +35,7 @@ def main(argv):
 
 if __name__ == "__main__":
     # The flag is defined only when run as a script, so tests can import several drivers.
-    _CONFIG = common.define_claim_config("p13_f7.py", "p13_*.py", "_p13.py")
+    _CONFIG = common.define_claim_config(
+        "p13_f7.py", "p13_*.py", "_p13.py", "p13_t1.py", "p13_f3.py", "p13_f6.py"
+    )
     common.run(main)

@@ -193,3 +193,10 @@ def test_ptb_rows_train_and_score_bits_per_character():
     assert np.array_equal(x[:, 5:], y[:, :-5])  # the target is the input 5 steps later
     bits = t.problem.test(params, jax.random.key(2))
     assert all(abs(float(v) - np.log2(50)) < 0.1 for v in bits.values())  # near-uniform at init
+
+
+def test_help_explains_every_field_of_every_p13_config(tmp_path):
+    proc = _run("--helpfull", tmp_path=tmp_path, module="experiments.pascanu2013")
+    for name in ("p13_f7", "p13_s1", "p13_t1", "p13_c4", "p13_f3", "p13_f6"):
+        for field in _config(name):
+            assert f"--config.{field} =" in proc.stdout, (name, field)
