@@ -141,12 +141,54 @@ def sets(config) -> dict:
     return {"pairs": out, "unique_strings": config.unique_strings, "seed": config.seed}
 
 
+def wrong_steps(c, pair: int, run_dir: Path) -> dict:
+    """Per trial of ``run_dir`` (its last checkpoint): how many steps of the 512 check strings the
+    net gets wrong by Exp. 1's rule, how many of those are the long-lag step (the second T or P),
+    and how many strings are wrong."""
+    from experiments.h97 import protocol
+    from repro import problems, train
+
+    t = protocol.build(c, "lstm1997", pair)
+    state = train.load_state(run_dir, t.problem, t.optimizer, t.schedule)
+    batch = protocol.FAMILIES[c.task].data(c, pair).check(jax.random.key(0))
+    lag = (jnp.arange(batch.mask.shape[1])[None, :] == (batch.length - 2)[:, None]) & (
+        batch.mask > 0
+    )
+
+    def count(params):
+        y = problems.unroll(t.model, params, batch.inputs)
+        legal = batch.extra["legal"] > 0
+        low = jnp.min(jnp.where(legal, y, jnp.inf), axis=-1)
+        high = jnp.max(jnp.where(legal, -jnp.inf, y), axis=-1)
+        wrong = (low <= high) & (batch.mask > 0)  # (strings, steps)
+        return jnp.sum(wrong), jnp.sum(wrong & lag), jnp.sum(jnp.any(wrong, axis=1))
+
+    steps, at_lag, strings = jax.vmap(count)(state.params)
+    return {
+        "wrong_steps": np.asarray(steps).tolist(),
+        "wrong_lag": np.asarray(at_lag).tolist(),
+        "wrong_strings": np.asarray(strings).tolist(),
+    }
+
+
 def write(config, row) -> dict:
     """``mechanism_<row>.json`` beside the claim's table, from the row's runs."""
     from experiments.h97 import protocol
 
     dirs = runner.run_dirs(config, row, "lstm1997", protocol.parts(row.config))
     got = summary(dirs)
+    for pair, run_dir in enumerate(dirs):  # where the final nets go wrong
+        for key, values in wrong_steps(row.config, pair, run_dir).items():
+            got.setdefault(key, []).extend(values)
+    failed = ~np.asarray(got["solved"])
+    got["failed_wrong_lag_share"] = (
+        float(
+            np.sum(np.asarray(got["wrong_lag"])[failed])
+            / max(np.sum(np.asarray(got["wrong_steps"])[failed]), 1)
+        )
+        if failed.any()
+        else None
+    )
     got["label"] = config.label
     results.write_json_with_provenance(runner.out_dir(config) / f"mechanism_{row.id}.json", got)
     return got
@@ -168,18 +210,18 @@ def draw(root: Path, stem: str) -> list[Path]:
     """(a) largest |s| over training against when (or whether) the trial solved; (b) when the
     symbol was first stored; one colour and marker per net, one marker per trial, unsolved trials
     censored at the budget (open marker on the top edge), never stored ones on the right edge."""
-    got = []
-    for name, title in RUNS:
+    got = []  # (index in RUNS: a net's colour and marker in every drawing, title, summary)
+    for i, (name, title) in enumerate(RUNS):
         path = root / "runs" / "h97_t1" / name / f"mechanism_{ROW}.json"
         if path.exists():
-            got.append((title, results.load_json(path)))
+            got.append((i, title, results.load_json(path)))
     if not got:
         raise ValueError(f"no mechanism_{ROW}.json under {root / 'runs' / 'h97_t1'}")
     budget, theirs = 200_000, paper.TABLES["H97-T1"][ROW]["after"]
-    fig, (a, b) = plotting.figure(1, 2, height=3.4, width=7.0)
+    fig, (a, b, c) = plotting.figure(1, 3, height=3.4, width=7.0)
     order = ("black", "blue", "vermillion", "bluish green", "reddish purple")
     markers = ("o", "s", "D", "v", "P")
-    for k, (title, m) in enumerate(got):
+    for k, title, m in got:
         color, marker = plotting.OKABE_ITO[order[k]], markers[k]
         solved = np.asarray(m["solved"])
         when = np.array([v if v is not None else budget for v in m["solved_at"]], float)
@@ -190,26 +232,37 @@ def draw(root: Path, stem: str) -> list[Path]:
             ax.scatter(x[~solved], when[~solved], s=16, marker=marker, facecolors="none",
                        edgecolors=color, lw=0.8)  # fmt: skip
             label = None
+        if "wrong_lag" in m:  # the unsolved nets at the end: the long-lag step or the others
+            lag = np.asarray(m["wrong_lag"], float)[~solved]
+            other = np.asarray(m["wrong_steps"], float)[~solved] - lag
+            c.scatter(other, lag, s=16, marker=marker, facecolors="none", edgecolors=color, lw=0.8)
+    a.axhline(theirs, **plotting.PAPER_STYLE, label=f"paper: 30/30 solved, mean {theirs:,} strings")
+    b.axhline(theirs, **plotting.PAPER_STYLE)
     for ax in (a, b):
-        ax.axhline(theirs, **plotting.PAPER_STYLE)
         ax.set_yscale("log")
         ax.set_ylim(1_000, 3 * budget)
         ax.tick_params(labelsize=7)
-    a.annotate(f"paper: mean {theirs:,}", (0.01, theirs), xycoords=("axes fraction", "data"),
-               fontsize=7, color="0.35", va="bottom")  # fmt: skip
     a.set_ylabel("strings until solved\n(open, top edge: not by 200,000)", fontsize=7.5)
     a.set_xlabel("largest |s| of any cell over training", fontsize=7.5)
     b.set_xscale("log")
     b.set_xlim(1_000, 3 * budget)
     b.set_xlabel("strings until one cell first stores T vs P\n(right edge: never)", fontsize=7.5)
+    c.set_xlabel("wrong steps elsewhere (local contexts)\nof the 512 check strings", fontsize=7.5)
+    c.set_ylabel("wrong long-lag steps (second T or P)", fontsize=7.5)
+    c.set_title("(c) the unsolved nets at the end", loc="left", fontsize=7.5)
+    a.set_title("(a) saturation", loc="left", fontsize=7.5)
+    b.set_title("(b) storing the embedded symbol", loc="left", fontsize=7.5)
+    c.tick_params(labelsize=7)
     fig.legend(loc="outside upper center", ncol=2, fontsize=7, frameon=False)
     plotting.caption(
         fig,
         "H97-T1, 3×2 net, α 0.5, paper profile (30 trials = 3 data pairs × 10, budget 200,000 "
         "strings; paper: 30/30 solved, mean 8,440). Does a net store the embedded symbol, and does "
         "its state saturate? 'Stored': at the step that must predict the second T or P, one cell's "
-        "state separates every T string from every P string of the 512 check strings. Every reading "
-        "but the paper's net is an option the paper does not describe.",
+        "state separates every T string from every P string of the 512 check strings. (c) Where each "
+        "unsolved net goes wrong at the end: at the long-lag step (half the strings wrong: T and P not "
+        "told apart) or at the local steps. Every reading but the paper's net is an option the "
+        "paper does not describe.",
         size=7,
     )
     return plotting.save(fig, stem)
