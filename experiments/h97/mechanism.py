@@ -181,14 +181,10 @@ def write(config, row) -> dict:
         for key, values in wrong_steps(row.config, pair, run_dir).items():
             got.setdefault(key, []).extend(values)
     failed = ~np.asarray(got["solved"])
-    got["failed_wrong_lag_share"] = (
-        float(
-            np.sum(np.asarray(got["wrong_lag"])[failed])
-            / max(np.sum(np.asarray(got["wrong_steps"])[failed]), 1)
-        )
-        if failed.any()
-        else None
-    )
+    at_lag = np.asarray(got["wrong_lag"]) > 0
+    got["n_failed"] = int(failed.sum())
+    got["n_failed_at_lag"] = int((failed & at_lag).sum())  # some long-lag step wrong
+    got["n_failed_local_only"] = int((failed & ~at_lag).sum())  # every long-lag step right
     got["label"] = config.label
     results.write_json_with_provenance(runner.out_dir(config) / f"mechanism_{row.id}.json", got)
     return got
