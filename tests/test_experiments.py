@@ -563,6 +563,20 @@ def test_h97_probe_changes_nothing_trained_and_is_summarised(tmp_path):
     got = mechanism.write(config, row)
     assert got["n"] == 4 and len(got["s_max"]) == 4 and all(v > 0 for v in got["s_max"])
     assert (tmp_path / "True" / "out" / "mechanism_3x2_a05.json").exists()
+    # the final nets' wrong strings, from their checkpoints, are what the last check counted
+    last = []
+    for pair in ("pair0", "pair1"):
+        log = tmp_path / "True" / "out" / "3x2_a05" / "lstm1997" / pair / "metrics.jsonl"
+        last += json.loads(log.read_text().splitlines()[-1])["eval/wrong"]
+    unsolved = [not s for s in got["solved"]]
+    assert [w for w, u in zip(got["wrong_strings"], unsolved, strict=True) if u] == [
+        w for w, u in zip(last, unsolved, strict=True) if u
+    ]
+    assert (
+        got["n_failed"]
+        == sum(unsolved)
+        == sum(got[k] for k in ("n_failed_lag_none", "n_failed_lag_few", "n_failed_lag_quarter"))
+    )
     unprobed = tmp_path / "False" / "out" / "3x2_a05" / "lstm1997" / "pair0"
     with pytest.raises(ValueError, match="its log has no probe entries"):
         mechanism.summary([unprobed])
