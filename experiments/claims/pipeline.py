@@ -10,9 +10,10 @@ from experiments.claims import rows as rows_lib
 from experiments.claims.protocol import Protocol
 
 
-def run_claim(config, protocol: Protocol, overridden=()) -> tuple[list, dict, list[Path]]:
-    """Validate every row, check the output paths, train or reuse every (row, model), write the
-    table and draw the figure. Returns (rows, runs, paths written), and prints the table."""
+def run_rows(config, protocol: Protocol, overridden=()) -> tuple[list, dict, dict]:
+    """Validate every row and the trial block, check the output paths, label the run, train or
+    reuse every (row, model). Returns (rows, runs, the options that changed what ran); a block run
+    (``trial_block``) prints which trials ran."""
     rows = rows_lib.rows_of(config, protocol.validate, overridden)
     for row in rows:  # a trial block must lie within every row's trials
         runner.block_of(config, row.config.trials)
@@ -22,6 +23,14 @@ def run_claim(config, protocol: Protocol, overridden=()) -> tuple[list, dict, li
     runs = runner.run(config, rows, protocol)
     if config.get("trial_block"):  # a block writes its run directories only; a run without
         print(runner.blocks_done(config, rows, runs))  # trial_block merges them and draws
+    return rows, runs, options
+
+
+def run_claim(config, protocol: Protocol, overridden=()) -> tuple[list, dict, list[Path]]:
+    """Validate every row, check the output paths, train or reuse every (row, model), write the
+    table and draw the figure. Returns (rows, runs, paths written), and prints the table."""
+    rows, runs, options = run_rows(config, protocol, overridden)
+    if config.get("trial_block"):
         return rows, runs, []
     entries = table.entries(config, rows, runs, protocol)
     tests = table.comparisons(config, runs)

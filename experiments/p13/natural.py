@@ -33,8 +33,8 @@ import optax
 
 from experiments import common
 from experiments.claims import figures as claim_figures
+from experiments.claims import pipeline, runner, status, units
 from experiments.claims import rows as rows_lib
-from experiments.claims import runner, status, units
 from experiments.claims.protocol import Protocol, Trials
 from experiments.p13 import paper
 from repro import cells, plotting, problems, results, train
@@ -483,15 +483,8 @@ def draw(config, rows: list, runs: dict) -> list:
 def run(config, overridden=()) -> list:
     """Validate, train (or reuse) every (data set, method), write numbers.json, table.md and the
     figure; returns the paths written."""
-    rows = rows_lib.rows_of(config, validate, overridden)
-    for row in rows:  # a trial block must lie within every row's trials
-        runner.block_of(config, row.config.trials)
-    common.check_writable(runner.out_dir(config), runner.figure_path(config))
-    options = runner.options(config, overridden, PROTOCOL)
-    config.label = runner.label(config, options)
-    runs = runner.run(config, rows, PROTOCOL)
+    rows, runs, options = pipeline.run_rows(config, PROTOCOL, overridden)
     if config.trial_block:  # a block writes its run directories only
-        print(runner.blocks_done(config, rows, runs))
         return []
     got = entries(config, rows, runs)
     path = units.write(config, {"rows": got, "options": options, "label": config.label})
