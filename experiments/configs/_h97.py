@@ -50,11 +50,10 @@ def base(profile: str) -> ml_collections.ConfigDict:
     c.h = "h1"  # cell-output squashing: "h1" (2σ-1) or "id"
     c.init_scale = 0.1  # initial weights uniform in [-init_scale, init_scale]
     c.gradient = "truncated"  # "truncated" (H97 §4) or "full" (BPTT through all paths, H97-D1)
-    # Output-layer readings (issue 28; off: the net of the text and Table 10). input_output: direct
-    # input→output weights with topology F too (Exp. 1: W 276 → 325); output_bias: a bias on every
-    # output unit whatever `bias` says (W → 283; both 332).
+    # Output-layer readings (issue 28; off: the net of the text and Table 10). Direct input→output
+    # weights with topology F too (Exp. 1: W 276 → 325; topology B always has them).
     c.input_output = False
-    c.output_bias = False
+    c.output_bias = False  # a bias on every output unit whatever `bias` says (Exp. 1: W → 283)
     # "sync": every unit reads the previous step's activations (spec); "gates_first": the cell
     # inputs read this step's input and output gates (same weights; the order is spec [uncertain]).
     c.update_order = "sync"
