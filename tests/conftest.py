@@ -43,6 +43,9 @@ _LONGEST = (
     "test_f2b_frozen_w_has_its_ceiling",
     "test_h97_reber_readings",
     "test_diverged_trials_are_frozen",
+    "test_trial_blocks_merge_by_id",
+    "test_t1_runs_end_to_end_resumes",
+    "test_h97_probe_changes_nothing",
 )
 
 
