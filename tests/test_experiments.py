@@ -554,7 +554,7 @@ def test_h97_probe_changes_nothing_trained_and_is_summarised(tmp_path):
     outs = {}
     for probe in (False, True):
         config = _tiny(_h97("h97_t1"), tmp_path / str(probe), probe=probe)
-        _set(config, input_output=True, output_bias=True, data_pairs=2)
+        _set(config, input_output=True, output_bias=True, data_pairs=2, max_sequences=200)
         (row,) = _rows(config)
         outs[probe] = runner.run_one(config, row, "lstm1997", protocol.PROTOCOL)
     for key in ("solved_at", "sequences_seen", "test"):
@@ -586,12 +586,12 @@ def test_trial_blocks_merge_by_id_into_exactly_one_run(tmp_path):
     """Issue 30: trials 0-5 run at once equal blocks of 4 and 2 run apart, bit for bit (results,
     every log point), and the merged run's table equals the single run's."""
     single = _tiny(_h97("h97_t7"), tmp_path / "single")
-    _set(single, trials=6, max_sequences=400)
+    _set(single, trials=6, max_sequences=400, T=20)
     (row,) = [r for r in _rows(single) if r.id == "T100"]
     single.only_rows = "T100@lstm1997"
     pipeline.run_claim(single, protocol.PROTOCOL)
     blocks = _tiny(_h97("h97_t7"), tmp_path / "blocks")
-    _set(blocks, trials=6, max_sequences=400)
+    _set(blocks, trials=6, max_sequences=400, T=20)
     blocks.only_rows = "T100@lstm1997"
     for block, size in (("4:6", 2), ("0:4", 4)):
         blocks.trial_block = block
