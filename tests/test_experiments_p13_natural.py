@@ -55,6 +55,17 @@ def test_profiles_are_valid_and_pin_the_weight_count(name, profile):
         ({"alpha_schedule": "1/t2"}, "config.alpha_schedule='1/t2': must be one of"),
         ({"models": "msgd,sgd"}, "config.models='msgd,sgd': must list distinct names"),
         ({"epochs": 0}, "config.epochs=0: must be an integer > 0"),
+        ({"clip": float("inf")}, "config.clip=inf: must be a finite number > 0"),
+        ({"init_std": 0.0}, "config.init_std=0.0: must be a finite number > 0"),
+        ({"segment": 0}, "config.segment=0: must be an integer > 0"),
+        ({"batch": -1}, "config.batch=-1: must be an integer > 0"),
+        ({"hidden": 0}, "config.hidden=0: must be an integer > 0"),
+        ({"eval_chars": 0}, "config.eval_chars=0: must be an integer > 0"),
+        ({"cost": "max"}, "config.cost='max': must be one of"),
+        ({"omega_form": "eq10"}, "config.omega_form='eq10': must be one of"),
+        ({"method_lr": "msgd:0"}, "config.method_lr='msgd:0': must be 'method:lr,...'"),
+        ({"method_lr": "sgd:0.1"}, "config.method_lr='sgd:0.1': must be 'method:lr,...'"),
+        ({"method_lr": "msgd=0.1"}, "config.method_lr='msgd=0.1': must be 'method:lr,...'"),
     ],
 )
 def test_bad_input_is_one_line_before_compute(fields, message):
@@ -208,3 +219,23 @@ def test_help_explains_every_field_of_every_p13_config(tmp_path):
     for name in ("p13_f7", "p13_s1", "p13_t1", "p13_c4", "p13_f3", "p13_f6"):
         for field in _config(name):
             assert f"--config.{field} =" in proc.stdout, (name, field)
+
+
+@pytest.mark.parametrize("block", ["a:b", "3:3", "-1:2", "0:9"])
+def test_a_trial_block_outside_the_trials_is_one_line_before_compute(block, tmp_path):
+    config = _config("p13_t1")
+    config.trial_block, config.out_dir = block, str(tmp_path / "out")
+    with pytest.raises(
+        ValueError, match=re.escape(f"config.trial_block={block!r}: must be 'lo:hi'")
+    ):
+        natural.run(config)
+    assert not (tmp_path / "out").exists()
+
+
+def test_claims_outside_the_runner_refuse_trial_blocks():
+    from experiments.claims import units
+
+    config = _config("p13_f3")
+    config.trial_block = "0:1"
+    with pytest.raises(ValueError, match="config.trial_block='0:1': P13-F3 is not trained trial"):
+        units.prepare(config)
