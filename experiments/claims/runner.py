@@ -189,18 +189,12 @@ def _merge_logs(dirs: list[Path], path: Path) -> None:
     """The blocks' logs as one run's: log point by log point, the per-trial lists concatenated in
     block order. A block whose trials had all stopped logged no more points; there it gets what a
     stopped trial logs (0 for training metrics, nothing for checks)."""
-    import gzip
     import json
 
-    logs, widths = [], []
-    for d in dirs:
-        plain, packed = d / "metrics.jsonl", d / "metrics.jsonl.gz"
-        text = (
-            plain.read_text() if plain.exists() else gzip.decompress(packed.read_bytes()).decode()
-        )
-        lines = [json.loads(line) for line in text.splitlines()]
-        logs.append(lines)
-        widths.append(len(results.load_json(d / "results.json")["solved"]))
+    from experiments.claims.figures import logged  # figures imports this module
+
+    logs = [logged(d) for d in dirs]
+    widths = [len(results.load_json(d / "results.json")["solved"]) for d in dirs]
     longest = max(logs, key=len)
     out = []
     for i, head in enumerate(longest):
