@@ -4,7 +4,7 @@
 # FIGURE_JOBS=N runs N figure configs side by side (default 2); their progress lines (claim, row,
 # model, rate, ETA) are printed live, one whole line at a time.
 # `make bench` installs the optional PyTorch extra (.[dev,bench]) and runs both benchmarks;
-# `make bench-train` / `make bench-jacobians` run one, with BENCH_ARGS passed on (e.g.
+# `make bench-train` / `make bench-jacobians` / `make bench-cost` run one, with BENCH_ARGS passed on (e.g.
 # BENCH_ARGS="--tables step --repeats 20").
 
 PYTHON ?= python3
@@ -37,11 +37,12 @@ FIGURE_JOBS ?= 2
 BENCH_ARGS ?=
 BENCH_STAMP := $(VENV)/.installed-bench-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 PTB_STAMP := $(VENV)/.installed-ptb-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+RAY_STAMP := $(VENV)/.installed-ray-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: install install-bench install-ptb test test-slow lint format figures figure-gradient_flow h97-readings \
+.PHONY: install install-bench install-ptb install-ray test test-slow lint format figures figure-gradient_flow h97-readings \
 	h97-output-layer \
 	$(addprefix figure-,$(H97_CONFIGS) $(P13_TRAINED) $(P13_UNITS) $(B94_CONFIGS) $(QUESTIONS)) \
-	figure-s_reach bench bench-train \
+	figure-s_reach bench bench-train bench-cost \
 	bench-jacobians clean
 
 install: $(STAMP)
@@ -61,6 +62,13 @@ $(PTB_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,ptb]'
 	touch $@
 
+# Ray for experiments/run_ray.py (trial blocks of one or many claims as Ray tasks).
+install-ray: $(RAY_STAMP)
+
+$(RAY_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,ray]'
+	touch $@
+
 $(BENCH_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,bench]'
 	touch $@
@@ -68,7 +76,7 @@ $(BENCH_STAMP): $(STAMP)
 test: install
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist worksteal
 
-test-slow: install-bench install-ptb
+test-slow: install-bench install-ptb install-ray
 	$(PY) -m pytest -q -m slow
 
 lint: install
@@ -181,6 +189,11 @@ bench-train: install-bench
 
 bench-jacobians: install-bench
 	$(PY) -m bench.jacobians $(BENCH_ARGS)
+
+# The cost model of every paper profile (bench/results/cost.json and cost.md, which the README
+# includes); BENCH_ARGS e.g. "--claims h97_t1,p13_f7" or "--trials_per_program 1,10,100,1000".
+bench-cost: install
+	$(PY) -m bench.cost $(BENCH_ARGS)
 
 clean:
 	rm -rf runs .pytest_cache .ruff_cache .hypothesis

@@ -49,6 +49,7 @@ import numpy as np
 import optax
 from absl import app, flags
 
+from bench import cpu_model
 from experiments.h97 import paper
 from repro import cells, problems, results, train
 from repro.tasks import hochreiter1997 as h97
@@ -395,19 +396,6 @@ def cost_step(blocks: int, T: int = 100):
     return step, (params, tx.init(params)), cells.count_params(params), batch.inputs.shape[1]
 
 
-def _cpu_model() -> str:
-    """The CPU's model name (Linux), else the platform's processor string."""
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    import platform
-
-    return platform.processor() or "unknown"
-
-
 def table_cost() -> None:
     if _COST_OUT.value:  # before minutes of timing
         from experiments import common
@@ -427,7 +415,7 @@ def table_cost() -> None:
         rows.append({"blocks": blocks, "weights": W, "us_per_update": t * 1e6,
                      "ns_per_step_weight": t * 1e9 / (steps * W)})  # fmt: skip
     if _COST_OUT.value:
-        saved = {"rows": rows, "repeats": _REPEATS.value, "cpu": _cpu_model(), "steps": steps}
+        saved = {"rows": rows, "repeats": _REPEATS.value, "cpu": cpu_model(), "steps": steps}
         results.atomic_write_json(_COST_OUT.value, {**saved, "provenance": results.provenance()})
     print(
         "Flat ns/(step·W) = O(1) per weight and step (H97 §4); small nets pay a fixed per-step cost."

@@ -18,14 +18,26 @@ from pathlib import Path
 from experiments import common
 from experiments.b94 import CLAIMS
 
+DEFAULT_CONFIG = common.config_path("b94_theory.py")
+CONFIGS = ("b94_*.py",)  # the config files it runs (experiments/configs)
 
-def main(argv):
-    common.no_arguments(argv)
-    config = _CONFIG.value
+
+def protocol_of(config):
+    """No claim of this driver trains trials through the shared runner."""
+    return None
+
+
+def run(config, overridden=()) -> list:
+    """Everything the command line asks for; returns the paths written."""
     common.setup(config)
     if config.claim not in CLAIMS:
         raise ValueError(f"config.claim={config.claim!r}: must be one of {sorted(CLAIMS)}")
-    for path in CLAIMS[config.claim](config):
+    return list(CLAIMS[config.claim](config))
+
+
+def main(argv):
+    common.no_arguments(argv)
+    for path in run(_CONFIG.value):
         print(path)
 
 
@@ -33,7 +45,7 @@ if __name__ == "__main__":
     # The flag is defined only when run as a script, so tests can import several drivers.
     where = Path(__file__).parent / "configs"
     _CONFIG = common.define_config(
-        str(where / "b94_theory.py"),
+        DEFAULT_CONFIG,
         help_text="Config file and profile (path:quick or path:paper), one per claim: "
         "experiments/configs/b94_*.py. Override any field with --config.NAME=VALUE. Fields, "
         "per file (quick defaults):\n",

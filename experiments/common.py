@@ -24,12 +24,59 @@ def _parse_flags(argv: list[str]) -> list[str]:
     """Parse flags; a malformed flag or config override exits with one line, no traceback."""
     try:
         return flags.FLAGS(argv)
-    except OSError as err:  # the --config file could not be loaded
-        sys.exit(f"error: {_no_config(err, argv)}")
-    except AttributeError as err:  # an override of a field the --config file does not have
-        sys.exit(f"error: {_unknown_field(str(err).strip(chr(34) + chr(39)), argv)}")
-    except (flags.Error, ValueError, KeyError, TypeError) as err:
-        sys.exit(f"error: {_last_line(err)}")
+    except (OSError, AttributeError, flags.Error, ValueError, KeyError, TypeError) as err:
+        sys.exit(f"error: {_flag_error(err, argv)}")
+
+
+def _flag_error(err: Exception, argv: list[str]) -> str:
+    """The one line for an error raised while the command line is parsed."""
+    if isinstance(err, OSError):  # the --config file could not be loaded
+        return _no_config(err, argv)
+    if isinstance(err, AttributeError):  # an override of a field the --config file does not have
+        return _unknown_field(str(err).strip(chr(34) + chr(39)), argv)
+    return _last_line(err)
+
+
+def parse_config(argv: list[str], default: str):
+    """(config, overridden field names) of a driver's command line ``argv`` (``[program,
+    --config=path:profile, --config.NAME=VALUE, ...]``; ``default``: the ``--config`` used when
+    none is given), parsed as the driver's ``--config`` flag does but on fresh flags, so it can be
+    called in-process as often as needed (tests, the Ray runner).
+
+    Raises:
+      ValueError: one line, the one the driver would exit with.
+    """
+    from ml_collections import config_flags
+
+    holder, saved = flags.FlagValues(), sys.argv
+    sys.argv = list(argv)  # ml_collections reads overrides from sys.argv while the flag is defined
+    try:
+        config_flags.DEFINE_config_file("config", default, flag_values=holder)
+        rest = holder(list(argv))
+    except (OSError, AttributeError, flags.Error, ValueError, KeyError, TypeError) as err:
+        raise ValueError(_flag_error(err, list(argv))) from None
+    finally:
+        sys.argv = saved
+    no_arguments(rest)
+    return holder.config, set(config_flags.get_override_values(holder["config"]))
+
+
+def call(driver, *args: str) -> list[Path]:
+    """Run ``driver`` (a module with ``DEFAULT_CONFIG`` and ``run(config, overridden)``) in this
+    process as ``python -m <driver> args...`` would, and return the paths it writes; an error is the
+    one-line ValueError the command would print. The process-wide settings a run changes (float64,
+    the compilation cache) are restored afterwards."""
+    keys = ("jax_enable_x64", "jax_compilation_cache_dir")
+    saved = {k: getattr(jax.config, k) for k in keys}
+    try:
+        config, overridden = parse_config([driver.__name__, *args], driver.DEFAULT_CONFIG)
+        try:
+            return driver.run(config, overridden)
+        except OSError as err:
+            raise ValueError(_no_config(err, [driver.__name__, *args])) from None
+    finally:
+        for k, v in saved.items():
+            jax.config.update(k, v)
 
 
 def _no_config(err: OSError, argv: list[str]) -> str:
@@ -97,6 +144,11 @@ def define_config(
         return config_flags.DEFINE_config_file("config", f"{path}:{profile}", text)
     except (AttributeError, KeyError) as err:
         sys.exit(f"error: {_unknown_field(str(err).strip(chr(34) + chr(39)), sys.argv)}")
+
+
+def config_path(name: str) -> str:
+    """The path of config file ``name`` in experiments/configs (a driver's default ``--config``)."""
+    return str(Path(__file__).parent / "configs" / name)
 
 
 def define_claim_config(default: str, configs: str, fields: str, *more: str):

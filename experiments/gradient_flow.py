@@ -319,9 +319,17 @@ def draw(config, arrays) -> list[Path]:
     return plotting.save(fig, config.figure)
 
 
-def main(argv):
-    common.no_arguments(argv)
-    config = _CONFIG.value
+DEFAULT_CONFIG = common.config_path("gradient_flow.py")
+CONFIGS = ("gradient_flow.py",)  # the config files it runs (experiments/configs)
+
+
+def protocol_of(config):
+    """No claim of this driver trains trials through the shared runner."""
+    return None
+
+
+def run(config, overridden=()) -> list:
+    """Everything the command line asks for; returns the paths written."""
     common.setup(config)
     # Validate every curve and output path before any compute, so a bad one fails at once.
     _curves(config)
@@ -339,11 +347,16 @@ def main(argv):
         results.write_run(
             out, plain, {"summary": summary}, wall_time_s=time.perf_counter() - t0, arrays=arrays
         )
-    for path in draw(config, arrays):
+    return list(draw(config, arrays))
+
+
+def main(argv):
+    common.no_arguments(argv)
+    for path in run(_CONFIG.value):
         print(path)
 
 
 if __name__ == "__main__":
     # The flag is defined only when run as a script, so tests can import several drivers.
-    _CONFIG = common.define_config(str(Path(__file__).parent / "configs" / "gradient_flow.py"))
+    _CONFIG = common.define_config(DEFAULT_CONFIG)
     common.run(main)

@@ -21,15 +21,21 @@ from experiments.claims import pipeline, runner
 from experiments.h97 import after_stop, conditions, flow, gates, mechanism, protocol
 from repro import results
 
+DEFAULT_CONFIG = common.config_path("h97_t7.py")
+CONFIGS = ("h97_*.py", "g00_*.py")  # the config files it runs (experiments/configs)
 
-def main(argv):
-    common.no_arguments(argv)
-    config = _CONFIG.value
+
+def protocol_of(config):
+    """The protocol that trains ``config``'s rows; None for a claim computed without trials."""
+    return None if config.conditions else protocol.PROTOCOL
+
+
+def run(config, overridden=()) -> list:
+    """Everything the command line asks for; returns the paths written."""
     common.setup(config)
     if config.conditions:
         common.check_writable(runner.out_dir(config))
-        return conditions.main(config)
-    overridden = common.overridden(_CONFIG)
+        return conditions.main(config) or []
     rows, runs, paths = pipeline.run_claim(config, protocol.PROTOCOL, overridden)
     first = rows[0]
     if config.flow and runs[(first.id, "lstm1997")] is not None:
@@ -49,11 +55,16 @@ def main(argv):
             runner.out_dir(config) / f"after_stop_{row.id}.json", summary
         )
         paths += after_stop.draw(config, row, res)
-    for path in paths:
+    return paths
+
+
+def main(argv):
+    common.no_arguments(argv)
+    for path in run(_CONFIG.value, common.overridden(_CONFIG)):
         print(path)
 
 
 if __name__ == "__main__":
     # The flag is defined only when run as a script, so tests can import several drivers.
-    _CONFIG = common.define_claim_config("h97_t7.py", "h97_*.py, g00_*.py", "_h97.py")
+    _CONFIG = common.define_claim_config("h97_t7.py", ", ".join(CONFIGS), "_h97.py")
     common.run(main)

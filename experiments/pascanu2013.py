@@ -19,17 +19,28 @@ from experiments import common
 from experiments.claims import pipeline
 from experiments.p13 import natural, protocol, units
 
+DEFAULT_CONFIG = common.config_path("p13_f7.py")
+CONFIGS = ("p13_*.py",)  # the config files it runs (experiments/configs)
+
+
+def protocol_of(config):
+    """The protocol that trains ``config``'s rows; None for a claim computed without trials."""
+    if config.claim in natural.CLAIMS:
+        return natural.PROTOCOL
+    return None if config.claim in units.CLAIMS else protocol.PROTOCOL
+
+
+def run(config, overridden=()) -> list:
+    """Everything the command line asks for; returns the paths written."""
+    common.setup(config)
+    if config.claim in natural.CLAIMS:  # Table 1's natural data: epochs, no success rule
+        return natural.CLAIMS[config.claim](config, overridden)
+    return pipeline.claim_or_unit(config, protocol.PROTOCOL, units.CLAIMS, overridden)
+
 
 def main(argv):
     common.no_arguments(argv)
-    config = _CONFIG.value
-    common.setup(config)
-    overridden = common.overridden(_CONFIG)
-    if config.claim in natural.CLAIMS:  # Table 1's natural data: epochs, no success rule
-        paths = natural.CLAIMS[config.claim](config, overridden)
-    else:
-        paths = pipeline.claim_or_unit(config, protocol.PROTOCOL, units.CLAIMS, overridden)
-    for path in paths:
+    for path in run(_CONFIG.value, common.overridden(_CONFIG)):
         print(path)
 
 

@@ -24,17 +24,28 @@ from experiments.seeds import protocol, reach, s0
 UNITS = {"S0-time": s0.run, "S-reach": reach.draw}
 
 
+DEFAULT_CONFIG = common.config_path("s2_ablation.py")
+CONFIGS = ("s*.py",)  # the config files it runs (experiments/configs)
+
+
+def protocol_of(config):
+    """The protocol that trains ``config``'s rows; None for a claim computed without trials."""
+    return None if config.claim in UNITS else protocol.PROTOCOL
+
+
+def run(config, overridden=()) -> list:
+    """Everything the command line asks for; returns the paths written."""
+    common.setup(config)
+    return pipeline.claim_or_unit(config, protocol.PROTOCOL, UNITS, overridden)
+
+
 def main(argv):
     common.no_arguments(argv)
-    config = _CONFIG.value
-    common.setup(config)
-    overridden = common.overridden(_CONFIG)
-    paths = pipeline.claim_or_unit(config, protocol.PROTOCOL, UNITS, overridden)
-    for path in paths:
+    for path in run(_CONFIG.value, common.overridden(_CONFIG)):
         print(path)
 
 
 if __name__ == "__main__":
     # The flag is defined only when run as a script, so tests can import several drivers.
-    _CONFIG = common.define_claim_config("s2_ablation.py", "s*.py", "_seeds.py")
+    _CONFIG = common.define_claim_config("s2_ablation.py", ", ".join(CONFIGS), "_seeds.py")
     common.run(main)

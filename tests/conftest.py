@@ -5,13 +5,21 @@ or workers): XLA's persistent cache, keyed on the program itself, compiles each 
 lives in .pytest_cache (empty in a fresh clone), so a run never reuses another checkout's state.
 """
 
+import importlib
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import jax
 import pytest
 
+ROOT = Path(__file__).resolve().parents[1]
+
 _CACHE = Path(__file__).resolve().parents[1] / ".pytest_cache" / "jax-compilation"
 jax.config.update("jax_compilation_cache_dir", str(_CACHE))
+# ... and the drivers run by the tests (in-process or as commands) use it too (common.setup).
+os.environ["JAX_COMPILATION_CACHE_DIR"] = str(_CACHE)
 jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
 jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
 
@@ -21,6 +29,49 @@ def x64():
     """Run a test in float64 (references at 1e-6 need it); float32 stays the library default."""
     with jax.enable_x64(True):
         yield
+
+
+def _with_outputs(args, tmp_path) -> list[str]:
+    """``args`` with the outputs sent under ``tmp_path`` (the --config file stays first)."""
+    first = [a for a in args if a.startswith("--config=")]  # the file comes before overrides
+    outputs = [f"--config.out_dir={tmp_path / 'out'}", f"--config.figure={tmp_path / 'fig'}"]
+    return [*first, *outputs, *(a for a in args if a not in first)]
+
+
+@pytest.fixture
+def cli(tmp_path):
+    """``cli(module, *args)``: ``python -m module args`` in a new process, outputs under tmp_path
+    (what a user types: the flag wiring, the exit status and what is printed)."""
+
+    def run(module, *args):
+        return subprocess.run(
+            [sys.executable, "-m", module, *_with_outputs(args, tmp_path)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=300,
+        )
+
+    return run
+
+
+@pytest.fixture
+def driver_error(tmp_path):
+    """``driver_error(module, *args)``: the one-line error the command ``python -m module args``
+    prints, checked in this process (``experiments.common.call``: the same parsing, validation and
+    checks, without starting a Python and JAX per case); asserts it is one line and that nothing
+    was written."""
+    from experiments import common
+
+    def check(module, *args):
+        with pytest.raises(ValueError) as err:
+            common.call(importlib.import_module(module), *_with_outputs(args, tmp_path))
+        message = str(err.value)
+        assert message and "\n" not in message, message
+        assert not (tmp_path / "out").exists() and not list(tmp_path.glob("fig*"))
+        return message
+
+    return check
 
 
 # The longest tests (tens of seconds, mostly compilation), started first: with two workers that

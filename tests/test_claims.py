@@ -371,6 +371,14 @@ def test_statuses_numbers_and_cited_runs_are_generated_or_checked(tmp_path):
     assert "| TOY-1 | not run at scale (no paper number to compare; quick) |" in block
     with pytest.raises(ValueError, match="cannot read it"):
         docs.render(f"<!--v {path} rows[row=nope].solved -->1<!--/v-->", {}, all_runs, tmp_path)
+    # a committed file's text, verbatim (a benchmark's table)
+    (tmp_path / "t.md").write_text("| a |\n|---|\n| 1 |\n")
+    old = "x\n<!-- include: t.md -->\n| typed |\n<!-- /include -->\ny"
+    assert docs.render(old, {}, all_runs, tmp_path) == (
+        "x\n<!-- include: t.md -->\n| a |\n|---|\n| 1 |\n<!-- /include -->\ny"
+    )
+    with pytest.raises(ValueError, match="include: nope.md -->: cannot read it"):
+        docs.render("<!-- include: nope.md -->\n<!-- /include -->", {}, all_runs, tmp_path)
 
 
 def test_committed_docs_equal_the_tables_they_are_generated_from():

@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 import pytest
-from test_experiments import CONFIGS, _run
+from test_experiments import CONFIGS
 
 from experiments import b94
 from experiments.b94 import paper
@@ -152,13 +152,9 @@ def test_bad_config_is_one_line_and_computes_nothing(tmp_path, monkeypatch, name
     assert not list(tmp_path.iterdir())
 
 
-def test_driver_errors_are_one_line_and_help_explains_every_field(tmp_path):
-    proc = _run("--config=experiments/configs/b94_f2b.py", "--config.lengths=1-3",
-                tmp_path=tmp_path, module="experiments.bengio1994")  # fmt: skip
-    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
-    assert proc.returncode == 1 and len(errors) == 1 and "config.lengths='1-3'" in errors[0]
-    assert "Traceback" not in proc.stderr and not list(tmp_path.iterdir())
-    proc = _run("--helpfull", tmp_path=tmp_path, module="experiments.bengio1994")
+def test_driver_help_explains_every_field(tmp_path, cli):
+    # (its one-line errors: test_experiments.test_every_driver_exits_with_one_line_and_status_1)
+    proc = cli("experiments.bengio1994", "--helpfull")
     for name in B94:
         for field in _config(name, tmp_path):
             assert f"--config.{field} =" in proc.stdout, (name, field)

@@ -9,8 +9,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from test_experiments import _run
 
+from experiments import common, pascanu2013
 from experiments.claims import rows as rows_lib
 from experiments.p13 import natural, paper
 from repro import cells, train
@@ -147,8 +147,7 @@ def test_t1_runs_end_to_end_resumes_and_writes_its_numbers(tmp_path):
         "--config.evals_per_chunk=1", "--config.models=msgd,msgd_cr",
         f"--config.out_dir={tmp_path}/out", f"--config.figure={tmp_path}/fig",
     ]  # fmt: skip
-    proc = _run(*args, tmp_path=tmp_path, module="experiments.pascanu2013")
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    common.call(pascanu2013, *args)  # in-process, as the command would run it
     saved = json.loads((tmp_path / "out" / "numbers.json").read_text())
     rows = saved["rows"]
     assert [(e["row"], e["model"]) for e in rows] == [
@@ -227,8 +226,8 @@ def test_ptb_rows_train_and_score_bits_per_character():
     assert all(abs(float(v) - np.log2(50)) < 0.1 for v in bits.values())  # near-uniform at init
 
 
-def test_help_explains_every_field_of_every_p13_config(tmp_path):
-    proc = _run("--helpfull", tmp_path=tmp_path, module="experiments.pascanu2013")
+def test_help_explains_every_field_of_every_p13_config(cli):
+    proc = cli("experiments.pascanu2013", "--helpfull")
     for name in ("p13_f7", "p13_s1", "p13_t1", "p13_c4", "p13_f3", "p13_f6"):
         for field in _config(name):
             assert f"--config.{field} =" in proc.stdout, (name, field)

@@ -11,6 +11,8 @@ Three kinds of generated text, rewritten by ``python -m experiments.claims.docs`
   claim has committed runs and no such marker is a typed status, and fails the check);
   ``<!-- status: CLAIM @ OTHER,… -->`` for a claim with no number of its own that rests on the runs
   of other claims (``resting_status``);
+- a committed file's text, verbatim, between ``<!-- include: PATH -->`` and ``<!-- /include -->``
+  (e.g. a benchmark's generated table, ``bench/results/cost.md``);
 - a number from a committed file, inline: ``<!--v PATH SELECTOR[~FUNCTION…][:FORMAT] -->…<!--/v-->``,
   e.g. ``<!--v runs/p13_f7/budget20k/table.json rows[row=sigmoid_L20,model=msgd_cr].solved -->``.
   The selector walks the JSON: ``.key``, ``[3]`` (an index) or ``[key=value,...]`` (the first
@@ -44,6 +46,7 @@ from experiments.claims.table import fmt
 DOCS = ("README.md", "REPRODUCTION.md")
 PROFILES = ("quick", "paper")
 _BLOCK = re.compile(r"(<!-- results: (\w+) -->\n)(.*?)(<!-- /results -->)", re.S)
+_INCLUDE = re.compile(r"(<!-- include: (\S+) -->\n)(.*?)(<!-- /include -->)", re.S)
 
 
 NOTE = (
@@ -367,6 +370,14 @@ def render(text: str, tables: dict, all_runs: list[dict] = (), root: Path = Path
     """``text`` with every results block, status and number regenerated."""
     text = _BLOCK.sub(lambda m: m.group(1) + KINDS[m.group(2)](tables, all_runs) + m.group(4), text)
 
+    def include(m):
+        try:
+            return m.group(1) + (root / m.group(2)).read_text() + m.group(4)
+        except OSError as err:
+            raise ValueError(f"{m.group(1).strip()}: cannot read it ({err.strerror})") from None
+
+    text = _INCLUDE.sub(include, text)
+
     def status(m):
         if m.group(3):  # a claim with no number of its own, resting on other claims' runs
             got = resting_status(m.group(3).split(","), all_runs)
@@ -424,7 +435,13 @@ def problems(name: str, text: str, all_runs: list[dict], root: Path) -> list[str
         )
         if not any(p == f or p.startswith(f + "/") for f in found for p in tracked):
             out.append(f"{name}: cites {cited}, which is not committed")
+    for m in _INCLUDE.finditer(text):
+        if m.group(2) not in tracked:
+            out.append(f"{name}: includes {m.group(2)}, which is not committed")
     return out
+
+
+_RESULTS = ("runs", "bench/results")  # where cited and included results live
 
 
 def _tracked(root: Path) -> list[str]:
@@ -432,10 +449,11 @@ def _tracked(root: Path) -> list[str]:
 
     try:
         out = subprocess.run(
-            ["git", "ls-files", "runs"], cwd=root, capture_output=True, text=True, check=True
+            ["git", "ls-files", *_RESULTS], cwd=root, capture_output=True, text=True, check=True
         ).stdout
     except (OSError, subprocess.CalledProcessError):  # not a checkout: every file counts
-        return [p.relative_to(root).as_posix() for p in root.glob("runs/**/*") if p.is_file()]
+        found = [p for d in _RESULTS for p in root.glob(f"{d}/**/*") if p.is_file()]
+        return [p.relative_to(root).as_posix() for p in found]
     return out.split()
 
 

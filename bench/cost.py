@@ -1,0 +1,304 @@
+"""The cost model: what every trained claim's paper profile costs, measured, before anyone launches it.
+
+For every trained claim (a config whose driver trains trials: ``experiments.run_ray.load``) at its
+paper profile (``full`` for the practitioners' questions), every row and model:
+- the budget in trial-updates: trials × parts (H97 Exp. 1's data pairs) × the budget of one trial in
+  updates (its ``max_sequences`` over the sequences one update draws). An upper bound: a trial that
+  solves its task stops early, and most rows have unsolved trials that do run to the cap.
+- the cost of one trial-update, measured here: the row's real training program (problem,
+  optimiser, stopping rules) with n trials vmapped in one jitted chunk of ``--updates`` updates, its
+  frozen-weight check left out and timed on its own (one check of n trials), so that one
+  trial-update costs update + check / eval_every. Rows whose programs have the same shapes (model,
+  parameter shapes, batch shapes; e.g. the same net at another learning rate) are timed once.
+- the projection: hours on this machine (the cost at the measured n nearest the row's trials, every
+  trial to its cap), on one GPU (only where ``--gpu_results`` gives a GPU's measurements of the same
+  programs) and on an N-core Ray cluster (``--cores``): this machine's hours × its cores / N, but never
+  less than the longest single trial (a trial is one process's work).
+
+Writes ``bench/results/cost.json`` (every measurement, the CPU or GPU model, the date, provenance)
+and ``bench/results/cost.md`` (the table the README includes); prints the table.
+
+Usage: python -m bench.cost [--claims h97_t1,p13_f7] [--trials_per_program 1,10,100]
+       python -m bench.cost --gpu_results=bench/results/cost_gpu.json   # on a GPU machine: --out=...
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+import math
+import os
+import time
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from absl import flags
+
+from bench import cpu_model
+from experiments import common, run_ray
+from experiments.claims import rows as rows_lib
+from repro import results, train
+
+ROOT = Path(__file__).resolve().parents[1]
+
+_CLAIMS = flags.DEFINE_list(
+    "claims", [], "Config names (e.g. h97_t1,p13_f7); empty = every trained claim's config."
+)
+_N = flags.DEFINE_list(
+    "trials_per_program", ["1", "10", "100"], "Trials vmapped in one program, timed for each."
+)
+_UPDATES = flags.DEFINE_integer("updates", 20, "Updates per timed chunk (at most eval_every).")
+_REPEATS = flags.DEFINE_integer("repeats", 3, "Timed chunks per program; the median is kept.")
+_CORES = flags.DEFINE_list("cores", ["64", "512"], "Cluster sizes (cores) for the projection.")
+_OUT = flags.DEFINE_string("out", "bench/results/cost.json", "Where the measurements go.")
+_GPU = flags.DEFINE_string(
+    "gpu_results", "bench/results/cost_gpu.json", "A GPU machine's measurements (if present)."
+)
+
+
+def profile_of(name: str) -> str:
+    """A config's full-scale profile: "paper", or "full" (the practitioners' questions)."""
+    module = __import__(f"experiments.configs.{name}", fromlist=["get_config"])
+    for profile in ("paper", "full"):
+        try:
+            module.get_config(profile)
+            return profile
+        except ValueError:
+            continue
+    raise ValueError(f"{name}: has no paper or full profile")
+
+
+def trained_claims(names: list[str]) -> list[run_ray.Claim]:
+    """Every named config (all when empty) that trains trials, loaded at its full profile."""
+    every = sorted(p.stem for p in (ROOT / "experiments/configs").glob("*.py") if p.stem[0] != "_")
+    for name in names:
+        if name not in every:
+            raise ValueError(f"--claims={','.join(names)}: {name!r} is no config; known: {every}")
+    out = []
+    for name in names or every:
+        spec = f"experiments/configs/{name}.py:{profile_of(name)}"
+        try:
+            out.append(run_ray.load(spec, []))
+        except ValueError as err:
+            if "computed without trials" not in str(err):
+                raise
+    return out
+
+
+@dataclasses.dataclass
+class Entry:
+    claim: str
+    spec: str
+    row: str
+    model: str
+    trials: int  # per part
+    parts: int
+    budget_updates: int  # one trial's cap, in updates
+    sequences_per_update: int
+    eval_every: int
+    key: str  # the program's shapes: rows with the same key are timed once
+
+
+def entries(claim: run_ray.Claim) -> list[tuple[Entry, object]]:
+    out = []
+    for row in claim.rows:
+        c = row.config
+        for model in rows_lib.models_of(c):
+            t = claim.protocol.build(c, model, 0)
+            batch = jax.eval_shape(t.problem.sample, jax.random.key(0))
+            params = jax.eval_shape(t.problem.init, jax.random.key(0))
+            per_update = int(batch.inputs.shape[0])
+            shapes = [tuple(x.shape) for x in jax.tree.leaves(batch)] + [
+                (tuple(x.shape), str(x.dtype)) for x in jax.tree.leaves(params)
+            ]
+            key = json.dumps([model, c.get("task", ""), str(shapes)])
+            e = Entry(
+                claim=c.claim, spec=claim.spec, row=row.id, model=model, trials=c.trials,
+                parts=len(claim.protocol.parts(c)),
+                budget_updates=math.ceil(t.schedule.max_sequences / per_update),
+                sequences_per_update=per_update, eval_every=t.schedule.eval_every, key=key,
+            )  # fmt: skip
+            out.append((e, t))
+    return out
+
+
+def _timed(fn, *args) -> float:
+    t0 = time.perf_counter()
+    jax.block_until_ready(fn(*args))
+    return time.perf_counter() - t0
+
+
+def measure(t, n: int, updates: int, repeats: int) -> dict:
+    """Seconds per trial-update (no check) and per trial-check, n trials in one program."""
+    sch = dataclasses.replace(
+        t.schedule, trials=n, eval_every=updates, evals_per_chunk=1, max_sequences=2**31 - 1,
+        milestones=t.schedule.milestones, gate_eval=False,
+    )  # fmt: skip
+    trainer = train.Trainer(dataclasses.replace(t.problem, evaluate=None), t.optimizer, sch)
+    ids = jnp.arange(n)
+    state = trainer.init(ids)
+    t0 = time.perf_counter()
+    state, m = trainer.chunk(state, ids)  # compiles (the state is donated: keep the new one)
+    jax.block_until_ready((state, m))
+    compile_s = time.perf_counter() - t0
+    per = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        state, m = trainer.chunk(state, ids)
+        jax.block_until_ready((state, m))
+        per.append((time.perf_counter() - t0) / (n * updates))
+    out = {"update_s": float(np.median(per)), "compile_s": compile_s}
+    if t.problem.evaluate is not None:
+        check = jax.jit(jax.vmap(t.problem.evaluate))
+        keys = jax.vmap(jax.random.key)(ids)
+        _timed(check, state.params, keys)  # compile
+        times = [_timed(check, state.params, keys) / n for _ in range(repeats)]
+        out["check_s"] = float(np.median(times))
+    return out
+
+
+def nearest(costs: dict, trials: int) -> tuple[int, float]:
+    """(n, seconds per trial-update) at the largest measured n not above ``trials`` (else the
+    smallest measured)."""
+    ns = sorted(int(n) for n in costs)
+    fit = [n for n in ns if n <= trials] or ns[:1]
+    return fit[-1], costs[str(fit[-1])]
+
+
+def per_trial_update(m: dict, eval_every: int) -> float:
+    return m["update_s"] + m.get("check_s", 0.0) / eval_every
+
+
+def project(entry: dict, programs: dict, cores_here: int, clusters: list[int], gpu: dict) -> dict:
+    m_all = programs[entry["key"]]
+    n, m = nearest(m_all, entry["trials"])
+    cost = per_trial_update(m, entry["eval_every"])
+    one = per_trial_update(nearest(m_all, 1)[1], entry["eval_every"])
+    total = entry["trials"] * entry["parts"] * entry["budget_updates"]
+    out = {
+        "trial_updates": total,
+        "n_timed": n,
+        "s_per_trial_update": cost,
+        "hours_here": total * cost / 3600,
+        "longest_trial_hours": entry["budget_updates"] * one / 3600,
+    }
+    for cores in clusters:
+        out[f"hours_{cores}_cores"] = max(
+            out["hours_here"] * cores_here / cores, out["longest_trial_hours"]
+        )
+    if entry["key"] in gpu:
+        g = per_trial_update(nearest(gpu[entry["key"]], entry["trials"])[1], entry["eval_every"])
+        out["hours_gpu"] = total * g / 3600
+    return out
+
+
+def _hours(h: float | None) -> str:
+    if h is None:
+        return "–"
+    if h < 1 / 60:
+        return f"{h * 3600:.0f} s"
+    if h < 1:
+        return f"{h * 60:.0f} min"
+    if h < 48:
+        return f"{h:.1f} h"
+    return f"{h / 24:,.0f} d"
+
+
+def markdown(saved: dict) -> str:
+    clusters = saved["clusters"]
+    gpu = saved.get("gpu_device")
+    head = ["claim", "rows × models", "trial-updates (cap)", "this CPU", "one GPU"] + [
+        f"{c} cores (Ray)" for c in clusters
+    ]
+    lines = [
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+    ]
+    by_claim: dict[str, list] = {}
+    for e in saved["entries"]:
+        by_claim.setdefault(e["claim"], []).append(e)
+    for claim, es in by_claim.items():
+        p = [e["projection"] for e in es]
+        total = sum(x["hours_here"] for x in p)
+        longest = max(x["longest_trial_hours"] for x in p)
+        gpu_h = sum(x["hours_gpu"] for x in p) if all("hours_gpu" in x for x in p) else None
+        cells_ = [
+            f"{claim} ({es[0]['spec'].rsplit(':', 1)[1]})",
+            str(len(es)),
+            f"{sum(x['trial_updates'] for x in p):.2g}",
+            _hours(total),
+            _hours(gpu_h),
+        ] + [_hours(max(total * saved["cores"] / c, longest)) for c in clusters]
+        lines.append("| " + " | ".join(cells_) + " |")
+    when = saved["date"]
+    lines += [
+        "",
+        f"Measured {when} on {saved['cpu']} ({saved['cores']} cores, {saved['device']}); "
+        + (f"GPU: {gpu}. " if gpu else "no GPU measured yet (`python -m bench.cost` on one). ")
+        + f"{len(saved['programs'])} distinct programs timed at {', '.join(saved['ns'])} trials "
+        "per program. A trial-update is one update of one trial (plus its share of the checks); "
+        "the budget assumes every trial runs to its cap (solved trials stop earlier). Cluster "
+        "times assume the trials split into blocks over processes of this machine's size, and are "
+        "never shorter than the longest single trial. Generated by `python -m bench.cost`.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv):
+    common.no_arguments(argv)
+    ns = [int(n) for n in _N.value]
+    clusters = [int(c) for c in _CORES.value]
+    if any(n < 1 for n in ns) or any(c < 1 for c in clusters):
+        raise ValueError("--trials_per_program and --cores: integers >= 1")
+    if _UPDATES.value < 1 or _REPEATS.value < 1:
+        raise ValueError("--updates and --repeats: integers >= 1")
+    common.check_writable(_OUT.value)
+    claims = trained_claims(_CLAIMS.value)
+    todo = [(e, t) for claim in claims for e, t in entries(claim)]
+    programs: dict[str, dict] = {}
+    print(f"{len(todo)} rows × models, {len(set(e.key for e, _ in todo))} distinct programs")
+    for e, t in todo:
+        if e.key in programs:
+            continue
+        updates = min(_UPDATES.value, e.eval_every)
+        programs[e.key] = {str(n): measure(t, n, updates, _REPEATS.value) for n in ns}
+        m = programs[e.key]
+        print(
+            f"{e.claim} {e.row} {e.model}: "
+            + ", ".join(f"n={n}: {m[str(n)]['update_s'] * 1e6:,.1f} µs" for n in ns),
+            flush=True,
+        )
+    gpu, gpu_device = {}, None
+    other = Path(_GPU.value) if _GPU.value else None
+    if other and other.exists() and other.resolve() != Path(_OUT.value).resolve():
+        gpu_saved = results.load_json(other)
+        gpu, gpu_device = gpu_saved["programs"], gpu_saved["device"]
+    device, cores = jax.devices()[0], os.cpu_count() or 1
+    saved = {
+        "date": datetime.date.today().isoformat(),
+        "cpu": cpu_model(),
+        "cores": cores,
+        "device": f"{device.platform}: {device.device_kind}",
+        "ns": [str(n) for n in ns],
+        "clusters": clusters,
+        "programs": programs,
+        "gpu_device": gpu_device,
+        "entries": [
+            {
+                **(d := dataclasses.asdict(e)),
+                "projection": project(d, programs, cores, clusters, gpu),
+            }
+            for e, _ in todo
+        ],
+    }
+    results.atomic_write_json(_OUT.value, {**saved, "provenance": results.provenance()})
+    text = markdown(saved)
+    results.atomic_write(Path(_OUT.value).with_suffix(".md"), text.encode())
+    print(text)
+
+
+if __name__ == "__main__":
+    common.run(main)
