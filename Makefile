@@ -39,7 +39,7 @@ BENCH_STAMP := $(VENV)/.installed-bench-$(shell cat pyproject.toml constraints.t
 PTB_STAMP := $(VENV)/.installed-ptb-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 RAY_STAMP := $(VENV)/.installed-ray-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: install install-bench install-ptb install-ray test test-slow lint format figures figure-gradient_flow h97-readings \
+.PHONY: install install-bench install-ptb install-ray test test-durations test-slow lint format figures figure-gradient_flow h97-readings \
 	h97-output-layer \
 	$(addprefix figure-,$(H97_CONFIGS) $(P13_TRAINED) $(P13_UNITS) $(B94_CONFIGS) $(QUESTIONS)) \
 	figure-s_reach bench bench-train bench-cost \
@@ -75,6 +75,12 @@ $(BENCH_STAMP): $(STAMP)
 
 test: install
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist worksteal
+
+# Every test's duration, measured cold (the compilation cache emptied first), into
+# tests/durations.json: the next runs start the longest tests first (tests/conftest.py).
+test-durations: install
+	rm -rf .pytest_cache/jax-compilation
+	REPRO_RECORD_DURATIONS=1 $(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist worksteal
 
 test-slow: install-bench install-ptb install-ray
 	$(PY) -m pytest -q -m slow

@@ -48,10 +48,18 @@ _CLAIMS = flags.DEFINE_list(
     "claims", [], "Config names (e.g. h97_t1,p13_f7); empty = every trained claim's config."
 )
 _N = flags.DEFINE_list(
-    "trials_per_program", ["1", "10", "100"], "Trials vmapped in one program, timed for each."
+    "trials_per_program", ["10"], "Trials vmapped in one program, timed for every program."
+)
+_SCALING = flags.DEFINE_list(
+    "scaling",
+    ["1", "10", "100"],
+    "Trials per program timed for the first program of each model (the throughput table).",
 )
 _UPDATES = flags.DEFINE_integer("updates", 20, "Updates per timed chunk (at most eval_every).")
 _REPEATS = flags.DEFINE_integer("repeats", 3, "Timed chunks per program; the median is kept.")
+_MAX_CHUNK = flags.DEFINE_float(
+    "max_chunk_s", 20.0, "The throughput table stops growing n once a chunk would take longer."
+)
 _CORES = flags.DEFINE_list("cores", ["64", "512"], "Cluster sizes (cores) for the projection.")
 _OUT = flags.DEFINE_string("out", "bench/results/cost.json", "Where the measurements go.")
 _GPU = flags.DEFINE_string(
@@ -132,7 +140,7 @@ def _timed(fn, *args) -> float:
 
 
 def measure(t, n: int, updates: int, repeats: int) -> dict:
-    """Seconds per trial-update (no check) and per trial-check, n trials in one program."""
+    """Seconds per trial-update (the check left out), n trials in one program."""
     sch = dataclasses.replace(
         t.schedule, trials=n, eval_every=updates, evals_per_chunk=1, max_sequences=2**31 - 1,
         milestones=t.schedule.milestones, gate_eval=False,
@@ -150,14 +158,19 @@ def measure(t, n: int, updates: int, repeats: int) -> dict:
         state, m = trainer.chunk(state, ids)
         jax.block_until_ready((state, m))
         per.append((time.perf_counter() - t0) / (n * updates))
-    out = {"update_s": float(np.median(per)), "compile_s": compile_s}
-    if t.problem.evaluate is not None:
-        check = jax.jit(jax.vmap(t.problem.evaluate))
-        keys = jax.vmap(jax.random.key)(ids)
-        _timed(check, state.params, keys)  # compile
-        times = [_timed(check, state.params, keys) / n for _ in range(repeats)]
-        out["check_s"] = float(np.median(times))
-    return out
+    return {"update_s": float(np.median(per)), "compile_s": compile_s}
+
+
+def measure_check(t, repeats: int) -> float | None:
+    """Seconds of one frozen-weight check of one trial (None: the problem has none). A check is
+    a large batch of its own, so its cost per trial hardly falls with more trials per program; one
+    trial also keeps the largest checks (H97 Exp. 3 at T = 1000) within this machine's memory."""
+    if t.problem.evaluate is None:
+        return None
+    check = jax.jit(t.problem.evaluate)
+    params, key = t.problem.init(jax.random.key(0)), jax.random.key(1)
+    _timed(check, params, key)  # compiles
+    return float(np.median([_timed(check, params, key) for _ in range(repeats)]))
 
 
 def nearest(costs: dict, trials: int) -> tuple[int, float]:
@@ -168,15 +181,26 @@ def nearest(costs: dict, trials: int) -> tuple[int, float]:
     return fit[-1], costs[str(fit[-1])]
 
 
-def per_trial_update(m: dict, eval_every: int) -> float:
-    return m["update_s"] + m.get("check_s", 0.0) / eval_every
+def per_trial_update(m: dict, check_s: float | None, eval_every: int) -> float:
+    """A trial-update's seconds: the update, and its share of the check every eval_every."""
+    return m["update_s"] + (check_s or 0.0) / eval_every
 
 
-def project(entry: dict, programs: dict, cores_here: int, clusters: list[int], gpu: dict) -> dict:
-    m_all = programs[entry["key"]]
+def project(
+    entry: dict, programs: dict, cores_here: int, clusters: list[int], gpu: dict, alone: float = 1.0
+) -> dict:
+    """The entry's budget in trial-updates and its projected hours. ``alone``: how much dearer a
+    trial-update is with one trial per program than at the smallest n measured for this entry's
+    program (its model's ratio, measured on another program of the model; 1 if n = 1 was timed)."""
+    program = programs[entry["key"]]
+    total = entry["trials"] * entry["parts"] * entry["budget_updates"]
+    if "error" in program:  # not measured here: no projection
+        return {"trial_updates": total, "failed": program["error"]}
+    m_all, check_s = program["costs"], program.get("check_s")
     n, m = nearest(m_all, entry["trials"])
-    cost = per_trial_update(m, entry["eval_every"])
-    one = per_trial_update(nearest(m_all, 1)[1], entry["eval_every"])
+    cost = per_trial_update(m, check_s, entry["eval_every"])
+    n1, m1 = nearest(m_all, 1)
+    one = m1["update_s"] * (1.0 if n1 == 1 else alone) + (check_s or 0.0) / entry["eval_every"]
     total = entry["trials"] * entry["parts"] * entry["budget_updates"]
     out = {
         "trial_updates": total,
@@ -190,8 +214,11 @@ def project(entry: dict, programs: dict, cores_here: int, clusters: list[int], g
             out["hours_here"] * cores_here / cores, out["longest_trial_hours"]
         )
     if entry["key"] in gpu:
-        g = per_trial_update(nearest(gpu[entry["key"]], entry["trials"])[1], entry["eval_every"])
-        out["hours_gpu"] = total * g / 3600
+        other = gpu[entry["key"]]
+        g = nearest(other["costs"], entry["trials"])[1]
+        out["hours_gpu"] = (
+            total * per_trial_update(g, other.get("check_s"), entry["eval_every"]) / 3600
+        )
     return out
 
 
@@ -220,57 +247,128 @@ def markdown(saved: dict) -> str:
     by_claim: dict[str, list] = {}
     for e in saved["entries"]:
         by_claim.setdefault(e["claim"], []).append(e)
+    failed = 0
     for claim, es in by_claim.items():
-        p = [e["projection"] for e in es]
+        p = [e["projection"] for e in es if "failed" not in e["projection"]]
+        lost = len(es) - len(p)
+        failed += lost
         total = sum(x["hours_here"] for x in p)
-        longest = max(x["longest_trial_hours"] for x in p)
-        gpu_h = sum(x["hours_gpu"] for x in p) if all("hours_gpu" in x for x in p) else None
+        longest = max((x["longest_trial_hours"] for x in p), default=0.0)
+        gpu_h = sum(x["hours_gpu"] for x in p) if p and all("hours_gpu" in x for x in p) else None
+        more = f" + {lost} not measured" if lost else ""
         cells_ = [
             f"{claim} ({es[0]['spec'].rsplit(':', 1)[1]})",
             str(len(es)),
-            f"{sum(x['trial_updates'] for x in p):.2g}",
-            _hours(total),
+            f"{sum(e['projection']['trial_updates'] for e in es):.2g}",
+            _hours(total) + more,
             _hours(gpu_h),
-        ] + [_hours(max(total * saved["cores"] / c, longest)) for c in clusters]
+        ] + [_hours(max(total * saved["cores"] / c, longest)) + more for c in clusters]
         lines.append("| " + " | ".join(cells_) + " |")
     when = saved["date"]
+    lines += ["", "Throughput as trials per program grow (µs per trial-update, this CPU):", ""]
+    lines += scaling_table(saved["scaling"])
     lines += [
         "",
         f"Measured {when} on {saved['cpu']} ({saved['cores']} cores, {saved['device']}); "
         + (f"GPU: {gpu}. " if gpu else "no GPU measured yet (`python -m bench.cost` on one). ")
-        + f"{len(saved['programs'])} distinct programs timed at {', '.join(saved['ns'])} trials "
-        "per program. A trial-update is one update of one trial (plus its share of the checks); "
+        + f"{len(saved['programs'])} distinct programs (model, parameter and batch shapes) timed "
+        f"at {', '.join(saved['ns'])} trials per program, the first of each model also at "
+        f"{', '.join(sorted({n for s in saved['scaling'].values() for n in s['costs']}, key=int))}. A trial-update is one update of one trial (plus its share of the checks); "
         "the budget assumes every trial runs to its cap (solved trials stop earlier). Cluster "
         "times assume the trials split into blocks over processes of this machine's size, and are "
-        "never shorter than the longest single trial. Generated by `python -m bench.cost`.",
+        "never shorter than the longest single trial. "
+        + (
+            f"{failed} rows × models could not be measured here (their programs' errors, e.g. out "
+            "of memory, are in `bench/results/cost.json`). "
+            if failed
+            else ""
+        )
+        + "Generated by `python -m bench.cost`.",
     ]
     return "\n".join(lines) + "\n"
 
 
+def _program(e: Entry, t, ns: list[int], scale_ns: list[int]) -> dict:
+    """One program's costs at each n (and its check); a failure (e.g. out of memory) is recorded,
+    not raised, so that one program does not stop the table."""
+    updates, costs = min(_UPDATES.value, e.eval_every), {}
+    try:
+        for n in sorted(set(ns) | set(scale_ns)):
+            if (
+                n not in ns
+                and costs
+                and _chunk_s(costs, updates) * n / max(map(int, costs)) > _MAX_CHUNK.value
+            ):
+                continue  # the throughput table's larger n: a chunk would take too long here
+            costs[str(n)] = measure(t, n, updates, _REPEATS.value)
+        return {"costs": costs, "check_s": measure_check(t, _REPEATS.value), "updates": updates}
+    except jax.errors.JaxRuntimeError as err:
+        return {"costs": costs, "error": str(err).splitlines()[0][:200], "updates": updates}
+
+
+def _chunk_s(m: dict, updates: int) -> float:
+    """Seconds of one timed chunk at the largest n measured so far."""
+    n = max(map(int, m))
+    return m[str(n)]["update_s"] * n * updates
+
+
+def _ints(flag) -> list[int]:
+    try:
+        out = [int(v) for v in flag.value]
+    except ValueError:
+        out = [0]
+    if not out or min(out) < 1:
+        raise ValueError(f"--{flag.name}={','.join(flag.value)}: must list integers >= 1")
+    return out
+
+
+def scaling_table(scaling: dict) -> list[str]:
+    """Per model: µs per trial-update as the trials per program grow."""
+    ns = sorted({int(n) for s in scaling.values() for n in s["costs"]})
+    lines = [
+        "| model (program) | " + " | ".join(f"n = {n}" for n in ns) + " |",
+        "|---|" + "---|" * len(ns),
+    ]
+    for model, s in scaling.items():
+        cells_ = [f"{s['costs'][str(n)]['update_s'] * 1e6:,.1f} µs" for n in ns]
+        lines.append(f"| {model} ({s['claim']} {s['row']}) | " + " | ".join(cells_) + " |")
+    return lines
+
+
 def main(argv):
     common.no_arguments(argv)
-    ns = [int(n) for n in _N.value]
-    clusters = [int(c) for c in _CORES.value]
-    if any(n < 1 for n in ns) or any(c < 1 for c in clusters):
-        raise ValueError("--trials_per_program and --cores: integers >= 1")
+    ns, scale_ns = _ints(_N), _ints(_SCALING)
+    clusters = _ints(_CORES)
     if _UPDATES.value < 1 or _REPEATS.value < 1:
         raise ValueError("--updates and --repeats: integers >= 1")
     common.check_writable(_OUT.value)
     claims = trained_claims(_CLAIMS.value)
     todo = [(e, t) for claim in claims for e, t in entries(claim)]
+    partial = Path(_OUT.value).with_suffix(".partial.json")  # a killed bench goes on from here
+    setting = {"updates": _UPDATES.value, "repeats": _REPEATS.value, "ns": ns, "scale": scale_ns}
     programs: dict[str, dict] = {}
+    if partial.exists() and results.load_json(partial).get("setting") == setting:
+        programs = results.load_json(partial)["programs"]
     print(f"{len(todo)} rows × models, {len(set(e.key for e, _ in todo))} distinct programs")
+    firsts = {}  # model -> its first program, timed at every scale_ns (the throughput table)
     for e, t in todo:
-        if e.key in programs:
-            continue
-        updates = min(_UPDATES.value, e.eval_every)
-        programs[e.key] = {str(n): measure(t, n, updates, _REPEATS.value) for n in ns}
-        m = programs[e.key]
-        print(
-            f"{e.claim} {e.row} {e.model}: "
-            + ", ".join(f"n={n}: {m[str(n)]['update_s'] * 1e6:,.1f} µs" for n in ns),
-            flush=True,
-        )
+        firsts.setdefault(e.model, e)
+        if e.key not in programs:
+            programs[e.key] = _program(e, t, ns, scale_ns if firsts[e.model] is e else [])
+            results.atomic_write_json(partial, {"setting": setting, "programs": programs})
+        got = programs[e.key]
+        timed = ", ".join(f"n={n}: {c['update_s'] * 1e6:,.1f} µs" for n, c in got["costs"].items())
+        print(f"{e.claim} {e.row} {e.model}: {got.get('error') or timed}", flush=True)
+    scaling = {
+        model: {"claim": e.claim, "row": e.row, "key": e.key, "costs": programs[e.key]["costs"]}
+        for model, e in firsts.items()
+        if programs[e.key]["costs"]
+    }
+    alone = {}  # per model: cost at n = 1 over cost at the smallest n of ns
+    for model, sc in scaling.items():
+        c = sc["costs"]
+        small = str(min(ns))
+        alone[model] = c["1"]["update_s"] / c[small]["update_s"] if {"1", small} <= set(c) else 1.0
     gpu, gpu_device = {}, None
     other = Path(_GPU.value) if _GPU.value else None
     if other and other.exists() and other.resolve() != Path(_OUT.value).resolve():
@@ -283,13 +381,14 @@ def main(argv):
         "cores": cores,
         "device": f"{device.platform}: {device.device_kind}",
         "ns": [str(n) for n in ns],
+        "scaling": scaling,
         "clusters": clusters,
         "programs": programs,
         "gpu_device": gpu_device,
         "entries": [
             {
                 **(d := dataclasses.asdict(e)),
-                "projection": project(d, programs, cores, clusters, gpu),
+                "projection": project(d, programs, cores, clusters, gpu, alone.get(e.model, 1.0)),
             }
             for e, _ in todo
         ],

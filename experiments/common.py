@@ -213,6 +213,8 @@ def check_writable(*paths) -> None:
     """Raise a one-line ValueError, before any compute, if a path could not be written."""
     for path in paths:
         p = Path(path).absolute()
+        if p.is_file():  # replaced atomically: a new file is written beside it
+            p = p.parent
         while not p.exists():
             p = p.parent
         if not p.is_dir() or not os.access(p, os.W_OK | os.X_OK) or not _can_create_in(p):
@@ -237,6 +239,12 @@ def at_most(config, name: str, budget: str) -> None:
             f"config.{name}={config[name]!r}: must be at most the budget config.{budget}="
             f"{config[budget]!r}"
         )
+
+
+def one_of(config, name: str, allowed) -> None:
+    """``config[name]`` must be one of ``allowed`` (one line naming the field and the choices)."""
+    if config[name] not in allowed:
+        raise ValueError(f"config.{name}={config[name]!r}: must be one of {list(allowed)}")
 
 
 def items(config, name: str) -> list[str]:

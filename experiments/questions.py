@@ -11,14 +11,14 @@ S0 (downsampling before a BiLSTM) is computed by ``experiments/seeds/s0.py`` in 
 The other trained claims (S1-cell with S1-forget, S2-ablation with S2-symptoms, S3-exists with S3-backflow, S3-optim) run on the
 shared pipeline (``experiments/claims``): every (row, model) trains ``trials`` seeds in one run
 directory under ``out_dir``; a killed run resumes, a finished one is reused. Writes ``table.json``,
-``table.md`` and the figures. The protocol is ``experiments/seeds/protocol.py``.
+``table.md`` and the figures. The protocol is ``experiments/seeds/claim.py`` (rules in ``protocol.py``).
 """
 
 from __future__ import annotations
 
 from experiments import common
 from experiments.claims import pipeline
-from experiments.seeds import protocol, reach, s0
+from experiments.seeds import claim, reach, s0
 
 # claims computed without the shared pipeline
 UNITS = {"S0-time": s0.run, "S-reach": reach.draw}
@@ -30,13 +30,13 @@ CONFIGS = ("s*.py",)  # the config files it runs (experiments/configs)
 
 def protocol_of(config):
     """The protocol that trains ``config``'s rows; None for a claim computed without trials."""
-    return None if config.claim in UNITS else protocol.PROTOCOL
+    return None if config.claim in UNITS else claim.PROTOCOL
 
 
 def run(config, overridden=()) -> list:
     """Everything the command line asks for; returns the paths written."""
     common.setup(config)
-    return pipeline.claim_or_unit(config, protocol.PROTOCOL, UNITS, overridden)
+    return pipeline.claim_or_unit(config, claim.PROTOCOL, UNITS, overridden)
 
 
 def main(argv):

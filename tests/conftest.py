@@ -6,6 +6,7 @@ lives in .pytest_cache (empty in a fresh clone), so a run never reuses another c
 """
 
 import importlib
+import json
 import os
 import subprocess
 import sys
@@ -74,34 +75,27 @@ def driver_error(tmp_path):
     return check
 
 
-# The longest tests (tens of seconds, mostly compilation), started first: with two workers that
-# steal work from each other, a long test left for the end would keep one worker busy alone.
-_LONGEST = (
-    "test_h97_flow_in_trained_networks",
-    "test_certified_norms_match_the_svd_on_hard_families",
-    "test_f7_and_s1_run_end_to_end",
-    "test_s0_runs_end_to_end_and_resumes",
-    "test_s2_runs_end_to_end_with_symptoms",
-    "test_gradient_flow_runs_end_to_end_and_caches",
-    "test_log_norms_match_svd_of_reference",
-    "test_h97_configs_run_end_to_end_with_table_and_figure",
-    "test_h97_gate_trace_and_after_stop_continue_the_runs",
-    "test_gradient_is_the_sum_of_temporal_contributions",
-    "test_block_selectors_pick_blocks",
-    "test_all_pairs_independent_of_chunking",
-    "test_a_killed_run_resumes",
-    "test_pascanu_bound_holds",
-    "test_f2b_frozen_w_has_its_ceiling",
-    "test_h97_reber_readings",
-    "test_diverged_trials_are_frozen",
-    "test_trial_blocks_merge_by_id",
-    "test_t1_runs_end_to_end_resumes",
-    "test_h97_probe_changes_nothing",
-)
+# Tests start longest first, so that the two workers (which steal work from each other) finish
+# together instead of one running a long test alone at the end. The order comes from measured
+# durations (tests/durations.json: seconds per test, from a cold run), not a hand-kept list;
+# `make test-durations` measures them again (REPRO_RECORD_DURATIONS=1). New tests start last.
+_DURATIONS = Path(__file__).with_name("durations.json")
+_RECORDED: dict[str, float] = {}
 
 
 def pytest_collection_modifyitems(config, items):
-    rank = lambda item: next(
-        (i for i, name in enumerate(_LONGEST) if item.name.startswith(name)), len(_LONGEST)
-    )
-    items.sort(key=rank)  # stable: the others keep their order
+    known = json.loads(_DURATIONS.read_text()) if _DURATIONS.exists() else {}
+    items.sort(key=lambda item: -known.get(item.nodeid, 0.0))  # stable: ties keep their order
+
+
+def pytest_runtest_logreport(report):
+    if os.environ.get("REPRO_RECORD_DURATIONS") and report.when in ("setup", "call", "teardown"):
+        _RECORDED[report.nodeid] = _RECORDED.get(report.nodeid, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session):
+    if os.environ.get("REPRO_RECORD_DURATIONS") and not hasattr(session.config, "workerinput"):
+        ordered = dict(
+            sorted(((k, round(v, 2)) for k, v in _RECORDED.items()), key=lambda kv: -kv[1])
+        )
+        _DURATIONS.write_text(json.dumps(ordered, indent=0) + "\n")

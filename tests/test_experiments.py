@@ -19,6 +19,7 @@ from experiments.claims import pipeline, runner, table
 from experiments.claims import rows as rows_lib
 from experiments.configs import gradient_flow as gf_config
 from experiments.h97 import conditions, flow, paper, protocol
+from experiments.h97 import probe as probe_lib
 from repro import cells, train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,6 +82,23 @@ def test_gradient_flow_runs_end_to_end_and_caches(tmp_path):
 )
 def test_bad_input_gives_one_line_and_writes_nothing(driver_error, args, message):
     assert message in driver_error("experiments.gradient_flow", *args)
+
+
+@pytest.mark.parametrize(
+    "module, args",
+    [
+        ("experiments.gradient_flow", ["--config.out_dir=/proc/x"]),
+        ("experiments.gradient_flow", ["--config.figure=/proc/x/y"]),
+        ("experiments.bengio1994", ["--config=experiments/configs/b94_theory.py", "--config.figure=/proc/x/y"]),
+        ("experiments.hochreiter1997", ["--config.figure=/proc/x/y"]),
+        ("experiments.pascanu2013", ["--config=experiments/configs/p13_f3.py", "--config.out_dir=/proc/x"]),
+        ("experiments.questions", ["--config=experiments/configs/s0_downsampling.py", "--config.figure=/proc/x/y"]),
+    ],
+)  # fmt: skip
+def test_unwritable_outputs_fail_before_compute_and_leave_nothing(driver_error, module, args):
+    # an outside probe once found these ending in a traceback after minutes of compute, the B94
+    # theory leaving its numbers.json behind (driver_error: nothing under out_dir or figure)
+    assert "cannot write there" in driver_error(module, *args)
 
 
 @pytest.mark.parametrize(
@@ -505,9 +523,8 @@ def test_h97_output_layer_options_are_checked_before_compute():
 
 
 def test_h97_probe_equals_a_loop_over_the_strings(x64):
-    """mechanism.probe against a plain loop: each string run alone, the long-lag step found from
+    """probe.probe against a plain loop: each string run alone, the long-lag step found from
     its symbols, the separation and the gain computed cell by cell."""
-    from experiments.h97 import mechanism
     from repro.tasks import hochreiter1997 as h97
 
     sets = h97.reber_sets(jax.random.key(3), 24, 8)
@@ -516,7 +533,7 @@ def test_h97_probe_equals_a_loop_over_the_strings(x64):
     x0 = jnp.zeros(7, jnp.float64)
     params = model.init(jax.random.key(4), model.initialize_carry(), x0)
     params = jax.tree.map(lambda p: 8 * p, params)  # larger weights: states that separate
-    got = jax.jit(mechanism.probe(model, batch))(params)
+    got = jax.jit(probe_lib.probe(model, batch))(params)
     states, gains, groups, s_max = [], [], [], 0.0
     for i in range(batch.inputs.shape[0]):
         n = int(batch.length[i])

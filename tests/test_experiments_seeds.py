@@ -13,7 +13,7 @@ from test_experiments import CONFIGS
 from experiments.claims import pipeline
 from experiments.claims import rows as rows_lib
 from experiments.configs import _seeds
-from experiments.seeds import protocol, s0, s1
+from experiments.seeds import claim, protocol, s0, s1
 from repro import cells, train
 
 SEEDS = [c for c in CONFIGS if c.startswith(("s1_", "s2_", "s3_"))]
@@ -184,7 +184,7 @@ def test_s2_runs_end_to_end_with_symptoms(tmp_path):
     config.update(dict(trials=2, max_updates=20, eval_every=20, evals_per_chunk=1, hidden=4,
                        models="residual", only_rows="recall_T10",
                        out_dir=str(tmp_path / "out"), figure=str(tmp_path / "fig")))  # fmt: skip
-    _, _, paths = pipeline.run_claim(config, protocol.PROTOCOL)
+    _, _, paths = pipeline.run_claim(config, claim.PROTOCOL)
     entries = json.loads((tmp_path / "out" / "table.json").read_text())["rows"]
     done = [e for e in entries if not e.get("not_run")]
     assert {e["model"] for e in done} == {"residual"}

@@ -86,7 +86,9 @@ def test_progress_line_counts_trials_solved_and_eta(tmp_path):
 @pytest.mark.slow  # the ray extra and a local Ray (about 10 s to start): make test-slow
 def test_a_claim_through_ray_equals_the_plain_run(tmp_path):
     pytest.importorskip("ray", reason="the ray extra: make install-ray")
-    flags = ["--config.only_rows=T100@lstm1997", "--config.trials=4"] + [f"--config.{s}" for s in TINY]
+    flags = ["--config.only_rows=T100@lstm1997", "--config.trials=4"] + [
+        f"--config.{s}" for s in TINY
+    ]
     plain = [f"--config.out_dir={tmp_path}/plain", f"--config.figure={tmp_path}/plain_fig"]
     proc = subprocess.run(
         [sys.executable, "-m", "experiments.hochreiter1997", f"--config={T7}", *flags, *plain],

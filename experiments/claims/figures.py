@@ -9,8 +9,6 @@ paper's mean says so: its failures are inconclusive, not slower.
 
 from __future__ import annotations
 
-import gzip
-import json
 from pathlib import Path
 
 import matplotlib.ticker
@@ -22,7 +20,7 @@ from experiments.claims.protocol import Protocol
 from experiments.claims.table import paper_of
 from repro import plotting
 
-__all__ = ["draw", "fraction_solved", "logged", "per_trial", "training_error"]
+__all__ = ["draw", "fraction_solved", "per_trial", "training_error"]
 
 _STYLES = ("-", "--", ":", "-.")
 _MARKERS = ("o", "s", "D", "v", "P")
@@ -35,15 +33,6 @@ def _count(v, _=None) -> str:
     return f"{v / 1000:g}k" if v >= 1000 else f"{v:g}"
 
 
-def logged(run_dir: Path) -> list[dict]:
-    """The log points of a run: metrics.jsonl, or metrics.jsonl.gz (committed long logs are
-    compressed), one dict of per-trial lists per point."""
-    path = run_dir / "metrics.jsonl"
-    gz = path.with_suffix(".jsonl.gz")
-    text = path.read_text() if path.exists() else gzip.decompress(gz.read_bytes()).decode()
-    return [json.loads(line) for line in text.splitlines()]
-
-
 def per_trial(rows: list[dict], key: str) -> np.ndarray:
     """``key`` at every log point, (points, trials), NaN where a trial logged nothing."""
     return np.array([[np.nan if v is None else v for v in r[key]] for r in rows], float)
@@ -52,7 +41,7 @@ def per_trial(rows: list[dict], key: str) -> np.ndarray:
 def training_error(run_dir: Path) -> tuple[np.ndarray, np.ndarray]:
     """(sequences at each log point, training error rate (points, trials), NaN once a trial stopped)
     from the run's log."""
-    rows = logged(run_dir)
+    rows = runner.logged(run_dir)
     err = per_trial(rows, "train/error_rate")
     seqs = np.array([r["train/sequences"] for r in rows], float)
     upd = np.array([r["train/updates"] for r in rows], float)

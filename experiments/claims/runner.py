@@ -8,6 +8,8 @@ is recognised by its config alone, so other rows, a row subset or another figure
 from __future__ import annotations
 
 import dataclasses
+import gzip
+import json
 from pathlib import Path
 
 import jax
@@ -23,6 +25,7 @@ __all__ = [
     "identity",
     "describe",
     "label",
+    "logged",
     "options",
     "options_text",
     "shown_label",
@@ -185,14 +188,19 @@ def blocks_done(config, rows: list[rows_lib.Row], runs: dict) -> str:
     return "\n".join(lines)
 
 
+def logged(run_dir: Path) -> list[dict]:
+    """The log points of a run: metrics.jsonl, or metrics.jsonl.gz (committed long logs are
+    compressed), one dict of per-trial lists per point."""
+    path = run_dir / "metrics.jsonl"
+    gz = path.with_suffix(".jsonl.gz")
+    text = path.read_text() if path.exists() else gzip.decompress(gz.read_bytes()).decode()
+    return [json.loads(line) for line in text.splitlines()]
+
+
 def _merge_logs(dirs: list[Path], path: Path) -> None:
     """The blocks' logs as one run's: log point by log point, the per-trial lists concatenated in
     block order. A block whose trials had all stopped logged no more points; there it gets what a
     stopped trial logs (0 for training metrics, nothing for checks)."""
-    import json
-
-    from experiments.claims.figures import logged  # figures imports this module
-
     logs = [logged(d) for d in dirs]
     widths = [len(results.load_json(d / "results.json")["solved"]) for d in dirs]
     longest = max(logs, key=len)

@@ -31,55 +31,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from experiments.claims import figures, runner
-from experiments.h97 import paper
+from experiments.h97 import paper, protocol
 from repro import plotting, results
-from repro.tasks import Batch
 from repro.tasks import hochreiter1997 as h97
 
 CHECK_STRINGS = 512  # Exp. 1's check: the 256 training and 256 test strings
-T_SYMBOL = 1  # one-hot index of T in repro.tasks.hochreiter1997.REBER_SYMBOLS ("BTPSXVE")
-
-
-def probe(model, batch: Batch):
-    """(params) -> {"s_max", "store", "gain"} on ``batch`` (Exp. 1 strings, batch-major)."""
-    n = batch.inputs.shape[0]
-    xs = jnp.swapaxes(batch.inputs, 0, 1)
-    lag = batch.length - 2  # the step whose target is the second embedded symbol
-    is_t = jnp.argmax(batch.inputs[:, 1], axis=-1) == T_SYMBOL  # the first embedded symbol
-    valid = jnp.swapaxes(batch.mask, 0, 1)[..., None] > 0  # (T, n, 1)
-    rows = jnp.arange(n)
-
-    def measure(params):
-        def step(c, x):
-            c = model.apply(params, c, x)[0]
-            return c, (c.s, c.y)
-
-        _, (s, y) = jax.lax.scan(step, model.initialize_carry((n,)), xs)  # (T, n, cells)
-        s_at = s[lag, rows]  # (n, cells)
-        if model.output_gate:  # y_hid ends with the output gates
-            gate = jnp.repeat(y[lag, rows, -model.blocks :], model.block_size, axis=-1)
-        else:
-            gate = jnp.ones_like(s_at)
-        slope = jax.jvp(model.squash_h, (s_at,), (jnp.ones_like(s_at),))[1]  # h′(s)
-        t_min = jnp.min(jnp.where(is_t[:, None], s_at, jnp.inf), axis=0)
-        t_max = jnp.max(jnp.where(is_t[:, None], s_at, -jnp.inf), axis=0)
-        p_min = jnp.min(jnp.where(is_t[:, None], jnp.inf, s_at), axis=0)
-        p_max = jnp.max(jnp.where(is_t[:, None], -jnp.inf, s_at), axis=0)
-        margin = jnp.maximum(t_min - p_max, p_min - t_max)  # (cells,)
-        best = jnp.argmax(margin)
-        return {
-            "s_max": jnp.max(jnp.where(valid, jnp.abs(s), 0.0)),
-            "store": margin[best],
-            "gain": jnp.mean((gate * slope)[:, best]),
-        }
-
-    return measure
-
-
-def with_probe(evaluate, model, check):
-    """The check ``(params, key) -> dict`` with the probe's three entries added."""
-    measure = lambda params, key: probe(model, check(key))(params)
-    return lambda params, key: {**evaluate(params, key), **measure(params, key)}
 
 
 def summary(run_dirs: list[Path]) -> dict:
@@ -87,7 +43,7 @@ def summary(run_dirs: list[Path]) -> dict:
     the first check with the symbol stored (None: never) and the gain then."""
     out = {k: [] for k in ("solved", "solved_at", "s_max", "stored_at", "gain_at_store")}
     for run_dir in run_dirs:
-        rows = figures.logged(run_dir)
+        rows = runner.logged(run_dir)
         if "eval/store" not in rows[0]:
             raise ValueError(f"{run_dir}: its log has no probe entries (run it with probe=true)")
         seen, _ = figures.training_error(run_dir)
@@ -120,8 +76,6 @@ def sets(config) -> dict:
     """Per data pair of ``config`` (Exp. 1): how many of the 256 training strings are distinct,
     how many are the shortest strings (length 9: two inner strings × two embedded symbols), and
     the mean length of the training and test strings."""
-    from experiments.h97 import protocol
-
     out = []
     for pair in range(config.data_pairs):
         key = jax.random.fold_in(jax.random.key(config.seed), protocol.REBER_SETS_STREAM + pair)
@@ -146,7 +100,6 @@ def wrong_steps(c, pair: int, run_dir: Path) -> dict:
     """Per trial of ``run_dir`` (its last checkpoint): how many steps of the 512 check strings the
     net gets wrong by Exp. 1's rule, how many of those are the long-lag step (the second T or P),
     and how many strings are wrong."""
-    from experiments.h97 import protocol
     from repro import problems, train
 
     t = protocol.build(c, "lstm1997", pair)
@@ -174,8 +127,6 @@ def wrong_steps(c, pair: int, run_dir: Path) -> dict:
 
 def write(config, row) -> dict:
     """``mechanism_<row>.json`` beside the claim's table, from the row's runs."""
-    from experiments.h97 import protocol
-
     dirs = runner.run_dirs(config, row, "lstm1997", protocol.parts(row.config))
     got = summary(dirs)
     for pair, run_dir in enumerate(dirs):  # where the final nets go wrong

@@ -19,7 +19,7 @@ from experiments import common
 from experiments.claims import rows as rows_lib
 from experiments.claims.protocol import Column, Event, Protocol, Trials
 from experiments.claims.table import fmt
-from experiments.h97 import construction, mechanism, paper
+from experiments.h97 import construction, paper, probe
 from repro import cells, initializers, problems, train
 from repro.tasks import Batch
 from repro.tasks import hochreiter1997 as h97
@@ -227,11 +227,6 @@ def model_for(c, name: str, n_out: int):
     )
 
 
-def _one_of(c, name: str, allowed) -> None:
-    if c[name] not in allowed:
-        raise ValueError(f"config.{name}={c[name]!r}: must be one of {list(allowed)}")
-
-
 def validate(c) -> None:
     """Every check that can fail, before any compute (one-line ValueErrors naming the field)."""
     common.positive(
@@ -249,9 +244,9 @@ def validate(c) -> None:
             )
     if c.gate_trace and not c.output_gate:
         raise ValueError(f"config.gate_trace={c.gate_trace}: needs output gates (output_gate)")
-    _one_of(c, "task", FAMILIES)
-    _one_of(c, "reber_targets", REBER_TARGETS)
-    _one_of(c, "update_rule", UPDATES)
+    common.one_of(c, "task", FAMILIES)
+    common.one_of(c, "reber_targets", REBER_TARGETS)
+    common.one_of(c, "update_rule", UPDATES)
     models = rows_lib.models_of(c)
     if not models or len(set(models)) < len(models) or any(m not in MODELS for m in models):
         raise ValueError(f"config.models={c.models!r}: must list distinct names of {list(MODELS)}")
@@ -291,7 +286,7 @@ def validate(c) -> None:
             f"config.cell_added_after={c.cell_added_after!r}: must be >= 0, and > 0 needs "
             'topology "B" (direct input→output connections) and update_rule "sequence"'
         )
-    _one_of(c, "update_order", cells.UPDATE_ORDERS)
+    common.one_of(c, "update_order", cells.UPDATE_ORDERS)
     if c.probe and c.task != "h97_reber":
         raise ValueError(
             f"config.probe=True: measures Exp. 1's strings; needs task h97_reber, not {c.task!r}"
@@ -334,7 +329,7 @@ def build(c, name: str, pair: int = 0) -> Trials:
 
             milestones.append(train.Milestone("st1", entry="st1"))
         if c.probe and name == "lstm1997":
-            evaluate = mechanism.with_probe(evaluate, model, data.check)
+            evaluate = probe.with_probe(evaluate, model, data.check)
     if c.mark_max_wrong >= 0:
         milestones.append(train.Milestone("n140", max_wrong=c.mark_max_wrong))
     test = problems.test_on_fresh(model, data.objective, data.test, chunks=data.test_chunks)

@@ -26,7 +26,7 @@ def _budget(entries) -> str:
 
 def _eval_log(run_dir: Path, key: str) -> tuple[np.ndarray, np.ndarray]:
     """(updates at each validation, values (validations, trials); NaN where a trial was stopped)."""
-    rows = claim_figures.logged(run_dir)
+    rows = runner.logged(run_dir)
     upd = np.cumsum([np.max(r["train/updates"]) for r in rows])
     return upd, claim_figures.per_trial(rows, key)
 

@@ -50,17 +50,12 @@ FOLDS = ("train", "test")
 SCHEDULES = ("1/t", "constant")
 
 
-def _one_of(c, name: str, allowed) -> None:
-    if c[name] not in allowed:
-        raise ValueError(f"config.{name}={c[name]!r}: must be one of {list(allowed)}")
-
-
 def validate(c) -> None:
     """Every check that can fail, before any compute (one-line errors naming the field)."""
     common.positive(c, "trials", "hidden", "segment", "batch", "epochs", "eval_groups")
     common.positive(c, "evals_per_chunk")
-    _one_of(c, "data", (*natural.MUSIC, *PTB))
-    _one_of(c, "cost", ("mean", "sum"))
+    common.one_of(c, "data", (*natural.MUSIC, *PTB))
+    common.one_of(c, "cost", ("mean", "sum"))
     common.positive(c, "eval_chars")
     for method, lr in _method_lr(c).items():
         if method not in METHODS or not 0 < lr < math.inf:
@@ -68,9 +63,9 @@ def validate(c) -> None:
                 f"config.method_lr={c.method_lr!r}: must be 'method:lr,...' with methods of "
                 f"{list(METHODS)} and rates > 0"
             )
-    _one_of(c, "activation", ("sigmoid", "tanh"))
-    _one_of(c, "alpha_schedule", SCHEDULES)
-    _one_of(c, "omega_form", ("code", "eq9"))
+    common.one_of(c, "activation", ("sigmoid", "tanh"))
+    common.one_of(c, "alpha_schedule", SCHEDULES)
+    common.one_of(c, "omega_form", ("code", "eq9"))
     for name in ("lr", "clip", "init_std"):
         if not (isinstance(c[name], int | float) and 0 < c[name] < math.inf):
             raise ValueError(f"config.{name}={c[name]!r}: must be a finite number > 0")
@@ -397,7 +392,7 @@ def markdown(config, rows_: list[dict]) -> str:
 
 def _curves(config, row, method) -> tuple[np.ndarray, dict]:
     (run_dir,) = runner.run_dirs(config, row, method, ("",))
-    logged = claim_figures.logged(run_dir)
+    logged = runner.logged(run_dir)
     curves = {f: claim_figures.per_trial(logged, f"eval/nll_{f}") for f in FOLDS}
     return np.arange(1, len(logged) + 1), curves
 

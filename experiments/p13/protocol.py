@@ -95,11 +95,6 @@ TASKS = {
 }  # fmt: skip
 
 
-def _one_of(c, name: str, allowed) -> None:
-    if c[name] not in allowed:
-        raise ValueError(f"config.{name}={c[name]!r}: must be one of {list(allowed)}")
-
-
 def lengths(c, name: str = "test_lengths") -> list[int]:
     """A comma-separated list of lengths ("50,100"), each at least the task's minimum."""
     out = []
@@ -124,12 +119,12 @@ def validate(c) -> None:
     common.positive(c, "trials", "max_updates", "hidden", "batch", "eval_every", "evals_per_chunk")
     common.positive(c, "eval_sequences", "test_sequences", "L", "memo_K", "memo_P")
     common.at_most(c, "eval_every", "max_updates")
-    _one_of(c, "task", TASKS)
-    _one_of(c, "init", INITS)
-    _one_of(c, "success", SUCCESS)
-    _one_of(c, "length_range", LENGTH_RANGES)
-    _one_of(c, "smart_sparsity", ("incoming", "outgoing"))
-    _one_of(c, "omega_form", ("code", "eq9"))
+    common.one_of(c, "task", TASKS)
+    common.one_of(c, "init", INITS)
+    common.one_of(c, "success", SUCCESS)
+    common.one_of(c, "length_range", LENGTH_RANGES)
+    common.one_of(c, "smart_sparsity", ("incoming", "outgoing"))
+    common.one_of(c, "omega_form", ("code", "eq9"))
     models = rows_lib.models_of(c)
     if not models or len(set(models)) < len(models) or any(m not in METHODS for m in models):
         raise ValueError(

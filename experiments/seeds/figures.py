@@ -15,9 +15,10 @@ import numpy as np
 from experiments.claims import figures as claim_figures
 from experiments.claims import runner
 from experiments.seeds import paper
+from experiments.seeds.variants import VARIANTS
 from repro import plotting
 
-__all__ = ["STYLES", "TASK_LABELS", "draw", "label", "style"]
+__all__ = ["STYLES", "TASK_LABELS", "label", "style"]
 
 # One colour per family and a line style per member (11 remedies, 8 colour-blind-safe colours).
 STYLES = {
@@ -54,8 +55,6 @@ def style(name: str) -> dict:
 
 
 def label(name: str) -> str:
-    from experiments.seeds.protocol import VARIANTS  # the protocol imports this module
-
     return VARIANTS[name].label if name in VARIANTS else name
 
 
@@ -148,7 +147,7 @@ def symptoms(config, rows, runs, entries) -> list[Path]:
             bx.plot(centres, np.mean(rec, axis=0), color=s["color"], linestyle=s["linestyle"],
                     marker=s["marker"], markersize=2.5, linewidth=1.0)  # fmt: skip
         run_dir = runner.run_dirs(config, row_of[e["row"]], e["model"], ("",))[0]
-        rows_ = claim_figures.logged(run_dir)
+        rows_ = runner.logged(run_dir)
         upd = np.cumsum([np.nanmax(r["train/updates"]) for r in rows_])
         loss = claim_figures.per_trial(rows_, "train/loss")
         loss[claim_figures.per_trial(rows_, "train/updates") == 0] = np.nan
@@ -236,7 +235,7 @@ def backflow(config, rows, runs, entries) -> list[Path]:
     for ax, radius in zip(axes, radii, strict=True):
         for e in (e for e in done if e["radius"] == radius and e["task"] == done[0]["task"]):
             run_dir = runner.run_dirs(config, row_of[e["row"]], e["model"], ("",))[0]
-            logged = claim_figures.logged(run_dir)
+            logged = runner.logged(run_dir)
             upd = np.cumsum([np.nanmax(r["train/updates"]) for r in logged])
             flow = claim_figures.per_trial(logged, "eval/log10_flow")
             colour = colours[Ls.index(e["L"]) % len(colours)]
@@ -304,19 +303,3 @@ def optimizers(config, rows, runs, entries) -> list[Path]:
         f"{paper.STATEMENTS['S3-optim']}.",
     )
     return plotting.save(fig, runner.figure_path(config))
-
-
-def draw(config, rows, runs, entries, comparisons=()) -> list[Path]:
-    """The claim's figures."""
-    if config.claim == "S2-ablation":
-        return success_grid(config, rows, entries) + symptoms(config, rows, runs, entries)
-    if config.claim == "S3-exists":
-        return lag_radius(config, rows, runs, entries) + backflow(config, rows, runs, entries)
-    if config.claim == "S3-optim":
-        return optimizers(config, rows, runs, entries)
-    if config.claim == "S1-cell":
-        from experiments.seeds import s1  # it imports this module
-
-        return s1.draw(config, rows, runs, entries)
-    raise ValueError(f"config.claim={config.claim!r}: no figure for it (S2-ablation, S3-exists, "
-                     "S3-optim, S1-cell)")  # fmt: skip

@@ -31,104 +31,16 @@ import numpy as np
 
 from experiments import common
 from experiments.claims import rows as rows_lib
-from experiments.claims.protocol import Column, Protocol, Trials
+from experiments.claims.protocol import Column, Trials
 from experiments.claims.table import fmt, stats
-from experiments.p13.protocol import CHUNK, _one_of, wrong_count  # checks in chunks of 1000
-from experiments.seeds import figures, paper
+from experiments.p13.protocol import CHUNK, wrong_count  # checks in chunks of 1000
+from experiments.seeds.variants import VARIANTS
 from repro import cells, jacobians, problems, train
-from repro import initializers as inits
 from repro.stats import wilson
 from repro.tasks import seeds as tasks
 
 FLOW_SEQUENCES = 4  # sequences whose gradient reach is measured at each check
 RECENCY_BINS = 10  # the recency test's bins of lag (tenths of the length)
-
-
-@dataclasses.dataclass(frozen=True)
-class Variant:
-    """A remedy: the cell it builds (``(config, max_len) -> cell``), whether it clips, its label."""
-
-    cell: Callable
-    clips: bool
-    label: str
-    addresses: str  # "vanishing", "exploding", "both" or "neither" (what it is meant to cure)
-
-
-def _default(c) -> inits.Initializer:
-    """PyTorch's nn.RNN default: every weight U(±1/√n)."""
-    return inits.uniform(1.0 / math.sqrt(c.hidden))
-
-
-def _rnn(activation: str, rec: str = "default", form: str = "standard") -> Callable:
-    def build(c, max_len):
-        w = {
-            "default": _default(c),
-            "glorot": inits.glorot_uniform(),
-            "orthogonal": inits.orthogonal(),
-            "identity": inits.identity(),
-        }[rec]
-        w_in = inits.normal(1e-3) if rec == "identity" else (
-            _default(c) if rec == "default" else inits.glorot_uniform())  # fmt: skip
-        return cells.SimpleRNN(
-            c.hidden, activation, form=form, recurrent_init=_radius(c, w), input_init=w_in,
-            bias_init=_default(c) if rec == "default" else inits.constant(0.0),
-            param_dtype=jnp.dtype(c.dtype),
-        )  # fmt: skip
-
-    return build
-
-
-def _radius(c, w: inits.Initializer) -> inits.Initializer:
-    """The variant's W_rec initialiser, rescaled to spectral radius ``c.radius`` when it is > 0."""
-    return inits.scaled_to_spectral_radius(w, c.radius) if c.radius > 0 else w
-
-
-def _ssm(c, max_len):
-    """Schaefer et al.'s state-space RNN s_t = tanh(A s_{t−1} + B u_t), no bias; A ~ N(0, 1/n)
-    rescaled to ``radius`` (1.0 when radius is 0)."""
-    a = inits.scaled_to_spectral_radius(inits.normal(1.0 / math.sqrt(c.hidden)), c.radius or 1.0)
-    return cells.SimpleRNN(c.hidden, "tanh", recurrent_init=a, input_init=inits.glorot_uniform(),
-                           use_bias=False, param_dtype=jnp.dtype(c.dtype))  # fmt: skip
-
-
-VARIANTS = {
-    "tanh_default": Variant(_rnn("tanh"), False, "tanh, default init", "neither"),
-    "tanh_glorot": Variant(_rnn("tanh", "glorot"), False, "tanh, Glorot init", "both"),
-    "tanh_orthogonal": Variant(_rnn("tanh", "orthogonal"), False, "tanh, orthogonal init", "both"),
-    "tanh_clip": Variant(_rnn("tanh"), True, "tanh + clipping", "exploding"),
-    "relu": Variant(_rnn("relu"), False, "ReLU", "vanishing"),
-    "irnn": Variant(_rnn("relu", "identity"), False, "IRNN (ReLU, W = I)", "vanishing"),
-    "leaky_relu": Variant(_rnn("leaky_relu"), False, "leaky ReLU", "vanishing"),
-    "residual": Variant(_rnn("tanh", form="residual"), False, "residual tanh", "vanishing"),
-    "lstm": Variant(
-        lambda c, m: cells.LSTM(c.hidden, param_dtype=jnp.dtype(c.dtype)),
-        False,
-        "LSTM (forget gate)",
-        "vanishing",
-    ),
-    "lstm_truncated": Variant(
-        lambda c, m: cells.LSTM(c.hidden, gradient="truncated", param_dtype=jnp.dtype(c.dtype)),
-        False,
-        "LSTM, truncated gradient",
-        "vanishing",
-    ),
-    "gru": Variant(
-        lambda c, m: cells.GRU(c.hidden, param_dtype=jnp.dtype(c.dtype)), False, "GRU", "vanishing"
-    ),  # fmt: skip
-    "attention": Variant(
-        lambda c, m: cells.AttentionRNN(
-            c.hidden,
-            m,
-            recurrent_init=_default(c),
-            input_init=_default(c),
-            param_dtype=jnp.dtype(c.dtype),
-        ),
-        False,
-        "tanh + attention",
-        "vanishing",
-    ),  # fmt: skip
-    "ssm": Variant(_ssm, False, "state-space RNN", "neither"),
-}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -180,11 +92,11 @@ def validate(c) -> None:
     common.positive(c, "trials", "max_updates", "hidden", "batch", "eval_every", "evals_per_chunk")
     common.positive(c, "eval_sequences", "test_sequences", "L", "symbols")
     common.at_most(c, "eval_every", "max_updates")
-    _one_of(c, "task", TASKS)
-    _one_of(c, "models_are", ("variants", "optimizers"))
-    _one_of(c, "variant", VARIANTS)
-    _one_of(c, "optimizer", train.OPTIMIZERS)
-    _one_of(c, "dtype", ("float32", "float64"))
+    common.one_of(c, "task", TASKS)
+    common.one_of(c, "models_are", ("variants", "optimizers"))
+    common.one_of(c, "variant", VARIANTS)
+    common.one_of(c, "optimizer", train.OPTIMIZERS)
+    common.one_of(c, "dtype", ("float32", "float64"))
     known = VARIANTS if c.models_are == "variants" else train.OPTIMIZERS
     models = rows_lib.models_of(c)
     if not models or len(set(models)) < len(models) or any(m not in known for m in models):
@@ -337,18 +249,4 @@ COLUMNS = (
         "final error % (per trial)",
         lambda e, p: ", ".join(f"{v:.3g}" for v in e["final_error_pct"]),
     ),
-)
-
-
-PROTOCOL = Protocol(
-    validate=validate,
-    build=build,
-    paper=paper.TABLES,
-    summarize=summarize,
-    columns=COLUMNS,
-    unit="updates",
-    per_unit=lambda c: c.batch,
-    budget=lambda c: c.max_updates,
-    table_note="success: < 1% of the fresh check sequences wrong; one optimiser setting for all",
-    draw=figures.draw,
 )

@@ -13,28 +13,10 @@ follow different rules and are different tasks.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
 
-import jax
+from repro.tasks.batch import Batch
 
 __all__ = ["Batch", "TASKS", "get"]
-
-
-class Batch(NamedTuple):
-    """One batch of sequences.
-
-    inputs: (B, L, n_in), zero after each sequence's end.
-    targets: (B, L, n_out), meaningful where ``mask`` is 1.
-    mask: (B, L) float, 1.0 at the steps that carry a target (the loss and the scoring steps).
-    length: (B,) int32, each sequence's true length (<= L).
-    extra: task-specific arrays (e.g. noise-free targets of H97 3c), each with leading dim B.
-    """
-
-    inputs: jax.Array
-    targets: jax.Array
-    mask: jax.Array
-    length: jax.Array
-    extra: dict[str, Any] = {}
 
 
 def _registry() -> dict[str, Callable[..., Batch]]:

@@ -31,7 +31,7 @@ import numbers
 import jax
 import jax.numpy as jnp
 
-from repro.tasks import Batch
+from repro.tasks.batch import Batch
 
 __all__ = ["TASKS", "latch", "minimal", "parity", "two_sequence", "two_sequence_keys"]
 

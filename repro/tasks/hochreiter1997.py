@@ -14,7 +14,7 @@ import math
 import jax
 import jax.numpy as jnp
 
-from repro.tasks import Batch
+from repro.tasks.batch import Batch
 
 __all__ = [
     "REBER_SYMBOLS",

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from repro.tasks import Batch
+from repro.tasks.batch import Batch
 
 __all__ = [
     "MUSIC",

@@ -19,7 +19,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from repro.tasks import Batch
+from repro.tasks.batch import Batch
 
 __all__ = [
     "TASKS",

@@ -25,7 +25,7 @@ import jax
 import jax.numpy as jnp
 import jax.scipy.signal
 
-from repro.tasks import Batch
+from repro.tasks.batch import Batch
 
 __all__ = ["TASKS", "adding", "delayed_recall", "downsample", "oscillator", "recall"]
 
