@@ -41,14 +41,19 @@ def main(argv):
         print(path)
 
 
-if __name__ == "__main__":
-    # The flag is defined only when run as a script, so tests can import several drivers.
+def define_flag():
+    """The ``--config`` flag of this driver (with its ``--help``); main reads it."""
     where = Path(__file__).parent / "configs"
-    _CONFIG = common.define_config(
+    return common.define_config(
         DEFAULT_CONFIG,
         help_text="Config file and profile (path:quick or path:paper), one per claim: "
         "experiments/configs/b94_*.py. Override any field with --config.NAME=VALUE. Fields, "
         "per file (quick defaults):\n",
         field_paths=tuple(str(p) for p in (where / "_b94.py", *sorted(where.glob("b94_*.py")))),
     )
+
+
+if __name__ == "__main__":
+    # The flag is defined only when run as a script, so tests can import several drivers.
+    _CONFIG = define_flag()
     common.run(main)

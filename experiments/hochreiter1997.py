@@ -64,7 +64,12 @@ def main(argv):
         print(path)
 
 
+def define_flag():
+    """The ``--config`` flag of this driver (with its ``--help``); main reads it."""
+    return common.define_claim_config("h97_t7.py", ", ".join(CONFIGS), "_h97.py")
+
+
 if __name__ == "__main__":
     # The flag is defined only when run as a script, so tests can import several drivers.
-    _CONFIG = common.define_claim_config("h97_t7.py", ", ".join(CONFIGS), "_h97.py")
+    _CONFIG = define_flag()
     common.run(main)

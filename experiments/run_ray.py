@@ -24,7 +24,6 @@ run again. Every config is parsed and validated here before any task starts; a b
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 import importlib
 import math
 import os
@@ -35,13 +34,10 @@ from pathlib import Path
 
 from absl import flags
 
-from experiments import common
+from experiments import common, run
 from experiments.claims import rows as rows_lib
 from experiments.claims import runner
 from repro import results
-
-# The drivers, each with DEFAULT_CONFIG, CONFIGS (the config files it runs), protocol_of and run.
-DRIVERS = ("hochreiter1997", "pascanu2013", "questions", "bengio1994", "gradient_flow")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,16 +93,6 @@ class Block:
         return next(r for r in self.claim.rows if r.id == self.row)
 
 
-def driver_for(spec: str) -> str:
-    """The driver module whose CONFIGS match the config file of ``spec`` (FILE:PROFILE)."""
-    name = Path(spec.rsplit(":", 1)[0]).name
-    for module in DRIVERS:
-        driver = importlib.import_module(f"experiments.{module}")
-        if any(fnmatch.fnmatch(name, pattern) for pattern in driver.CONFIGS):
-            return driver.__name__
-    raise ValueError(f"--config={spec}: no driver runs {name!r} (experiments/configs/<claim>.py)")
-
-
 def load(spec: str, sets: list[str]) -> Claim:
     """Parse and validate one claim as its driver would, before anything runs.
 
@@ -125,7 +111,7 @@ def load(spec: str, sets: list[str]) -> Claim:
         )
     if any(s.startswith("trial_block=") for s in sets):
         raise ValueError("--set=trial_block=...: the runner chooses the blocks (see --block)")
-    driver = importlib.import_module(driver_for(spec))
+    driver = importlib.import_module(run.driver_for(spec))
     args = tuple(f"--config.{s}" for s in sets)
     config, overridden = common.parse_config(
         [driver.__name__, f"--config={spec}", *args], driver.DEFAULT_CONFIG
