@@ -9,10 +9,12 @@ same config, so a killed run resumes.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from absl import logging
 
 from experiments import common
 from experiments.claims import runner
@@ -118,7 +120,10 @@ def block(c, name: str, compute: Callable[[], dict]) -> dict:
     if path.exists() and stamp.exists() and results.load_json(stamp) == config:
         with np.load(path) as saved:
             return {k: saved[k] for k in saved.files}
+    logging.info("%s: block %s: computing", c.claim, name)
+    t0 = time.perf_counter()
     arrays = {k: np.asarray(v) for k, v in compute().items()}
+    logging.info("%s: block %s: done in %.0f s", c.claim, name, time.perf_counter() - t0)
     results.atomic_write_npz(path, **arrays)
     results.atomic_write_json(stamp, config)
     return arrays

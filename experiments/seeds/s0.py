@@ -27,6 +27,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from absl import logging
 
 from experiments import common
 from experiments.claims import runner, units
@@ -114,6 +115,8 @@ def fit(c, x_train, y_train, x_val, y_val) -> dict:
     t0 = time.perf_counter()
     compiled = epoch.lower(params, opt, ekeys(0), *data_args).compile()
     compile_s = time.perf_counter() - t0
+    length = x_train.shape[1]
+    logging.info("S0, %d samples: compiled in %.0f s; %d epochs", length, compile_s, c.epochs)
     val0 = jax.vmap(lambda p: _rmse(c, p, x_val, y_val))(params)
     times, train_rmse, val_rmse = [], [], [np.asarray(val0)]
     for e in range(c.epochs):
@@ -122,6 +125,9 @@ def fit(c, x_train, y_train, x_val, y_val) -> dict:
         times.append(time.perf_counter() - t0)
         train_rmse.append(np.asarray(tr))
         val_rmse.append(np.asarray(va))
+        eta = np.mean(times) * (c.epochs - e - 1)
+        logging.info("S0, %d samples: epoch %d/%d in %.1f s, median val RMSE %.3g, ETA %.0f s",
+                     length, e + 1, c.epochs, times[-1], float(np.median(va)), eta)  # fmt: skip
     return {
         "compile_s": np.asarray(compile_s),
         "epoch_s": np.asarray(times),
