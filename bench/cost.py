@@ -265,7 +265,12 @@ def markdown(saved: dict) -> str:
         ] + [_hours(max(total * saved["cores"] / c, longest)) + more for c in clusters]
         lines.append("| " + " | ".join(cells_) + " |")
     when = saved["date"]
-    lines += ["", "Throughput as trials per program grow (µs per trial-update, this CPU):", ""]
+    lines += [
+        "",
+        "Throughput as trials per program grow (µs per trial-update, this CPU; – : not timed, a "
+        f"chunk would have taken over {saved.get('max_chunk_s', 20):g} s):",
+        "",
+    ]
     lines += scaling_table(saved["scaling"])
     lines += [
         "",
@@ -330,7 +335,8 @@ def scaling_table(scaling: dict) -> list[str]:
         "|---|" + "---|" * len(ns),
     ]
     for model, s in scaling.items():
-        cells_ = [f"{s['costs'][str(n)]['update_s'] * 1e6:,.1f} µs" for n in ns]
+        got = s["costs"]
+        cells_ = [f"{got[str(n)]['update_s'] * 1e6:,.1f} µs" if str(n) in got else "–" for n in ns]
         lines.append(f"| {model} ({s['claim']} {s['row']}) | " + " | ".join(cells_) + " |")
     return lines
 
@@ -354,6 +360,10 @@ def main(argv):
     for e, t in todo:
         firsts.setdefault(e.model, e)
         if e.key not in programs:
+            # recorded as failed first: a program that hangs or kills the process (it happens in
+            # XLA here) is skipped when the bench is run again, and says so in the table
+            programs[e.key] = {"costs": {}, "error": "did not finish (the process hung or died)"}
+            results.atomic_write_json(partial, {"setting": setting, "programs": programs})
             programs[e.key] = _program(e, t, ns, scale_ns if firsts[e.model] is e else [])
             results.atomic_write_json(partial, {"setting": setting, "programs": programs})
         got = programs[e.key]
@@ -381,6 +391,7 @@ def main(argv):
         "cores": cores,
         "device": f"{device.platform}: {device.device_kind}",
         "ns": [str(n) for n in ns],
+        "max_chunk_s": _MAX_CHUNK.value,
         "scaling": scaling,
         "clusters": clusters,
         "programs": programs,

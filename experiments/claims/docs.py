@@ -177,6 +177,8 @@ COST = "bench/results/cost.json"  # the cost model (bench/cost.py)
 
 
 def _hours(h: float) -> str:
+    if h < 1 / 60:
+        return f"{h * 3600:.0f} s"
     if h < 1:
         return f"{h * 60:.0f} min"
     return f"{h:.1f} h" if h < 48 else f"{h / 24:,.0f} d"
