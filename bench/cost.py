@@ -10,8 +10,8 @@ paper profile (``full`` for the practitioners' questions), every row and model:
   frozen-weight check left out and timed on its own (one check of n trials), so that one
   trial-update costs update + check / eval_every. Rows whose programs have the same shapes (model,
   parameter shapes, batch shapes; e.g. the same net at another learning rate) are timed once.
-- the projection: hours on this machine (the cost at the measured n nearest the row's trials, every
-  trial to its cap), on one GPU (only where ``--gpu_results`` gives a GPU's measurements of the same
+- the projection: hours on this machine (the cost at the largest measured n not above the row's
+  trials, else the smallest measured n; every trial to its cap), on one GPU (only where ``--gpu_results`` gives a GPU's measurements of the same
   programs) and on an N-core Ray cluster (``--cores``): this machine's hours × its cores / N, but never
   less than the longest single trial (a trial is one process's work).
 
@@ -267,7 +267,8 @@ def markdown(saved: dict) -> str:
     when = saved["date"]
     lines += [
         "",
-        "Throughput as trials per program grow (µs per trial-update, this CPU; – : not timed, a "
+        "Throughput as trials per program grow (µs per update of one trial, its check left out, "
+        "this CPU; – : not timed, a "
         f"chunk would have taken over {saved.get('max_chunk_s', 20):g} s):",
         "",
     ]
