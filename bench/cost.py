@@ -44,28 +44,6 @@ from repro import results, train
 
 ROOT = Path(__file__).resolve().parents[1]
 
-_CLAIMS = flags.DEFINE_list(
-    "claims", [], "Config names (e.g. h97_t1,p13_f7); empty = every trained claim's config."
-)
-_N = flags.DEFINE_list(
-    "trials_per_program", ["10"], "Trials vmapped in one program, timed for every program."
-)
-_SCALING = flags.DEFINE_list(
-    "scaling",
-    ["1", "10", "100"],
-    "Trials per program timed for the first program of each model (the throughput table).",
-)
-_UPDATES = flags.DEFINE_integer("updates", 20, "Updates per timed chunk (at most eval_every).")
-_REPEATS = flags.DEFINE_integer("repeats", 3, "Timed chunks per program; the median is kept.")
-_MAX_CHUNK = flags.DEFINE_float(
-    "max_chunk_s", 20.0, "The throughput table stops growing n once a chunk would take longer."
-)
-_CORES = flags.DEFINE_list("cores", ["64", "512"], "Cluster sizes (cores) for the projection.")
-_OUT = flags.DEFINE_string("out", "bench/results/cost.json", "Where the measurements go.")
-_GPU = flags.DEFINE_string(
-    "gpu_results", "bench/results/cost_gpu.json", "A GPU machine's measurements (if present)."
-)
-
 
 def profile_of(name: str) -> str:
     """A config's full-scale profile: "paper", or "full" (the practitioners' questions)."""
@@ -411,5 +389,33 @@ def main(argv):
     print(text)
 
 
+def _define_flags() -> None:
+    """The command line's flags (defined only when run as a script, so that tests can import
+    this module beside the other benchmarks, which define flags of the same names)."""
+    global _CLAIMS, _N, _SCALING, _UPDATES, _REPEATS, _MAX_CHUNK, _CORES, _OUT, _GPU
+    _CLAIMS = flags.DEFINE_list(
+        "claims", [], "Config names (e.g. h97_t1,p13_f7); empty = every trained claim's config."
+    )
+    _N = flags.DEFINE_list(
+        "trials_per_program", ["10"], "Trials vmapped in one program, timed for every program."
+    )
+    _SCALING = flags.DEFINE_list(
+        "scaling",
+        ["1", "10", "100"],
+        "Trials per program timed for the first program of each model (the throughput table).",
+    )
+    _UPDATES = flags.DEFINE_integer("updates", 20, "Updates per timed chunk (at most eval_every).")
+    _REPEATS = flags.DEFINE_integer("repeats", 3, "Timed chunks per program; the median is kept.")
+    _MAX_CHUNK = flags.DEFINE_float(
+        "max_chunk_s", 20.0, "The throughput table stops growing n once a chunk would take longer."
+    )
+    _CORES = flags.DEFINE_list("cores", ["64", "512"], "Cluster sizes (cores) for the projection.")
+    _OUT = flags.DEFINE_string("out", "bench/results/cost.json", "Where the measurements go.")
+    _GPU = flags.DEFINE_string(
+        "gpu_results", "bench/results/cost_gpu.json", "A GPU machine's measurements (if present)."
+    )
+
+
 if __name__ == "__main__":
+    _define_flags()
     common.run(main)
