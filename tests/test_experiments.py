@@ -20,7 +20,7 @@ from experiments.claims import rows as rows_lib
 from experiments.configs import gradient_flow as gf_config
 from experiments.h97 import conditions, flow, paper, protocol
 from experiments.h97 import probe as probe_lib
-from repro import cells, train
+from repro import cells, results, train
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = sorted(
@@ -649,3 +649,37 @@ def test_slurm_array_script_runs_one_block_per_task(tmp_path, cli):
     assert proc.returncode == 0, proc.stderr[-2000:]
     merged = json.loads((run / "results.json").read_text())
     assert len(merged["solved"]) == 4 and (tmp_path / "out" / "table.json").exists()
+
+
+def test_fields_added_after_the_runs_leave_their_identity_at_the_old_value():
+    # H97's output-layer options came after the paper-profile runs: off, a run is the one committed
+    config = _h97("h97_t7")
+    (row, *_) = _rows(config)
+    assert not {"input_output", "output_bias", "update_order"} & set(
+        runner.identity(row, "lstm1997", 0, protocol.PROTOCOL)
+    )
+    config.input_output = True
+    (row, *_) = _rows(config)
+    assert runner.identity(row, "lstm1997", 0, protocol.PROTOCOL)["input_output"] is True
+
+
+def test_every_committed_paper_run_is_recognised_by_its_config():
+    # a config field added later must not orphan committed runs (a redraw would drop their rows)
+    found = 0
+    for path in sorted(ROOT.glob("runs/*/paper/table.json")):
+        if not path.parent.parent.name.startswith(("h97_", "g00_")):
+            continue
+        config = _h97(path.parent.parent.name, "paper")
+        if config.get("conditions"):
+            continue
+        rows = {r.id: r for r in _rows(config)}
+        for e in json.loads(path.read_text()).get("rows", []):
+            if e.get("not_run"):
+                continue
+            row = rows[e["row"]]
+            dirs = runner.run_dirs(config, row, e["model"], protocol.PROTOCOL.parts(row.config))
+            for part, run_dir in enumerate(dirs):
+                plain = runner.identity(row, e["model"], part, protocol.PROTOCOL)
+                assert results.is_complete(ROOT / run_dir, plain), run_dir
+                found += 1
+    assert found >= 30

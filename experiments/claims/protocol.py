@@ -58,6 +58,9 @@ class Protocol:
       of a run's config.json, like the pipeline's own ``runner.NOT_RUN_FIELDS``).
     per_unit: ``(row config) -> int``: training sequences per ``unit`` (P13 counts updates of 20).
     budget: ``(row config) -> int``: a trial's budget in ``unit``.
+    added_fields: config fields added after runs were committed, each with the value that computes
+      what those runs computed: at that value a field is left out of a run's identity, so the
+      earlier runs stay theirs (e.g. H97's output-layer options, off).
     draw: ``(config, rows, runs, entries, comparisons) -> [paths]``, the claim's figure (default:
       ``figures.draw``'s three panels per row; P13 draws success against length instead).
     """
@@ -76,3 +79,4 @@ class Protocol:
     per_unit: Callable[[Any], int] = lambda c: 1
     budget: Callable[[Any], int] = lambda c: c.max_sequences
     draw: Callable[..., list] | None = None
+    added_fields: Mapping[str, Any] = dataclasses.field(default_factory=dict)

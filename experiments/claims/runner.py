@@ -115,7 +115,12 @@ def run_dirs(config, row: rows_lib.Row, model: str, parts: tuple[str, ...]) -> l
 def identity(row: rows_lib.Row, model: str, part: int, protocol: Protocol) -> dict:
     """What decides a run's numbers: its config.json."""
     skip = (*NOT_RUN_FIELDS, *protocol.not_run_fields)
-    plain = {k: v for k, v in row.config.to_dict().items() if k not in skip}
+    added = protocol.added_fields
+    plain = {
+        k: v
+        for k, v in row.config.to_dict().items()
+        if k not in skip and not (k in added and v == added[k])
+    }
     return {**plain, "row": row.id, "model": model, "part": part}
 
 

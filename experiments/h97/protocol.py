@@ -441,5 +441,8 @@ PROTOCOL = Protocol(
     columns=COLUMNS,
     table_note="test columns over the successful trials",
     not_run_fields=("conditions", "flow", "after_stop", "after_stop_every", "gate_trace", "probe"),
+    # issue 28's output-layer readings, added after the paper-profile runs: off, they are the net
+    # those runs trained
+    added_fields={"input_output": False, "output_bias": False, "update_order": "sync"},
     note=note,
 )
