@@ -326,6 +326,8 @@ def main(argv):
     clusters = _ints(_CORES)
     if _UPDATES.value < 1 or _REPEATS.value < 1:
         raise ValueError("--updates and --repeats: integers >= 1")
+    if not (0 < _MAX_CHUNK.value < math.inf):
+        raise ValueError(f"--max_chunk_s={_MAX_CHUNK.value}: must be a finite number > 0")
     common.check_writable(_OUT.value)
     claims = trained_claims(_CLAIMS.value)
     todo = [(e, t) for claim in claims for e, t in entries(claim)]

@@ -113,3 +113,19 @@ def test_a_claim_through_ray_equals_the_plain_run(tmp_path):
         assert res("ray")[key] == res("plain")[key]
     log = lambda d: (tmp_path / d / "T100/lstm1997/metrics.jsonl").read_text()
     assert log("ray") == log("plain")
+
+
+@pytest.mark.parametrize(
+    "module, args, message",
+    [
+        ("experiments.run_ray", [f"--config={T7}", "--cpus_per_task=inf"], "--cpus_per_task=inf"),
+        ("bench.cost", ["--max_chunk_s=0"], "--max_chunk_s=0.0: must be a finite number > 0"),
+    ],
+)
+def test_the_tools_own_flags_are_one_line_before_anything_runs(module, args, message):
+    # the other bad values take the same checks in main (--block, --retries, --gpus_per_task,
+    # --trials_per_program, --cores, --updates); one command each proves the wiring
+    proc = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True)
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert proc.returncode == 1 and len(errors) == 1 and message in errors[0], proc.stderr
+    assert "Traceback" not in proc.stderr
