@@ -54,7 +54,9 @@ class FixedPoints(NamedTuple):
     points: (N, n) flat states.
     carries: the same points as carries (the ``carry`` pytree, each leaf with leading axis N).
     q: (N,) speed ½‖f(s, x*) − s‖² at each point.
-    converged: (N,) bool, the minimiser met its tolerance or Newton polished the point.
+    converged: (N,) bool, the minimiser met its tolerance, or stopped where every component of
+      ∇q is at most ``tol`` (at a slow point rounding can stall BFGS's line search before its own
+      test passes), or Newton polished the point.
     fixed: (N,) bool, q <= q_tol (a fixed point); False is a slow point (a minimum of q > 0, or a
       start that did not converge).
     jacobians: (N, n, n) J = ∂f/∂s at each point.
@@ -252,7 +254,8 @@ def _fixed_points(step_fn, carry, x, starts, *, q_tol, tol, max_steps, polish_ra
             & (q_new <= q_min)
             & (jnp.max(jnp.abs(s_new - s_min)) <= polish_radius)
         )
-        converged = (low.result == optx.RESULTS.successful) | polished
+        stalled = jnp.max(jnp.abs(jax.grad(speed)(s_min, x))) <= tol  # at a minimum of q
+        converged = (low.result == optx.RESULTS.successful) | stalled | polished
         return jnp.where(polished, s_new, s_min), jnp.where(polished, q_new, q_min), converged
 
     points, q, converged = jax.vmap(one)(starts)

@@ -24,6 +24,18 @@ os.environ["JAX_COMPILATION_CACHE_DIR"] = str(_CACHE)
 jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
 jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
 
+# Compilation, not execution, is most of the suite's time (a cold run: 461 s with this against
+# about 720 s without, 2 cores), and the tests run small programs: LLVM compiles them without its
+# optimisation passes. The programs XLA builds are the same; the machine code is less tuned and may
+# round differently (e.g. no fused multiply-add), so each property must hold for any correct
+# rounding, and a promise of equal bits between two programs (one device against four) is checked
+# with the default code (tests/test_train.py). Set before the backend starts, so the test workers
+# and the commands the tests start inherit it; an optimisation level set by hand is kept.
+_FAST_COMPILE = ("--xla_backend_optimization_level=0", "--xla_llvm_disable_expensive_passes=true")
+_FLAGS = os.environ.get("XLA_FLAGS", "")
+if "xla_backend_optimization_level" not in _FLAGS:  # a level set by hand is kept
+    os.environ["XLA_FLAGS"] = " ".join([_FLAGS, *_FAST_COMPILE]).strip()
+
 
 @pytest.fixture
 def x64():

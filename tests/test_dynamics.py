@@ -139,6 +139,20 @@ def test_pascanu_unit_is_bistable_inside_the_fold_interval(x64, b, count):
         assert list(np.asarray(found.stable)[np.argsort(found.points[:, 0])]) == [1, 0, 1]
 
 
+def test_a_start_cut_short_far_from_any_point_is_not_converged(x64):
+    """One BFGS step from x = −4 at b = −2 ends where ∇q is large, and Newton's move to the only
+    fixed point (x = 2.68) is beyond the polish radius: reported not converged, and slow."""
+    fps = dyn.fixed_points(
+        _pascanu_unit, jnp.zeros(1, F64), jnp.asarray(-2.0, F64), jnp.asarray([[-4.0]]),
+        max_steps=1,
+    )  # fmt: skip
+    assert not fps.converged[0] and not fps.fixed[0]
+    full = dyn.fixed_points(
+        _pascanu_unit, jnp.zeros(1, F64), jnp.asarray(-2.0, F64), jnp.asarray([[-4.0]])
+    )
+    assert full.converged[0]
+
+
 def test_ghost_of_the_saddle_node_is_a_slow_point_not_a_fixed_point(x64):
     """P13 unit at b = −2 (past the fold at −2.3444): where the lower branch was, q has a local
     minimum q > 0 at 5σ′(x) = 1, x = −0.9624 (spec). It is reported slow, and Newton, which would

@@ -311,18 +311,29 @@ def _script(run_dir, sleep):
     return _SUBPROCESS.format(tests=str(ROOT / "tests"), run_dir=str(run_dir), sleep=sleep)
 
 
-def _env(**extra):
-    env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
-    return {**env, "PYTHONPATH": str(ROOT), **extra}
+def _env(*, default_codegen: bool = False, **extra):
+    """This process's environment, a device count dropped; the tests' compile flags
+    (``conftest.py``) kept, or dropped with ``default_codegen`` (a promise of equal bits holds for
+    the machine code users run, and without LLVM's passes other roundings may differ)."""
+    drop = ("device_count", "optimization_level", "expensive_passes") if default_codegen else ()
+    flags = [
+        f
+        for f in os.environ.get("XLA_FLAGS", "").split()
+        if "device_count" not in f and not any(d in f for d in drop)
+    ]
+    env = {**os.environ, "XLA_FLAGS": " ".join(flags), "PYTHONPATH": str(ROOT)}
+    if "XLA_FLAGS" in extra:
+        extra = {**extra, "XLA_FLAGS": " ".join([*flags, extra["XLA_FLAGS"]])}
+    return {**env, **extra}
 
 
-def _run_script(run_dir, *, prefix: str = "", **env):
+def _run_script(run_dir, *, prefix: str = "", default_codegen: bool = False, **env):
     """Run the toy training in a fresh process (``prefix`` is Python run first); check it exits 0."""
     return subprocess.run(
         [sys.executable, "-c", prefix + _script(run_dir, 0)],
         capture_output=True,
         text=True,
-        env=_env(**env),
+        env=_env(default_codegen=default_codegen, **env),
         check=True,
     )
 
@@ -359,9 +370,10 @@ def test_a_killed_run_resumes_to_the_same_results(tmp_path):
 
 
 def test_sharded_over_four_devices_gives_the_one_device_results(tmp_path):
-    one = _run_script(tmp_path / "one")
+    one = _run_script(tmp_path / "one", default_codegen=True)
     four = _run_script(
         tmp_path / "four",
+        default_codegen=True,
         prefix="import jax; assert jax.device_count() == 4\n",
         XLA_FLAGS="--xla_force_host_platform_device_count=4",
     )
