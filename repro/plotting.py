@@ -17,16 +17,20 @@ from repro.results import atomic_write  # noqa: E402
 
 __all__ = [
     "COLUMN_WIDTH",
+    "FULL_WIDTH",
     "OKABE_ITO",
     "PAPER_STYLE",
+    "blank",
     "caption",
     "figure",
+    "handle",
     "model_label",
     "model_style",
     "save",
 ]
 
 COLUMN_WIDTH = 3.4  # inches: one column of a two-column paper
+FULL_WIDTH = 7.0  # inches: both columns
 PAPER_STYLE = {"color": "0.35", "linestyle": "--", "linewidth": 1.0}  # reference values
 
 # Okabe & Ito's colour-blind-safe palette (black first).
@@ -75,9 +79,9 @@ _RC = {
     "font.size": 7.5,
     "axes.titlesize": 7.5,
     "axes.labelsize": 7.5,
-    "legend.fontsize": 6.5,
-    "xtick.labelsize": 6.5,
-    "ytick.labelsize": 6.5,
+    "legend.fontsize": 7,  # nothing under 7 pt at the width a figure is printed
+    "xtick.labelsize": 7,
+    "ytick.labelsize": 7,
     "lines.linewidth": 1.2,
     "axes.spines.top": False,
     "axes.spines.right": False,
@@ -95,14 +99,29 @@ def figure(
 
     The style is applied to matplotlib's settings when a figure is made (text drawn later uses it).
     """
+    _style()
+    return plt.subplots(nrows, ncols, figsize=(width, height), layout="constrained", **kwargs)
+
+
+def blank(*, width: float = COLUMN_WIDTH, height: float = 2.4):
+    """An empty figure in the house style, for a grid built with ``fig.add_gridspec``."""
+    _style()
+    return plt.figure(figsize=(width, height), layout="constrained")
+
+
+def handle(style: dict, label: str):
+    """A legend entry for a line drawn in ``style`` (colour, line style) that no axes holds."""
+    return matplotlib.lines.Line2D([], [], label=label, **style)
+
+
+def _style() -> None:
     matplotlib.rcParams.update(_RC)
     order = ("blue", "vermillion", "bluish green", "orange", "reddish purple", "sky blue", "black")
     matplotlib.rcParams["axes.prop_cycle"] = matplotlib.cycler(color=[OKABE_ITO[c] for c in order])
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # PDF font subsetting is chatty
-    return plt.subplots(nrows, ncols, figsize=(width, height), layout="constrained", **kwargs)
 
 
-def caption(fig, text: str, size: float = 6.5) -> None:
+def caption(fig, text: str, size: float = 7) -> None:
     """A caption under the figure naming the claim ids it supports, wrapped to the figure's width
     (about 21 characters of 6.5 pt text per inch, fewer for larger text; line breaks are kept)."""
     width = int(fig.get_figwidth() * 21 * 6.5 / size)

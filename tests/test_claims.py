@@ -310,6 +310,34 @@ def test_training_error_reads_compressed_logs_alike(tmp_path):
     np.testing.assert_array_equal(err, err_gz)
 
 
+def test_figure_colours_each_row_of_one_model_and_draws_one_panel_when_nothing_solved(tmp_path):
+    import matplotlib.image
+
+    width = lambda png: matplotlib.image.imread(png).shape[1] / 200  # inches at the saved dpi
+    config = _config(tmp_path)
+    config.statement = "A toy learns its weight."
+    rows = rows_lib.rows_of(config, _validate)
+    runs = runner.run(config, rows, PROTOCOL)
+    series = figures.series_of(config, rows, runs, PROTOCOL)
+    assert [s.label for s in series] == ["slow, α 0.05", "fast"]
+    assert series[0].style["color"] != series[1].style["color"]  # conditions of one model
+    assert series[1].count() == f"{sum(runs[('fast', 'toy')]['solved'])}/3 solved"
+    png = [p for p in figures.draw(config, rows, runs, PROTOCOL) if p.suffix == ".png"][0]
+    assert width(png) == 7.0  # full width, (a) to (c)
+    unsolved = {k: {**r, "solved": [False] * 3, "solved_at": [-1] * 3} for k, r in runs.items()}
+    png = [p for p in figures.draw(config, rows, unsolved, PROTOCOL) if p.suffix == ".png"][0]
+    assert width(png) == 3.4  # the training error alone, one column
+
+
+def test_parts_logged_at_the_same_points_are_pooled_for_the_median():
+    seqs = np.array([10.0, 20.0, 30.0])
+    a, b = np.ones((3, 2)), np.zeros((2, 1))  # b stopped after two points
+    pooled_seqs, pooled = figures._pooled([(seqs, a), (seqs[:2], b)])
+    np.testing.assert_array_equal(pooled_seqs, seqs)
+    assert pooled.shape == (3, 3) and np.isnan(pooled[2, 2]) and pooled[1, 2] == 0
+    assert figures._pooled([(seqs, a), (seqs + 1, a)]) == (None, None)  # not the same points
+
+
 # ----------------------------------------------------------------------------- docs
 
 

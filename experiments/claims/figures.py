@@ -1,16 +1,22 @@
-"""A claim's figure: (a) sequences until success per trial, censored at the budget; (b) the fraction
-of trials solved against sequences presented; (c) each trial's training error.
+"""A claim's figure, drawn at full width (7 in): (a) each trial's time to success, one line per row
+and model, unsolved trials censored at the budget; (b) the share of trials solved against the
+training presented; (c) each trial's training error and the median of those still training.
 
-One colour per model in every figure (``plotting.model_style``). A trial that spent its budget is a
-▲ at the budget line, never a point on the "until success" axis; the median is drawn only where more
-than half the trials solved (otherwise it lies beyond the budget). A row whose budget is below the
-paper's mean says so: its failures are inconclusive, not slower.
+Colours: one per model; where every series is one model (conditions of one net), one per row. A
+trial that spent its budget is an open ▲ at the budget, never a point on the "until success" axis;
+the median is drawn only where more than half the trials solved (otherwise it lies beyond the
+budget); a budget below the paper's mean makes failures inconclusive, and the row says so. A figure
+whose trials solved nothing draws (c) alone, one column wide: (a) and (b) would hold no point.
+The caption starts with the claim in words (the config's ``statement``).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import textwrap
 from pathlib import Path
 
+import matplotlib.patheffects
 import matplotlib.ticker
 import numpy as np
 
@@ -20,10 +26,20 @@ from experiments.claims.protocol import Protocol
 from experiments.claims.table import paper_of
 from repro import plotting
 
-__all__ = ["draw", "fraction_solved", "per_trial", "training_error"]
+__all__ = ["draw", "fraction_solved", "per_trial", "series_of", "training_error"]
 
 _STYLES = ("-", "--", ":", "-.")
-_MARKERS = ("o", "s", "D", "v", "P")
+_HALO = matplotlib.patheffects.withStroke(linewidth=3.0, foreground="white")  # bold over thin
+# a colour per row where every series is one model: Okabe & Ito's, black last
+_ROW_COLOURS = (
+    "blue",
+    "vermillion",
+    "bluish green",
+    "reddish purple",
+    "orange",
+    "sky blue",
+    "black",
+)
 
 
 def _count(v, _=None) -> str:
@@ -38,11 +54,11 @@ def per_trial(rows: list[dict], key: str) -> np.ndarray:
     return np.array([[np.nan if v is None else v for v in r[key]] for r in rows], float)
 
 
-def training_error(run_dir: Path) -> tuple[np.ndarray, np.ndarray]:
-    """(sequences at each log point, training error rate (points, trials), NaN once a trial stopped)
-    from the run's log."""
+def training_error(run_dir: Path, key: str = "train/error_rate") -> tuple[np.ndarray, np.ndarray]:
+    """(sequences at each log point, the training error rate (or another per-trial training
+    ``key``, e.g. "train/loss") (points, trials), NaN once a trial stopped) from the run's log."""
     rows = runner.logged(run_dir)
-    err = per_trial(rows, "train/error_rate")
+    err = per_trial(rows, key)
     seqs = np.array([r["train/sequences"] for r in rows], float)
     upd = np.array([r["train/updates"] for r in rows], float)
     err[upd == 0] = np.nan  # a stopped trial has no training error
@@ -62,8 +78,236 @@ def fraction_solved(r: dict, budget: int) -> tuple[np.ndarray, np.ndarray, float
     return x, y, known
 
 
-def _mark(ax, i, values, color, **kw):
-    ax.hlines(values, i - 0.32, i + 0.32, color=color, **kw)
+@dataclasses.dataclass
+class Series:
+    """One (row, model) of the figure: its trials, style, the paper's numbers and its label."""
+
+    row: rows_lib.Row
+    model: str
+    label: str  # the row (and model, where the figure has several) as a reader names it
+    style: dict  # color, linestyle
+    results: dict
+    paper: dict
+    budget: int  # in sequences
+    note: str  # what the row adds under its label (test error beside the paper's, inconclusive)
+    events: tuple = ()
+
+    @property
+    def solved(self) -> np.ndarray:
+        return np.asarray(self.results["solved"], bool)
+
+    @property
+    def at(self) -> np.ndarray:
+        return np.asarray(self.results["solved_at"], float)
+
+    @property
+    def seen(self) -> np.ndarray:
+        return np.asarray(self.results["sequences_seen"], float)
+
+    @property
+    def running(self) -> bool:
+        return not self.results.get("finished", True)
+
+    def count(self) -> str:
+        """ "k/n solved" (with "by N, running" for a run still going)."""
+        text = f"{self.solved.sum()}/{self.solved.size} solved"
+        if self.running:
+            text += f" by {int(self.seen.max()):,} (running)"
+        if np.any(self.results["diverged"]):
+            text += f", {int(np.sum(self.results['diverged']))} diverged"
+        return text
+
+
+def series_of(config, rows, runs, protocol: Protocol, entries=()) -> list[Series]:
+    """The figure's series in row order: a colour per model and a line style per row of a model;
+    where every series is one model (conditions of one net), a colour per row instead."""
+    entry_of = {(e["row"], e["model"]): e for e in entries}
+    combos = [
+        (row, model, i)
+        for row in rows
+        for i, model in enumerate(rows_lib.models_of(row.config))
+        if runs[(row.id, model)] is not None
+    ]
+    one_model = len({m for _, m, _ in combos}) == 1
+    out = []
+    for k, (row, model, first) in enumerate(combos):
+        c, r = row.config, runs[(row.id, model)]
+        if one_model and len(combos) > 1:
+            colour = plotting.OKABE_ITO[_ROW_COLOURS[k % len(_ROW_COLOURS)]]
+            style = {"color": colour, "linestyle": _STYLES[k // len(_ROW_COLOURS) % 4]}
+        else:
+            style = plotting.model_style(model)
+            same = sum(1 for _, m, _ in combos[:k] if m == model)
+            style = {**style, "linestyle": _STYLES[same % 4]} if same else style
+        paper = paper_of(protocol, config, row.id, model, first == 0)
+        ref = config.get("reference_row", "")
+        if "ratio" in paper and "after" not in paper and ref:
+            ref_after = paper_of(protocol, config, ref, model, True).get("after")
+            if ref_after:
+                paper = {**paper, "after": paper["ratio"] * ref_after, "derived": True}
+        budget = protocol.budget(c) * protocol.per_unit(c)
+        s = Series(
+            row, model, row.title if one_model else f"{row.title}, {plotting.model_label(model)}",
+            style, r, paper, budget, "", protocol.events(c) if first == 0 else (),
+        )  # fmt: skip
+        notes = [s.count()]
+        if (~s.solved).any() and paper.get("after") and budget < paper["after"] and not s.running:
+            notes.append(f"inconclusive: budget {100 * budget / paper['after']:.0f}% of paper mean")
+        extra = protocol.note(entry_of[(row.id, model)]) if (row.id, model) in entry_of else ""
+        notes += [extra.replace("\n", " ")] if extra else []
+        s.note = "; ".join(notes)
+        out.append(s)
+    return out
+
+
+def _until_success(ax, series: list[Series], unit: str) -> list:
+    """(a): one line per series, top to bottom; returns the x values drawn (for the limits)."""
+    xs, seen_labels = [], set()
+
+    def once(text):
+        if text in seen_labels:
+            return None
+        seen_labels.add(text)
+        return text
+
+    n = len(series)
+    for k, s in enumerate(series):
+        y = n - 1 - k
+        colour = s.style["color"]
+        m = s.solved.size
+        jitter = np.linspace(-0.2, 0.2, m) if m > 1 else np.zeros(1)
+        ax.hlines(y, 1, s.budget, color="0.88", linewidth=0.6, zorder=1)
+        ax.scatter(s.at[s.solved], y + jitter[s.solved], s=9, color=colour, zorder=3,
+                   label=once("ours: a solved trial") if s.solved.any() else None)  # fmt: skip
+        unsolved = "ours: unsolved so far (running)" if s.running else "ours: unsolved at budget"
+        ax.scatter(s.seen[~s.solved], y + jitter[~s.solved], s=14, marker="^",
+                   facecolors="none", edgecolors=colour, linewidths=0.7, zorder=3,
+                   label=once(unsolved) if (~s.solved).any() else None)  # fmt: skip
+        ax.vlines(s.budget, y - 0.38, y + 0.38, color="0.45", linewidth=1.0,
+                  label=once("budget"))  # fmt: skip
+        if s.solved.any():
+            ax.vlines(s.at[s.solved].mean(), y - 0.34, y + 0.34, color="k", linewidth=1.5,
+                      zorder=4, label=once("ours: mean of the solved"))  # fmt: skip
+        if s.solved.sum() > m / 2:
+            med = np.median(np.where(s.solved, s.at, np.inf))
+            ax.scatter([med], [y + 0.36], marker="v", s=16, facecolors="white", edgecolors="k",
+                       zorder=4, label=once("ours: median of all trials"))  # fmt: skip
+            xs.append(med)
+        for event in s.events:
+            mile = s.results["milestones"][event.name]
+            reached = np.asarray(mile["reached"], bool)
+            at = np.asarray(mile["at"], float)[reached]
+            ax.scatter(at, y + jitter[reached] - 0.05, s=10, marker="x", color=colour,
+                       linewidths=0.7, zorder=3, label=once(f"ours: {event.label}"))  # fmt: skip
+            xs += list(at)
+            if s.paper.get(event.name):
+                ax.vlines(s.paper[event.name], y - 0.38, y + 0.38,
+                          color=plotting.OKABE_ITO["orange"], linestyle=":", linewidth=1.4,
+                          label=once(f"paper: mean {event.label}"))  # fmt: skip
+                xs.append(s.paper[event.name])
+        if s.paper.get("after"):
+            derived = s.paper.get("derived")
+            ax.vlines(s.paper["after"], y - 0.38, y + 0.38,
+                      **{**plotting.PAPER_STYLE, "linewidth": 1.5, "color": "0.25"},
+                      label=once("paper: its ratio × the reference row's mean" if derived
+                                 else "paper: mean until success"))  # fmt: skip
+            xs.append(s.paper["after"])
+        if "min" in s.paper:
+            ax.hlines(y - 0.42, s.paper["min"], s.paper["max"], color="0.25", linewidth=0.8,
+                      label=once("paper: range"))  # fmt: skip
+            xs += [s.paper["min"], s.paper["max"]]
+        xs += [s.budget, *s.at[s.solved], *s.seen]
+    labels = [textwrap.fill(s.label, 30) + "\n" + textwrap.fill(s.note, 46) for s in series]
+    ax.set_yticks(range(n)[::-1], labels, fontsize=7)
+    for tick, s in zip(ax.get_yticklabels(), series, strict=True):
+        tick.set_color(s.style["color"])
+    ax.tick_params(axis="y", length=0)
+    ax.set_ylim(-0.6, n - 0.4)
+    ax.spines["left"].set_visible(False)
+    ax.set_title(f"(a) training {unit} until success, each trial", loc="left")
+    return xs
+
+
+def _solved_so_far(bx, series: list[Series]) -> None:
+    """(b): the share of trials solved by each point; ◀ at the right edge: the paper's share."""
+    marks = 0
+    for s in series:
+        x, y, known = fraction_solved(s.results, s.budget)
+        bx.step(x, 100 * y, where="post", **s.style)
+        bx.plot([known], [100 * y[-1]], marker="|", markersize=7, color=s.style["color"])
+        if "success_pct" in s.paper:
+            bx.plot([1.0 + 0.025 * marks], [s.paper["success_pct"]], marker="<", markersize=5,
+                    color=s.style["color"], clip_on=False, transform=bx.get_yaxis_transform(),
+                    linestyle="none")  # fmt: skip
+            marks += 1
+    bx.set_ylim(-3, 103)  # a row at 0% stays visible above the axis
+    bx.set_ylabel("% of trials solved")
+    bx.set_title("(b) trials solved so far", loc="left")
+
+
+def _training_error(cx, series: list[Series], config, protocol: Protocol, loss=False) -> int:
+    """(c): each trial's training error (or with ``loss`` its training loss) thin; bold: the median
+    of the trials still training (a value one of them had: the lower median), while more than half
+    of them train. Returns the sequences between log points."""
+    every = None
+    key, scale = ("train/loss", 1.0) if loss else ("train/error_rate", 100.0)
+    for s in series:
+        dirs = runner.run_dirs(config, s.row, s.model, protocol.parts(s.row.config))
+        curves = [training_error(d, key) for d in dirs]
+        for seqs, _ in curves:
+            first = float(seqs[0]) if len(seqs) else None
+            every = first if every is None or (first and first < every) else every
+        floor = 0.0 if loss else 50.0 / (every or 1)
+        for seqs, err in curves:
+            cx.plot(seqs, np.maximum(scale * err, floor), color=s.style["color"], linewidth=0.35,
+                    alpha=0.25, linestyle="-", marker="." if len(seqs) < 3 else None)  # fmt: skip
+        seqs, err = _pooled(curves)
+        if seqs is not None:
+            alive = np.isfinite(err).sum(axis=1) > err.shape[1] / 2  # more than half training
+            med = np.full(len(seqs), np.nan)
+            med[alive] = np.nanquantile(err[alive], 0.5, axis=1, method="lower")
+            cx.plot(seqs, np.maximum(scale * med, floor), linewidth=1.5, zorder=3, **s.style,
+                    path_effects=[_HALO])  # fmt: skip
+    every = int(every or 1)
+    if loss:
+        cx.set_yscale("log")
+        cx.set_ylabel("training loss (per sequence)")
+        cx.set_title(f"training loss, mean of each {every:,}", loc="left")
+        return every
+    floor = 50.0 / every
+    cx.axhline(floor, color="0.6", linewidth=0.6, linestyle=":")
+    cx.annotate(f"none wrong of the last {every:,}", (1, floor), xycoords=("axes fraction", "data"),
+                xytext=(-2, 2), textcoords="offset points", ha="right", va="bottom", fontsize=7,
+                color="0.3")  # fmt: skip
+    cx.set_yscale("log")
+    cx.set_ylim(floor / 1.5, 150)
+    cx.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    cx.set_ylabel("training error (% wrong)")
+    cx.set_title(f"(c) training error per {every:,}", loc="left")
+    return every
+
+
+def _pooled(curves):
+    """The trials of every part side by side, where the parts logged at the same points (parts are
+    trained apart; a part that stopped early logged fewer points and is padded with NaN)."""
+    if not curves or any(len(c[0]) == 0 for c in curves):
+        return None, None
+    longest = max(curves, key=lambda c: len(c[0]))[0]
+    if any(not np.array_equal(seqs, longest[: len(seqs)]) for seqs, _ in curves):
+        return None, None
+    pad = lambda e: np.vstack([e, np.full((len(longest) - len(e), e.shape[1]), np.nan)])
+    return longest, np.hstack([pad(err) for _, err in curves])
+
+
+def _log_x(ax, unit: str, lo: float, hi: float) -> None:
+    ax.set_xscale("log")
+    ax.set_xlim(lo, hi)
+    ax.xaxis.set_major_locator(
+        matplotlib.ticker.LogLocator(subs=(1.0, 2.0, 5.0) if hi / lo < 1e3 else (1.0,))
+    )
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_count))
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.set_xlabel(f"training {unit} presented")
 
 
 def draw(
@@ -76,172 +320,69 @@ def draw(
 ) -> list[Path]:
     """The claim's figure from its runs; ``entries`` (the table) give each row's note, and
     ``comparisons`` (Welch's tests) go into the caption."""
-    entry_of = {(e["row"], e["model"]): e for e in entries}
-    combos = [
-        (row, model, i)
-        for row in rows
-        for i, model in enumerate(rows_lib.models_of(row.config))
-        if runs[(row.id, model)] is not None
-    ]
-    if not combos:
+    series = series_of(config, rows, runs, protocol, entries)
+    if not series:
         return []
-    fig, (ax, a_key, bx, cx, bc_key) = plotting.figure(
-        5, 1, height=8.6, height_ratios=[2.5, 0.6, 1.5, 1.7, 0.6]
+    unit = protocol.unit
+    budgets = sorted({s.budget for s in series})
+    legend = [plotting.handle(s.style, f"{s.label}: {s.count()}") for s in series]
+    if any(s.solved.any() for s in series):
+        n = len(series)
+        top_height = max(0.45 * n + 0.7, 1.6)  # (a)'s legend needs about 1.5 in
+        fig = plotting.blank(width=plotting.FULL_WIDTH, height=top_height + 2.3)
+        # two subfigures: (a)'s row labels and legend take no width from (b) and (c)
+        top, bottom = fig.subfigures(2, 1, height_ratios=[top_height, 2.0])
+        ax = top.add_subplot()
+        bx, cx = bottom.subplots(1, 2)
+        xs = _until_success(ax, series, unit)
+        every = _training_error(cx, series, config, protocol)
+        _solved_so_far(bx, series)
+        lo = max(min([every, *(v for v in xs if v > 0)]) / 2, 1)
+        hi = max(xs) * 1.6
+        for a in (bx, cx):
+            _log_x(a, unit, lo, hi)
+        _log_x(ax, unit, max(min(v for v in xs if v > 0) / 2.5, lo), hi)  # its own trials
+        ax.set_xlabel(f"training {unit} until success")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, handlelength=1.4,
+                  borderaxespad=0)  # fmt: skip
+        if len({s.style["color"] for s in series}) < n:  # (a)'s colours do not say it all
+            bx.legend(handles=legend, loc="upper left", fontsize=7, handlelength=2.2)
+        panels = (
+            f"(a) each trial's training {unit} until it solved (●), or ▲ at the budget if it did "
+            "not (censored: not slower, unsolved); "
+            "(b) the share solved by each point (| where the budget ends; ◀ the paper's share); (c) each trial's training error (thin) and the "
+            "median of the trials still training while more than half of them train (bold); the training error counts a sequence wrong if any step it is trained on is wrong, which the stopping rule's check need not score, so a trial can stop above 0. Colours as the rows of (a)."
+        )
+    else:  # nothing solved: (a) and (b) would hold no point
+        fig = plotting.blank(width=plotting.COLUMN_WIDTH, height=3.0 + 0.25 * len(series))
+        cx = fig.add_subplot()
+        every = _training_error(cx, series, config, protocol, loss=True)
+        _log_x(cx, unit, every / 2, max(budgets) * 1.3)
+        papers = [s for s in series if s.paper.get("after") or "success_pct" in s.paper]
+        legend += [
+            plotting.handle({"color": "none"}, "paper, " + s.label + ": " + _paper_text(s.paper))
+            for s in papers
+        ]
+        fig.legend(handles=legend, loc="outside upper left", fontsize=7, handlelength=2.2)
+        cx.set_title(cx.get_title(loc="left").removeprefix("(c) "), loc="left")
+        panels = (
+            "No trial solved within its budget, so only training is drawn: the loss (the training "
+            "error can sit at 100% while the loss falls), each trial thin, their median bold."
+        )
+    statement = config.get("statement", "")
+    budget_text = ", ".join(f"{b:,}" for b in budgets)
+    text = (
+        f"{statement + ' ' if statement else ''}{config.claim}, {runner.shown_label(config)}: "
+        f"budget {budget_text} {unit} per trial. {panels}"
     )
-    for key in (a_key, bc_key):
-        key.axis("off")
-    seen_labels: set[str] = set()
-
-    def once(text: str) -> str | None:  # one legend entry per kind of mark
-        if text in seen_labels:
-            return None
-        seen_labels.add(text)
-        return text
-
-    tops, budgets, style_of, names, paper_marks = [], set(), {}, [], 0
-    one_model = len({m for _, m, _ in combos}) == 1
-    success_marks = []
-    # updates between log points, from the schedule each run was trained with
-    every = [protocol.build(row.config, m, 0).schedule.eval_every for row, m, _ in combos]
-    for k, (row, model, first) in enumerate(combos):
-        r, c = runs[(row.id, model)], row.config
-        paper = paper_of(protocol, config, row.id, model, first == 0)
-        budget = c.max_sequences
-        budgets.add(budget)
-        same_model = sum(1 for rw, m, _ in combos[:k] if m == model)
-        style = plotting.model_style(model)
-        if same_model:
-            style = {**style, "linestyle": _STYLES[same_model % len(_STYLES)]}
-        style_of[(row.id, model)] = style
-        color = style["color"]
-        solved = np.asarray(r["solved"], bool)
-        at = np.asarray(r["solved_at"], float)
-        n = len(solved)
-        jitter = np.linspace(-0.22, 0.22, n) if n > 1 else np.zeros(1)
-        ax.scatter(k + jitter[solved], at[solved], s=11, color=color, zorder=3,
-                   label=once("ours, each trial") if solved.any() else None)  # fmt: skip
-        running = not r.get("finished", True)
-        seen = np.asarray(r["sequences_seen"], float)  # the budget, once a run has finished
-        ax.scatter(k + jitter[~solved], seen[~solved], s=16, marker="^",
-                   facecolors="none", edgecolors=color, zorder=3,
-                   label=once("ours, unsolved so far (running)" if running else
-                              "ours, unsolved (at budget)") if (~solved).any() else None)  # fmt: skip
-        _mark(ax, k, budget, "0.6", linewidth=0.8, linestyle="-", label=once("budget"))
-        if solved.any():
-            _mark(ax, k, at[solved].mean(), "k", linewidth=1.4, label=once("ours: mean of solved"))
-        if solved.sum() > n / 2:
-            med = np.median(np.where(solved, at, np.inf))
-            ax.scatter([k + 0.36], [med], marker="D", s=14, facecolors="white", edgecolors="k",
-                       zorder=4, label=once("ours: median, all trials"))  # fmt: skip
-        for event in protocol.events(c) if first == 0 else ():
-            m = r["milestones"][event.name]
-            reached = np.asarray(m["reached"], bool)
-            ev = np.asarray(m["at"], float)
-            tops += list(ev[reached])
-            ax.scatter(k + jitter[reached] - 0.05, ev[reached], s=11, marker="x", color=color,
-                       linewidths=0.8, zorder=3, label=once(f"ours: {event.label}, each trial"))  # fmt: skip
-            if paper.get(event.name):
-                _mark(ax, k, paper[event.name], plotting.OKABE_ITO["orange"], linestyle=":",
-                      linewidth=1.4, label=once(f"paper: mean {event.label}"))  # fmt: skip
-        if paper.get("after"):
-            _mark(ax, k, paper["after"], **{**plotting.PAPER_STYLE, "linewidth": 1.4},
-                  label=once("paper: mean until success"))  # fmt: skip
-        if "min" in paper:
-            ax.vlines(k + 0.3, paper["min"], paper["max"], **plotting.PAPER_STYLE,
-                      label=once("paper: range"))  # fmt: skip
-        ref = config.get("reference_row", "")
-        ref_after = paper_of(protocol, config, ref, model, True).get("after") if ref else None
-        paper_mean = paper.get("after")
-        if "ratio" in paper and "after" not in paper and ref_after:
-            paper_mean = paper["ratio"] * ref_after
-            ref_title = next((r.title for r in rows if r.id == ref), ref)
-            _mark(ax, k, paper_mean, color="0.35", linestyle=":", linewidth=1.4,
-                  label=once(f"paper: its ratio × {ref_title}'s mean"))  # fmt: skip
-            tops.append(paper_mean)
-        if "min" in paper:
-            tops.append(paper["min"])
-        note = f"{solved.sum()}/{n} solved" + (
-            f" by {int(seen.max()):,}\n(running)" if running else ""
-        )
-        if np.any(r["diverged"]):
-            note += f", {int(np.sum(r['diverged']))} diverged"
-        if (~solved).any() and paper_mean and budget < paper_mean and not running:
-            note += f"\ninconclusive:\nbudget {100 * budget / paper_mean:.0f}% of\npaper mean"
-        extra = protocol.note(entry_of[(row.id, model)]) if (row.id, model) in entry_of else ""
-        note += f"\n{extra}" if extra else ""
-        title = row.title.replace(", ", ",\n") if len(combos) > 3 else row.title
-        names.append(
-            title + ("" if one_model else f"\n{plotting.model_label(model)}") + f"\n{note}"
-        )
-        tops += [budget, *at[solved], paper.get("after", budget)]
-
-        x, y, known = fraction_solved(r, budget)
-        label = (
-            f"{row.title}: {solved.sum()}/{n}"
-            if one_model
-            else (f"{row.title}, {plotting.model_label(model)}: {solved.sum()}/{n}")
-        )
-        bx.step(x, 100 * y, where="post", label=label, **style)
-        bx.plot([known], [100 * y[-1]], marker="|", markersize=7, color=color)
-        if paper.get("after"):
-            marker = _MARKERS[paper_marks % len(_MARKERS)]
-            paper_marks += 1
-            bx.plot([paper["after"]], [104], marker=marker, markersize=4.5, color=color,
-                    clip_on=False, linestyle="none", label=f"paper: mean, {row.title}")  # fmt: skip
-        if "success_pct" in paper:  # the paper's share of trials solved, at the right edge
-            success_marks.append((paper["success_pct"], color))
-
-        for d in runner.run_dirs(config, row, model, protocol.parts(c)):
-            seqs, err = training_error(d)
-            floor = 50.0 / every[k]
-            cx.plot(seqs, np.maximum(100 * err, floor), color=color, linewidth=0.5, alpha=0.55,
-                    linestyle=style["linestyle"], marker="." if len(seqs) < 3 else None)  # fmt: skip
-    ax.set_xticks(range(len(combos)), names, rotation=25 if len(combos) > 4 else 0)
-    ax.set_xlim(-0.6, len(combos) - 0.4)
-    ax.set_yscale("log")
-    positive = [v for v in tops if v and v > 0]
-    ax.set_ylim(max(min(positive) / 2, 10), max(positive) * 2)
-    ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
-    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_count))
-    ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
-    ax.set_ylabel(f"training {protocol.unit}\nuntil success")
-    ax.set_title(f"(a) {protocol.unit} until success", loc="left")
-    a_key.legend(*ax.get_legend_handles_labels(), loc="center", ncols=2, fontsize=6.5,
-                 handlelength=1.4, columnspacing=0.8, borderaxespad=0)  # fmt: skip
-
-    bx.set_xscale("log")
-    bx.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_count))
-    bx.set_xlim(left=max(min(every) / 2, 1))
-    bx.set_ylim(-3, 100)  # a row at 0% stays visible above the axis
-    bx.set_ylabel("% of trials solved")
-    bx.set_title("(b) trials solved so far (| = end of budget)", loc="left")
-    for i, (pct, color) in enumerate(success_marks):
-        bx.plot([1.0 + 0.02 * i], [pct], marker="<", markersize=5, color=color, clip_on=False,
-                transform=bx.get_yaxis_transform(), linestyle="none",
-                label="paper: % of trials solved (◀)" if i == 0 else None)  # fmt: skip
-    bx.tick_params(labelbottom=False)
-    bc_key.legend(*bx.get_legend_handles_labels(), loc="center", ncols=1, fontsize=6.5,
-                  handlelength=1.8, columnspacing=0.8, borderaxespad=0)  # fmt: skip
-
-    every = sorted(set(every))
-    floor = 50.0 / every[0]
-    cx.axhline(floor, color="0.6", linewidth=0.6, linestyle=":")
-    cx.annotate(f"none wrong of the last {every[0]}", (1, floor), xycoords=("axes fraction", "data"),
-                xytext=(-2, 2), textcoords="offset points", ha="right", va="bottom", fontsize=6.5,
-                color="0.3")  # fmt: skip
-    cx.set_xscale("log")
-    cx.set_yscale("log")
-    cx.set_ylim(floor / 1.5, 150)
-    cx.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_count))
-    cx.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
-    cx.set_xlim(bx.get_xlim())
-    cx.set_xlabel(f"training {protocol.unit} presented")
-    cx.set_ylabel("training error (% wrong)")
-    cx.set_title(f"(c) training error of each trial, per {every[0]}", loc="left")
-    budget_text = ", ".join(f"{b:,}" for b in sorted(budgets))
-    text = f"{config.claim}   {runner.shown_label(config)}   budget per trial: {budget_text}"
     for c in comparisons:
         if c["p"] is not None:
-            text += f"\nWelch's t-test, {c['a']} vs {c['b']}: p = {c['p']:.2g}"
-    plotting.caption(fig, text)
+            text += f" Welch's t-test, {c['a']} vs {c['b']}: p = {c['p']:.2g}."
+    plotting.caption(fig, text, size=7)
     return plotting.save(fig, runner.figure_path(config))
+
+
+def _paper_text(p: dict) -> str:
+    parts = [f"{p['success_pct']}% solved"] if "success_pct" in p else []
+    parts += [f"mean {p['after']:,.0f}"] if p.get("after") else []
+    return ", ".join(parts)

@@ -62,7 +62,8 @@ class Protocol:
       what those runs computed: at that value a field is left out of a run's identity, so the
       earlier runs stay theirs (e.g. H97's output-layer options, off).
     draw: ``(config, rows, runs, entries, comparisons) -> [paths]``, the claim's figure (default:
-      ``figures.draw``'s three panels per row; P13 draws success against length instead).
+      ``figures.draw``: each trial's time to success, the share solved and the training curves
+      of every row; P13 draws success against length instead).
     """
 
     validate: Callable[[Any], None]

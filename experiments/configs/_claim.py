@@ -19,6 +19,8 @@ def head(profile: str, profiles: tuple[str, ...] = PROFILES) -> ml_collections.C
     # -- the claim
     c.profile = profile  # "quick" (2-core CPU, minutes) or "paper"/"full" (the claim's scale)
     c.claim = ""  # claim id in REPRODUCTION.md
+    # The claim in one plain sentence, as the paper makes it; the figure's caption starts with it.
+    c.statement = ""
     # The rows of the paper's table: each row sets some of the fields below (and may set "title",
     # its label in figures). Change a row's field with --config.rows.ROW.FIELD=VALUE.
     c.rows = table()

@@ -15,6 +15,7 @@ def get_config(profile: str = "quick"):
     c = h97_t2.get_config(profile)
     quick = profile == "quick"
     c.claim = "H97-2B"
+    c.statement = "Without local regularities in the sequences (Task 2b), LSTM still solves every trial (H97 §5.2)."
     c.task = "h97_2b"
     c.check_sequences = 1000 if quick else 10_000
     c.gate_eval = quick

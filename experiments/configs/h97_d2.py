@@ -13,6 +13,9 @@ from experiments.configs import _h97, h97_t1
 def get_config(profile: str = "quick"):
     c = h97_t1.get_config(profile)
     c.claim = "H97-D2"
+    c.statement = (
+        "Without output gates the Reber-grammar net of Table 1 learns less quickly (H97 §5.1)."
+    )
     row = h97_t1.ROWS["3x2_a05"]
     no_og = {"output_gate": False, "out_gate_bias": "", "title": "3×2, α 0.5, no output gates"}
     c.rows = _h97.table(("3x2_a05", row), ("3x2_a05_no_og", {**row, **no_og}))

@@ -16,6 +16,7 @@ def get_config(profile: str = "quick"):
     c = _h97.base(profile)
     quick = profile == "quick"
     c.claim = "H97-T2"
+    c.statement = "With lags of 100 steps and no noise (Task 2a), LSTM solves every trial and a sigmoid RNN trained by BPTT none (H97 Table 2)."
     c.task = "h97_2a"
     c.rows = _h97.table(("p100", {"p": 100, "title": "p = 100"}))
     c.trials = 4 if quick else 18

@@ -19,6 +19,7 @@ def get_config(profile: str = "quick"):
     c = _h97.base(profile)
     quick = profile == "quick"
     c.claim = "H97-T3"
+    c.statement = "LSTM bridges lags of up to 1,000 steps among many distractor symbols, its training growing slowly with the lag (Task 2c, H97 Table 3)."
     c.task = "h97_2c"
     chosen = ROWS[:1] if quick else ROWS
     c.rows = _h97.table(

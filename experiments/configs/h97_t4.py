@@ -37,5 +37,6 @@ def exp3(profile: str, claim: str, task: str, rows: dict):
 
 def get_config(profile: str = "quick"):
     c = exp3(profile, "H97-T4", "h97_3a", ROWS)
+    c.statement = "LSTM classifies long noisy sequences whose class lies only in their first elements, noise and signal on one channel (Exp. 3a, H97 Table 4)."
     c.models = "lstm1997,rnn_tanh"
     return c

@@ -18,6 +18,7 @@ ROWS = {
 
 def get_config(profile: str = "quick"):
     c = h97_t4.exp3(profile, "H97-T5", "h97_3b", ROWS)
+    c.statement = "LSTM classifies long noisy sequences whose class lies only in their first elements, with Gaussian noise on those elements too (Exp. 3b, H97 Table 5)."
     c.check_max_wrong = 5
     c.check_mean_error = 0.04
     return c

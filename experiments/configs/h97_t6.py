@@ -15,6 +15,7 @@ ROWS = {k: h97_t4.ROWS[k] for k in ("T100_N3", "T100_N1")}
 
 def get_config(profile: str = "quick"):
     c = h97_t4.exp3(profile, "H97-T6", "h97_3c", ROWS)
+    c.statement = "LSTM learns noisy real-valued targets of long noisy sequences to a small mean absolute error (Exp. 3c, H97 Table 6)."
     c.trials = 5 if profile == "quick" else 10
     c.max_sequences = 60_000 if profile == "quick" else 5_000_000
     c.lr = 0.1

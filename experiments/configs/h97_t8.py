@@ -16,6 +16,9 @@ def get_config(profile: str = "quick"):
     c = h97_t7.adding(profile)
     quick = profile == "quick"
     c.claim = "H97-T8"
+    c.statement = (
+        "LSTM learns to multiply two marked real values across 100 steps (Exp. 5, H97 Table 8)."
+    )
     c.task = "h97_multiplication"
     c.rows = _h97.table(("T100", {"T": 100, "title": "T = 100"}))
     c.trials = 3 if quick else 10

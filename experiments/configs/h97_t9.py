@@ -27,6 +27,7 @@ def get_config(profile: str = "quick"):
     c = temporal_order(profile)
     quick = profile == "quick"
     c.claim = "H97-T9"
+    c.statement = "LSTM classifies sequences by the temporal order of two or three widely separated symbols (Exp. 6, H97 Table 9)."
     c.task, c.blocks, c.in_gate_bias, c.lr = "h97_temporal_order_6a", 2, "-2,-4", 0.5
     if quick:
         c.rows = _h97.table(("6a", ROW_6A))

@@ -26,6 +26,10 @@ def get_config(profile: str = "quick"):
     c.profile = profile
     quick = profile == "quick"
     c.claim = "P13-F7"
+    c.statement = (
+        "On the temporal order problem, clipping matters more as the sequences grow longer, "
+        "and MSGD-CR succeeds at lengths where plain MSGD fails (P13 Fig. 7)."
+    )
     c.task = "p13_temporal_order"
     lengths = (10, 20) if quick else F7_LENGTHS
     c.rows = _p13.table(

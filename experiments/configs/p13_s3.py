@@ -16,6 +16,7 @@ def get_config(profile: str = "quick"):
     c = _p13.base(profile)
     quick = profile == "quick"
     c.claim = "P13-S3"
+    c.statement = "Nets trained with MSGD-CR on addition and multiplication generalise to sequences of length 500 with under 1% error (P13 §4)."
     c.models = "msgd_cr"
     c.init = "basic_tanh"
     c.L, c.L_max = 50, 200

@@ -139,6 +139,10 @@ def summary(res: dict, test_sequences: int | None = None) -> dict:
     return out
 
 
+def _width(panels: int) -> float:
+    return plotting.FULL_WIDTH if panels > 1 else plotting.COLUMN_WIDTH
+
+
 def draw(config, row: rows_lib.Row, res: dict) -> list:
     c = row.config
     checks = {k: np.asarray(v, float) for k, v in res["checks"].items()}
@@ -147,29 +151,27 @@ def draw(config, row: rows_lib.Row, res: dict) -> list:
     if "passed" in checks:
         mean_rule = c.check_mean_error > 0
         n = 2 if mean_rule else 1
-        fig, axes = plotting.figure(1, n, height=2.6, width=plotting.COLUMN_WIDTH * n)
+        fig, axes = plotting.figure(1, n, height=2.6, width=_width(n))
         axes = np.atleast_1d(axes)
         since = (checks["seen"] - np.asarray(res["start"])[:, None]) / 1e3
+        x = np.median(since, axis=0)  # the same for every trial
         panels = [
             ("wrong", f"check: wrong of {c.check_sequences} (0 at 0.3)", c.check_max_wrong + 0.5)
         ]
         if mean_rule:
             panels.append(("mean_error", "check: mean |error|", c.check_mean_error))
         for ax, (key, label, limit) in zip(axes, panels, strict=True):
-            for j in np.flatnonzero(solved):
-                ax.plot(
-                    since[j],
-                    np.maximum(checks[key][j], ZERO if key == "wrong" else 0),
-                    color=blue,
-                    lw=0.8,
-                )
+            y = np.maximum(checks[key][solved], ZERO if key == "wrong" else 0)
+            for j, trial in zip(np.flatnonzero(solved), y, strict=True):
+                ax.plot(since[j], trial, color=blue, lw=0.5, alpha=0.35)
+            if len(y):  # the lower median: a value one of the trials had
+                ax.plot(x, np.quantile(y, 0.5, axis=0, method="lower"), color=blue, lw=1.8)
             ax.set_yscale("log")
             if key == "wrong":
                 ax.set_ylim(bottom=0.2)
-            ax.axhline(limit, **plotting.PAPER_STYLE, label="the stopping check's limit")
+            ax.axhline(limit, **plotting.PAPER_STYLE)
             ax.set_ylabel(label)
             ax.set_xlabel("sequences after the stop (thousands)")
-        axes[0].legend(loc="upper left")
         s = summary(res, c.test_sequences)
         title = (
             f"{config.claim} {row.title}: {s['stopped']}/{s['trials']} trials stopped; "
@@ -180,7 +182,7 @@ def draw(config, row: rows_lib.Row, res: dict) -> list:
     else:
         tails = "mae_tail" in checks
         n = 2 if tails else 1
-        fig, axes = plotting.figure(1, n, height=2.6, width=plotting.COLUMN_WIDTH * n)
+        fig, axes = plotting.figure(1, n, height=2.6, width=_width(n))
         axes = np.atleast_1d(axes)
         since = (checks["seen"] - np.asarray(res["start"])[:, None]) / 1e3
         x = np.median(since, axis=0)  # the same for every trial
@@ -223,12 +225,15 @@ def draw(config, row: rows_lib.Row, res: dict) -> list:
         fig.suptitle(textwrap.fill(title, 42 * n), x=0.01, ha="left", fontsize=8)
     plotting.caption(
         fig,
-        f"{runner.shown_label(config)}; each line one trial, checked every {c.after_stop_every:,} "
-        f"sequences; "
+        f"Do the nets that met the stopping rule stay solved, and is their error a floor? Each "
+        f"stopped net trained {c.after_stop:,} sequences more, checked every "
+        f"{c.after_stop_every:,} ("
         + (
-            f"{'fixed' if c.fixed_test_set else 'fresh'} check sets"
+            f"{'a fixed' if c.fixed_test_set else 'a fresh'} check set each time); thin: each "
+            "trial; bold: their median; dashed: the limit of the check that stopped them. "
             if "passed" in checks
-            else f"a fresh test set of {c.test_sequences:,} each time"
-        ),
+            else f"a fresh test set of {c.test_sequences:,} each time). "
+        )
+        + f"{config.claim}, {runner.shown_label(config)}.",
     )
     return plotting.save(fig, runner.figure_path(config, f"_{row.id}_after_stop"))

@@ -147,12 +147,12 @@ def draw_construction(root: Path, stem: str) -> list[Path]:
     got = [(title, w) for title, w in got if w is not None]
     if not got:
         return []
-    fig, axes = plotting.figure(1, len(got), height=2.6, width=plotting.COLUMN_WIDTH * len(got),
-                                sharey=True)  # fmt: skip
+    fig, axes = plotting.figure(1, len(got), height=2.8, width=plotting.FULL_WIDTH, sharey=True)
     axes = np.atleast_1d(axes)
     colors = {True: plotting.OKABE_ITO["blue"], False: plotting.OKABE_ITO["vermillion"]}
-    names = ("in_x", "in_y", "in_middle", "c_split")
-    labels = ("input gate\n← x", "input gate\n← y", "input gate\n← a_i (mean)", "|W_c(x) − W_c(y)|")
+    names = ("in_x", "in_y", "in_middle", "c_split", "out_x", "out_y")
+    labels = ("in gate\n← x", "in gate\n← y", "in gate\n← a_i\n(mean)", "|W_c(x) −\nW_c(y)|",
+              "cell →\nout x", "cell →\nout y")  # fmt: skip
     for ax, (title, w) in zip(axes, got, strict=True):
         n = len(w["solved"])
         jitter = np.linspace(-0.25, 0.25, n)
@@ -162,15 +162,18 @@ def draw_construction(root: Path, stem: str) -> list[Path]:
                 ax.scatter(k + jitter[pick], w[name][pick], s=10, color=colors[solved],
                            label=("solved" if solved else "not solved") if k == 0 else None)  # fmt: skip
         ax.axhline(0, color="0.7", lw=0.6)
-        ax.set_xticks(range(len(names)), labels, fontsize=6.5)
+        ax.set_xticks(range(len(names)), labels, fontsize=7)
         ax.set_title(f"{title}: {int(w['solved'].sum())}/{n} solved by {w['seen']:,}", loc="left")
     axes[0].set_ylabel("weight at the last checkpoint")
     axes[0].legend(loc="lower left")
     plotting.caption(
         fig,
-        "H97-T2, H97-2B: the sequentially built net's input-gate weights from x, y and the middle "
-        "symbols, and how differently the cell input sees x and y; one dot per trial (18 per task), "
-        "paper profile, budget 1,000,000 (both runs finished).",
+        "Tasks 2a and 2b with the paper's sequential construction: what the cell learned to store "
+        "and whether its outputs read it. Per trial (one dot; 18 per task): the input gate's "
+        "weights from x, y and the middle symbols, how differently the cell input sees x and y, "
+        "and the cell's weights to the x and y outputs (the same sign: the class stored in the "
+        "cell does not reach the outputs). H97-T2, H97-2B, paper profile, budget 1,000,000 (both "
+        "runs finished).",
     )
     return plotting.save(fig, stem)
 

@@ -35,33 +35,37 @@ def success_vs_length(config, rows, runs, entries) -> list[Path]:
     """P13 Fig. 7: one panel per initialisation, trials solved against length, one line per method;
     the paper's (arXiv v2) statement in grey."""
     inits = list(dict.fromkeys(r.config.init for r in rows))
-    fig, axes = plotting.figure(1, len(inits), height=3.1, sharey=True)
+    fig, axes = plotting.figure(1, len(inits), height=3.0, width=plotting.FULL_WIDTH, sharey=True)
     axes = np.atleast_1d(axes)
     by = {(e["row"], e["model"]): e for e in entries}
     for ax, init in zip(axes, inits, strict=True):
         mine = [r for r in rows if r.config.init == init]
         Ls = [r.config.L for r in mine]
-        for i, method in enumerate(rows_lib.models_of(mine[0].config)):
+        methods = rows_lib.models_of(mine[0].config)
+        for i, method in enumerate(methods):
             pts = [(r.config.L, by[(r.id, method)]) for r in mine]
             pts = [(L, e) for L, e in pts if not e.get("not_run")]
             if not pts:
                 continue
-            x = [L for L, _ in pts]
+            shift = 1 + 0.07 * (i - (len(methods) - 1) / 2)  # methods side by side, not on top
+            x = [L * shift for L, _ in pts]
             y = [e["solved"] / e["trials"] for _, e in pts]
             ax.plot(x, y, marker="o", markersize=3, label=plotting.model_label(method),
                     **plotting.model_style(method, i))  # fmt: skip
             for (L, e), v in zip(pts, y, strict=True):
-                ax.annotate(f"{e['solved']}/{e['trials']}", (L, v), textcoords="offset points",
-                            xytext=(0, 3 + 6 * i), fontsize=6.5, ha="center",
+                ax.annotate(f"{e['solved']}/{e['trials']}", (L * shift, v),
+                            textcoords="offset points", xytext=(0, 3 + 7 * i), fontsize=7,
+                            ha="center",
                             color=plotting.model_style(method, i)["color"])  # fmt: skip
         # arXiv v2 (spec: uncertain): MSGD and MSGD-C fail beyond ≈ 20, MSGD-CR 100% up to 200
         ran = sorted({r.config.L for r in mine if any(not by[(r.id, m)].get("not_run")
                                                       for m in rows_lib.models_of(r.config))})  # fmt: skip
         lo, hi = min(ran or Ls), max(ran or Ls)
-        ax.plot([lo, 20, 20, hi] if lo <= 20 else [lo, hi], [1, 1, 0, 0] if lo <= 20 else [0, 0],
-                **plotting.PAPER_STYLE, label="v2: MSGD, -C fail beyond ≈20")  # fmt: skip
-        ax.plot([lo, hi], [1, 1], color="0.6", linestyle=":", linewidth=1.0,
-                label="v2: MSGD-CR 100% to 200")  # fmt: skip
+        # statements, not data: a shaded range and a reference line
+        ax.axvspan(max(lo / 1.25, 20 * 1.15), hi * 1.25, color="0.93", zorder=0, lw=0,
+                   label="v2: MSGD and -C fail here (beyond ≈20)")  # fmt: skip
+        ax.axhline(1.0, color="0.55", linestyle=(0, (1, 2)), linewidth=0.9, zorder=0,
+                   label="v2: MSGD-CR solves all, up to L = 200")  # fmt: skip
         ax.set_title(init.replace("_", " "), loc="left")
         ax.set_xlabel("sequence length L")
         ax.set_xscale("log")
@@ -71,13 +75,14 @@ def success_vs_length(config, rows, runs, entries) -> list[Path]:
         ax.set_ylim(-0.08, 1.35)
     axes[0].set_ylabel("fraction of trials solved")
     axes[0].set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
-    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper center", ncol=2,
-               fontsize=6.5, handlelength=2.2)  # fmt: skip
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper center", ncol=3,
+               fontsize=7, handlelength=2.2)  # fmt: skip
     plotting.caption(
         fig,
-        f"P13-F7, {runner.shown_label(config)}, temporal order: solved = < 1% of "
-        f"{entries[0].get('eval_sequences', 0):,}\nfresh sequences wrong within {_budget(entries)} "
-        "(paper: 5M); v2 = arXiv v2.",
+        f"{config.get('statement', '')} P13-F7, {runner.shown_label(config)}, temporal order: "
+        f"solved = < 1% of {entries[0].get('eval_sequences', 0):,} fresh sequences wrong within "
+        f"{_budget(entries)} (paper: 5M); k/n at every point; the methods are drawn side by side "
+        "at each length; v2 = arXiv v2 (grey: its statements, no numbers).",
     )
     return plotting.save(fig, runner.figure_path(config))
 
@@ -122,7 +127,7 @@ def flow_vs_outcome(config, rows, runs) -> list[Path]:
     bx.set_title("(b) at the end; filled: solved, open: not", loc="left")
     for g in groups:
         bx.scatter([], [], marker=marker_of[g], s=14, color="0.4", label=g)
-    bx.legend(fontsize=6.5, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    bx.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
     plotting.caption(
         fig,
         f"{config.claim} (beyond the paper), {runner.shown_label(config)}: t = first informative step,\n"
@@ -134,7 +139,7 @@ def flow_vs_outcome(config, rows, runs) -> list[Path]:
 def errors_vs_length(config, rows, runs, entries) -> list[Path]:
     """S1 and S3: each trial's error (% of the test sequences wrong) at every test length, with the
     paper's statement."""
-    fig, ax = plotting.figure(1, 1, height=2.3)
+    fig, ax = plotting.figure(1, 1, height=3.0)
     colours = [plotting.OKABE_ITO[k] for k in ("bluish green", "blue", "vermillion", "orange")]
     shown = [e for e in entries if not e.get("not_run") and e.get("generalisation")]
     all_Ls = set()
@@ -162,11 +167,18 @@ def errors_vs_length(config, rows, runs, entries) -> list[Path]:
     ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
     ax.set_xlabel("test sequence length")
     ax.set_ylabel("% of test sequences wrong\n(0 drawn at 10$^{-3}$)")
-    ax.legend(fontsize=6.5, loc="lower left")
+    ax.legend(fontsize=7, loc="lower left")
+    solved = sum(e["solved"] for e in shown)
     plotting.caption(
         fig,
-        f"{config.claim}, {runner.shown_label(config)}: dotted = trial not solved within\n"
-        f"{_budget(entries)}; trained on lengths 50–200.",
+        f"{config.get('statement', '')} {config.claim}, {runner.shown_label(config)}: each "
+        f"trial's error at each test length; dotted: not solved within {_budget(entries)}."
+        + (
+            ""
+            if solved
+            else " No trial solved at this budget, so the generalisation the claim is about is "
+            "not measured yet: the lines are the errors of unsolved nets."
+        ),
     )
     return plotting.save(fig, runner.figure_path(config))
 

@@ -7,5 +7,9 @@ STATEMENTS = {
     "S3-optim": "the answer cites RMSProp and Nesterov momentum as remedies",
 }
 
+# S0's post, the author's own case (seeds.md): wall time to the maximum epochs, in seconds, by
+# sequence length after downsampling (their data and MATLAB on their machine, not ours).
+S0_POST_SECONDS = {2000: 554 * 60 + 51, 200: 155 * 60 + 18}
+
 # The pipeline's per-row numbers (``Protocol.paper``): the posts give none per row.
 TABLES: dict = {}

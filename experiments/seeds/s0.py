@@ -31,6 +31,7 @@ from absl import logging
 
 from experiments import common
 from experiments.claims import runner, units
+from experiments.seeds import paper
 from repro import cells, jacobians, plotting, problems
 from repro.tasks import seeds as data
 
@@ -228,7 +229,6 @@ def draw(c, factors, main, aliasing, numbers) -> list:
     (ax, bx), (cx, dx) = axes
     colour = {f: plotting.OKABE_ITO[_COLOURS[i % len(_COLOURS)]] for i, f in enumerate(factors)}
     L = {f: c.samples // f for f in factors}
-    ms_per_sample = c.duration * 1e3 / c.samples
     # (a) time per epoch and to the target
     xs = [L[f] for f in factors]
     ax.plot(xs, [numbers["epoch_s"][str(f)] for f in factors], color="0.3", marker="o",
@@ -242,16 +242,20 @@ def draw(c, factors, main, aliasing, numbers) -> list:
             ax.scatter([L[f]], [tot], color=colour[f], marker="^", s=18, facecolors="none",
                        zorder=3)  # fmt: skip
         ax.annotate(f"{len(hits)}/{len(hits) + misses}", (L[f], tot), textcoords="offset points",
-                    xytext=(4, 4), fontsize=6.5, color=colour[f])  # fmt: skip
+                    xytext=(4, 4), fontsize=7, color=colour[f])  # fmt: skip
     ax.scatter([], [], color="0.3", marker="s", s=12, label=f"time to RMSE ≤ {c.target_rmse:g}")
     ax.scatter([], [], color="0.3", marker="^", s=18, facecolors="none",
                label="not reached: all epochs (censored)")  # fmt: skip
+    post = paper.S0_POST_SECONDS
+    ax.plot(list(post), list(post.values()), **plotting.PAPER_STYLE, marker="D", markersize=3.5,
+            label="the post: all epochs, their data and machine")  # fmt: skip
     ax.set_xscale("log")
     ax.set_yscale("log")
+    ax.set_ylim(1e-2, 1e9)  # room above the data for the legend
     ax.set_xlabel("sequence length (samples over 5 ms)")
     ax.set_ylabel("wall seconds (compilation excluded)")
     ax.set_title("(a) S0-time", loc="left")
-    ax.legend(fontsize=6.5, loc="upper left")
+    ax.legend(fontsize=7, loc="upper left")
     # (b) validation RMSE against epoch
     for f in factors:
         v = main[f]["val_rmse"]
@@ -260,23 +264,27 @@ def draw(c, factors, main, aliasing, numbers) -> list:
             bx.plot(ep, v[j], color=colour[f], linewidth=0.8,
                     label=f"{L[f]:,} samples (×1/{f})" if j == 0 else None)  # fmt: skip
     bx.axhline(numbers["label_std"], **plotting.PAPER_STYLE)
-    bx.text(0, numbers["label_std"] * 0.9, "predict the mean", fontsize=6.5, color="0.35")
+    bx.text(0, numbers["label_std"] * 0.9, "predict the mean", fontsize=7, color="0.35")
     bx.axhline(c.target_rmse, color="0.6", linestyle=":", linewidth=0.8)
     bx.set_xlabel("epoch")
     bx.set_ylabel("validation RMSE (label in [0, 1])")
     bx.set_title(f"(b) S0-fit: every trial ({c.trials} per length)", loc="left")
-    bx.legend(fontsize=6.5, loc="upper right")
-    # (c) gradient reaching early samples
-    for f in factors:
-        d = main[f]
-        t_ms = (np.arange(d["log10_dx"].shape[1]) * f + f - 1) * ms_per_sample
-        cx.plot(t_ms, np.median(d["log10_dx"], 0), color=colour[f], linewidth=0.9)
-        th = np.arange(d["log10_dh"].shape[1]) * f * ms_per_sample
-        cx.plot(th, np.median(d["log10_dh"], 0), color=colour[f], linewidth=0.9, linestyle="--")
-    cx.set_xlabel("time of sample t (ms)")
-    cx.set_ylabel("log$_{10}$ (median of trials)")
-    cx.set_title("(c) S0-grad, trained nets: solid |∂ŷ/∂x$_t$| (ends where it\nunderflows to 0 in "
-                 "float32), dashed ‖∂h$_T$/∂h$_t$‖ (log-scale, exact)", loc="left")  # fmt: skip
+    bx.legend(fontsize=7, loc="upper right")
+    # (c) the share of samples that get no gradient at all in float32
+    for i, f in enumerate(factors):
+        share = 100 * np.asarray(numbers["zero_gradient_fraction"][str(f)])
+        cx.bar(i, np.median(share), color=colour[f], alpha=0.35, width=0.6)
+        cx.scatter(np.full(share.shape, i), share, color=colour[f], s=10, zorder=3)
+        exact = np.median(numbers["log10_dh_T_0"][str(f)])
+        power = f"{exact:.1f}" if abs(exact) < 10 else f"{exact:.0f}"
+        cx.annotate(f"10$^{{{power}}}$", (i, 110), ha="center", fontsize=7, color="0.25")
+    cx.set_xticks(range(len(factors)), [f"{L[f]:,}" for f in factors])
+    cx.set_ylim(0, 122)
+    cx.set_yticks(range(0, 101, 20))
+    cx.set_xlabel("sequence length (samples)")
+    cx.set_ylabel("% of samples with ∂ŷ/∂x$_t$ = 0")
+    cx.set_title("(c) S0-grad: samples that get exactly zero gradient\n(float32, trained nets; "
+                 "above: exact ‖∂h$_T$/∂h$_0$‖, median)", loc="left")  # fmt: skip
     # (d) aliasing
     keys = list(aliasing)
     for i, k in enumerate(keys):
@@ -284,7 +292,7 @@ def draw(c, factors, main, aliasing, numbers) -> list:
         dx.bar(i, np.median(vals), color="0.85", edgecolor="0.4", width=0.6)
         dx.scatter(np.full(vals.shape, i), vals, color="0.2", s=8, zorder=3)
     dx.axhline(numbers["label_std"], **plotting.PAPER_STYLE)
-    dx.text(len(keys) - 0.5, numbers["label_std"] * 1.03, "predict the mean", fontsize=6.5,
+    dx.text(len(keys) - 0.5, numbers["label_std"] * 1.03, "predict the mean", fontsize=7,
             color="0.35", ha="right")  # fmt: skip
     names = {"none": "none\n10,000"}
     for k in keys[1:]:
@@ -299,6 +307,9 @@ def draw(c, factors, main, aliasing, numbers) -> list:
         f"Adam lr {c.lr:g}, batch {c.batch}, {c.train_size} training and {c.val_size} validation "
         f"signals, {c.epochs} epochs ({c.epochs * c.train_size // c.batch} updates) for every "
         f"length, {c.trials} trials; label: the oscillator's natural frequency (0.6-1.6 kHz); "
-        "(d) bars: median, dots: trials. Times on this machine's CPU.",
+        "(c), (d) bars: median, dots: trials. (c): in reverse mode the gradient reaching the "
+        "early samples underflows to exactly 0 in float32, while the exact norm of the state "
+        "Jacobian (Jacobian engine, log scale) is tiny but not 0. Times on this machine's CPU; the "
+        "post's (dashed) are its author's whole runs.",
     )
     return plotting.save(fig, runner.figure_path(c))
