@@ -13,6 +13,7 @@ import matplotlib
 matplotlib.use("Agg")  # headless and deterministic; set before pyplot is imported
 import matplotlib.pyplot as plt  # noqa: E402
 
+from repro import results  # noqa: E402
 from repro.results import atomic_write  # noqa: E402
 
 __all__ = [
@@ -127,15 +128,22 @@ def caption(fig, text: str, size: float = 7) -> None:
     width = int(fig.get_figwidth() * 21 * 6.5 / size)
     lines = [textwrap.fill(line, width) for line in text.split("\n")]
     fig.supxlabel("\n".join(lines), fontsize=size, color="0.2", x=0.01, ha="left")
+    fig.repro_caption = " ".join(text.split())  # saved in the PNG (figures/README.md reads it)
 
 
 def save(fig, stem: str | os.PathLike) -> list[Path]:
-    """Save ``stem``.pdf and ``stem``.png atomically; close the figure."""
+    """Save ``stem``.pdf and ``stem``.png atomically; close the figure. The PNG carries the caption
+    (``Description``) and the command that drew it (``Command``, where there is one) as text."""
     paths = []
+    text = {"Description": getattr(fig, "repro_caption", None), "Command": results.command()}
     for ext in ("pdf", "png"):
         buf = io.BytesIO()
-        # Fixed metadata so that re-running gives byte-identical PDFs.
-        meta = {"CreationDate": None} if ext == "pdf" else {"Software": None}
+        # Fixed metadata so that re-running gives byte-identical files.
+        meta = (
+            {"CreationDate": None}
+            if ext == "pdf"
+            else {"Software": None, **{k: v for k, v in text.items() if v}}
+        )
         fig.savefig(buf, format=ext, metadata=meta)
         paths.append(atomic_write(Path(f"{stem}.{ext}"), buf.getvalue()))
     plt.close(fig)

@@ -178,6 +178,18 @@ def _git(*args: str, cwd: str | os.PathLike | None = None) -> str | None:
 OUTPUTS = ("runs", "figures", "*.md")
 
 
+def command() -> str | None:
+    """The command that started this process, ``python -m MODULE ARGS`` (what redraws or reruns its
+    outputs), or None when it was not started as a module (an interpreter, a test runner)."""
+    import shlex
+    import sys
+
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    if spec is None or not spec.name.startswith("experiments."):
+        return None
+    return shlex.join(["python", "-m", spec.name, *sys.argv[1:]])
+
+
 def code_state(cwd: str | os.PathLike | None = None) -> dict[str, Any]:
     """The commit, whether the code differs from it (files under ``OUTPUTS`` do not count), and the
     sha256 of that difference, so the exact code is the commit plus a diff with that hash. Every

@@ -26,7 +26,8 @@ Three kinds of generated text, rewritten by ``python -m experiments.claims.docs`
   (default: whole numbers and numbers from 100 up with thousands separators, others to 3
   significant digits).
 
-``--check`` also fails on a cited ``runs/`` path that is not in the repository.
+``--check`` also fails on a cited ``runs/`` path that is not in the repository. The figure gallery,
+``figures/README.md`` (``experiments.claims.gallery``), is written and checked with the docs.
 
   python -m experiments.claims.docs            # rewrite every generated part
   python -m experiments.claims.docs --check    # exit 1 if anything is out of date or typed
@@ -41,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments.claims import runner, units
+from experiments.claims import gallery, runner, units
 from experiments.claims import status as status_lib
 from experiments.claims.table import fmt
 
@@ -543,6 +544,11 @@ def main(argv: list[str]) -> int:
             stale.append(name)
             if "--check" not in argv:
                 path.write_text(new)
+    path, new = root / gallery.GALLERY, gallery.render(root)  # from the figures themselves
+    if not path.exists() or path.read_text() != new:
+        stale.append(str(gallery.GALLERY))
+        if "--check" not in argv:
+            path.write_text(new)
     for line in found:
         print(line)
     if stale and "--check" in argv:

@@ -203,7 +203,7 @@ def f6(c) -> list:
     units.write(c, numbers)
 
     fig, (ax, zx, bx) = plotting.figure(
-        3, 1, height=7.2, gridspec_kw={"height_ratios": [1.25, 1.1, 1]}
+        3, 1, height=8.2, gridspec_kw={"height_ratios": [1.25, 1.1, 1]}
     )
     logE = np.log10(np.maximum(E, 1e-8))
     wall_b = one_unit.wall(axis, c.x0, c.sigma)
@@ -219,9 +219,12 @@ def f6(c) -> list:
     every = np.concatenate([np.concatenate([r[m].path for m in r]) for r in runs.values()])
     finite = every[np.all(np.isfinite(every), axis=1)]
     for ((w, b, lr), r), col in zip(runs.items(), colours, strict=False):
-        for m, style in (("plain", "-"), ("clipped", "--")):
-            p = r[m].path
-            zx.plot(p[:, 0], p[:, 1], color=col, linestyle=style, linewidth=1.1,
+        for m, style in (
+            ("plain", {"linestyle": "-", "linewidth": 2.4, "alpha": 0.45}),
+            ("clipped", {"linestyle": "--", "linewidth": 1.0, "zorder": 3}),
+        ):
+            p = r[m].path  # plain wide and pale under the clipped path, which stays visible
+            zx.plot(p[:, 0], p[:, 1], color=col, **style,
                     label=f"({w:g}, {b:g}), lr {lr:g}, {m}")  # fmt: skip
             zx.plot(*p[-1], "x", color=col, markersize=5)
         zx.plot(w, b, "o", color=col, markersize=3.5)
@@ -231,21 +234,31 @@ def f6(c) -> list:
     zx.set_xlim(max(lo, span_lo[0]), min(hi, span_hi[0]))
     zx.set_ylim(max(lo, span_lo[1]), min(hi, span_hi[1]))
     zx.set_title(f"(b) gradient descent, {c.descent_steps} steps: o start, × end", loc="left")
-    ax.legend(*zx.get_legend_handles_labels(), fontsize=6.5, loc="lower left")  # (a) has room
+    ax.legend(fontsize=7, loc="lower left")  # the wall; the paths are (b)'s
+    zx.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
     for i, lr in enumerate(lrs):
         for m, style in (("plain", "-"), ("clipped", "--")):
             d = ens[(lr, m)]
             s = np.sort(largest_step(d))
             n_ok = int((d.error[:, -1] < 1e-3).sum())
             bx.step(s, np.arange(1, s.size + 1) / s.size, where="post", linestyle=style,
-                    color=colours[i], label=f"lr {lr:g}, {m}: {n_ok}/{c.ensemble} reach E < 10$^{{-3}}$")  # fmt: skip
+                    color=colours[i], label=f"lr {lr:g}, {m}: {n_ok}/{c.ensemble}")  # fmt: skip
     bx.set_xscale("log")
     bx.set_xlabel("largest single step ‖Δ(w, b)‖ of a run")
     bx.set_ylabel("fraction of starts")
-    bx.set_title(f"(c) {c.ensemble} starts within 1 of the wall, w ∈ [{c.ensemble_w}]", loc="left")
-    bx.legend(fontsize=6.5, loc="center right")
-    plotting.caption(fig, f"P13-F6: clipping at ‖g‖ > {c.clip:g} bounds each step by lr × {c.clip:g}; "
-                     "float64.")  # fmt: skip
+    bx.set_title(
+        f"(c) {c.ensemble} starts within 1 of the wall, w ∈ [{c.ensemble_w}];\n"
+        "legend: how many reach E < 10$^{-3}$",
+        loc="left",
+    )
+    bx.legend(fontsize=7, loc="lower right")
+    plotting.caption(
+        fig,
+        "A one-unit RNN's error surface has a wall where the gradient explodes: plain gradient "
+        "descent that hits it is thrown far, and clipping the gradient's norm bounds every step "
+        f"(P13 Fig. 6). P13-F6, {runner.shown_label(c)}: clipping at ‖g‖ > {c.clip:g} bounds each "
+        f"step by lr × {c.clip:g}; float64.",
+    )
     return plotting.save(fig, runner.figure_path(c))
 
 

@@ -6,7 +6,6 @@ Fractions solved carry 95% Wilson intervals; every caption gives trials and budg
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import matplotlib.ticker
@@ -135,7 +134,6 @@ def symptoms(config, rows, runs, entries) -> list[Path]:
     row_of = {r.id: r for r in rows}
     for e in shown:
         s = style(e["model"])
-        solved = np.asarray(e["solved_list"], bool)
         prof = np.asarray(e["reach_profile"], float)  # (trials, L)
         lag = np.arange(prof.shape[1])[::-1]
         med = np.nanmedian(prof, axis=0)
@@ -150,11 +148,11 @@ def symptoms(config, rows, runs, entries) -> list[Path]:
         rows_ = runner.logged(run_dir)
         upd = np.cumsum([np.nanmax(r["train/updates"]) for r in rows_])
         loss = claim_figures.per_trial(rows_, "train/loss")
-        loss[claim_figures.per_trial(rows_, "train/updates") == 0] = np.nan
-        with warnings.catch_warnings():  # points after every trial stopped are empty
-            warnings.simplefilter("ignore", RuntimeWarning)
-            cx.plot(upd, np.nanmedian(loss, axis=1) if (~solved).all() else np.nanmean(loss, 1),
-                    color=s["color"], linestyle=s["linestyle"], linewidth=1.0)  # fmt: skip
+        loss[claim_figures.per_trial(rows_, "train/updates") == 0] = np.nan  # stopped: solved
+        training = np.isfinite(loss).sum(axis=1) > loss.shape[1] / 2  # more than half still train
+        med = np.full(len(upd), np.nan)
+        med[training] = np.nanquantile(loss[training], 0.5, axis=1, method="lower")
+        cx.plot(upd, med, color=s["color"], linestyle=s["linestyle"], linewidth=1.0)
     task = shown[0]["task"]
     ax.set_xlabel("lag T − t (steps back from the output)")
     ax.set_ylabel("log$_{10}$‖∂y$_T$/∂x$_t$‖ (median of trials)")
@@ -163,7 +161,7 @@ def symptoms(config, rows, runs, entries) -> list[Path]:
     )
     if recall:
         bx.axhline(1.0 / recall[0].get("symbols", 4), **plotting.PAPER_STYLE)
-        bx.text(longest, 1.0 / recall[0].get("symbols", 4) - 0.08, "chance", fontsize=6.5,
+        bx.text(longest, 1.0 / recall[0].get("symbols", 4) - 0.08, "chance", fontsize=7,
                 color="0.35", ha="right")  # fmt: skip
     bx.set_xlabel("lag of the marked symbol")
     bx.set_ylabel("accuracy (mean of trials)")
@@ -175,13 +173,15 @@ def symptoms(config, rows, runs, entries) -> list[Path]:
     cx.yaxis.set_major_locator(matplotlib.ticker.FixedLocator([0.05, 0.1, 0.2, 0.5, 1, 2, 5]))
     cx.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
     cx.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
-    cx.set_title("(c) training loss (mean; median\nwhere no trial solved): plateaus", loc="left")
-    fig.legend(*ax.get_legend_handles_labels(), loc="outside upper center", ncol=4, fontsize=6.5)
+    cx.set_title("(c) training loss, median of the\ntrials still training: plateaus", loc="left")
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside upper center", ncol=4, fontsize=7)
     plotting.caption(
         fig,
         f"S2-symptoms, {runner.shown_label(config)}, {TASK_LABELS[task]} at T = {longest}: "
         f"{_budget(shown)}; (k/n) = trials solved. Gradients exact (reverse mode) on 4 fresh "
-        "sequences at the end of training; a trial that solved stopped there.",
+        "sequences at the end of training; a trial that solved stopped there. (c) the median (a "
+        "value one trial had) of the trials still training, drawn while more than half of them "
+        "train: a curve ends where most trials had solved.",
     )
     return plotting.save(fig, runner.figure_path(config, "_symptoms"))
 

@@ -303,7 +303,11 @@ def draw(c, factors, main, aliasing, numbers) -> list:
     dx.set_title("(d) S0-alias: label = a 25-75 kHz tone", loc="left")
     plotting.caption(
         fig,
-        f"S0, {c.profile} profile: BiLSTM (last output, {c.hidden} units per direction) → dense, "
+        "The post: downsampling long signals before an LSTM makes training faster and lets it "
+        "learn, as gradients vanish over very long sequences; its caveat: only for signals without "
+        "high-frequency content. "
+        f"S0-time, S0-fit, S0-grad, S0-alias, {c.profile} profile: BiLSTM (last output, "
+        f"{c.hidden} units per direction) → dense, "
         f"Adam lr {c.lr:g}, batch {c.batch}, {c.train_size} training and {c.val_size} validation "
         f"signals, {c.epochs} epochs ({c.epochs * c.train_size // c.batch} updates) for every "
         f"length, {c.trials} trials; label: the oscillator's natural frequency (0.6-1.6 kHz); "
