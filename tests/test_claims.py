@@ -355,6 +355,10 @@ def test_doc_blocks_are_rewritten_from_the_tables(tmp_path):
     fast = json.loads((tmp_path / "runs/toy_1/quick/table.json").read_text())["rows"][1]
     assert f"| 40 (10–90) | {fast['solved']}/3" in line and line.endswith("|  |")
     assert "TOY-1, slow" not in new  # not run in any profile: no line
+    config.out_dir = str(tmp_path / "runs" / "toy_2" / "quick")  # a claim with its own section
+    pipeline.run_claim(config, dataclasses.replace(PROTOCOL, summary=False))
+    assert json.loads((tmp_path / "runs/toy_2/quick/table.json").read_text())["summary"] is False
+    assert set(docs.load(tmp_path)) == {"toy_1"}
 
 
 def test_statuses_numbers_and_cited_runs_are_generated_or_checked(tmp_path):

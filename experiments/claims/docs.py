@@ -55,8 +55,9 @@ _INCLUDE = re.compile(r"(<!-- include: (\S+) -->\n)(.*?)(<!-- /include -->)", re
 NOTE = (
     'Ours: trials solved / trials ("in B": within a budget of B sequences each), then the mean '
     "sequences until success of the solved trials (their median; min–max) and the mean wrong of the "
-    "test set after success. P13 rows count updates (minibatches of 20 sequences) and say so; their "
-    "paper column is the paper's statement (it gives few numbers). The run column names the "
+    "test set after success. Rows whose budget counts another unit (updates of a minibatch) say "
+    "so, and where a paper gives a statement rather than numbers the paper column quotes it. The "
+    "run column names the "
     "profile and every option that changed what ran (a cut budget is a profile of its own, e.g. "
     "`budget20k`; a reading is named with its value, e.g. `fixed_test_set=true`). Generated from "
     "`runs/*/<profile>/table.json` by `python -m experiments.claims.docs`."
@@ -67,9 +68,10 @@ def load(root: Path) -> dict:
     """{claim slug: {profile: table rows}} for every table.json with trained rows."""
     out: dict = {}
     for path in sorted(root.glob("runs/*/*/table.json")):
-        if re.match(r"s\d_", path.parent.parent.name):  # the practitioners' questions: own section
+        saved = json.loads(path.read_text())
+        if not saved.get("summary", True):  # a claim with a section of its own
             continue
-        rows = json.loads(path.read_text()).get("rows")
+        rows = saved.get("rows")
         if rows:
             out.setdefault(path.parent.parent.name, {})[path.parent.name] = rows
     return out

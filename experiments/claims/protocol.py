@@ -61,6 +61,8 @@ class Protocol:
     added_fields: config fields added after runs were committed, each with the value that computes
       what those runs computed: at that value a field is left out of a run's identity, so the
       earlier runs stay theirs (e.g. H97's output-layer options, off).
+    summary: whether the claim's rows join the docs' one summary table of every paper (False: a
+      claim with a section of its own, as the practitioners' questions have).
     draw: ``(config, rows, runs, entries, comparisons) -> [paths]``, the claim's figure (default:
       ``figures.draw``: each trial's time to success, the share solved and the training curves
       of every row; P13 draws success against length instead).
@@ -80,4 +82,5 @@ class Protocol:
     per_unit: Callable[[Any], int] = lambda c: 1
     budget: Callable[[Any], int] = lambda c: c.max_sequences
     draw: Callable[..., list] | None = None
+    summary: bool = True
     added_fields: Mapping[str, Any] = dataclasses.field(default_factory=dict)

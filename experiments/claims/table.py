@@ -182,6 +182,8 @@ def write(
     }
     if comparisons_:
         saved["comparisons"] = list(comparisons_)
+    if not protocol.summary:  # written only when off: the other tables stay as they are
+        saved["summary"] = False
     results.write_json_with_provenance(out / "table.json", saved)
     text = markdown(config, entries_, protocol, comparisons_)
     results.atomic_write(out / "table.md", text.encode())
