@@ -54,9 +54,10 @@ class FixedPoints(NamedTuple):
     points: (N, n) flat states.
     carries: the same points as carries (the ``carry`` pytree, each leaf with leading axis N).
     q: (N,) speed ½‖f(s, x*) − s‖² at each point.
-    converged: (N,) bool, the minimiser met its tolerance, or stopped where every component of
-      ∇q is at most ``tol`` (at a slow point rounding can stall BFGS's line search before its own
-      test passes), or Newton polished the point.
+    converged: (N,) bool, the minimiser met its tolerance, or stopped where ‖∇q‖ = ‖(J − I)ᵀr‖
+      is at most ``tol`` × ‖r‖ (r = f(s) − s: the residual is in the null space of (J − I)ᵀ, a
+      slow point; there rounding can stall BFGS's line search before its own test passes), or
+      Newton polished the point.
     fixed: (N,) bool, q <= q_tol (a fixed point); False is a slow point (a minimum of q > 0, or a
       start that did not converge).
     jacobians: (N, n, n) J = ∂f/∂s at each point.
@@ -254,7 +255,9 @@ def _fixed_points(step_fn, carry, x, starts, *, q_tol, tol, max_steps, polish_ra
             & (q_new <= q_min)
             & (jnp.max(jnp.abs(s_new - s_min)) <= polish_radius)
         )
-        stalled = jnp.max(jnp.abs(jax.grad(speed)(s_min, x))) <= tol  # at a minimum of q
+        # a stationary point of q with f ≠ s: (J − I)ᵀ r = 0, measured against ‖r‖ (scale-free)
+        r_min = residual(s_min, x)
+        stalled = jnp.linalg.norm(jax.grad(speed)(s_min, x)) <= tol * jnp.linalg.norm(r_min)
         converged = (low.result == optx.RESULTS.successful) | stalled | polished
         return jnp.where(polished, s_new, s_min), jnp.where(polished, q_new, q_min), converged
 

@@ -24,8 +24,8 @@ os.environ["JAX_COMPILATION_CACHE_DIR"] = str(_CACHE)
 jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
 jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
 
-# Compilation, not execution, is most of the suite's time (a cold run: 461 s with this against
-# about 720 s without, 2 cores), and the tests run small programs: LLVM compiles them without its
+# Compilation, not execution, is most of the suite's time (a cold run: 466 s with this against
+# 727 s without, 2 cores), and the tests run small programs: LLVM compiles them without its
 # optimisation passes. The programs XLA builds are the same; the machine code is less tuned and may
 # round differently (e.g. no fused multiply-add), so each property must hold for any correct
 # rounding, and a promise of equal bits between two programs (one device against four) is checked

@@ -153,6 +153,17 @@ def test_a_start_cut_short_far_from_any_point_is_not_converged(x64):
     assert full.converged[0]
 
 
+def test_a_start_cut_short_where_the_map_is_nearly_the_identity_is_not_converged():
+    """f(s) = s + 10⁻³(1 − s): the only fixed point is s = 1 and q has no other stationary point;
+    near the identity ∇q is tiny everywhere (5·10⁻⁷ at s = 0.5), but not against ‖r‖."""
+    slow = lambda s, x: s + 1e-3 * (1.0 - s)
+    for steps in (1, 2):
+        fps = dyn.fixed_points(
+            slow, jnp.zeros(1), jnp.zeros(()), jnp.asarray([[0.5]]), max_steps=steps
+        )
+        assert not fps.converged[0] and not fps.fixed[0]
+
+
 def test_ghost_of_the_saddle_node_is_a_slow_point_not_a_fixed_point(x64):
     """P13 unit at b = −2 (past the fold at −2.3444): where the lower branch was, q has a local
     minimum q > 0 at 5σ′(x) = 1, x = −0.9624 (spec). It is reported slow, and Newton, which would

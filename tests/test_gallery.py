@@ -45,6 +45,14 @@ def test_an_entry_reads_claims_sentence_profile_and_citations(tmp_path, monkeypa
     assert e["cited"] == ["README.md"]
 
 
+def test_a_citation_names_the_figure_not_a_config_or_run_of_the_same_name():
+    assert gallery.cites("see `figures/h97_t1.png`", "h97_t1")
+    assert gallery.cites("Figure `h97_t7_paper_flow` (the nets)", "h97_t7_paper_flow")
+    assert gallery.cites("drawn in figures/h97_t1.* beside", "h97_t1")
+    assert not gallery.cites("`h97_t1` (config); runs/h97_t1/paper/table.json", "h97_t1")
+    assert not gallery.cites("figures/h97_t1_paper.png", "h97_t1")
+
+
 def test_the_first_sentence_ends_at_a_sentence_not_inside_a_number_or_an_abbreviation():
     assert (
         gallery.first_sentence("Budget 1.5 M, e.g. this. Next one.") == "Budget 1.5 M, e.g. this."

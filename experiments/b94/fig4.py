@@ -294,6 +294,7 @@ def _draw_all(c) -> list:
         _draw_row(ax, bx, cx, numbers, task.replace("_", "-"))
     _legend(fig, axes[0][0])
     first = next(iter(found.values()))
-    plotting.caption(fig, f"B94 Fig. 4 ({out.name}; rows: {', '.join(found)}): " + _caption(first))
+    ids = ", ".join(CLAIMS[task] for task in found)
+    plotting.caption(fig, f"B94 Fig. 4, {ids} ({out.name}): " + _caption(first))
     suffix = "" if out.name == "quick" else f"_{out.name}"
     return plotting.save(fig, f"figures/b94_f4{suffix}")

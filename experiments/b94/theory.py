@@ -153,6 +153,7 @@ def theory(c) -> list:
         f"(d) eq. (4): w = {c.eq4_w:g}, h = {c.eq4_h:g} for t ≤ {c.eq4_L}, s = {c.eq4_s:g}"
     )
     dx.legend(fontsize=6.5)
-    plotting.caption(fig, "B94-ATT, DEF, TH1, TH4, LEM, EQ4, F3 (one-dimensional Fig. 3): computed "
+    plotting.caption(fig, "B94-ATT, B94-DEF, B94-TH1, B94-TH4, B94-LEM, B94-EQ4, B94-F3 "
+                     "(one-dimensional Fig. 3): computed "
                      "in float64, Jacobians from repro.jacobians; checks in tests/test_latch.py.")  # fmt: skip
     return plotting.save(fig, runner.figure_path(c))

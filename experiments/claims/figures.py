@@ -189,9 +189,9 @@ def _until_success(ax, series: list[Series], unit: str) -> list:
             ax.vlines(s.at[s.solved].mean(), y - 0.34, y + 0.34, color="k", linewidth=1.5,
                       zorder=4, label=once("ours: mean of the solved"))  # fmt: skip
         if s.solved.sum() > m / 2:
-            med = np.median(np.where(s.solved, s.at, np.inf))
+            med = np.quantile(np.where(s.solved, s.at, np.inf), 0.5, method="lower")
             ax.scatter([med], [y + 0.36], marker="v", s=16, facecolors="white", edgecolors="k",
-                       zorder=4, label=once("ours: median of all trials"))  # fmt: skip
+                       zorder=4, label=once("ours: median of all trials (lower)"))  # fmt: skip
             xs.append(med)
         for event in s.events:
             mile = s.results["milestones"][event.name]
@@ -347,11 +347,17 @@ def draw(
                   borderaxespad=0)  # fmt: skip
         if len({s.style["color"] for s in series}) < n:  # (a)'s colours do not say it all
             bx.legend(handles=legend, loc="upper left", fontsize=7, handlelength=2.2)
+        paper_share = (
+            "; ◀ the paper's share" if any("success_pct" in s.paper for s in series) else ""
+        )
         panels = (
-            f"(a) each trial's training {unit} until it solved (●), or ▲ at the budget if it did "
-            "not (censored: not slower, unsolved); "
-            "(b) the share solved by each point (| where the budget ends; ◀ the paper's share); (c) each trial's training error (thin) and the "
-            "median of the trials still training while more than half of them train (bold); the training error counts a sequence wrong if any step it is trained on is wrong, which the stopping rule's check need not score, so a trial can stop above 0. Colours as the rows of (a)."
+            f"(a) each trial's training {unit} until it solved (●), or △ at the budget if it did "
+            "not (censored: not slower, unsolved); (b) the share solved by each point (| where the "
+            f"budget ends{paper_share}); (c) each "
+            "trial's training error (thin) and the median of the trials still training while more "
+            "than half of them train (bold); the training error counts a sequence wrong if any step "
+            "it is trained on is wrong, which the stopping rule's check need not score, so a trial "
+            "can stop above 0. Colours as the rows of (a)."
         )
     else:  # nothing solved: (a) and (b) would hold no point
         fig = plotting.blank(width=plotting.COLUMN_WIDTH, height=3.0 + 0.25 * len(series))

@@ -423,7 +423,7 @@ def note(e: dict) -> str:
     p = e["paper"]
     if e.get("wrong") is None:
         return ""
-    text = f"{fmt(e['wrong'], 2)}/{e['test_size']} wrong"
+    text = f"mean {fmt(e['wrong'], 3)} of {e['test_size']} wrong"
     if "wrong" in p:
         text += f"\n(paper {fmt(p['wrong'])})"
     elif "fraction" in p:

@@ -92,7 +92,7 @@ def draw(root: Path, stem: str) -> list[Path]:
     ax.legend(loc="center right", fontsize=6.5)  # beside the T5 rows, which end before 10^5
     plotting.caption(
         fig,
-        "H97-T4, T5, T6 (Exp. 3), paper protocol, 10 trials per row: when does a trial stop, and "
+        "H97-T4, H97-T5, H97-T6 (Exp. 3), paper protocol, 10 trials per row: when does a trial stop, and "
         "does the net stay solved? Right: solved/trials; of the stopped "
         "nets, how many still pass their check after training on (no stopping), and the share of "
         "those later checks passed. Fixed-set runs: budget 500,000; fresh-set runs: 5,000,000.",

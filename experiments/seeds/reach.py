@@ -110,7 +110,7 @@ def draw(config, root: Path = Path(".")) -> list[Path]:
                  "solved, 95% Wilson intervals", loc="left")  # fmt: skip
     plotting.caption(
         fig,
-        f"Gradient reach against success, {config.profile} profile, every trial of "
+        f"S-reach: gradient reach against success, {config.profile} profile, every trial of "
         f"{', '.join(data)} but the attention RNN's; p = the informative input's step. A solved "
         "trial was measured when it solved, a failed one at the end of its budget. "
         f"{int(np.isneginf(allf).sum())} trials have no path at all (reach −∞: the truncated "
