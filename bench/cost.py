@@ -40,6 +40,7 @@ from absl import flags
 from bench import cpu_model
 from experiments import common, run_ray
 from experiments.claims import rows as rows_lib
+from experiments.claims.table import hours
 from repro import results, train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -200,18 +201,6 @@ def project(
     return out
 
 
-def _hours(h: float | None) -> str:
-    if h is None:
-        return "–"
-    if h < 1 / 60:
-        return f"{h * 3600:.0f} s"
-    if h < 1:
-        return f"{h * 60:.0f} min"
-    if h < 48:
-        return f"{h:.1f} h"
-    return f"{h / 24:,.0f} d"
-
-
 def markdown(saved: dict) -> str:
     clusters = saved["clusters"]
     gpu = saved.get("gpu_device")
@@ -238,9 +227,9 @@ def markdown(saved: dict) -> str:
             f"{claim} ({es[0]['spec'].rsplit(':', 1)[1]})",
             str(len(es)),
             f"{sum(e['projection']['trial_updates'] for e in es):.2g}",
-            _hours(total) + more,
-            _hours(gpu_h),
-        ] + [_hours(max(total * saved["cores"] / c, longest)) + more for c in clusters]
+            hours(total) + more,
+            hours(gpu_h),
+        ] + [hours(max(total * saved["cores"] / c, longest)) + more for c in clusters]
         lines.append("| " + " | ".join(cells_) + " |")
     when = saved["date"]
     lines += [

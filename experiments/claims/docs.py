@@ -44,7 +44,7 @@ import numpy as np
 
 from experiments.claims import gallery, runner, units
 from experiments.claims import status as status_lib
-from experiments.claims.table import fmt
+from experiments.claims.table import fmt, hours
 
 DOCS = ("README.md", "REPRODUCTION.md")
 PROFILES = ("quick", "paper")
@@ -179,14 +179,6 @@ def statuses(tables: dict, all_runs: list[dict] = ()) -> str:
 COST = "bench/results/cost.json"  # the cost model (bench/cost.py)
 
 
-def _hours(h: float) -> str:
-    if h < 1 / 60:
-        return f"{h * 3600:.0f} s"
-    if h < 1:
-        return f"{h * 60:.0f} min"
-    return f"{h:.1f} h" if h < 48 else f"{h / 24:,.0f} d"
-
-
 def not_run(tables: dict, all_runs: list[dict] = (), root: Path = Path(".")) -> str:
     """Per trained claim, the rows and models with no finished run at their full profile, and what
     running them would cost by the committed cost model (every trial to its cap)."""
@@ -218,11 +210,11 @@ def not_run(tables: dict, all_runs: list[dict] = (), root: Path = Path(".")) -> 
         more = f" + {len(left) - len(p)} not measured" if len(p) < len(left) else ""
         here = sum(x["hours_here"] for x in p)
         longest = max((x["longest_trial_hours"] for x in p), default=0.0)
-        cells = [_hours(max(here * saved["cores"] / c, longest)) + more for c in clusters]
+        cells = [hours(max(here * saved["cores"] / c, longest)) + more for c in clusters]
         updates = sum(e["projection"]["trial_updates"] for e in left)
         lines.append(
             f"| {claim} ({profile}) | {len(left)} of {len(es)} | {updates:.2g} | "
-            f"{_hours(here)}{more} | " + " | ".join(cells) + " |"
+            f"{hours(here)}{more} | " + " | ".join(cells) + " |"
         )
     lines += [
         "",

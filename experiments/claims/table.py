@@ -28,6 +28,17 @@ def stats(values) -> dict:
     return {"mean": a.mean(), "median": float(np.median(a)), "min": a.min(), "max": a.max()}
 
 
+def hours(h: float | None) -> str:
+    """A duration given in hours as a reader wants it: "40 s", "12 min", "3.5 h" or "16 d"."""
+    if h is None:
+        return "–"
+    if h < 1 / 60:
+        return f"{h * 3600:.0f} s"
+    if h < 1:
+        return f"{h * 60:.0f} min"
+    return f"{h:.1f} h" if h < 48 else f"{h / 24:,.0f} d"
+
+
 def fmt(v, digits: int = 0) -> str:
     """A table cell: "–" for nothing, thousands separators, or ``digits`` significant digits."""
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
