@@ -285,6 +285,20 @@ def test_table_puts_ours_beside_the_papers_numbers_and_reports_rows_not_run(tmp_
     assert all(p.stat().st_size > 1000 for p in paths)
 
 
+def test_a_reading_written_elsewhere_gets_its_own_figure_path(tmp_path):
+    config = _config(tmp_path)
+    config.figure, config.out_dir = "", ""
+    assert runner.figure_path(config) == "figures/toy_1"
+    config.profile = "paper"
+    assert runner.figure_path(config, "_flow") == "figures/toy_1_paper_flow"
+    config.out_dir = "runs/toy_1/sequential"  # another reading: never the profile's figure
+    assert runner.figure_path(config) == "figures/toy_1_sequential"
+    config.out_dir = "runs/toy_1/paper"
+    assert runner.figure_path(config) == "figures/toy_1_paper"
+    config.figure = str(tmp_path / "mine")
+    assert runner.figure_path(config) == str(tmp_path / "mine")
+
+
 def test_fraction_solved_counts_only_trials_that_solved_and_knows_where_it_stops():
     r = {"solved": [True, False, True, False], "solved_at": [30, -1, 10, -1],
          "diverged": [False, True, False, False], "sequences_seen": [30, 12, 10, 70]}  # fmt: skip

@@ -103,9 +103,15 @@ def out_dir(config) -> Path:
 
 
 def figure_path(config, suffix: str = "") -> str:
-    """The figure's path without extension: figures/<claim>[_<profile>] unless ``config.figure``."""
-    profile = "" if config.profile == "quick" else f"_{config.profile}"
-    return (config.figure or f"figures/{slug(config)}{profile}") + suffix
+    """The figure's path without extension: ``config.figure`` if given; else, for runs written
+    elsewhere (``out_dir``, e.g. runs/h97_t2/sequential), figures/<claim>_<that folder's name>, so
+    another reading never overwrites a profile's figure; else figures/<claim>[_<profile>]."""
+    if config.figure:
+        return config.figure + suffix
+    where = Path(config.out_dir).name if config.out_dir else config.profile
+    if where == config.profile:
+        where = "" if config.profile == "quick" else config.profile
+    return f"figures/{slug(config)}{'_' + where if where else ''}{suffix}"
 
 
 def run_dirs(config, row: rows_lib.Row, model: str, parts: tuple[str, ...]) -> list[Path]:

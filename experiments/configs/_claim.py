@@ -41,7 +41,9 @@ def outputs(c: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     # without trial_block merges finished blocks that cover every trial, by id, into exactly the
     # results of one run (trial i draws its keys from the seed and i alone). "" = every trial.
     c.trial_block = ""
-    c.figure = ""  # figure path without extension; "" = figures/<claim> (quick), <claim>_paper
+    # Figure path without extension; "" = figures/<claim> (quick), figures/<claim>_<profile>, or
+    # with out_dir set, figures/<claim>_<out_dir's last folder> (another reading keeps its own).
+    c.figure = ""
     # How tables, figures and the docs name this run; "" = the profile and every command-line
     # override that changes what runs (e.g. "paper profile, cell_added_after=4500"), so that a cut
     # budget or another reading is never labelled as the paper profile.
