@@ -24,9 +24,9 @@ os.environ["JAX_COMPILATION_CACHE_DIR"] = str(_CACHE)
 jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
 jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
 
-# Compilation, not execution, is most of the suite's time (a cold run: 466 s with this against
-# 727 s without, 2 cores), and the tests run small programs: LLVM compiles them without its
-# optimisation passes. The programs XLA builds are the same; the machine code is less tuned and may
+# Compilation, not execution, is most of the suite's time (three compile-heavy tests, cold, one
+# after the other on 2 cores: 72 s without this, 44 s with it), and the tests run small programs:
+# LLVM compiles them without its optimisation passes. The programs XLA builds are the same; the machine code is less tuned and may
 # round differently (e.g. no fused multiply-add), so each property must hold for any correct
 # rounding, and a promise of equal bits between two programs (one device against four) is checked
 # with the default code (tests/test_train.py). Set before the backend starts, so the test workers
