@@ -187,7 +187,10 @@ def command() -> str | None:
     spec = getattr(sys.modules.get("__main__"), "__spec__", None)
     if spec is None or not spec.name.startswith("experiments."):
         return None
-    return shlex.join(["python", "-m", spec.name, *sys.argv[1:]])
+    # whether missing runs are trained says nothing about what is drawn: left out, so that a redraw
+    # (run_missing=false) and a run (true) record the same command and write the same bytes
+    args = [a for a in sys.argv[1:] if not a.startswith("--config.run_missing=")]
+    return shlex.join(["python", "-m", spec.name, *args])
 
 
 def code_state(cwd: str | os.PathLike | None = None) -> dict[str, Any]:

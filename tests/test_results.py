@@ -96,3 +96,17 @@ def test_files_are_written_with_the_users_umask(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+def test_the_command_is_recorded_without_whether_missing_runs_train(monkeypatch):
+    import sys
+    import types
+
+    main = types.ModuleType("__main__")
+    main.__spec__ = types.SimpleNamespace(name="experiments.run")
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    argv = ["run.py", "--config=c.py:paper", "--config.run_missing=false", "--config.lr=0.5"]
+    monkeypatch.setattr(sys, "argv", argv)
+    assert results.command() == "python -m experiments.run --config=c.py:paper --config.lr=0.5"
+    main.__spec__ = types.SimpleNamespace(name="pytest")  # not one of ours: nothing recorded
+    assert results.command() is None

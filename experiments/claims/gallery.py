@@ -30,9 +30,9 @@ experiments.claims.gallery` from the figures themselves: each PNG carries its ca
 that drew it. The caption's first sentence is, for most figures, the claim the figure tests in
 words (what the paper says, not what we found: that is in the figure and REPRODUCTION.md); the
 profile is the config's, with the options the command set; "cited in" lists the documents that name
-the figure's file. Run a command from the repository root: with `--config.run_missing=false` it
-redraws from the committed runs without training; a command without it reruns what is not
-committed (e.g. B94's blocks), which can take minutes to hours.
+the figure's file. Run a command from the repository root; add `--config.run_missing=false` (where the config has it)
+to redraw from the committed runs without training anything missing. B94's commands recompute
+what is not committed (their blocks), which can take minutes to hours.
 
 | figure | claims | caption, first sentence | profile | cited in | redraw with |
 |---|---|---|---|---|---|
