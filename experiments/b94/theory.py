@@ -154,6 +154,6 @@ def theory(c) -> list:
     )
     dx.legend(fontsize=6.5)
     plotting.caption(fig, "B94-ATT, B94-DEF, B94-TH1, B94-TH4, B94-LEM, B94-EQ4, B94-F3 "
-                     "(one-dimensional Fig. 3): computed "
+                     f"(one-dimensional Fig. 3; {units.label(c)}): computed "
                      "in float64, Jacobians from repro.jacobians; checks in tests/test_latch.py.")  # fmt: skip
     return plotting.save(fig, runner.figure_path(c))

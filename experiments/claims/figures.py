@@ -359,7 +359,10 @@ def draw(
             "it is trained on is wrong, which the stopping rule's check need not score, so a trial "
             "can stop above 0. Colours as the rows of (a)."
         )
-    else:  # nothing solved: (a) and (b) would hold no point
+    else:  # nothing solved: (a) and (b) would hold no point; the legend carries each row's note
+        legend = [
+            plotting.handle(s.style, textwrap.fill(f"{s.label}: {s.note}", 46)) for s in series
+        ]
         fig = plotting.blank(width=plotting.COLUMN_WIDTH, height=3.0 + 0.25 * len(series))
         cx = fig.add_subplot()
         every = _training_error(cx, series, config, protocol, loss=True)
@@ -390,5 +393,8 @@ def draw(
 
 def _paper_text(p: dict) -> str:
     parts = [f"{p['success_pct']}% solved"] if "success_pct" in p else []
-    parts += [f"mean {p['after']:,.0f}"] if p.get("after") else []
+    if p.get("after"):  # a mean the paper states, or its ratio to the reference row's mean
+        derived = p.get("derived")
+        parts += [f"{'ratio ' + format(p['ratio'], 'g') + ' × reference mean = ' if derived else 'mean '}"
+                  f"{p['after']:,.0f}"]  # fmt: skip
     return ", ".join(parts)
