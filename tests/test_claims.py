@@ -350,6 +350,8 @@ def test_parts_logged_at_the_same_points_are_pooled_for_the_median():
     np.testing.assert_array_equal(pooled_seqs, seqs)
     assert pooled.shape == (3, 3) and np.isnan(pooled[2, 2]) and pooled[1, 2] == 0
     assert figures._pooled([(seqs, a), (seqs + 1, a)]) == (None, None)  # not the same points
+    med = figures.median_of_most(np.array([[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, np.nan, np.nan]]))
+    assert med[0] == 2.0 and np.isnan(med[1])  # the lower median; half stopped: none drawn
 
 
 # ----------------------------------------------------------------------------- docs

@@ -26,7 +26,7 @@ from experiments.claims.protocol import Protocol
 from experiments.claims.table import paper_of
 from repro import plotting
 
-__all__ = ["draw", "fraction_solved", "per_trial", "series_of", "training_error"]
+__all__ = ["draw", "fraction_solved", "median_of_most", "per_trial", "series_of", "training_error"]
 
 _STYLES = ("-", "--", ":", "-.")
 _HALO = matplotlib.patheffects.withStroke(linewidth=3.0, foreground="white")  # bold over thin
@@ -263,9 +263,7 @@ def _training_error(cx, series: list[Series], config, protocol: Protocol, loss=F
                     alpha=0.25, linestyle="-", marker="." if len(seqs) < 3 else None)  # fmt: skip
         seqs, err = _pooled(curves)
         if seqs is not None:
-            alive = np.isfinite(err).sum(axis=1) > err.shape[1] / 2  # more than half training
-            med = np.full(len(seqs), np.nan)
-            med[alive] = np.nanquantile(err[alive], 0.5, axis=1, method="lower")
+            med = median_of_most(err)
             cx.plot(seqs, np.maximum(scale * med, floor), linewidth=1.5, zorder=3, **s.style,
                     path_effects=[_HALO])  # fmt: skip
     every = int(every or 1)
@@ -285,6 +283,15 @@ def _training_error(cx, series: list[Series], config, protocol: Protocol, loss=F
     cx.set_ylabel("training error (% wrong)")
     cx.set_title(f"(c) training error per {every:,}", loc="left")
     return every
+
+
+def median_of_most(values: np.ndarray) -> np.ndarray:
+    """(points,) the lower median over the trials (a value one of them had) at every point where
+    more than half of them have a value (NaN: stopped), else NaN."""
+    out = np.full(values.shape[0], np.nan)
+    most = np.isfinite(values).sum(axis=1) > values.shape[1] / 2
+    out[most] = np.nanquantile(values[most], 0.5, axis=1, method="lower")
+    return out
 
 
 def _pooled(curves):

@@ -149,9 +149,7 @@ def symptoms(config, rows, runs, entries) -> list[Path]:
         upd = np.cumsum([np.nanmax(r["train/updates"]) for r in rows_])
         loss = claim_figures.per_trial(rows_, "train/loss")
         loss[claim_figures.per_trial(rows_, "train/updates") == 0] = np.nan  # stopped: solved
-        training = np.isfinite(loss).sum(axis=1) > loss.shape[1] / 2  # more than half still train
-        med = np.full(len(upd), np.nan)
-        med[training] = np.nanquantile(loss[training], 0.5, axis=1, method="lower")
+        med = claim_figures.median_of_most(loss)  # while more than half still train
         cx.plot(upd, med, color=s["color"], linestyle=s["linestyle"], linewidth=1.0)
     task = shown[0]["task"]
     ax.set_xlabel("lag T − t (steps back from the output)")
