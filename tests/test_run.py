@@ -1,12 +1,16 @@
 """The one command for every claim (experiments.run): the config file picks the driver."""
 
 import importlib
+import json
+import re
 from fnmatch import fnmatch
+from pathlib import Path
 
 import pytest
 from test_experiments import CONFIGS
 
-from experiments import run
+from experiments import common, run
+from experiments.claims import docs, status
 
 
 def test_every_config_has_exactly_one_driver():
@@ -37,3 +41,47 @@ def test_one_command_gives_the_drivers_one_line_errors(cli, args, message):
 def test_one_command_explains_the_papers_fields(cli):
     proc = cli("experiments.run", "--config=experiments/configs/p13_t1.py:quick", "--helpfull")
     assert "--config.alpha_schedule =" in proc.stdout and "--config.trial_block =" in proc.stdout
+
+
+def test_a_paper_without_a_driver_is_a_protocol_its_numbers_and_a_config(tmp_path):
+    """Issue 31's fourth paper: tests/toy_paper adds a protocol, its numbers and a config, nothing
+    else; the one command trains it, writes its table and figure, and the docs judge it."""
+    out = tmp_path / "runs" / "toy_t1" / "paper"
+    config = "--config=tests/toy_paper/config.py:paper"
+    args = (config, f"--config.out_dir={out}", f"--config.figure={tmp_path}/fig")
+    assert run.driver_for(config.split("=", 1)[1]) == run.GENERIC
+    paths = common.call(run, *args)
+    assert [p.suffix for p in paths] == [".pdf", ".png"] and all(p.exists() for p in paths)
+    saved = json.loads((out / "table.json").read_text())
+    (entry,) = saved["rows"]
+    assert (entry["row"], entry["model"], entry["trials"]) == ("T5", "rnn_tanh", 4)
+    assert entry["paper"]["after"] == 600  # the toy paper's number, read from its protocol
+    runs = docs.runs(tmp_path)
+    verdict = status.verdict(entry, "paper")
+    assert docs.claim_status("TOY-T1", runs) == f"{verdict.text} (paper)"
+    assert "TOY-T1" in docs.every(docs.load(tmp_path), runs)
+    named = [p for p in Path("experiments").rglob("*.py") if "toy" in p.read_text().lower()]
+    assert named == []  # nothing in experiments/ names the toy paper
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("", "config.protocol='': must be 'module:NAME' or 'file.py:NAME'"),
+        ("no_such_module:PROTOCOL", "config.protocol='no_such_module:PROTOCOL': must be"),
+        ("tests/toy_paper/protocol.py:PAPER", "PAPER is a dict"),
+        ("tests/toy_paper/nope.py:PROTOCOL", "no file 'tests/toy_paper/nope.py'"),
+    ],
+)
+def test_a_bad_protocol_is_one_line_before_compute(value, message, tmp_path):
+    args = ("--config=tests/toy_paper/config.py:quick", f"--config.protocol={value}")
+    with pytest.raises(ValueError, match=re.escape(message)):
+        common.call(run, *args, f"--config.out_dir={tmp_path}/out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_one_command_explains_a_driverless_papers_fields(cli):
+    proc = cli("experiments.run", "--config=tests/toy_paper/config.py:quick", "--helpfull")
+    assert (
+        "--config.protocol =" in proc.stdout and "steps from the input to its target" in proc.stdout
+    )

@@ -38,6 +38,7 @@ __all__ = [
 # Fields that do not change what a run computes: left out of its config.json.
 NOT_RUN_FIELDS = (
     "statement",
+    "protocol",
     "rows",
     "models",
     "reference_row",
