@@ -66,7 +66,30 @@ def _eq4(c, key) -> dict:
 
 
 def theory(c) -> list:
+    """Compute the theory's curves and numbers on one neuron, write them and draw the figure."""
     _check(c)
+    got = _compute(c)
+    units.write(c, got["numbers"])
+    fig, axes = plotting.figure(2, 2, height=4.8, width=plotting.FULL_WIDTH)
+    (ax, bx), (cx, dx) = axes
+    _latch_map(ax, c, got["numbers"])
+    _sign_loss(bx, c, got)
+    _flows(cx, got)
+    _eq4_terms(dx, c, got["eq4"])
+    plotting.caption(
+        fig,
+        "One tanh neuron a ↦ w·tanh(a) + h stores a bit robustly only by entering a region where "
+        "its own gradient vanishes (B94 §III–IV): outside Γ noise can flip the sign, inside it "
+        "∂a_t/∂a_0 decays exponentially, so eq. (4)'s terms from long ago are negligible. "
+        "B94-ATT, -DEF, -TH1, -TH4, -LEM, -EQ4, -F3 (one-dimensional Fig. 3; "
+        f"{units.label(c)}): computed in float64, Jacobians from repro.jacobians; checks in "
+        "tests/test_latch.py.",
+    )
+    return plotting.save(fig, runner.figure_path(c))
+
+
+def _compute(c) -> dict:
+    """Thm. 1's sign loss, the flows of Thm. 4 and the lemma, eq. (4)'s terms, and the numbers."""
     k_sign, k_noise, k_eq4 = jax.random.split(jax.random.key(c.seed), 3)
     w = c.w
     abar, a_c, h_star = latch.fixed_point(w), latch.critical_state(w), latch.threshold(w)
@@ -75,7 +98,6 @@ def theory(c) -> list:
         spec_a0 = np.array(_SPEC_A0)
         loss = np.asarray(latch.sign_loss(k_sign, w, jnp.asarray(np.r_[a0, spec_a0]),
                                           noise=c.noise, steps=c.steps, runs=c.runs))  # fmt: skip
-        t = np.arange(c.horizon + 1)
         zeros = jnp.zeros(c.horizon)
         flows = {}
         for wl in units.floats(c, "latched"):
@@ -98,10 +120,12 @@ def theory(c) -> list:
         "eq4": {"slope_per_step_log10": eq4["slope"], "mean_log10_slope": eq4["mean_log10_slope"],
                 "latched_throughout": eq4["latched"]},
     }  # fmt: skip
-    units.write(c, numbers)
+    return {"numbers": numbers, "a0": a0, "loss": loss, "flows": flows, "eq4": eq4}
 
-    fig, axes = plotting.figure(2, 2, height=4.6, width=2 * plotting.COLUMN_WIDTH)
-    (ax, bx), (cx, dx) = axes
+
+def _latch_map(ax, c, numbers: dict) -> None:
+    """(a) M(a) = w·tanh(a), its attractors, the basin, Γ and the band where noise is amplified."""
+    w, abar, a_c, h_star = c.w, numbers["abar"], numbers["a_c"], numbers["h_star"]
     col = plotting.OKABE_ITO
     a = np.linspace(-2.5, 2.5, 1001)
     top = w + 0.35
@@ -117,9 +141,15 @@ def theory(c) -> list:
     ax.set_xlabel("state a")
     ax.set_ylabel("M(a)")
     ax.set_title(f"(a) latch: attractors ±ā = ±{abar:.3f}, h* = {h_star:.3f}")
-    ax.legend(loc="upper left", fontsize=6.5)
+    ax.set_ylim(-2.7, 4.9)  # headroom: the legend sits above the bars, clear of the band's data
+    ax.legend(loc="upper center", fontsize=7, ncol=2, handlelength=1.5, columnspacing=1.0)
 
-    bx.plot(a0, loss[: c.starts], "o-", markersize=2.5, color=col["vermillion"], label="ours")
+
+def _sign_loss(bx, c, got: dict) -> None:
+    """(b) Thm. 1: the probability that noise flips the sign, against the starting state."""
+    col, a_c = plotting.OKABE_ITO, got["numbers"]["a_c"]
+    bx.plot(got["a0"], got["loss"][: c.starts], "o-", markersize=2.5, color=col["vermillion"],
+            label="ours")  # fmt: skip
     if (c.w, c.noise, c.steps) == (1.5, 0.2, 100):
         bx.plot(_SPEC_A0, _SPEC_LOSS, "s", markerfacecolor="none", color="k", markersize=5,
                 label="spec's derivation (2·10⁵ runs)")  # fmt: skip
@@ -131,18 +161,26 @@ def theory(c) -> list:
     bx.set_title(f"(b) Thm. 1: noise ±{c.noise:g}, {c.steps} steps, {c.runs:,} runs")
     bx.legend()
 
+
+def _flows(cx, got: dict) -> None:
+    """(c) Thm. 4 and the lemma: log₁₀|∂a_t/∂a_0| while latched and on the boundary."""
+    col = plotting.OKABE_ITO
     colours = (col["blue"], col["bluish green"], col["orange"], col["vermillion"])
-    for (name, v), colour in zip(flows.items(), colours, strict=False):
+    for (name, v), colour in zip(got["flows"].items(), colours, strict=False):
+        t = np.arange(len(v))
         cx.plot(t, v, color=colour, label=name, linestyle="--" if "boundary" in name else "-")
     cx.axhline(0, color="0.5", linewidth=0.6)
     cx.set_xlabel("time step t")
     cx.set_ylabel("log₁₀ |∂a_t/∂a_0|")
     cx.set_title("(c) Thm. 4 (latched) and the lemma (boundary)")
-    cx.legend(fontsize=6.5)
+    cx.legend(fontsize=7)
 
+
+def _eq4_terms(dx, c, eq4: dict) -> None:
+    """(d) eq. (4): each term of ∂C/∂w against its lag, beside the path's mean log-slope."""
     finite = np.isfinite(eq4["log10_term"])
-    dx.plot(eq4["lag"][finite], eq4["log10_term"][finite], "o", markersize=2.5, color=col["blue"],
-            label="ours: log₁₀|term_τ| of ∂C/∂w")  # fmt: skip
+    dx.plot(eq4["lag"][finite], eq4["log10_term"][finite], "o", markersize=2.5,
+            color=plotting.OKABE_ITO["blue"], label="ours: log₁₀|term_τ| of ∂C/∂w")  # fmt: skip
     mid = eq4["lag"][c.eq4_L + 1]
     ref = eq4["log10_term"][c.eq4_L + 1] + eq4["mean_log10_slope"] * (eq4["lag"] - mid)
     dx.plot(eq4["lag"], ref, color="k", linestyle=":", linewidth=1,
@@ -152,8 +190,4 @@ def theory(c) -> list:
     dx.set_title(
         f"(d) eq. (4): w = {c.eq4_w:g}, h = {c.eq4_h:g} for t ≤ {c.eq4_L}, s = {c.eq4_s:g}"
     )
-    dx.legend(fontsize=6.5)
-    plotting.caption(fig, "B94-ATT, B94-DEF, B94-TH1, B94-TH4, B94-LEM, B94-EQ4, B94-F3 "
-                     f"(one-dimensional Fig. 3; {units.label(c)}): computed "
-                     "in float64, Jacobians from repro.jacobians; checks in tests/test_latch.py.")  # fmt: skip
-    return plotting.save(fig, runner.figure_path(c))
+    dx.legend(fontsize=7)

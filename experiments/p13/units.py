@@ -33,6 +33,26 @@ def _check(c) -> None:
 def f3(c) -> list:
     """P13-F3: the bifurcation diagram and where gradients explode."""
     _check(c)
+    got = _f3_compute(c)
+    units.write(c, got["numbers"])
+    fig, (ax, bx, cx) = plotting.figure(
+        3, 1, height=5.8, gridspec_kw={"height_ratios": [1.6, 1, 1.1]}
+    )
+    colours = [plotting.OKABE_ITO[k] for k in ("vermillion", "blue", "bluish green", "orange")]
+    _f3_fixed_points(ax, c, got, colours)
+    _f3_kicked(bx, c, got, colours[2:])
+    _f3_gradients(cx, c, got, colours)
+    plotting.caption(
+        fig,
+        f"P13-F3: the one-unit RNN x ↦ {c.w:g}σ(x) + b has two attractors between two folds; "
+        f"|∂x_T/∂b| (T = {c.steps}) stays finite where b crosses a fold and explodes where it moves the "
+        f"start across the basin boundary. σ = {c.sigma}, float64. Dotted lines: the folds.",
+    )
+    return plotting.save(fig, runner.figure_path(c))
+
+
+def _f3_compute(c) -> dict:
+    """Fixed points, folds, x_T and |∂x_T/∂b| along the bias axis, and two kicked paths."""
     lo, hi = units.span(c, "b_range")
     starts = units.floats(c, "starts")
     if not starts or not np.all(np.isfinite(starts)):
@@ -74,69 +94,96 @@ def f3(c) -> list:
         },
         "kick": {str(eps): float(p[-1]) for eps, p in paths.items()},
     }
-    units.write(c, numbers)
+    return {
+        "numbers": numbers, "xs": xs, "b_curve": b_curve, "stable": stable, "folds": folds,
+        "bs": bs, "grads": grads, "ends": ends, "b_mid": b_mid, "x_mid": x_mid, "paths": paths,
+        "span": (lo, hi),
+    }  # fmt: skip
 
-    fig, (ax, bx, cx) = plotting.figure(
-        3, 1, height=5.6, gridspec_kw={"height_ratios": [1.6, 1, 1.1]}
-    )
+
+def _f3_fixed_points(ax, c, got: dict, colours: list) -> None:
+    """(a) The fixed points against b (stable solid, unstable dashed), the folds, and x_T."""
+    lo, hi = got["span"]
+    xs, b_curve, stable, folds = got["xs"], got["b_curve"], got["stable"], got["folds"]
     inside = (b_curve >= lo) & (b_curve <= hi)
     for part, style in ((stable, "-"), (~stable, "--")):
         seg = np.where(inside & part, xs, np.nan)
         ax.plot(np.where(inside & part, b_curve, np.nan), seg, color="k", linestyle=style,
-                label="stable fixed points" if style == "-" else "unstable (basin boundary)")  # fmt: skip
+                label="stable" if style == "-" else "unstable: the basin\nboundary")  # fmt: skip
     for x, b in folds:
         ax.plot(b, x, "o", color="k", markersize=4)
     if folds:
-        ax.plot([], [], "o", color="k", markersize=4, label="fold bifurcations")
-        ax.plot(b_mid, x_mid, "o",
-                markerfacecolor="white", color="k", markersize=5,
-                label=f"boundary crossing (b = {b_mid:.2f})")  # fmt: skip
-    colours = [plotting.OKABE_ITO[k] for k in ("vermillion", "blue", "bluish green", "orange")]
-    for (x0, e), col in zip(ends.items(), colours, strict=False):
-        ax.plot(
-            bs,
-            e,
-            color=col,
-            linewidth=0.8,
-            alpha=0.8,
-            label=f"$x_{{{c.steps}}}$ from $x_0$ = {x0:g}",
-        )
+        ax.plot([], [], "o", color="k", markersize=4, label="folds")
+        ax.plot(got["b_mid"], got["x_mid"], "o", markerfacecolor="white", color="k", markersize=5,
+                label=f"b = {got['b_mid']:.2f} of (b)")  # fmt: skip
+    for (x0, e), col in zip(got["ends"].items(), colours, strict=False):
+        ax.plot(got["bs"], e, color=col, linewidth=0.8, alpha=0.8,
+                label=f"$x_{{{c.steps}}}$ from $x_0$ = {x0:g}")  # fmt: skip
     ax.set_xlabel("bias b")
     ax.set_ylabel("state x")
     ax.set_title(f"(a) fixed points of x ↦ {c.w:g}σ(x) + b", loc="left")
     if folds:
-        lo_b, hi_b = min(numbers["bistable"]), max(numbers["bistable"])
+        lo_b, hi_b = min(got["numbers"]["bistable"]), max(got["numbers"]["bistable"])
         ax.text(0.98, 0.04, f"bistable for\nb ∈ ({lo_b:.4f}, {hi_b:.4f})", transform=ax.transAxes,
-                ha="right", va="bottom", fontsize=6.5)  # fmt: skip
-    ax.legend(fontsize=6.5, loc="upper left")
-    for (eps, p), col in zip(paths.items(), colours[2:], strict=False):
+                ha="right", va="bottom", fontsize=7)  # fmt: skip
+    ax.legend(fontsize=7, loc="upper left", handlelength=1.5)  # left of the folds, above the curve
+
+
+def _f3_kicked(bx, c, got: dict, colours: list) -> None:
+    """(b) Two starts either side of the basin boundary, in the middle of the bistable range."""
+    x_mid = got["x_mid"]
+    for (eps, p), col in zip(got["paths"].items(), colours, strict=False):
         bx.plot(np.arange(p.size), p, color=col, label=f"$x_0$ = {x_mid + eps:+.3g}")
     bx.set_xlabel("step t")
     bx.set_ylabel("$x_t$")
     bx.set_title(
-        f"(b) b = {b_mid:.2f}: x$_0$ = {x_mid:.2g} ± {c.kick:g} end in different attractors",
+        f"(b) b = {got['b_mid']:.2f}: x$_0$ = {x_mid:.2g} ± {c.kick:g} end in different attractors",
         loc="left",
     )
-    bx.legend(fontsize=6.5)
-    for (x0, g), col in zip(grads.items(), colours, strict=False):
-        cx.semilogy(bs, g, color=col, linewidth=0.9, label=f"$x_0$ = {x0:g}: max {g.max():.3g}")
-    for _, b in folds:
+    bx.legend(fontsize=7)
+
+
+def _f3_gradients(cx, c, got: dict, colours: list) -> None:
+    """(c) |∂x_T/∂b| along b from each start: finite at the folds, exploding at the boundary."""
+    for (x0, g), col in zip(got["grads"].items(), colours, strict=False):
+        cx.semilogy(
+            got["bs"], g, color=col, linewidth=0.9, label=f"$x_0$ = {x0:g}: max {g.max():.3g}"
+        )
+    for _, b in got["folds"]:
         cx.axvline(b, color="0.5", linewidth=0.6, linestyle=":")
     cx.set_xlabel("bias b")
     cx.set_ylabel(f"|∂x$_{{{c.steps}}}$/∂b|")
     cx.set_title("(c) fold crossing: finite; boundary crossing: explodes", loc="left")
-    cx.legend(fontsize=6.5, loc="upper left")
-    plotting.caption(fig, f"P13-F3: σ = {c.sigma}, w = {c.w:g}, {c.steps} steps (float64). "
-                     "Dotted lines: the folds.")  # fmt: skip
-    return plotting.save(fig, runner.figure_path(c))
+    cx.legend(fontsize=7, loc="upper left")
 
 
 def f6(c) -> list:
     """P13-F6: the error surface with its wall, and plain vs clipped gradient descent."""
     _check(c)
-    lo, hi = units.span(c, "grid_range")
-    w_lo, w_hi = units.span(c, "ensemble_w")
-    units.finite(c, "x0", "target")
+    got = _f6_compute(c, _f6_examples(c))
+    units.write(c, got["numbers"])
+    fig, (ax, zx, bx) = plotting.figure(
+        3, 1, height=8.2, gridspec_kw={"height_ratios": [1.25, 1.1, 1]}
+    )
+    colours = [plotting.OKABE_ITO[k] for k in ("black", "vermillion", "blue", "reddish purple")]
+    mesh = _f6_surface(ax, zx, c, got)
+    fig.colorbar(mesh, ax=ax, label="log$_{10}$ E", shrink=0.9)
+    _f6_paths(zx, c, got, colours)
+    ax.legend(fontsize=7, loc="lower left")  # the wall; the paths are (b)'s
+    zx.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
+    _f6_ensemble(bx, c, got, colours)
+    plotting.caption(
+        fig,
+        "A one-unit RNN's error surface has a wall where the gradient explodes: plain gradient "
+        "descent that hits it is thrown far, and clipping the gradient's norm bounds every step "
+        f"(P13 Fig. 6). P13-F6, {runner.shown_label(c)}: clipping at ‖g‖ > {c.clip:g} bounds each "
+        f"step by lr × {c.clip:g}; float64.",
+    )
+    return plotting.save(fig, runner.figure_path(c))
+
+
+def _f6_examples(c) -> list[tuple[float, float, float]]:
+    """``examples`` ("w:b:lr,...") as (w, b, lr) tuples; one-line errors."""
     examples = []
     for item in common.items(c, "examples"):
         try:
@@ -150,6 +197,19 @@ def f6(c) -> list:
         examples.append((w, b, lr))
     if not examples:
         raise ValueError("config.examples='': needs at least one 'w:b:lr'")
+    return examples
+
+
+def _largest_step(d) -> np.ndarray:
+    return np.linalg.norm(np.diff(d.path, axis=-2), axis=-1).max(-1)
+
+
+def _f6_compute(c, examples: list) -> dict:
+    """The error surface on a grid, the examples' plain and clipped descents, and an ensemble of
+    starts near the wall, with the numbers the docs cite."""
+    lo, hi = units.span(c, "grid_range")
+    w_lo, w_hi = units.span(c, "ensemble_w")
+    units.finite(c, "x0", "target")
     units.finite(c, "clip", positive=True)
     common.positive(c, "grid", "ensemble", "descent_steps")
     kw = dict(x0=c.x0, horizon=c.steps, target=c.target, sigma=c.sigma)
@@ -174,10 +234,6 @@ def f6(c) -> list:
             for lr in lrs
             for m, clip in (("plain", None), ("clipped", c.clip))
         }
-
-    def largest_step(d):
-        return np.linalg.norm(np.diff(d.path, axis=-2), axis=-1).max(-1)
-
     numbers = {
         "surface": {"E_min": float(E.min()), "E_max": float(E.max()),
                     "fraction_below_1e-3": float((E < 1e-3).mean()),
@@ -185,37 +241,45 @@ def f6(c) -> list:
         "examples": [
             {"start": [w, b], "lr": lr, **{m: {"end": d.path[-1].tolist(), "E_end": float(d.error[-1]),
                                               "max_grad_norm": float(d.grad_norm.max()),
-                                              "largest_step": float(largest_step(d))}
+                                              "largest_step": float(_largest_step(d))}
                                           for m, d in r.items()}}
             for (w, b, lr), r in runs.items()
         ],
         "ensemble": {
             f"lr={lr:g}, {m}": {
                 "starts": c.ensemble,
-                "thrown (a step > 5)": int((largest_step(d) > 5).sum()),
+                "thrown (a step > 5)": int((_largest_step(d) > 5).sum()),
                 "E_end < 1e-3": int((d.error[:, -1] < 1e-3).sum()),
-                "median largest step": float(np.median(largest_step(d))),
-                "largest step": float(largest_step(d).max()),
+                "median largest step": float(np.median(_largest_step(d))),
+                "largest step": float(_largest_step(d).max()),
             }
             for (lr, m), d in ens.items()
         },
     }  # fmt: skip
-    units.write(c, numbers)
+    return {
+        "numbers": numbers, "axis": axis, "E": E, "runs": runs, "ens": ens, "lrs": lrs,
+        "examples": examples, "span": (lo, hi),
+    }  # fmt: skip
 
-    fig, (ax, zx, bx) = plotting.figure(
-        3, 1, height=8.2, gridspec_kw={"height_ratios": [1.25, 1.1, 1]}
-    )
-    logE = np.log10(np.maximum(E, 1e-8))
+
+def _f6_surface(ax, zx, c, got: dict):
+    """log₁₀ E in (a) and under (b)'s paths, with the wall dashed; returns (a)'s mesh."""
+    axis = got["axis"]
+    logE = np.log10(np.maximum(got["E"], 1e-8))
     wall_b = one_unit.wall(axis, c.x0, c.sigma)
-    colours = [plotting.OKABE_ITO[k] for k in ("black", "vermillion", "blue", "reddish purple")]
     for a in (ax, zx):
         mesh = a.pcolormesh(axis, axis, logE, cmap="viridis", shading="auto", rasterized=True)
         a.plot(axis, wall_b, color="white", linestyle="--", linewidth=0.9,
                label=f"wall b = {c.x0:g} − σ({c.x0:g})w")  # fmt: skip
         a.set_xlabel("recurrent weight w")
         a.set_ylabel("bias b")
-    fig.colorbar(mesh, ax=ax, label="log$_{10}$ E", shrink=0.9)
     ax.set_title(f"(a) E = (σ(x$_{{{c.steps}}}$) − {c.target:g})², x$_0$ = {c.x0:g}", loc="left")
+    return mesh
+
+
+def _f6_paths(zx, c, got: dict, colours: list) -> None:
+    """(b) Each example's plain (wide, pale) and clipped (dashed) descent, zoomed to the paths."""
+    runs, examples, (lo, hi) = got["runs"], got["examples"], got["span"]
     every = np.concatenate([np.concatenate([r[m].path for m in r]) for r in runs.values()])
     finite = every[np.all(np.isfinite(every), axis=1)]
     for ((w, b, lr), r), col in zip(runs.items(), colours, strict=False):
@@ -234,12 +298,14 @@ def f6(c) -> list:
     zx.set_xlim(max(lo, span_lo[0]), min(hi, span_hi[0]))
     zx.set_ylim(max(lo, span_lo[1]), min(hi, span_hi[1]))
     zx.set_title(f"(b) gradient descent, {c.descent_steps} steps: o start, × end", loc="left")
-    ax.legend(fontsize=7, loc="lower left")  # the wall; the paths are (b)'s
-    zx.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
-    for i, lr in enumerate(lrs):
+
+
+def _f6_ensemble(bx, c, got: dict, colours: list) -> None:
+    """(c) The distribution of each run's largest single step over the starts near the wall."""
+    for i, lr in enumerate(got["lrs"]):
         for m, style in (("plain", "-"), ("clipped", "--")):
-            d = ens[(lr, m)]
-            s = np.sort(largest_step(d))
+            d = got["ens"][(lr, m)]
+            s = np.sort(_largest_step(d))
             n_ok = int((d.error[:, -1] < 1e-3).sum())
             bx.step(s, np.arange(1, s.size + 1) / s.size, where="post", linestyle=style,
                     color=colours[i], label=f"lr {lr:g}, {m}: {n_ok}/{c.ensemble}")  # fmt: skip
@@ -252,14 +318,6 @@ def f6(c) -> list:
         loc="left",
     )
     bx.legend(fontsize=7, loc="lower right")
-    plotting.caption(
-        fig,
-        "A one-unit RNN's error surface has a wall where the gradient explodes: plain gradient "
-        "descent that hits it is thrown far, and clipping the gradient's norm bounds every step "
-        f"(P13 Fig. 6). P13-F6, {runner.shown_label(c)}: clipping at ‖g‖ > {c.clip:g} bounds each "
-        f"step by lr × {c.clip:g}; float64.",
-    )
-    return plotting.save(fig, runner.figure_path(c))
 
 
 CLAIMS = {"P13-F3": f3, "P13-F6": f6}
