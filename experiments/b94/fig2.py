@@ -384,7 +384,7 @@ def f2_sens(c) -> list:
         table.append(res["converged"].mean(1).tolist())
     numbers = {"lrs": lrs, "points": [list(p) for p in points], "frequency": table, "runs": c.runs}
     units.write(c, numbers)
-    fig, ax = plotting.figure(height=2.4, width=1.6 * plotting.COLUMN_WIDTH)
+    fig, ax = plotting.figure(height=2.6, width=plotting.FULL_WIDTH)
     for j, (pw, ps, pT) in enumerate(points):
         colour = plotting.OKABE_ITO[_COLOURS[j % len(_COLOURS)]]
         ax.plot(lrs, [row[j] for row in table], "o-", color=colour, markersize=3,
@@ -394,7 +394,11 @@ def f2_sens(c) -> list:
     ax.set_xlabel("learning rate η")
     ax.set_ylabel("fraction converged")
     ax.set_ylim(-0.03, 1.03)
-    ax.legend(fontsize=6.5, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    plotting.caption(fig, f"B94-F2-SENS (ours; {units.label(c)}): {c.runs} runs per point, ≤ {c.epochs} epochs; "
-                     f"dotted: η = {c.lr:g}, used everywhere else.")  # fmt: skip
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    plotting.caption(
+        fig,
+        "How often the latch neuron of Fig. 2 learns, against the learning rate η (ours: B94 "
+        f"states no η). B94-F2-SENS, {units.label(c)}: {c.runs} runs per point, ≤ {c.epochs} "
+        f"epochs; dotted: η = {c.lr:g}, used everywhere else.",
+    )
     return plotting.save(fig, runner.figure_path(c))

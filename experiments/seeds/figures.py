@@ -94,7 +94,7 @@ def success_grid(config, rows, entries) -> list[Path]:
                         linewidth=1.0, capsize=1.5, label=TASK_LABELS[task])  # fmt: skip
             for xi, yi, (_, e) in zip(x, y, pts, strict=True):
                 ax.annotate(f"{e['solved']}/{e['trials']}", (xi, yi), textcoords="offset points",
-                            xytext=(4, 2 + 7 * k), fontsize=6.5, color=colour)  # fmt: skip
+                            xytext=(4, 2 + 7 * k), fontsize=7, color=colour)  # fmt: skip
         ax.set_title(label(model), loc="left")
     for ax in axes[len(models) :]:
         ax.set_visible(False)
@@ -108,7 +108,7 @@ def success_grid(config, rows, entries) -> list[Path]:
     for ax in axes[(nrows - 1) * ncols :]:
         ax.set_xlabel("length T")
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside upper right", ncol=len(tasks), fontsize=6.5)
+    fig.legend(handles, labels, loc="outside upper right", ncol=len(tasks), fontsize=7)
     plotting.caption(
         fig,
         f"S2-ablation, {runner.shown_label(config)}: solved = < 1% of {done[0]['eval_sequences']:,} "
@@ -200,7 +200,7 @@ def lag_radius(config, rows, runs, entries) -> list[Path]:
         for e in mine:
             grid[radii.index(e["radius"]), Ls.index(e["L"])] = e["solved"] / e["trials"]
             ax.text(Ls.index(e["L"]), radii.index(e["radius"]), f"{e['solved']}/{e['trials']}",
-                    ha="center", va="center", fontsize=6.5,
+                    ha="center", va="center", fontsize=7,
                     color="white" if e["solved"] / e["trials"] > 0.5 else "black")  # fmt: skip
         im = ax.imshow(grid, origin="lower", cmap="cividis", vmin=0, vmax=1, aspect="auto")
         ax.set_xticks(range(len(Ls)), [str(L) for L in Ls])
@@ -247,7 +247,7 @@ def backflow(config, rows, runs, entries) -> list[Path]:
     axes[0].set_ylabel("log$_{10}$‖∂s$_T$/∂s$_{1}$‖ (backflow)")
     for i, L in enumerate(Ls):
         axes[-1].plot([], [], color=colours[i % len(colours)], label=f"k = {L}")
-    axes[-1].legend(fontsize=6.5, loc="best")
+    axes[-1].legend(fontsize=7, loc="best")
     plotting.caption(
         fig,
         f"S3-backflow, {runner.shown_label(config)}, {TASK_LABELS[done[0]['task']]}: exact spectral "
@@ -281,7 +281,7 @@ def optimizers(config, rows, runs, entries) -> list[Path]:
                     xi,
                     1.08 + 0.08 * i,
                     f"{e['solved']}/{e['trials']}{div}",
-                    fontsize=6.5,
+                    fontsize=7,
                     ha="center",
                     color=s["color"],
                 )  # a row of k/n per optimiser
@@ -292,7 +292,7 @@ def optimizers(config, rows, runs, entries) -> list[Path]:
         ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
     axes[0].set_ylabel("fraction solved")
     fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper center", ncol=4,
-               fontsize=6.5)  # fmt: skip
+               fontsize=7)  # fmt: skip
     plotting.caption(
         fig,
         f"S3-optim, {runner.shown_label(config)}: state-space RNN; {_budget(done)}; bars: 95% Wilson "

@@ -65,17 +65,19 @@ def draw(config, root: Path = Path(".")) -> list[Path]:
     ax.set_yticks([0, 1], ["failed", "solved"])
     ax.set_ylabel("trial")
     ax.set_title("(a) every trial: filled solved, open failed", loc="left")
-    fig.legend(*ax.get_legend_handles_labels(), fontsize=6.5, loc="outside upper center", ncol=2,
+    fig.legend(*ax.get_legend_handles_labels(), fontsize=7, loc="outside upper center", ncol=2,
                markerscale=1.5)  # fmt: skip
     ax.axvline(floor, **plotting.PAPER_STYLE)
-    ax.text(floor, 0.5, f" ≤ 10$^{{{floor:g}}}$ and −∞\n drawn here", fontsize=6.5, color="0.35",
+    ax.text(floor, 0.5, f" ≤ 10$^{{{floor:g}}}$ and −∞\n drawn here", fontsize=7, color="0.35",
             va="center")  # fmt: skip
     edges = np.array([-np.inf, -20.0, -5.0, -1.0, 0.0, np.inf])  # decades of reach
-    centres, frac, lo, hi, counts = [], [], [], [], []
-    for a, b in zip(edges[:-1], edges[1:], strict=True):
+    names = ("≤ −20", "−20…−5", "−5…−1", "−1…0", "> 0")
+    centres, frac, lo, hi, counts, shown = [], [], [], [], [], []
+    for a, b, name in zip(edges[:-1], edges[1:], names, strict=True):
         m = (allf >= a) & (allf <= b)
         if not m.any():
             continue
+        shown.append(name)
         k, n = int(alls[m].sum()), int(m.sum())
         w = wilson(k, n)
         centres.append(np.median(allf[m]))
@@ -100,16 +102,19 @@ def draw(config, root: Path = Path(".")) -> list[Path]:
     centres = np.maximum(centres, floor)
     bx.errorbar(centres, frac, yerr=[np.maximum(lo, 0), np.maximum(hi, 0)], color="0.2",
                 marker="o", markersize=3, capsize=2)  # fmt: skip
-    for i, (x, t) in enumerate(zip(centres, counts, strict=True)):
-        bx.text(x, 1.04 + 0.1 * (i % 3), t, fontsize=6.5, ha="center")
-    bx.set_ylim(-0.05, 1.33)
+    # the bands' k/n as one list (the points crowd near 0), bands without trials left out
+    listed = "\n".join(f"{b}: {t}" for b, t in zip(shown, counts, strict=True))
+    bx.text(0.03, 0.97, "solved / trials\n" + listed, transform=bx.transAxes, fontsize=7,
+            va="top", ha="left", linespacing=1.15)  # fmt: skip
+    bx.set_ylim(-0.05, 1.05)
     bx.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
     bx.set_xlabel("log$_{10}$‖∂s$_T$/∂s$_{p+1}$‖ at the end (Jacobian engine)")
     bx.set_ylabel("fraction solved")
-    bx.set_title("(b) per band of reach (≤ −20, −20…−5, −5…−1, −1…0, > 0),\nat its median: k/n "
-                 "solved, 95% Wilson intervals", loc="left")  # fmt: skip
+    bx.set_title("(b) share solved per band of reach, drawn at the band's median;\n95% Wilson "
+                 "intervals", loc="left")  # fmt: skip
     plotting.caption(
         fig,
+        "Does the gradient that reaches a trial's informative input predict whether it solves? "
         f"S-reach: gradient reach against success, {config.profile} profile, every trial of "
         f"{', '.join(data)} but the attention RNN's; p = the informative input's step. A solved "
         "trial was measured when it solved, a failed one at the end of its budget. "

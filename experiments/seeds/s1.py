@@ -156,7 +156,7 @@ def draw(config, rows, runs, entries, comparisons=()) -> list[Path]:
     cx.set_ylabel("mean forget-gate activation")
     cx.set_title("(c) forget gates per unit: lines\ntrained, open markers initial", loc="left")
     cx.set_ylim(0, 1.02)
-    fig.legend(*bx.get_legend_handles_labels(), loc="outside upper center", ncol=3, fontsize=6.5)
+    fig.legend(*bx.get_legend_handles_labels(), loc="outside upper center", ncol=3, fontsize=7)
     c = row.config
     plotting.caption(
         fig,
