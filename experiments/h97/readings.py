@@ -59,7 +59,7 @@ def draw(root: Path, stem: str) -> list[Path]:
             y -= 1
             labels.append((y, f"{claim} {title}: {name}", colors[k]))
             if got is None:
-                ax.annotate("not run", (1.01, y), xycoords=side, va="center", fontsize=6.5)
+                ax.annotate("not run", (1.01, y), xycoords=side, va="center", fontsize=7)
                 continue
             r = got["results"]
             solved = np.asarray(r["solved"], bool)
@@ -76,7 +76,7 @@ def draw(root: Path, stem: str) -> list[Path]:
                 text += (
                     f"; {alive}/{stopped} pass after +{got['extra'] // 1000}k ({100 * share:.0f}%)"
                 )
-            ax.annotate(text, (1.01, y), xycoords=side, va="center", fontsize=6.5, color=colors[k])
+            ax.annotate(text, (1.01, y), xycoords=side, va="center", fontsize=7, color=colors[k])
         if theirs:
             ax.plot([theirs, theirs], [y - 0.4, y + 1.4], **plotting.PAPER_STYLE)
         y -= 0.6
@@ -85,11 +85,11 @@ def draw(root: Path, stem: str) -> list[Path]:
     ax.plot([], [], ">", mfc="none", color="0.3", label="unsolved at the budget (censored)")
     ax.set_xscale("log")
     ax.set_xlim(4e3, 2e7)
-    ax.set_yticks([p for p, _, _ in labels], [t for _, t, _ in labels], fontsize=6.5)
+    ax.set_yticks([p for p, _, _ in labels], [t for _, t, _ in labels], fontsize=7)
     for tick, (_, _, color) in zip(ax.get_yticklabels(), labels, strict=True):
         tick.set_color(color)
     ax.set_xlabel("training sequences until the check passed (one dot per trial)")
-    ax.legend(loc="center right", fontsize=6.5)  # beside the T5 rows, which end before 10^5
+    ax.legend(loc="center right", fontsize=7)  # beside the T5 rows, which end before 10^5
     plotting.caption(
         fig,
         "H97-T4, H97-T5, H97-T6 (Exp. 3), paper protocol, 10 trials per row: when does a trial stop, and "
