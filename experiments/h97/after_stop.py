@@ -144,85 +144,17 @@ def _width(panels: int) -> float:
 
 
 def draw(config, row: rows_lib.Row, res: dict) -> list:
+    """What the stopped nets do next: their checks (a row with a check rule) or their test error
+    and its tail targets (the adding and multiplication rows)."""
     c = row.config
     checks = {k: np.asarray(v, float) for k, v in res["checks"].items()}
-    solved = np.asarray(res["solved"], bool)
-    blue = plotting.model_style("lstm1997")["color"]
-    if "passed" in checks:
-        mean_rule = c.check_mean_error > 0
-        n = 2 if mean_rule else 1
-        fig, axes = plotting.figure(1, n, height=2.6, width=_width(n))
-        axes = np.atleast_1d(axes)
-        since = (checks["seen"] - np.asarray(res["start"])[:, None]) / 1e3
-        x = np.median(since, axis=0)  # the same for every trial
-        panels = [
-            ("wrong", f"check: wrong of {c.check_sequences} (0 at 0.3)", c.check_max_wrong + 0.5)
-        ]
-        if mean_rule:
-            panels.append(("mean_error", "check: mean |error|", c.check_mean_error))
-        for ax, (key, label, limit) in zip(axes, panels, strict=True):
-            y = np.maximum(checks[key][solved], ZERO if key == "wrong" else 0)
-            for j, trial in zip(np.flatnonzero(solved), y, strict=True):
-                ax.plot(since[j], trial, color=blue, lw=0.5, alpha=0.35)
-            if len(y):  # the lower median: a value one of the trials had
-                ax.plot(x, np.quantile(y, 0.5, axis=0, method="lower"), color=blue, lw=1.8)
-            ax.set_yscale("log")
-            if key == "wrong":
-                ax.set_ylim(bottom=0.2)
-            ax.axhline(limit, **plotting.PAPER_STYLE)
-            ax.set_ylabel(label)
-            ax.set_xlabel("sequences after the stop (thousands)")
-        s = summary(res, c.test_sequences)
-        title = (
-            f"{config.claim} {row.title}: {s['stopped']}/{s['trials']} trials stopped; "
-            f"{s['pass_end']}/{s['stopped']} still pass the check after {c.after_stop:,} more "
-            f"sequences, {s['never_failed']}/{s['stopped']} never failed one"
-        )
-        fig.suptitle(textwrap.fill(title, 42 * n), x=0.01, ha="left", fontsize=8)
+    gated = "passed" in checks
+    if gated:
+        fig, title = _draw_checks(config, row, res, checks)
     else:
-        tails = "mae_tail" in checks
-        n = 2 if tails else 1
-        fig, axes = plotting.figure(1, n, height=2.6, width=_width(n))
-        axes = np.atleast_1d(axes)
-        since = (checks["seen"] - np.asarray(res["start"])[:, None]) / 1e3
-        x = np.median(since, axis=0)  # the same for every trial
-        ax = axes[0]
-        for j in range(len(solved)):
-            ax.plot(since[j], np.maximum(checks["wrong"][j], 0.5), color=blue, lw=0.5, alpha=0.35)
-        ax.plot(x, np.maximum(np.median(checks["wrong"], axis=0), 0.5), color=blue, lw=1.8,
-                label="median over trials (thin: each trial)")  # fmt: skip
-        theirs = paper.TABLES.get(config.claim, {}).get(row.id, {}).get("wrong")
-        if theirs is not None:
-            ax.axhline(
-                max(theirs, 0.5), **plotting.PAPER_STYLE, label=f"paper: {fmt(theirs)} wrong"
-            )
-        ax.set_yscale("log")
-        ax.set_ylabel(f"test: wrong of {c.test_sequences} (0 at 0.5)")
-        ax.legend(loc="lower left")
-        if tails:
-            ax = axes[1]
-            for key, label, ls in (
-                ("mae_tail", f"tail targets, |target − ½| > {TAIL}", "-"),
-                ("mae_rest", "the other targets", "--"),
-            ):
-                ax.plot(x, np.median(checks[key], axis=0), color=blue, ls=ls, label=label)
-            ax.set_yscale("log")
-            ax.set_ylabel("test: mean |y − target|")
-            ax.legend(loc="center right")
-        for ax in axes:
-            ax.set_xlabel("sequences after the stop (thousands)")
-        s = summary(res, c.test_sequences)
-        share = s.get("tail_share_of_wrong")
-        title = (
-            f"{config.claim} {row.title}: {len(solved)} stopped trials trained {c.after_stop:,} "
-            "more sequences"
-            + (
-                f"; {100 * share:.0f}% of all wrong test sequences have tail targets"
-                if share
-                else ""
-            )
-        )
-        fig.suptitle(textwrap.fill(title, 42 * n), x=0.01, ha="left", fontsize=8)
+        fig, title = _draw_test(config, row, res, checks)
+    n = len(fig.axes)
+    fig.suptitle(textwrap.fill(title, 42 * n), x=0.01, ha="left", fontsize=8)
     plotting.caption(
         fig,
         f"Do the nets that met the stopping rule stay solved, and is their error a floor? Each "
@@ -231,9 +163,97 @@ def draw(config, row: rows_lib.Row, res: dict) -> list:
         + (
             f"{'a fixed' if c.fixed_test_set else 'a fresh'} check set each time); thin: each "
             "trial; bold: their median; dashed: the limit of the check that stopped them. "
-            if "passed" in checks
+            if gated
             else f"a fresh test set of {c.test_sequences:,} each time). "
         )
         + f"{config.claim}, {runner.shown_label(config)}.",
     )
     return plotting.save(fig, runner.figure_path(config, f"_{row.id}_after_stop"))
+
+
+def _since(res: dict, checks: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Each trial's sequences since its stop (thousands), and their median (the same for all)."""
+    since = (checks["seen"] - np.asarray(res["start"])[:, None]) / 1e3
+    return since, np.median(since, axis=0)
+
+
+def _draw_checks(config, row: rows_lib.Row, res: dict, checks: dict):
+    """The check's wrong count (and mean error where the rule has one) of every stopped trial."""
+    c = row.config
+    solved = np.asarray(res["solved"], bool)
+    blue = plotting.model_style("lstm1997")["color"]
+    mean_rule = c.check_mean_error > 0
+    n = 2 if mean_rule else 1
+    fig, axes = plotting.figure(1, n, height=2.6, width=_width(n))
+    axes = np.atleast_1d(axes)
+    since, x = _since(res, checks)
+    panels = [("wrong", f"check: wrong of {c.check_sequences} (0 at 0.3)", c.check_max_wrong + 0.5)]
+    if mean_rule:
+        panels.append(("mean_error", "check: mean |error|", c.check_mean_error))
+    for ax, (key, label, limit) in zip(axes, panels, strict=True):
+        y = np.maximum(checks[key][solved], ZERO if key == "wrong" else 0)
+        for j, trial in zip(np.flatnonzero(solved), y, strict=True):
+            ax.plot(since[j], trial, color=blue, lw=0.5, alpha=0.35)
+        if len(y):  # the lower median: a value one of the trials had
+            ax.plot(x, np.quantile(y, 0.5, axis=0, method="lower"), color=blue, lw=1.8)
+        ax.set_yscale("log")
+        if key == "wrong":
+            ax.set_ylim(bottom=0.2)
+        ax.axhline(limit, **plotting.PAPER_STYLE)
+        ax.set_ylabel(label)
+        ax.set_xlabel("sequences after the stop (thousands)")
+    s = summary(res, c.test_sequences)
+    title = (
+        f"{config.claim} {row.title}: {s['stopped']}/{s['trials']} trials stopped; "
+        f"{s['pass_end']}/{s['stopped']} still pass the check after {c.after_stop:,} more "
+        f"sequences, {s['never_failed']}/{s['stopped']} never failed one"
+    )
+    return fig, title
+
+
+def _draw_test(config, row: rows_lib.Row, res: dict, checks: dict):
+    """The test's wrong count of every stopped trial, and the error on tail and other targets."""
+    c = row.config
+    solved = np.asarray(res["solved"], bool)
+    blue = plotting.model_style("lstm1997")["color"]
+    tails = "mae_tail" in checks
+    n = 2 if tails else 1
+    fig, axes = plotting.figure(1, n, height=2.6, width=_width(n))
+    axes = np.atleast_1d(axes)
+    since, x = _since(res, checks)
+    ax = axes[0]
+    for j in range(len(solved)):
+        ax.plot(since[j], np.maximum(checks["wrong"][j], 0.5), color=blue, lw=0.5, alpha=0.35)
+    ax.plot(x, np.maximum(np.median(checks["wrong"], axis=0), 0.5), color=blue, lw=1.8,
+            label="median over trials (thin: each trial)")  # fmt: skip
+    theirs = paper.TABLES.get(config.claim, {}).get(row.id, {}).get("wrong")
+    if theirs is not None:
+        ax.axhline(max(theirs, 0.5), **plotting.PAPER_STYLE, label=f"paper: {fmt(theirs)} wrong")
+    ax.set_yscale("log")
+    ax.set_ylabel(f"test: wrong of {c.test_sequences} (0 at 0.5)")
+    ax.legend(loc="lower left")
+    if tails:
+        ax = axes[1]
+        for key, label, ls in (
+            ("mae_tail", f"tail targets, |target − ½| > {TAIL}", "-"),
+            ("mae_rest", "the other targets", "--"),
+        ):
+            ax.plot(x, np.median(checks[key], axis=0), color=blue, ls=ls, label=label)
+        ax.set_yscale("log")
+        ax.set_ylabel("test: mean |y − target|")
+        ax.legend(loc="center right")
+    for ax in axes:
+        ax.set_xlabel("sequences after the stop (thousands)")
+    share = summary(res, c.test_sequences).get("tail_share_of_wrong")
+    title = (
+        f"{config.claim} {row.title}: {len(solved)} stopped trials trained {c.after_stop:,} "
+        + (
+            "more sequences"
+            + (
+                f"; {100 * share:.0f}% of all wrong test sequences have tail targets"
+                if share
+                else ""
+            )
+        )
+    )
+    return fig, title
