@@ -330,72 +330,80 @@ def draw(
     series = series_of(config, rows, runs, protocol, entries)
     if not series:
         return []
-    unit = protocol.unit
-    budgets = sorted({s.budget for s in series})
-    legend = [plotting.handle(s.style, f"{s.label}: {s.count()}") for s in series]
     if any(s.solved.any() for s in series):
-        n = len(series)
-        top_height = max(0.45 * n + 0.7, 1.6)  # (a)'s legend needs about 1.5 in
-        fig = plotting.blank(width=plotting.FULL_WIDTH, height=top_height + 2.3)
-        # two subfigures: (a)'s row labels and legend take no width from (b) and (c)
-        top, bottom = fig.subfigures(2, 1, height_ratios=[top_height, 2.0])
-        ax = top.add_subplot()
-        bx, cx = bottom.subplots(1, 2)
-        xs = _until_success(ax, series, unit)
-        every = _training_error(cx, series, config, protocol)
-        _solved_so_far(bx, series)
-        lo = max(min([every, *(v for v in xs if v > 0)]) / 2, 1)
-        hi = max(xs) * 1.6
-        for a in (bx, cx):
-            _log_x(a, unit, lo, hi)
-        _log_x(ax, unit, max(min(v for v in xs if v > 0) / 2.5, lo), hi)  # its own trials
-        ax.set_xlabel(f"training {unit} until success")
-        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, handlelength=1.4,
-                  borderaxespad=0)  # fmt: skip
-        if len({s.style["color"] for s in series}) < n:  # (a)'s colours do not say it all
-            bx.legend(handles=legend, loc="upper left", fontsize=7, handlelength=2.2)
-        paper_share = (
-            "; ◀ the paper's share" if any("success_pct" in s.paper for s in series) else ""
-        )
-        panels = (
-            f"(a) each trial's training {unit} until it solved (●), or △ at the budget if it did "
-            "not (censored: not slower, unsolved); (b) the share solved by each point (| where the "
-            f"budget ends{paper_share}); (c) each "
-            "trial's training error (thin) and the median of the trials still training while more "
-            "than half of them train (bold); the training error counts a sequence wrong if any step "
-            "it is trained on is wrong, which the stopping rule's check need not score, so a trial "
-            "can stop above 0. Colours as the rows of (a)."
-        )
+        fig, panels = _three_panels(config, series, protocol)
     else:  # nothing solved: (a) and (b) would hold no point; the legend carries each row's note
-        legend = [
-            plotting.handle(s.style, textwrap.fill(f"{s.label}: {s.note}", 46)) for s in series
-        ]
-        fig = plotting.blank(width=plotting.COLUMN_WIDTH, height=3.0 + 0.25 * len(series))
-        cx = fig.add_subplot()
-        every = _training_error(cx, series, config, protocol, loss=True)
-        _log_x(cx, unit, every / 2, max(budgets) * 1.3)
-        papers = [s for s in series if s.paper.get("after") or "success_pct" in s.paper]
-        legend += [
-            plotting.handle({"color": "none"}, "paper, " + s.label + ": " + _paper_text(s.paper))
-            for s in papers
-        ]
-        fig.legend(handles=legend, loc="outside upper left", fontsize=7, handlelength=2.2)
-        cx.set_title(cx.get_title(loc="left").removeprefix("(c) "), loc="left")
-        panels = (
-            "No trial solved within its budget, so only training is drawn: the loss (the training "
-            "error can sit at 100% while the loss falls), each trial thin, their median bold."
-        )
+        fig, panels = _training_only(config, series, protocol)
     statement = config.get("statement", "")
-    budget_text = ", ".join(f"{b:,}" for b in budgets)
+    budget_text = ", ".join(f"{b:,}" for b in sorted({s.budget for s in series}))
     text = (
         f"{statement + ' ' if statement else ''}{config.claim}, {runner.shown_label(config)}: "
-        f"budget {budget_text} {unit} per trial. {panels}"
+        f"budget {budget_text} {protocol.unit} per trial. {panels}"
     )
     for c in comparisons:
         if c["p"] is not None:
             text += f" Welch's t-test, {c['a']} vs {c['b']}: p = {c['p']:.2g}."
     plotting.caption(fig, text, size=7)
     return plotting.save(fig, runner.figure_path(config))
+
+
+def _three_panels(config, series: list[Series], protocol: Protocol):
+    """(a) each trial until success, (b) the share solved, (c) the training error; the figure
+    and the caption's account of its panels."""
+    unit, n = protocol.unit, len(series)
+    legend = [plotting.handle(s.style, f"{s.label}: {s.count()}") for s in series]
+    top_height = max(0.45 * n + 0.7, 1.6)  # (a)'s legend needs about 1.5 in
+    fig = plotting.blank(width=plotting.FULL_WIDTH, height=top_height + 2.3)
+    # two subfigures: (a)'s row labels and legend take no width from (b) and (c)
+    top, bottom = fig.subfigures(2, 1, height_ratios=[top_height, 2.0])
+    ax = top.add_subplot()
+    bx, cx = bottom.subplots(1, 2)
+    xs = _until_success(ax, series, unit)
+    every = _training_error(cx, series, config, protocol)
+    _solved_so_far(bx, series)
+    lo = max(min([every, *(v for v in xs if v > 0)]) / 2, 1)
+    hi = max(xs) * 1.6
+    for a in (bx, cx):
+        _log_x(a, unit, lo, hi)
+    _log_x(ax, unit, max(min(v for v in xs if v > 0) / 2.5, lo), hi)  # its own trials
+    ax.set_xlabel(f"training {unit} until success")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, handlelength=1.4,
+              borderaxespad=0)  # fmt: skip
+    if len({s.style["color"] for s in series}) < n:  # (a)'s colours do not say it all
+        bx.legend(handles=legend, loc="upper left", fontsize=7, handlelength=2.2)
+    paper_share = "; ◀ the paper's share" if any("success_pct" in s.paper for s in series) else ""
+    panels = (
+        f"(a) each trial's training {unit} until it solved (●), or △ at the budget if it did "
+        "not (censored: not slower, unsolved); (b) the share solved by each point (| where the "
+        f"budget ends{paper_share}); (c) each "
+        "trial's training error (thin) and the median of the trials still training while more "
+        "than half of them train (bold); the training error counts a sequence wrong if any step "
+        "it is trained on is wrong, which the stopping rule's check need not score, so a trial "
+        "can stop above 0. Colours as the rows of (a)."
+    )
+    return fig, panels
+
+
+def _training_only(config, series: list[Series], protocol: Protocol):
+    """One column: the training loss of every trial, the legend carrying each row's note and the
+    paper's numbers; the figure and the caption's account of it."""
+    legend = [plotting.handle(s.style, textwrap.fill(f"{s.label}: {s.note}", 46)) for s in series]
+    fig = plotting.blank(width=plotting.COLUMN_WIDTH, height=3.0 + 0.25 * len(series))
+    cx = fig.add_subplot()
+    every = _training_error(cx, series, config, protocol, loss=True)
+    _log_x(cx, protocol.unit, every / 2, max(s.budget for s in series) * 1.3)
+    papers = [s for s in series if s.paper.get("after") or "success_pct" in s.paper]
+    legend += [
+        plotting.handle({"color": "none"}, "paper, " + s.label + ": " + _paper_text(s.paper))
+        for s in papers
+    ]
+    fig.legend(handles=legend, loc="outside upper left", fontsize=7, handlelength=2.2)
+    cx.set_title(cx.get_title(loc="left").removeprefix("(c) "), loc="left")
+    panels = (
+        "No trial solved within its budget, so only training is drawn: the loss (the training "
+        "error can sit at 100% while the loss falls), each trial thin, their median bold."
+    )
+    return fig, panels
 
 
 def _paper_text(p: dict) -> str:
