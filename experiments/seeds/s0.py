@@ -226,11 +226,37 @@ _COLOURS = ("blue", "bluish green", "orange", "vermillion", "reddish purple", "s
 
 
 def draw(c, factors, main, aliasing, numbers) -> list:
+    """(a) time per epoch and to the target, (b) validation RMSE, (c) the samples that get no
+    gradient in float32, (d) aliasing."""
     fig, axes = plotting.figure(2, 2, height=5.2, width=7.0)
     (ax, bx), (cx, dx) = axes
     colour = {f: plotting.OKABE_ITO[_COLOURS[i % len(_COLOURS)]] for i, f in enumerate(factors)}
     L = {f: c.samples // f for f in factors}
-    # (a) time per epoch and to the target
+    _draw_time(ax, c, factors, main, numbers, colour, L)
+    _draw_fit(bx, c, factors, main, numbers, colour, L)
+    _draw_zero_gradient(cx, factors, numbers, colour, L)
+    _draw_aliasing(dx, aliasing, numbers)
+    plotting.caption(
+        fig,
+        "The post: downsampling long signals before an LSTM makes training faster and the loss "
+        "fall faster, as gradients vanish over very long sequences; its caveat: only for signals "
+        "without high-frequency content. "
+        f"S0-time, S0-fit, S0-grad, S0-alias, {c.profile} profile: BiLSTM (last output, "
+        f"{c.hidden} units per direction) → dense, "
+        f"Adam lr {c.lr:g}, batch {c.batch}, {c.train_size} training and {c.val_size} validation "
+        f"signals, {c.epochs} epochs ({c.epochs * c.train_size // c.batch} updates) for every "
+        f"length, {c.trials} trials; label: the oscillator's natural frequency (0.6-1.6 kHz); "
+        "(c), (d) bars: median, dots: trials. (c): in reverse mode the gradient reaching the "
+        "early samples underflows to exactly 0 in float32 (a sample counts if it does so in any of "
+        "4 validation signals), while the exact norm of the state "
+        "Jacobian (Jacobian engine, log scale) is tiny but not 0. Times on this machine's CPU; the "
+        "post's (dashed) are its author's whole runs.",
+    )
+    return plotting.save(fig, runner.figure_path(c))
+
+
+def _draw_time(ax, c, factors, main, numbers, colour, L) -> None:
+    """(a) Wall time per epoch against the length, each trial's time to the target, the post's."""
     xs = [L[f] for f in factors]
     ax.plot(xs, [numbers["epoch_s"][str(f)] for f in factors], color="0.3", marker="o",
             markersize=3, label="wall time per epoch (median)")  # fmt: skip
@@ -257,7 +283,10 @@ def draw(c, factors, main, aliasing, numbers) -> list:
     ax.set_ylabel("wall seconds (compilation excluded)")
     ax.set_title("(a) S0-time", loc="left")
     ax.legend(fontsize=7, loc="upper left")
-    # (b) validation RMSE against epoch
+
+
+def _draw_fit(bx, c, factors, main, numbers, colour, L) -> None:
+    """(b) Every trial's validation RMSE against the epoch."""
     for f in factors:
         v = main[f]["val_rmse"]
         ep = np.arange(v.shape[1])
@@ -271,7 +300,10 @@ def draw(c, factors, main, aliasing, numbers) -> list:
     bx.set_ylabel("validation RMSE (label in [0, 1])")
     bx.set_title(f"(b) S0-fit: every trial ({c.trials} per length)", loc="left")
     bx.legend(fontsize=7, loc="upper right")
-    # (c) the share of samples that get no gradient at all in float32
+
+
+def _draw_zero_gradient(cx, factors, numbers, colour, L) -> None:
+    """(c) The share of samples whose float32 gradient is exactly 0, and the exact norm above."""
     for i, f in enumerate(factors):
         share = 100 * np.asarray(numbers["zero_gradient_fraction"][str(f)])
         cx.bar(i, np.median(share), color=colour[f], alpha=0.35, width=0.6)
@@ -286,7 +318,10 @@ def draw(c, factors, main, aliasing, numbers) -> list:
     cx.set_ylabel("% of samples with ∂ŷ/∂x$_t$ = 0\n(in any of 4 signals)")
     cx.set_title("(c) S0-grad: samples that get exactly zero gradient\n(float32, trained nets; "
                  "above: exact ‖∂h$_T$/∂h$_0$‖, median)", loc="left")  # fmt: skip
-    # (d) aliasing
+
+
+def _draw_aliasing(dx, aliasing, numbers) -> None:
+    """(d) Final validation RMSE with and without an anti-aliasing filter before striding."""
     keys = list(aliasing)
     for i, k in enumerate(keys):
         vals = np.asarray(numbers["alias_final_val_rmse"][k])
@@ -302,20 +337,3 @@ def draw(c, factors, main, aliasing, numbers) -> list:
     dx.set_xticks(range(len(keys)), [names[k] for k in keys])
     dx.set_ylabel("final validation RMSE")
     dx.set_title("(d) S0-alias: label = a 25-75 kHz tone", loc="left")
-    plotting.caption(
-        fig,
-        "The post: downsampling long signals before an LSTM makes training faster and the loss "
-        "fall faster, as gradients vanish over very long sequences; its caveat: only for signals "
-        "without high-frequency content. "
-        f"S0-time, S0-fit, S0-grad, S0-alias, {c.profile} profile: BiLSTM (last output, "
-        f"{c.hidden} units per direction) → dense, "
-        f"Adam lr {c.lr:g}, batch {c.batch}, {c.train_size} training and {c.val_size} validation "
-        f"signals, {c.epochs} epochs ({c.epochs * c.train_size // c.batch} updates) for every "
-        f"length, {c.trials} trials; label: the oscillator's natural frequency (0.6-1.6 kHz); "
-        "(c), (d) bars: median, dots: trials. (c): in reverse mode the gradient reaching the "
-        "early samples underflows to exactly 0 in float32 (a sample counts if it does so in any of "
-        "4 validation signals), while the exact norm of the state "
-        "Jacobian (Jacobian engine, log scale) is tiny but not 0. Times on this machine's CPU; the "
-        "post's (dashed) are its author's whole runs.",
-    )
-    return plotting.save(fig, runner.figure_path(c))
