@@ -171,26 +171,53 @@ def draw(root: Path, stem: str) -> list[Path]:
         raise ValueError(f"no mechanism_{ROW}.json under {root / 'runs' / 'h97_t1'}")
     budget, theirs = 200_000, paper.TABLES["H97-T1"][ROW]["after"]
     fig, (a, b, c) = plotting.figure(1, 3, height=3.4, width=7.0)
-    order = ("black", "blue", "vermillion", "bluish green", "reddish purple")
-    markers = ("o", "s", "D", "v", "P")
     for k, title, m in got:
-        color, marker = plotting.OKABE_ITO[order[k]], markers[k]
-        solved = np.asarray(m["solved"])
-        when = np.array([v if v is not None else budget for v in m["solved_at"]], float)
-        stored = np.array([v if v is not None else budget for v in m["stored_at"]], float)
-        label = f"{title}: {m['n_solved']}/{m['n']} solved, {m['n_stored']}/{m['n']} stored"
-        for ax, x in ((a, np.asarray(m["s_max"])), (b, stored)):
-            ax.scatter(x[solved], when[solved], s=12, color=color, marker=marker, label=label)
-            ax.scatter(x[~solved], when[~solved], s=16, marker=marker, facecolors="none",
-                       edgecolors=color, lw=0.8)  # fmt: skip
-            label = None
-        if "wrong_lag" in m:  # the unsolved nets at the end: the long-lag step or the others
-            lag = np.asarray(m["wrong_lag"], float)[~solved]
-            other = np.asarray(m["wrong_steps"], float)[~solved] - lag
-            c.scatter(
-                other, lag, s=16, marker=marker, facecolors="none", edgecolors=color, lw=0.8,
-                alpha=0.8,
-            )  # fmt: skip
+        _draw_net(a, b, c, k, title, m, budget)
+    _label_axes(a, b, c, budget, theirs)
+    fig.legend(loc="outside upper center", ncol=2, fontsize=7, frameon=False)
+    plotting.caption(
+        fig,
+        "H97-T1, 3×2 net, α 0.5, paper profile (30 trials = 3 data pairs × 10, budget 200,000 "
+        "strings; paper: 30/30 solved, mean 8,440). Direct input→output weights, which the paper "
+        "does not describe, let the nets store the embedded symbol within a few thousand strings "
+        "and solve more often; the paper's net stores it late or never, saturates more, and most of "
+        "its unsolved nets cannot tell T from P. 'Stored': at the step that must predict the second "
+        "T or P, one cell's state separates every T string from every P string of the 512 check "
+        "strings (a net can also hold it across cells, which this misses). (c) Wrong long-lag "
+        "steps against wrong local steps of each unsolved net at the end. Every reading but the "
+        "paper's net is an option the paper does not describe.",
+        size=7,
+    )
+    return plotting.save(fig, stem)
+
+
+_ORDER = ("black", "blue", "vermillion", "bluish green", "reddish purple")  # one per net in RUNS
+_MARKERS = ("o", "s", "D", "v", "P")
+
+
+def _draw_net(a, b, c, k: int, title: str, m: dict, budget: int) -> None:
+    """One net's trials in the three panels: solved filled, unsolved open at the budget."""
+    color, marker = plotting.OKABE_ITO[_ORDER[k]], _MARKERS[k]
+    solved = np.asarray(m["solved"])
+    when = np.array([v if v is not None else budget for v in m["solved_at"]], float)
+    stored = np.array([v if v is not None else budget for v in m["stored_at"]], float)
+    label = f"{title}: {m['n_solved']}/{m['n']} solved, {m['n_stored']}/{m['n']} stored"
+    for ax, x in ((a, np.asarray(m["s_max"])), (b, stored)):
+        ax.scatter(x[solved], when[solved], s=12, color=color, marker=marker, label=label)
+        ax.scatter(x[~solved], when[~solved], s=16, marker=marker, facecolors="none",
+                   edgecolors=color, lw=0.8)  # fmt: skip
+        label = None
+    if "wrong_lag" in m:  # the unsolved nets at the end: the long-lag step or the others
+        lag = np.asarray(m["wrong_lag"], float)[~solved]
+        other = np.asarray(m["wrong_steps"], float)[~solved] - lag
+        c.scatter(
+            other, lag, s=16, marker=marker, facecolors="none", edgecolors=color, lw=0.8,
+            alpha=0.8,
+        )  # fmt: skip
+
+
+def _label_axes(a, b, c, budget: int, theirs: int) -> None:
+    """The paper's mean, the scales, labels and titles of the three panels."""
     a.axhline(theirs, **plotting.PAPER_STYLE, label=f"paper: 30/30 solved, mean {theirs:,} strings")
     b.axhline(theirs, **plotting.PAPER_STYLE)
     for ax in (a, b):
@@ -211,21 +238,6 @@ def draw(root: Path, stem: str) -> list[Path]:
     a.set_title("(a) saturation", loc="left", fontsize=7.5)
     b.set_title("(b) storing the embedded symbol", loc="left", fontsize=7.5)
     c.tick_params(labelsize=7)
-    fig.legend(loc="outside upper center", ncol=2, fontsize=7, frameon=False)
-    plotting.caption(
-        fig,
-        "H97-T1, 3×2 net, α 0.5, paper profile (30 trials = 3 data pairs × 10, budget 200,000 "
-        "strings; paper: 30/30 solved, mean 8,440). Direct input→output weights, which the paper "
-        "does not describe, let the nets store the embedded symbol within a few thousand strings "
-        "and solve more often; the paper's net stores it late or never, saturates more, and most of "
-        "its unsolved nets cannot tell T from P. 'Stored': at the step that must predict the second "
-        "T or P, one cell's state separates every T string from every P string of the 512 check "
-        "strings (a net can also hold it across cells, which this misses). (c) Wrong long-lag "
-        "steps against wrong local steps of each unsolved net at the end. Every reading but the "
-        "paper's net is an option the paper does not describe.",
-        size=7,
-    )
-    return plotting.save(fig, stem)
 
 
 def main() -> int:
