@@ -229,6 +229,16 @@ def model_for(c, name: str, n_out: int):
 
 def validate(c) -> None:
     """Every check that can fail, before any compute (one-line ValueErrors naming the field)."""
+    _check_numbers(c)
+    _check_task(c)
+    try:  # the model's own rules (bias codes, gate options), with the field named
+        lstm_model(c, n_out=1)
+    except ValueError as err:
+        raise ValueError(f"config: {err}") from None
+
+
+def _check_numbers(c) -> None:
+    """The fields that are counts, rates and limits, each on its own."""
     common.positive(
         c,
         *("trials", "max_sequences", "blocks", "block_size", "rnn_hidden", "eval_every"),
@@ -242,8 +252,6 @@ def validate(c) -> None:
                 f"config.{name}={c[name]!r}: must be >= 0 and a multiple of "
                 f"after_stop_every={c.after_stop_every}"
             )
-    if c.gate_trace and not c.output_gate:
-        raise ValueError(f"config.gate_trace={c.gate_trace}: needs output gates (output_gate)")
     common.one_of(c, "task", FAMILIES)
     common.one_of(c, "reber_targets", REBER_TARGETS)
     common.one_of(c, "update_rule", UPDATES)
@@ -259,6 +267,19 @@ def validate(c) -> None:
     for name in ("window", "window_max_wrong", "check_sequences", "check_max_wrong", "max_extra"):
         if not c[name] >= 0:
             raise ValueError(f"config.{name}={c[name]!r}: must be an integer >= 0")
+    for name in ("in_gate_bias", "out_gate_bias", "forget_gate_bias"):
+        values = floats(c[name], name)
+        if values is not None and len(values) != c.blocks:
+            raise ValueError(
+                f"config.{name}={c[name]!r}: needs one value per block ({c.blocks} blocks)"
+            )
+    common.one_of(c, "update_order", cells.UPDATE_ORDERS)
+
+
+def _check_task(c) -> None:
+    """The fields that depend on each other or on the task (its stopping rule and sizes)."""
+    if c.gate_trace and not c.output_gate:
+        raise ValueError(f"config.gate_trace={c.gate_trace}: needs output gates (output_gate)")
     if c.mark_max_wrong >= 0 and c.window == 0:
         raise ValueError(f"config.mark_max_wrong={c.mark_max_wrong}: needs window > 0")
     family = FAMILIES[c.task]
@@ -266,12 +287,6 @@ def validate(c) -> None:
         raise ValueError(f"config.check_sequences=0: {c.task} stops on a frozen-weight check")
     if family.window and c.window == 0:
         raise ValueError(f"config.window=0: {c.task} stops on the training window (ST3)")
-    for name in ("in_gate_bias", "out_gate_bias", "forget_gate_bias"):
-        values = floats(c[name], name)
-        if values is not None and len(values) != c.blocks:
-            raise ValueError(
-                f"config.{name}={c[name]!r}: needs one value per block ({c.blocks} blocks)"
-            )
     if c.task in ("h97_adding", "h97_multiplication") and c.T < 20:
         raise ValueError(
             f"config.T={c.T}: the {c.task} problem needs T >= 20 "
@@ -286,17 +301,12 @@ def validate(c) -> None:
             f"config.cell_added_after={c.cell_added_after!r}: must be >= 0, and > 0 needs "
             'topology "B" (direct input→output connections) and update_rule "sequence"'
         )
-    common.one_of(c, "update_order", cells.UPDATE_ORDERS)
     if c.probe and c.task != "h97_reber":
         raise ValueError(
             f"config.probe=True: measures Exp. 1's strings; needs task h97_reber, not {c.task!r}"
         )
     if c.task in ("h97_2a", "h97_2b") and c.p < 2:
         raise ValueError(f"config.p={c.p}: must be >= 2")
-    try:  # the model's own rules (bias codes, gate options), with the field named
-        lstm_model(c, n_out=1)
-    except ValueError as err:
-        raise ValueError(f"config: {err}") from None
 
 
 def parts(c) -> tuple[str, ...]:
