@@ -152,6 +152,21 @@ def symptoms(config, rows, runs, entries) -> list[Path]:
         med = claim_figures.median_of_most(loss)  # while more than half still train
         cx.plot(upd, med, color=s["color"], linestyle=s["linestyle"], linewidth=1.0)
     task = shown[0]["task"]
+    _label_symptoms(ax, bx, cx, task, longest, recall)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside upper center", ncol=4, fontsize=7)
+    plotting.caption(
+        fig,
+        f"S2-symptoms, {runner.shown_label(config)}, {TASK_LABELS[task]} at T = {longest}: "
+        f"{_budget(shown)}; (k/n) = trials solved. Gradients exact (reverse mode) on 4 fresh "
+        "sequences at the end of training; a trial that solved stopped there. (c) the median (a "
+        "value one trial had) of the trials still training, drawn while more than half of them "
+        "train: a curve ends where most trials had solved.",
+    )
+    return plotting.save(fig, runner.figure_path(config, "_symptoms"))
+
+
+def _label_symptoms(ax, bx, cx, task: str, longest: int, recall: list) -> None:
+    """Axes, chance level and titles of S2-symptoms' three panels."""
     ax.set_xlabel("lag T − t (steps back from the output)")
     ax.set_ylabel("log$_{10}$‖∂y$_T$/∂x$_t$‖ (median of trials)")
     ax.set_title(
@@ -172,16 +187,6 @@ def symptoms(config, rows, runs, entries) -> list[Path]:
     cx.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
     cx.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     cx.set_title("(c) training loss, median of the\ntrials still training: plateaus", loc="left")
-    fig.legend(*ax.get_legend_handles_labels(), loc="outside upper center", ncol=4, fontsize=7)
-    plotting.caption(
-        fig,
-        f"S2-symptoms, {runner.shown_label(config)}, {TASK_LABELS[task]} at T = {longest}: "
-        f"{_budget(shown)}; (k/n) = trials solved. Gradients exact (reverse mode) on 4 fresh "
-        "sequences at the end of training; a trial that solved stopped there. (c) the median (a "
-        "value one trial had) of the trials still training, drawn while more than half of them "
-        "train: a curve ends where most trials had solved.",
-    )
-    return plotting.save(fig, runner.figure_path(config, "_symptoms"))
 
 
 def lag_radius(config, rows, runs, entries) -> list[Path]:
