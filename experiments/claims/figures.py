@@ -205,17 +205,7 @@ def _until_success(ax, series: list[Series], unit: str) -> list:
                           color=plotting.OKABE_ITO["orange"], linestyle=":", linewidth=1.4,
                           label=once(f"paper: mean {event.label}"))  # fmt: skip
                 xs.append(s.paper[event.name])
-        if s.paper.get("after"):
-            derived = s.paper.get("derived")
-            ax.vlines(s.paper["after"], y - 0.38, y + 0.38,
-                      **{**plotting.PAPER_STYLE, "linewidth": 1.5, "color": "0.25"},
-                      label=once("paper: its ratio × the reference row's mean" if derived
-                                 else "paper: mean until success"))  # fmt: skip
-            xs.append(s.paper["after"])
-        if "min" in s.paper:
-            ax.hlines(y - 0.42, s.paper["min"], s.paper["max"], color="0.25", linewidth=0.8,
-                      label=once("paper: range"))  # fmt: skip
-            xs += [s.paper["min"], s.paper["max"]]
+        xs += _paper_marks(ax, s, y, once)
         xs += [s.budget, *s.at[s.solved], *s.seen]
     labels = [textwrap.fill(s.label, 30) + "\n" + textwrap.fill(s.note, 46) for s in series]
     ax.set_yticks(range(n)[::-1], labels, fontsize=7)
@@ -225,6 +215,24 @@ def _until_success(ax, series: list[Series], unit: str) -> list:
     ax.set_ylim(-0.6, n - 0.4)
     ax.spines["left"].set_visible(False)
     ax.set_title(f"(a) training {unit} until success, each trial", loc="left")
+    return xs
+
+
+def _paper_marks(ax, s: Series, y: float, once) -> list:
+    """(a): the paper's mean until success and its range on series ``s``'s line; returns the x
+    values drawn."""
+    xs = []
+    if s.paper.get("after"):
+        derived = s.paper.get("derived")
+        ax.vlines(s.paper["after"], y - 0.38, y + 0.38,
+                  **{**plotting.PAPER_STYLE, "linewidth": 1.5, "color": "0.25"},
+                  label=once("paper: its ratio × the reference row's mean" if derived
+                             else "paper: mean until success"))  # fmt: skip
+        xs.append(s.paper["after"])
+    if "min" in s.paper:
+        ax.hlines(y - 0.42, s.paper["min"], s.paper["max"], color="0.25", linewidth=0.8,
+                  label=once("paper: range"))  # fmt: skip
+        xs += [s.paper["min"], s.paper["max"]]
     return xs
 
 
