@@ -60,6 +60,7 @@ _MODELS = {
     "msgd_c": ("blue", "-.", "MSGD-C (clipping)"),
     "msgd_cr": ("bluish green", "-", "MSGD-CR (clipping + Ω)"),
     "msgd_r": ("reddish purple", ":", "MSGD-R (Ω, no clipping)"),
+    "adam_c": ("orange", "-", "Adam + clipping"),
 }
 _SPARE = ("yellow", "sky blue", "orange", "reddish purple")
 

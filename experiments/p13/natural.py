@@ -41,7 +41,15 @@ from repro import cells, plotting, problems, results, train
 from repro import initializers as inits
 from repro.tasks import Batch, natural
 
-METHODS = {"msgd": (False, False), "msgd_c": (True, False), "msgd_cr": (True, True)}
+# method: (clips the gradient norm, adds Ω, optimiser). adam_c is not the paper's: the modern rows'
+# usual training (Adam, clipping), for LSTM and GRU beside the paper's RNN on the same data.
+METHODS = {
+    "msgd": (False, False, "sgd"),
+    "msgd_c": (True, False, "sgd"),
+    "msgd_cr": (True, True, "sgd"),
+    "adam_c": (True, False, "adam"),
+}
+CELLS = ("rnn", "lstm", "gru")
 PTB = {"ptb_1": 1, "ptb_5": 5}  # Penn Treebank characters: predict the symbol 1 or 5 steps ahead
 NAMES = {"piano_midi": "Piano-midi.de", "nottingham": "Nottingham", "musedata": "MuseData",
          "jsb_chorales": "JSB Chorales", "ptb_1": "PTB, next character",
@@ -64,6 +72,7 @@ def validate(c) -> None:
                 f"{list(METHODS)} and rates > 0"
             )
     common.one_of(c, "activation", ("sigmoid", "tanh"))
+    common.one_of(c, "cell", CELLS)
     common.one_of(c, "alpha_schedule", SCHEDULES)
     common.one_of(c, "omega_form", ("code", "eq9"))
     for name in ("lr", "clip", "init_std"):
@@ -129,8 +138,15 @@ def n_symbols(c) -> int:
 
 
 def model_for(c, n: int | None = None) -> cells.Readout:
+    """``cell`` "rnn": the paper's net, every weight N(0, init_std²) and biases 0. "lstm" and
+    "gru" (the modern rows): ``repro.cells``' own initialisation (Glorot inputs, orthogonal
+    recurrent blocks, the LSTM's forget bias 1) and a Glorot readout."""
     init = inits.normal(c.init_std)
     dtype = jnp.dtype(c.dtype)
+    n = n or n_symbols(c)
+    if c.cell != "rnn":
+        cell = cells.get(c.cell, c.hidden, param_dtype=dtype)
+        return cells.Readout(cell, n, "linear", param_dtype=dtype)
     cell = cells.SimpleRNN(
         c.hidden,
         c.activation,
@@ -141,9 +157,8 @@ def model_for(c, n: int | None = None) -> cells.Readout:
         param_dtype=dtype,
     )
     return cells.Readout(
-        cell, n or n_symbols(c), "linear", kernel_init=init, bias_init=inits.constant(0.0),
-        param_dtype=dtype,
-    )  # fmt: skip
+        cell, n, "linear", kernel_init=init, bias_init=inits.constant(0.0), param_dtype=dtype
+    )
 
 
 def _nll(y: jax.Array, batch: Batch) -> jax.Array:
@@ -259,7 +274,7 @@ def build(c, method: str, part: int = 0) -> Trials:
     problem = problems.sequence_problem(
         model, sample, cost, n_in=n_symbols(c), evaluate=evaluate, test=test
     )
-    clips, weighted = METHODS[method]
+    clips, weighted, optimiser = METHODS[method]
     if weighted:
         if c.alpha_schedule == "1/t":  # the epoch of update u is u // per_epoch + 1
             weight = lambda u: c.alpha / (u // per_epoch + 1).astype(dtype)
@@ -269,7 +284,7 @@ def build(c, method: str, part: int = 0) -> Trials:
             grad = problems.omega_grad(model, cost, c.alpha, form=c.omega_form)
             problem = dataclasses.replace(problem, grad=grad)
     chain = [optax.clip_by_global_norm(c.clip)] if clips else []
-    chain.append(optax.sgd(_method_lr(c).get(method, c.lr)))
+    chain.append(getattr(optax, optimiser)(_method_lr(c).get(method, c.lr)))
     if c.lr_halving:  # an epoch's mean cost not below the best so far halves the rate
         chain.append(
             optax.contrib.reduce_on_plateau(
@@ -293,6 +308,9 @@ PROTOCOL = Protocol(
     unit="epochs",
     per_unit=lambda c: updates_per_epoch(c) * c.batch,
     budget=lambda c: c.epochs,
+    added_fields={
+        "cell": "rnn"
+    },  # the modern rows' field: at "rnn", the runs before it stay theirs
 )
 
 
@@ -397,79 +415,125 @@ def _curves(config, row, method) -> tuple[np.ndarray, dict]:
     return np.arange(1, len(logged) + 1), curves
 
 
+def _cell_name(c) -> str:
+    """The house name of a row's net (its colour in every figure): lstm, gru, rnn_sigmoid, …"""
+    return f"rnn_{c.activation}" if c.cell == "rnn" else c.cell
+
+
+def _series(group: list, runs: dict, by_net: bool, overlay: bool) -> list[tuple]:
+    """(row, method, style, legend name) of every finished run drawn in one panel."""
+    order = ("blue", "vermillion", "bluish green", "reddish purple")
+    out = []
+    series = [(r, m) for r in group for m in rows_lib.models_of(r.config)]
+    for k, (row, method) in enumerate(series):
+        if runs[(row.id, method)] is None:
+            continue
+        style, name = plotting.model_style(method, k), plotting.model_label(method)
+        if by_net:
+            style = plotting.model_style(_cell_name(row.config), k)
+        elif overlay:
+            style = {"color": plotting.OKABE_ITO[order[k % 4]], "linestyle": "-"}
+        out.append((k, row, method, style, f"{row.title}, {name}" if overlay else name))
+    return out
+
+
+def _paper_line(ax, value: float, x: float, color, label=None, name: str = "paper") -> None:
+    """Table 1's number, dotted, with its value written above the line at axes fraction ``x``."""
+    ax.axhline(value, color=color, ls=(0, (1, 1.5)), lw=1.2, label=label)
+    ax.annotate(
+        f"{name} {value:.2f}", (x, value), xycoords=("axes fraction", "data"), fontsize=7,
+        color=color, ha="center", va="bottom", bbox={"fc": "white", "ec": "none", "pad": 0.3},
+    )  # fmt: skip
+
+
+def _panel(ax, config, group: list, runs: dict, fold: str, by_net: bool, overlay: bool) -> None:
+    """One data set and fold: each seed thin, their mean bold, Table 1's numbers dotted."""
+    theirs = paper.TABLE1.get(group[0].config.data, {}) if config.claim == "P13-T1" else {}
+    for k, row, method, style, name in _series(group, runs, by_net, overlay):
+        epochs, curves = _curves(config, row, method)
+        y = curves[fold]
+        ax.plot(epochs, y, color=style["color"], lw=0.5, alpha=0.5)
+        ax.plot(epochs, y.mean(axis=1), **style, lw=1.5, label=f"{name} ({y.shape[1]} seeds)")
+        value = theirs.get(fold, {}).get(method)
+        if value is not None:  # labels side by side: Table 1's values lie close together
+            _paper_line(ax, value, 0.2 + 0.3 * k, style["color"])
+    own = {m: v for m, v in theirs.get(fold, {}).items() if m in METHODS}  # not "sota" (others')
+    if by_net and own:  # the modern rows: the paper's RNN at its best method for this fold
+        method, value = min(own.items(), key=lambda mv: mv[1])
+        label = "paper: sigmoid RNN, the best of its methods"
+        _paper_line(ax, value, 0.5, "0.3", label, f"paper, {method.upper().replace('_', '-')}")
+    first = group[0].config
+    ax.axhline(
+        marginal(first)[fold], color="0.5", ls=(0, (6, 3)), lw=0.8,
+        label="training frequencies alone",
+    )  # fmt: skip
+    where = NAMES[first.data] if overlay else group[0].title
+    ax.set_title(f"{where}: {fold}", loc="left", fontsize=7.5)
+    ax.set_xlabel("epoch", fontsize=7.5)
+    ax.tick_params(labelsize=7)
+
+
 def draw(config, rows: list, runs: dict) -> list:
     """Training and test NLL after every epoch, each seed thin and their mean bold. Rows on
     different data sets get a row of panels each, one colour per method, Table 1's number for the
-    method dashed in its colour; rows on one data set (P13-C4's two Ω schedules) share the panels,
-    one colour per row. Dotted: what the training frequencies alone give."""
+    method dotted in its colour; rows on one data set share the panels, one colour per row (per
+    net where the rows differ in their net: the modern rows, with Table 1's best number for the
+    paper's RNN dotted in grey; else P13-C4's two Ω schedules). Dashed: what the training
+    frequencies alone give."""
     shown = [row for row in rows if any(runs[(row.id, m)] for m in rows_lib.models_of(row.config))]
     if not shown:
         return []
     overlay = len({row.config.data for row in shown}) == 1 and len(shown) > 1
+    by_net = overlay and len({_cell_name(row.config) for row in shown}) > 1
     panels = [shown] if overlay else [[row] for row in shown]
     fig, axes = plotting.figure(
         len(panels), 2, height=2.3 * len(panels) + 0.9, width=7.0, squeeze=False
     )
-    order = ("blue", "vermillion", "bluish green", "reddish purple")
     for i, group in enumerate(panels):
-        first = group[0]
-        theirs = paper.TABLE1.get(first.config.data, {})
         for j, fold in enumerate(FOLDS):
-            ax = axes[i, j]
-            series = [(r, m) for r in group for m in rows_lib.models_of(r.config)]
-            for k, (row, method) in enumerate(series):
-                if runs[(row.id, method)] is None:
-                    continue
-                style = plotting.model_style(method, k)
-                name = plotting.model_label(method)
-                if overlay:
-                    style = {"color": plotting.OKABE_ITO[order[k % 4]], "linestyle": "-"}
-                    name = f"{row.title}, {name}"
-                epochs, curves = _curves(config, row, method)
-                y = curves[fold]
-                ax.plot(epochs, y, color=style["color"], lw=0.5, alpha=0.5)
-                ax.plot(
-                    epochs, y.mean(axis=1), **style, lw=1.5, label=f"{name} ({y.shape[1]} seeds)"
-                )
-                value = theirs.get(fold, {}).get(method)
-                if value is not None and config.claim == "P13-T1":
-                    ax.axhline(value, color=style["color"], ls=(0, (1, 1.5)), lw=1.2)
-                    ax.annotate(  # labels side by side: Table 1's values lie close together
-                        f"paper {value:.2f}", (0.2 + 0.3 * k, value),
-                        xycoords=("axes fraction", "data"), fontsize=7, color=style["color"],
-                        ha="center", va="bottom", bbox={"fc": "white", "ec": "none", "pad": 0.3},
-                    )  # fmt: skip
-            base = marginal(first.config)[fold]
-            ax.axhline(
-                base, color="0.5", ls=(0, (6, 3)), lw=0.8, label="training frequencies alone"
-            )
-            where = NAMES[first.config.data] if overlay else first.title
-            ax.set_title(f"{where}: {fold}", loc="left", fontsize=7.5)
-            ax.set_xlabel("epoch", fontsize=7.5)
-            ax.tick_params(labelsize=7)
-        unit = "bits per character" if first.config.data in PTB else "NLL per frame (nats)"
+            _panel(axes[i, j], config, group, runs, fold, by_net, overlay)
+        unit = "bits per character" if group[0].config.data in PTB else "NLL per frame (nats)"
         axes[i, 0].set_ylabel(unit, fontsize=7.5)
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside upper center", ncol=min(len(labels), 4), fontsize=7)
-    budget = shown[0].config.epochs
-    what = (
-        "Table 1: NLL on the training and test pieces after every epoch against the paper's "
-        "numbers (dotted, one per method) and what the training set's frequencies alone give, with "
-        "no memory (grey dashes)"
-        if config.claim == "P13-T1"
-        else "a constant weight of Ω against α/epoch (the paper: constant α hurt; no numbers); grey"
-        " dashes: the training set's frequencies alone, with no memory"
-    )
-    plotting.caption(
-        fig,
-        f"{config.claim}, {runner.shown_label(config)}: {what}. {shown[0].config.activation.title()}"
-        f" RNN, {shown[0].config.hidden} units, {budget} epochs per seed (the paper does not state"
-        " its number of epochs). Thin: each seed; bold: their mean. Scored on whole pieces. Where"
-        " the curves end near the grey line, the nets have learned which keys sound often, not yet"
-        " the music.",
-        size=7,
-    )
+    fig.legend(
+        handles, labels, loc="outside upper center", ncol=min(len(labels), 3 if by_net else 4),
+        fontsize=7,
+    )  # fmt: skip
+    plotting.caption(fig, _caption(config, shown, by_net), size=7)
     return plotting.save(fig, runner.figure_path(config))
+
+
+def _caption(config, shown: list, by_net: bool) -> str:
+    first = shown[0].config
+    if by_net:  # the modern rows
+        what = (
+            "not in the paper: an LSTM and a GRU beside the paper's sigmoid RNN on the same data "
+            "and code, their weight counts matched to the RNN's, every net trained by "
+            f"{plotting.model_label(rows_lib.models_of(first)[0])} the same way. NLL on the "
+            "training and test pieces after every epoch against Table 1's best number for the "
+            "sigmoid RNN (dotted: the best of MSGD, MSGD-C and MSGD-CR, the paper's protocol) and "
+            "what the training set's "
+            "frequencies alone give, with no memory (grey dashes)"
+        )
+        net = f"{first.epochs} epochs per seed"
+    else:
+        what = (
+            "Table 1: NLL on the training and test pieces after every epoch against the paper's "
+            "numbers (dotted, one per method) and what the training set's frequencies alone give, "
+            "with no memory (grey dashes)"
+            if config.claim == "P13-T1"
+            else "a constant weight of Ω against α/epoch (the paper: constant α hurt; no numbers);"
+            " grey dashes: the training set's frequencies alone, with no memory"
+        )
+        net = (
+            f"{first.activation.title()} RNN, {first.hidden} units, {first.epochs} epochs per seed"
+        )
+    return (
+        f"{config.claim}, {runner.shown_label(config)}: {what}. {net} (the paper does not state "
+        "its number of epochs). Thin: each seed; bold: their mean. Scored on whole pieces. A curve "
+        "that ends near the grey line has learned which keys sound often, not yet the music; one "
+        "still falling at its last epoch had not converged."
+    )
 
 
 # ----------------------------------------------------------------------------- the claim
