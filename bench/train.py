@@ -27,7 +27,7 @@ grows. One jitted online update (forward, truncated backward, SGD step) on one H
 of T = 100 (110 steps) for 1 ... 128 memory blocks of 2 cells; the paper's O(1) per weight and step
 shows as a flat ns/(step·weight) once the matrix products, not the per-step overhead, dominate.
 
-Table 4 (claim S0): one Adam update of S0's BiLSTM-last regression net (experiments/seeds/s0.py) on a
+Table 4 (claim S0): one Adam update of S0's BiLSTM-last regression net (experiments/questions/s0.py) on a
 batch of 32 signals of 10,000 samples (and the downsampled lengths), float32: the rate at which the
 10,000-step net trains here.
 
@@ -428,7 +428,7 @@ def table_cost() -> None:
 def s0_step(hidden: int, length: int, batch: int = 32):
     """(jitted Adam update of S0's BiLSTM-last net on one batch, its state)."""
     from experiments.configs import s0_downsampling
-    from experiments.seeds import s0
+    from experiments.questions import s0
 
     c = s0_downsampling.get_config("quick")
     c.hidden = hidden

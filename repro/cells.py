@@ -324,7 +324,7 @@ class AttentionRNN(nn.Module):
 
     h_t = tanh(W_rec h_{t-1} + W_in x_t + b);  a_ts = softmax_{s ≤ t}(h_sᵀ W_q h_t / √n);
     output [h_t, Σ_s a_ts h_s] (2n). The carry keeps h_1..h_t (``max_len`` slots), so the loss at
-    step T has a one-step path to every earlier state: the remedy the seed post calls "attention".
+    step T has a one-step path to every earlier state: the remedy the practitioners' post calls "attention".
     The recurrence itself is the plain tanh RNN's, so ∂h_T/∂h_t still vanishes; only the output
     path is new.
 

@@ -190,7 +190,8 @@ def command() -> str | None:
     # whether missing runs are trained says nothing about what is drawn: left out, so that a redraw
     # (run_missing=false) and a run (true) record the same command and write the same bytes
     args = [a for a in sys.argv[1:] if not a.startswith("--config.run_missing=")]
-    return shlex.join(["python", "-m", spec.name, *args])
+    module = spec.name.removesuffix(".__main__")  # python -m PACKAGE runs PACKAGE.__main__
+    return shlex.join(["python", "-m", module, *args])
 
 
 def code_state(cwd: str | os.PathLike | None = None) -> dict[str, Any]:

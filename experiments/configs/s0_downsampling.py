@@ -2,7 +2,7 @@
 
 The seed author's regression (1 channel → BiLSTM, last output → dense → MSE) on simulated damped
 oscillators, 10,000 samples over 5 ms, label the natural frequency; the same training set, seeds,
-optimiser and number of updates at every downsampling factor. Computed by experiments/seeds/s0.py.
+optimiser and number of updates at every downsampling factor. Computed by experiments/questions/s0.py.
 Command:  python -m experiments.questions --config=experiments/configs/s0_downsampling.py:quick
 Time:     quick (16 units, 256 signals, 30 epochs = 240 updates, 3 trials, lr 1e-2) about
           5 minutes on 2 cores; full (64 units, 2,048 signals, 100 epochs, lr 1e-3) hours on a
@@ -11,7 +11,7 @@ Time:     quick (16 units, 256 signals, 30 epochs = 240 updates, 3 trials, lr 1e
 
 import ml_collections
 
-from experiments.configs._seeds import PROFILES
+from experiments.configs._questions import PROFILES
 
 
 def get_config(profile: str = "quick"):

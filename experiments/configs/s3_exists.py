@@ -8,13 +8,13 @@ Time:     quick (k = 10, 30, 100; radius 0.5, 1, 1.5; 10 trials; 1,000 updates) 
           full (k up to 200, radius 0.5-1.5, adding too; 10 trials; 10,000 updates) hours: a GPU job.
 """
 
-from experiments.configs import _seeds
+from experiments.configs import _questions
 
 _NAMES = {"s_delayed_recall": "recall", "s_adding": "adding"}
 
 
 def get_config(profile: str = "quick"):
-    c = _seeds.base(profile)
+    c = _questions.base(profile)
     quick = profile == "quick"
     c.claim = "S3-exists"
     c.models_are = "optimizers"
@@ -23,7 +23,7 @@ def get_config(profile: str = "quick"):
     tasks = ("s_delayed_recall",) if quick else ("s_delayed_recall", "s_adding")
     lags = (10, 30, 100) if quick else (10, 20, 50, 100, 200)
     radii = (0.5, 1.0, 1.5) if quick else (0.5, 0.75, 1.0, 1.25, 1.5)
-    c.rows = _seeds.table(*(
+    c.rows = _questions.table(*(
         (f"{_NAMES[t]}_k{k}_r{r:g}".replace(".", "p"), {"task": t, "L": max(k, 10) if t == "s_adding" else k,
                                       "radius": r, "title": f"{_NAMES[t]}, k = {k}, ρ₀ = {r:g}"})
         for t in tasks for k in lags for r in radii

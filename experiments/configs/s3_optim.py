@@ -7,11 +7,11 @@ Time:     quick (k = 30; lr 1e-3, 1e-2, 1e-1; 10 trials; 1,000 updates) about 3 
           full (k = 30 and 100; lr 1e-4 ... 1; 10,000 updates) hours: a GPU job.
 """
 
-from experiments.configs import _seeds
+from experiments.configs import _questions
 
 
 def get_config(profile: str = "quick"):
-    c = _seeds.base(profile)
+    c = _questions.base(profile)
     quick = profile == "quick"
     c.claim = "S3-optim"
     c.models_are = "optimizers"
@@ -20,7 +20,7 @@ def get_config(profile: str = "quick"):
     c.task = "s_delayed_recall"
     lags = (30,) if quick else (30, 100)
     lrs = (1e-3, 1e-2, 1e-1) if quick else (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
-    c.rows = _seeds.table(*(
+    c.rows = _questions.table(*(
         (f"k{k}_lr{lr:g}".replace(".", "p"), {"L": k, "lr": lr, "radius": 1.0, "title": f"k = {k}, lr {lr:g}"})
         for k in lags for lr in lrs
     ))  # fmt: skip

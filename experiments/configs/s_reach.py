@@ -1,13 +1,13 @@
 """S-reach (beyond every anchor): per trial, the measured gradient reach against success, across the
 trained questions' runs (S1-cell, S2-ablation, S3-exists, S3-optim of the same profile); reads their
-table.json, trains nothing (experiments/seeds/reach.py).
+table.json, trains nothing (experiments/questions/reach.py).
 Command:  python -m experiments.questions --config=experiments/configs/s_reach.py:quick
 Time:     seconds, once those claims have run.
 """
 
 import ml_collections
 
-from experiments.configs._seeds import PROFILES
+from experiments.configs._questions import PROFILES
 
 
 def get_config(profile: str = "quick"):

@@ -20,9 +20,9 @@ __all__ = ["Batch", "TASKS", "get"]
 
 
 def _registry() -> dict[str, Callable[..., Batch]]:
-    from repro.tasks import bengio1994, hochreiter1997, pascanu2013, seeds
+    from repro.tasks import bengio1994, hochreiter1997, pascanu2013, questions
 
-    return {**bengio1994.TASKS, **hochreiter1997.TASKS, **pascanu2013.TASKS, **seeds.TASKS}
+    return {**bengio1994.TASKS, **hochreiter1997.TASKS, **pascanu2013.TASKS, **questions.TASKS}
 
 
 TASKS = _registry()

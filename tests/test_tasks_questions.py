@@ -7,13 +7,13 @@ import pytest
 from test_tasks_pascanu2013 import _np, _uniform
 
 from repro import problems, tasks
-from repro.tasks import seeds
+from repro.tasks import questions
 
 
 @pytest.mark.parametrize("L, first, last", [(12, 0, None), (40, 0, 4), (7, 3, 7)])
 def test_recall_rules(L, first, last):
     n, K = 8000, 4
-    b = _np(seeds.recall(jax.random.key(0), n, L, symbols=K, first=first, last=last))
+    b = _np(questions.recall(jax.random.key(0), n, L, symbols=K, first=first, last=last))
     assert b.inputs.shape == (n, L, K + 1) and b.targets.shape == (n, L, K)
     sym = b.inputs[..., :K].argmax(-1)
     assert np.all(b.inputs[..., :K].sum(-1) == 1)  # one symbol at every step
@@ -31,7 +31,7 @@ def test_recall_rules(L, first, last):
 @pytest.mark.parametrize("L", [10, 37, 200])
 def test_adding_rules(L):
     n = 8000
-    b = _np(seeds.adding(jax.random.key(1), n, L))
+    b = _np(questions.adding(jax.random.key(1), n, L))
     marker, values = b.inputs[..., 0], b.inputs[..., 1]
     assert np.all(marker.sum(1) == 2) and np.all((values >= 0) & (values < 1))
     p0, p1 = b.extra["p0"], b.extra["p1"]
@@ -46,7 +46,7 @@ def test_adding_rules(L):
 @pytest.mark.parametrize("k", [1, 5, 100])
 def test_delayed_recall_rules(k):
     n = 8000
-    b = _np(seeds.delayed_recall(jax.random.key(2), n, k))
+    b = _np(questions.delayed_recall(jax.random.key(2), n, k))
     u = b.inputs[..., 0]
     assert u.shape == (n, k + 1) and set(np.unique(u)) == {-1.0, 1.0}
     _uniform(u[:, 0], (-1.0, 1.0), n)
@@ -64,28 +64,30 @@ def test_delayed_recall_rules(k):
 def test_registry_and_bad_arguments():
     assert {"s_recall", "s_adding", "s_delayed_recall"} <= set(tasks.TASKS)
     with pytest.raises(ValueError, match="L=9"):
-        seeds.adding(jax.random.key(0), 4, 9)
+        questions.adding(jax.random.key(0), 4, 9)
     with pytest.raises(ValueError, match="first=3, last=3"):
-        seeds.recall(jax.random.key(0), 4, 10, first=3, last=3)
+        questions.recall(jax.random.key(0), 4, 10, first=3, last=3)
     with pytest.raises(ValueError, match="symbols=1"):
-        seeds.recall(jax.random.key(0), 4, 10, symbols=1)
+        questions.recall(jax.random.key(0), 4, 10, symbols=1)
     with pytest.raises(ValueError, match="k=0"):
-        seeds.delayed_recall(jax.random.key(0), 4, 0)
+        questions.delayed_recall(jax.random.key(0), 4, 0)
 
 
 def test_oscillator_labels_and_the_alias_tone():
     n, samples, duration = 400, 10_000, 5e-3
-    x, y = (np.asarray(a) for a in seeds.oscillator(jax.random.key(3), n, noise=0.0))
+    x, y = (np.asarray(a) for a in questions.oscillator(jax.random.key(3), n, noise=0.0))
     assert x.shape == (n, samples) and np.all((y >= 0) & (y <= 1))
     assert np.all((x[:, 0] >= 0.5) & (x[:, 0] <= 1.0))  # released at displacement A, from rest
     assert np.all(np.abs(x) <= x[:, :1] + 1e-6)  # a damped oscillation never exceeds A
     assert abs(np.mean(y) - 0.5) < 0.05 and abs(np.std(y) - 12**-0.5) < 0.03  # U[0, 1]
-    xh, yh = (np.asarray(a) for a in seeds.oscillator(jax.random.key(4), 64, high=True, noise=0.0))
+    xh, yh = (
+        np.asarray(a) for a in questions.oscillator(jax.random.key(4), 64, high=True, noise=0.0)
+    )
     freqs = np.fft.rfftfreq(samples, duration / samples)
     spec = np.abs(np.fft.rfft(xh, axis=1))
     band = freqs > 20e3  # the tone: its frequency is the label
     peak = freqs[band][np.argmax(spec[:, band], axis=1)]
-    want = (seeds.TONE_KHZ[0] + yh * (seeds.TONE_KHZ[1] - seeds.TONE_KHZ[0])) * 1e3
+    want = (questions.TONE_KHZ[0] + yh * (questions.TONE_KHZ[1] - questions.TONE_KHZ[0])) * 1e3
     assert np.all(np.abs(peak - want) <= 200.0)  # one frequency bin (1 / 5 ms)
 
 
@@ -95,14 +97,14 @@ def test_downsample_keeps_the_band_and_removes_what_would_alias(factor):
     t = np.arange(10_000) * 5e-7
     tone = lambda f: np.sin(2 * np.pi * f * t)[None]
     low, high = tone(1e3), tone(0.75 * 2e6 / factor)  # 1.5 x the new Nyquist frequency: aliases
-    np.testing.assert_array_equal(seeds.downsample(low, factor), low[:, ::factor])
-    kept = np.asarray(seeds.downsample(low, factor, "antialias"))
+    np.testing.assert_array_equal(questions.downsample(low, factor), low[:, ::factor])
+    kept = np.asarray(questions.downsample(low, factor, "antialias"))
     assert kept.shape == (1, 10_000 // factor)
     inner = slice(4, -4)  # the filter's half-width (4 output samples) reflects at the ends
     np.testing.assert_allclose(kept[:, inner], low[:, ::factor][:, inner], atol=1e-3)
     np.testing.assert_allclose(kept, low[:, ::factor], atol=0.05)
-    gone = np.asarray(seeds.downsample(high, factor, "antialias"))[:, inner]
-    strided = np.asarray(seeds.downsample(high, factor))
+    gone = np.asarray(questions.downsample(high, factor, "antialias"))[:, inner]
+    strided = np.asarray(questions.downsample(high, factor))
     assert np.std(strided) > 0.5 and np.max(np.abs(gone)) < 0.01  # striding folds it in-band
     with pytest.raises(ValueError, match="method='x'"):
-        seeds.downsample(low, 2, "x")
+        questions.downsample(low, 2, "x")

@@ -1,5 +1,5 @@
 """The practitioners' questions as one protocol of the claim pipeline: the rules
-(``experiments.seeds.protocol``), the numbers of the posts (``paper``) and each claim's figures
+(``experiments.questions.protocol``), the numbers of the posts (``paper``) and each claim's figures
 (``figures``; S1-cell's from ``s1``, which reads the protocol's cells), tied together here so
 that none of them imports another in a circle."""
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from experiments.claims.protocol import Protocol
-from experiments.seeds import figures, paper, protocol, s1
+from experiments.questions import figures, paper, protocol, s1
 
 __all__ = ["PROTOCOL", "draw"]
 

@@ -12,8 +12,8 @@ from test_experiments import CONFIGS
 
 from experiments.claims import pipeline
 from experiments.claims import rows as rows_lib
-from experiments.configs import _seeds
-from experiments.seeds import claim, protocol, s0, s1
+from experiments.configs import _questions
+from experiments.questions import claim, protocol, s0, s1
 from repro import cells, train
 
 SEEDS = [c for c in CONFIGS if c.startswith(("s1_", "s2_", "s3_"))]
@@ -41,7 +41,7 @@ def test_profiles_are_valid_and_full_has_the_claims_scale(name, profile):
 
 
 def test_every_variant_builds_what_it_names():
-    c = _seeds.base("quick")
+    c = _questions.base("quick")
     c.hidden, c.L = 8, 12
     want = {
         "tanh_default": ("tanh", "standard"), "tanh_glorot": ("tanh", "standard"),
@@ -78,7 +78,7 @@ def test_every_variant_builds_what_it_names():
 
 def test_only_the_clipping_variant_clips_and_models_can_be_optimisers():
     # Under plain SGD a gradient of norm G moves the weights by lr·min(G, clip) when clipping.
-    c = _seeds.base("quick")
+    c = _questions.base("quick")
     c.hidden, c.L, c.trials, c.optimizer, c.lr, c.clip = 4, 10, 2, "sgd", 0.1, 1.0
     norm = lambda t: float(jnp.sqrt(sum(jnp.sum(u**2) for u in jax.tree.leaves(t))))
     for name, clipped in (("tanh_clip", True), ("tanh_default", False)):
@@ -98,7 +98,7 @@ def test_reach_and_flow_are_exact(x64):
     # log10‖∂y_T/∂x_t‖ against central finite differences, and log10‖∂s_T/∂s_{p+1}‖ (Jacobian
     # engine) against the product of per-step jacrev Jacobians and numpy's 2-norm, on a
     # non-normal LSTM (full state c, h) with weights of order 1.
-    c = _seeds.base("quick")
+    c = _questions.base("quick")
     c.hidden, c.L, c.dtype, c.task = 3, 7, "float64", "s_recall"
     model = protocol.model_for(c, "lstm")
     params = model.init(jax.random.key(3), model.initialize_carry(), jnp.zeros(5))
@@ -203,7 +203,7 @@ def test_s1_cell_path_is_the_forget_gate_product_under_truncation(x64):
     # S1-cell's numbers on a saturated-ish random LSTM: with G00's truncated gradient the c-block of
     # the state product is diag(∏ f) exactly, so its norm is max_j ∏ f_j; with the full gradient
     # the h paths add to it (not equal); ∂h_T/∂h_t is 0 under truncation.
-    c = _seeds.base("quick")
+    c = _questions.base("quick")
     c.hidden, c.L, c.dtype = 5, 9, "float64"
     xs = protocol.TASKS["s_recall"].sample(c, jax.random.key(5), 1).inputs[0]
     got = {}
@@ -293,7 +293,7 @@ def test_s0_and_s_reach_profiles_are_valid(profile, tmp_path):
 
 
 def test_s_reach_pools_every_trial_but_attention_and_draws(tmp_path):
-    from experiments.seeds import reach
+    from experiments.questions import reach
 
     def table(claim, rows):
         path = tmp_path / "runs" / claim / "quick" / "table.json"

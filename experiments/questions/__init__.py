@@ -1,4 +1,4 @@
-"""The practitioners' questions (../shared/papers/seeds.md), one config per claim.
+"""The practitioners' questions (the spec ../shared/papers/seeds.md): their driver, one config per claim.
 
 Usage:
   python -m experiments.questions --config=experiments/configs/s0_downsampling.py:quick
@@ -7,24 +7,28 @@ Usage:
   python -m experiments.questions --config=experiments/configs/s3_optim.py:full --config.trials=20
   python -m experiments.questions --config=experiments/configs/s_reach.py:quick  # after S1-S3
 
-S0 (downsampling before a BiLSTM) is computed by ``experiments/seeds/s0.py`` in resumable blocks.
+S0 (downsampling before a BiLSTM) is computed by ``experiments/questions/s0.py`` in resumable blocks.
 The other trained claims (S1-cell with S1-forget, S2-ablation with S2-symptoms, S3-exists with S3-backflow, S3-optim) run on the
 shared pipeline (``experiments/claims``): every (row, model) trains ``trials`` seeds in one run
 directory under ``out_dir``; a killed run resumes, a finished one is reused. Writes ``table.json``,
-``table.md`` and the figures. The protocol is ``experiments/seeds/claim.py`` (rules in ``protocol.py``).
+``table.md`` and the figures. The protocol is ``experiments/questions/claim.py`` (rules in ``protocol.py``).
+
+The package holds the questions' protocol, units and figures; ``python -m experiments.questions``
+runs this driver (``__main__.py``).
 """
 
 from __future__ import annotations
 
 from experiments import common
 from experiments.claims import pipeline
-from experiments.seeds import claim, reach, s0
+from experiments.questions import claim, reach, s0
 
 # claims computed without the shared pipeline
 UNITS = {"S0-time": s0.run, "S-reach": reach.draw}
 
 
 DEFAULT_CONFIG = common.config_path("s2_ablation.py")
+_CONFIG = None  # the --config flag, defined by __main__.py (or experiments.run) before main runs
 CONFIGS = ("s*.py",)  # the config files it runs (experiments/configs)
 
 
@@ -47,10 +51,4 @@ def main(argv):
 
 def define_flag():
     """The ``--config`` flag of this driver (with its ``--help``); main reads it."""
-    return common.define_claim_config("s2_ablation.py", ", ".join(CONFIGS), "_seeds.py")
-
-
-if __name__ == "__main__":
-    # The flag is defined only when run as a script, so tests can import several drivers.
-    _CONFIG = define_flag()
-    common.run(main)
+    return common.define_claim_config("s2_ablation.py", ", ".join(CONFIGS), "_questions.py")

@@ -27,7 +27,7 @@ import numpy as np
 
 from experiments.claims import rows as rows_lib
 from experiments.claims import runner
-from experiments.seeds import figures, protocol
+from experiments.questions import figures, protocol
 from repro import cells, jacobians, plotting, results, train
 
 SEQUENCES = 8  # fresh sequences per trial

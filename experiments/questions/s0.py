@@ -3,7 +3,7 @@
 The seed author's network: 1 input channel → bidirectional LSTM, output of the last step → fully
 connected → regression (MSE). With the last step's output the backward LSTM has read only x_T, so it
 is computed as one step from its zero state (the same numbers as running it over the whole sequence
-and keeping its value at T). Data (``repro.tasks.seeds.oscillator``): released damped oscillators,
+and keeping its value at T). Data (``repro.tasks.questions.oscillator``): released damped oscillators,
 10,000 samples over 5 ms, label the natural frequency; downsampled by every factor in ``factors``
 (the same training set, updates, optimiser and seeds for every length).
 
@@ -31,9 +31,9 @@ from absl import logging
 
 from experiments import common
 from experiments.claims import runner, units
-from experiments.seeds import paper
+from experiments.questions import paper
 from repro import cells, jacobians, plotting, problems
-from repro.tasks import seeds as data
+from repro.tasks import questions as data
 
 __all__ = ["draw", "run"]
 

@@ -13,8 +13,8 @@ import numpy as np
 
 from experiments.claims import figures as claim_figures
 from experiments.claims import runner
-from experiments.seeds import paper
-from experiments.seeds.variants import VARIANTS
+from experiments.questions import paper
+from experiments.questions.variants import VARIANTS
 from repro import plotting
 
 __all__ = ["STYLES", "TASK_LABELS", "label", "style"]
@@ -116,7 +116,7 @@ def success_grid(config, rows, entries) -> list[Path]:
         "the marked symbol anywhere (lags 0 to T − 1); adding: first marker in the first tenth "
         "(lag ≥ 0.9 T). Same optimiser "
         f"({config.optimizer}, lr {config.lr:g}, batch {config.batch}) for every remedy, not tuned "
-        f"per remedy. Seed post: {paper.STATEMENTS['S2-ablation']}.",
+        f"per remedy. The post: {paper.STATEMENTS['S2-ablation']}.",
     )
     return plotting.save(fig, runner.figure_path(config))
 

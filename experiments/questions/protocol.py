@@ -34,10 +34,10 @@ from experiments.claims import rows as rows_lib
 from experiments.claims.protocol import Column, Trials
 from experiments.claims.table import fmt, stats
 from experiments.p13.protocol import CHUNK, wrong_count  # checks in chunks of 1000
-from experiments.seeds.variants import VARIANTS
+from experiments.questions.variants import VARIANTS
 from repro import cells, jacobians, problems, train
 from repro.stats import wilson
-from repro.tasks import seeds as tasks
+from repro.tasks import questions as tasks
 
 FLOW_SEQUENCES = 4  # sequences whose gradient reach is measured at each check
 RECENCY_BINS = 10  # the recency test's bins of lag (tenths of the length)

@@ -1,4 +1,4 @@
-"""What the seed posts claim (seeds.md), per claim id: statements, not numbers; drawn in captions."""
+"""What the practitioners' posts claim (seeds.md), per claim id: statements, not numbers; drawn in captions."""
 
 STATEMENTS = {
     "S2-ablation": "remedies listed: Glorot init, clipping, ReLU and leaky variants, skip "
