@@ -128,6 +128,16 @@ class LSTMState(NamedTuple):
     h: jax.Array
 
 
+class LSTMGates(NamedTuple):
+    """What :class:`LSTM` computes from (h_{t-1}, x_t) before the cell update, each (..., n):
+    the input, forget and output gates (σ) and the cell input (tanh)."""
+
+    input: jax.Array
+    forget: jax.Array
+    cell_input: jax.Array
+    output: jax.Array
+
+
 class AttentionState(NamedTuple):
     """AttentionRNN's carry: h (..., n), the states so far (..., max_len, n), the step (...)."""
 
@@ -262,11 +272,21 @@ class LSTM(nn.Module):
         w_in = self.param("W_in", self.input_init, (4 * n, x.shape[-1]), self.param_dtype)
         w_rec = self.param("W_rec", rec_init, (4 * n, n), self.param_dtype)
         b = self.param("b", bias_init, (4 * n,), self.param_dtype)
-        pre = x @ w_in.T + _sg(h, self.gradient == "truncated") @ w_rec.T + b
-        i, f, u, o = jnp.split(pre, 4, axis=-1)
-        c = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(u)
-        h = jax.nn.sigmoid(o) * jnp.tanh(c)
+        g = _lstm_gates(w_in, w_rec, b, _sg(h, self.gradient == "truncated"), x)
+        c = g.forget * c + g.input * g.cell_input
+        h = g.output * jnp.tanh(c)
         return LSTMState(c, h), h
+
+    def gates(self, carry: LSTMState, x: jax.Array) -> LSTMGates:
+        """The gates of the step from ``carry`` with input ``x``, as ``__call__`` computes them:
+        ``cell.apply(variables, carry, x, method=LSTM.gates)`` (for analyses that read them)."""
+        p = self.variables["params"]
+        return _lstm_gates(p["W_in"], p["W_rec"], p["b"], carry.h, x)
+
+
+def _lstm_gates(w_in, w_rec, b, h, x) -> LSTMGates:
+    i, f, u, o = jnp.split(x @ w_in.T + h @ w_rec.T + b, 4, axis=-1)
+    return LSTMGates(jax.nn.sigmoid(i), jax.nn.sigmoid(f), jnp.tanh(u), jax.nn.sigmoid(o))
 
 
 class GRU(nn.Module):

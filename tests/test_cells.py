@@ -505,3 +505,21 @@ def test_readout_without_bias():
     x = jnp.ones((2,), F32)
     h, y = m.apply(params, m.initialize_carry(), x)
     np.testing.assert_allclose(y, params["params"]["W_y"] @ h, rtol=1e-6)
+
+
+def test_lstm_gates_are_the_ones_its_step_uses():
+    """``LSTM.gates`` is what the step computes: c' = f ⊙ c + i ⊙ u and h' = o ⊙ tanh(c') exactly,
+    each gate in (0, 1) and the cell input in (-1, 1); the truncated cell's gates are the same."""
+    x = jax.random.normal(jax.random.key(1), (3, 5))
+    for gradient in ("full", "truncated"):
+        cell = cells.LSTM(4, gradient=gradient)
+        carry = cells.LSTMState(*jax.random.normal(jax.random.key(2), (2, 3, 4)))
+        params = cell.init(jax.random.key(0), carry, x)
+        g = cell.apply(params, carry, x, method=cells.LSTM.gates)
+        (c, h), out = cell.apply(params, carry, x)
+        np.testing.assert_array_equal(c, g.forget * carry.c + g.input * g.cell_input)
+        np.testing.assert_array_equal(h, g.output * jnp.tanh(c))
+        np.testing.assert_array_equal(out, h)
+        for gate in (g.input, g.forget, g.output):
+            assert bool(jnp.all((gate > 0) & (gate < 1)))
+        assert bool(jnp.all(jnp.abs(g.cell_input) < 1))

@@ -40,21 +40,16 @@ def _params(c, model: str, run_dir: Path):
     return protocol.model_for(c, model), state.params, inits
 
 
-def _forget(cell_params, xs):
-    """Forget-gate activations (L, n) of a ``cells.LSTM`` along one sequence, from zero state."""
-    w_in, w_rec, b = cell_params["W_in"], cell_params["W_rec"], cell_params["b"]
-    n = w_rec.shape[1]
+def _forget(cell: cells.LSTM, cell_params, xs):
+    """Forget-gate activations (L, n) of a ``cells.LSTM`` along one sequence, from zero state, as
+    the cell computes them (``cells.LSTM.gates``)."""
+    variables = {"params": cell_params}
 
     def step(carry, x):
-        c, h = carry
-        pre = x @ w_in.T + h @ w_rec.T + b
-        i, f, u, o = jnp.split(pre, 4)
-        f = jax.nn.sigmoid(f)
-        c = f * c + jax.nn.sigmoid(i) * jnp.tanh(u)
-        h = jax.nn.sigmoid(o) * jnp.tanh(c)
-        return (c, h), f
+        f = cell.apply(variables, carry, x, method=cells.LSTM.gates).forget
+        return cell.apply(variables, carry, x)[0], f
 
-    return jax.lax.scan(step, (jnp.zeros(n), jnp.zeros(n)), xs)[1]
+    return jax.lax.scan(step, cell.initialize_carry(), xs)[1]
 
 
 def _lstm_numbers(model, params, xs):
@@ -65,7 +60,7 @@ def _lstm_numbers(model, params, xs):
     ln10 = jnp.log(10.0)
     cc = jacobians.log_norms_to_last(step, h0, xs, rows="c", cols="c", norm="svd") / ln10
     hh = jacobians.log_norms_to_last(step, h0, xs, rows="h", cols="h", norm="svd") / ln10
-    f = _forget(params["params"]["cell"], xs)
+    f = _forget(model.cell, params["params"]["cell"], xs)
     logf = jnp.log10(f)
     tail = jnp.concatenate([jnp.cumsum(logf[::-1], axis=0)[::-1], jnp.zeros((1, f.shape[1]))])
     return cc, jnp.max(tail, axis=1), hh, f
@@ -87,8 +82,8 @@ def compute(c, model: str, run_dir: Path) -> dict:
         per = jax.jit(jax.vmap(jax.vmap(lambda p, xs: _lstm_numbers(net, p, xs), (None, 0)),
                                (0, None)))  # fmt: skip
         cc, prod, hh, f = per(trained, batch.inputs)  # (trials, sequences, ...)
-        f0 = jax.vmap(jax.vmap(lambda p, xs: _forget(p["params"]["cell"], xs), (None, 0)),
-                      (0, None))(initial, batch.inputs)  # fmt: skip
+        f0 = jax.vmap(jax.vmap(lambda p, xs: _forget(net.cell, p["params"]["cell"], xs),
+                               (None, 0)), (0, None))(initial, batch.inputs)  # fmt: skip
         out.update(
             log10_dc=np.median(cc, axis=1).tolist(),
             log10_prod_f=np.median(prod, axis=1).tolist(),
