@@ -81,9 +81,9 @@ def protocol_of(config) -> Protocol:
     try:
         found = getattr(_module(module), name)
     except (ImportError, AttributeError) as err:
-        raise ValueError(f"config.protocol={spec!r}: {why}; {err}") from None
+        raise ValueError(f"config.protocol={spec!r}: {err} ({why})") from None
     if not isinstance(found, Protocol):
-        raise ValueError(f"config.protocol={spec!r}: {why}; {name} is a {type(found).__name__}")
+        raise ValueError(f"config.protocol={spec!r}: {name} is a {type(found).__name__} ({why})")
     return found
 
 

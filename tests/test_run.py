@@ -68,7 +68,7 @@ def test_a_paper_without_a_driver_is_a_protocol_its_numbers_and_a_config(tmp_pat
     "value, message",
     [
         ("", "config.protocol='': must be 'module:NAME' or 'file.py:NAME'"),
-        ("no_such_module:PROTOCOL", "config.protocol='no_such_module:PROTOCOL': must be"),
+        ("no_such_module:PROTOCOL", "'no_such_module:PROTOCOL': No module named 'no_such_module'"),
         ("tests/toy_paper/protocol.py:PAPER", "PAPER is a dict"),
         ("tests/toy_paper/nope.py:PROTOCOL", "no file 'tests/toy_paper/nope.py'"),
     ],

@@ -346,6 +346,18 @@ def _draw_f1(c, ax, Ts, res) -> None:
 # ----------------------------------------------------------------------------- sensitivity
 
 
+def _reached(points, table) -> str:
+    """Where some η reaches the paper's Fig. 2(b) frequency (within its ±0.01) and where none does."""
+    hit, miss = [], []
+    for j, (pw, ps, pT) in enumerate(points):
+        if (pw, ps) == (1.25, 0.2) and pT in paper.F2B:
+            best = max(row[j] for row in table)
+            (hit if best >= paper.F2B[pT] - paper.F2B_PRECISION else miss).append(f"T = {pT}")
+    parts = [f"some η reaches it at {', '.join(hit)}"] if hit else []
+    parts += [f"no η reaches it at {', '.join(miss)}"] if miss else []
+    return ": " + "; ".join(parts) if parts else ""
+
+
 def _points(c) -> list[tuple[float, float, int]]:
     out = []
     for item in common.items(c, "points"):
@@ -389,6 +401,8 @@ def f2_sens(c) -> list:
         colour = plotting.OKABE_ITO[_COLOURS[j % len(_COLOURS)]]
         ax.plot(lrs, [row[j] for row in table], "o-", color=colour, markersize=3,
                 label=f"w₀ = {pw:g}, s = {ps:g}, T = {pT}")  # fmt: skip
+        if (pw, ps) == (1.25, 0.2) and pT in paper.F2B:  # Fig. 2(b)'s setting: the paper's value
+            ax.axhline(paper.F2B[pT], color=colour, linestyle=(0, (1, 1.5)), linewidth=1.2)
     ax.axvline(c.lr, color="0.5", linestyle=":", linewidth=0.8)
     ax.set_xscale("log")
     ax.set_xlabel("learning rate η")
@@ -399,6 +413,7 @@ def f2_sens(c) -> list:
         fig,
         "How often the latch neuron of Fig. 2 learns, against the learning rate η (ours: B94 "
         f"states no η). B94-F2-SENS, {units.label(c)}: {c.runs} runs per point, ≤ {c.epochs} "
-        f"epochs; dotted: η = {c.lr:g}, used everywhere else.",
+        f"epochs; grey dotted: η = {c.lr:g}, used everywhere else; dotted in a curve's colour: "
+        f"the paper's Fig. 2(b) frequency at that setting (its η not stated){_reached(points, table)}.",
     )
     return plotting.save(fig, runner.figure_path(c))

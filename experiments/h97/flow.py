@@ -128,7 +128,7 @@ def draw(config, row: rows_lib.Row, curves) -> list[Path]:
     status = {frozenset({True}): "every net drawn solved the task",
               frozenset({False}): "no net drawn solved the task (trained to the budget)"}  # fmt: skip
     ax.set_title(
-        f"{config.claim}: trained networks ({row.title}), one sequence\n"
+        f"{config.claim}: trained networks ({row.title}), one sequence;\n"
         + status.get(frozenset(solved), "some nets drawn did not solve the task"),
         loc="left",
     )

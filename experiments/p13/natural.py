@@ -515,7 +515,12 @@ def _caption(config, shown: list, by_net: bool) -> str:
             "what the training set's "
             "frequencies alone give, with no memory (grey dashes)"
         )
-        net = f"{first.epochs} epochs per seed"
+        net = f"{first.epochs} epochs per seed" + (
+            "; the rate halved after every epoch whose cost was not below the best (lr_halving), so"
+            " a flat curve may have stopped learning rather than converged"
+            if first.lr_halving
+            else ""
+        )
     else:
         what = (
             "Table 1: NLL on the training and test pieces after every epoch against the paper's "

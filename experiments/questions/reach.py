@@ -119,12 +119,14 @@ def _numbers(allf: np.ndarray, alls: np.ndarray, counts: list[str]) -> dict:
 def _every_trial(ax, data: dict) -> None:
     """(a) Each trial's reach, solved filled and failed open, jittered about its outcome."""
     rng = np.random.default_rng(0)
-    for claim, (f, s) in data.items():
+    for claim, (f, s) in data.items():  # the legend's order; drawn largest first (zorder below)
         colour = plotting.OKABE_ITO[_COLOURS[claim]]
         y = s.astype(float) + rng.uniform(-0.15, 0.15, s.size)
         fc = np.maximum(f, _FLOOR)
-        ax.scatter(fc[s], y[s], s=6, color=colour, label=f"{claim} ({s.sum()}/{s.size} solved)")
-        ax.scatter(fc[~s], y[~s], s=6, facecolors="none", edgecolors=colour)
+        z = 3 - s.size / max(len(v[1]) for v in data.values())  # a small claim stays visible
+        ax.scatter(fc[s], y[s], s=6, color=colour, zorder=z,
+                   label=f"{claim} ({s.sum()}/{s.size} solved)")  # fmt: skip
+        ax.scatter(fc[~s], y[~s], s=6, facecolors="none", edgecolors=colour, zorder=z)
     ax.set_yticks([0, 1], ["failed", "solved"])
     ax.set_ylabel("trial")
     ax.set_title("(a) every trial: filled solved, open failed", loc="left")

@@ -21,6 +21,7 @@ def get_config(profile: str = "quick"):
     c.batch = 20  # sequences per update
     c.lr = 0.05  # Adam's learning rate
     c.max_sequences = 1000 if profile == "quick" else 3000  # budget per trial
-    c.eval_every = 100  # sequences between checks of 256 fresh sequences (all right: solved)
+    c.eval_every = 5  # updates (of batch sequences) between checks of 256 fresh sequences
+    # (all right: solved)
     c.evals_per_chunk = 5  # checks per jitted host call
     return _claim.outputs(c)
