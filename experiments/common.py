@@ -100,6 +100,24 @@ def _unknown_field(name: str, argv: list[str]) -> str:
     return f"{flag}: no such config field (see --helpfull)"
 
 
+def fields_help(paths) -> str:
+    """``field_help`` of several files, each field listed once: where it is first set, with the
+    first comment any of the files gives it (a claim's config sets shared fields again, bare)."""
+    seen: dict[str, int] = {}  # field -> its line in out
+    out: list[str] = []
+    for path in paths:
+        for line in field_help(path).splitlines():
+            match = re.match(r"  --config\.(\w+) = .*?: (.*)$", line)
+            if match is None:  # a section header
+                out.append(line)
+            elif match.group(1) not in seen:
+                seen[match.group(1)] = len(out)
+                out.append(line)
+            elif match.group(2) and out[seen[match.group(1)]].endswith(": "):
+                out[seen[match.group(1)]] = line  # the first comment wins over a bare repeat
+    return "\n".join(out)
+
+
 def field_help(path: str) -> str:
     """One line per config field, ``NAME = default  # comment``, read from the config's source, so
     that ``--help`` explains every field with the comment written next to it."""
@@ -139,7 +157,7 @@ def define_config(
         help_text
         or "Config file and profile (path:quick or path:paper); override any field "
         "with --config.NAME=VALUE. Fields (quick defaults):\n"
-    ) + "\n".join(field_help(p) for p in (field_paths or (path,)))
+    ) + fields_help(field_paths or (path,))
     try:
         return config_flags.DEFINE_config_file("config", f"{path}:{profile}", text)
     except (AttributeError, KeyError) as err:
