@@ -85,3 +85,7 @@ def test_the_one_command_explains_a_driverless_papers_fields(cli):
     assert (
         "--config.protocol =" in proc.stdout and "steps from the input to its target" in proc.stdout
     )
+    # each field once, with its comment (the config sets claim, statement, rows again, bare)
+    assert (
+        proc.stdout.count("--config.claim =") == 1 and "claim id in REPRODUCTION.md" in proc.stdout
+    )
