@@ -80,7 +80,7 @@ def theory(c) -> list:
         fig,
         "One tanh neuron a ↦ w·tanh(a) + h stores a bit robustly only by entering a region where "
         "its own gradient vanishes (B94 §III–IV): outside Γ noise can flip the sign, inside it "
-        "∂a_t/∂a_0 decays exponentially, so eq. (4)'s terms from long ago are negligible. "
+        "∂aₜ/∂a₀ decays exponentially, so eq. (4)'s terms from long ago are negligible. "
         "B94-ATT, -DEF, -TH1, -TH4, -LEM, -EQ4, -F3 (one-dimensional Fig. 3; "
         f"{units.label(c)}): computed in float64, Jacobians from repro.jacobians; checks in "
         "tests/test_latch.py.",
@@ -133,7 +133,7 @@ def _latch_map(ax, c, numbers: dict) -> None:
     ax.plot([0, a[-1]], [top, top], color=col["sky blue"], linewidth=3, solid_capstyle="butt",
             label="basin β(+ā) = (0, ∞)")  # fmt: skip
     ax.plot([a_c, a[-1]], [top + 0.25, top + 0.25], color=col["bluish green"], linewidth=3,
-            solid_capstyle="butt", label=f"Γ(+ā) = (a_c, ∞), a_c = {a_c:.3f}")  # fmt: skip
+            solid_capstyle="butt", label=f"Γ(+ā) = ($a_c$, ∞), $a_c$ = {a_c:.3f}")  # fmt: skip
     ax.plot(a, w * np.tanh(a), color="k", label=f"M(a) = {w:g}·tanh(a)")
     ax.plot(a, a, color="0.5", linestyle=":", linewidth=0.8, label="a")
     ax.plot([-abar, abar], [-abar, abar], "o", color="k", markersize=4)
@@ -154,7 +154,7 @@ def _sign_loss(bx, c, got: dict) -> None:
         bx.plot(_SPEC_A0, _SPEC_LOSS, "s", markerfacecolor="none", color="k", markersize=5,
                 label="spec's derivation (2·10⁵ runs)")  # fmt: skip
     bx.axvline(
-        a_c, color=col["bluish green"], linestyle="--", linewidth=1, label=f"a_c = {a_c:.3f}"
+        a_c, color=col["bluish green"], linestyle="--", linewidth=1, label=f"$a_c$ = {a_c:.3f}"
     )
     bx.set_xlabel("starting state a₀")
     bx.set_ylabel("P(sign lost)")
@@ -171,7 +171,7 @@ def _flows(cx, got: dict) -> None:
         cx.plot(t, v, color=colour, label=name, linestyle="--" if "boundary" in name else "-")
     cx.axhline(0, color="0.5", linewidth=0.6)
     cx.set_xlabel("time step t")
-    cx.set_ylabel("log₁₀ |∂a_t/∂a_0|")
+    cx.set_ylabel(r"log₁₀ $|\partial a_t/\partial a_0|$")
     cx.set_title("(c) Thm. 4 (latched) and the lemma (boundary)")
     cx.legend(fontsize=7)
 
@@ -180,13 +180,13 @@ def _eq4_terms(dx, c, eq4: dict) -> None:
     """(d) eq. (4): each term of ∂C/∂w against its lag, beside the path's mean log-slope."""
     finite = np.isfinite(eq4["log10_term"])
     dx.plot(eq4["lag"][finite], eq4["log10_term"][finite], "o", markersize=2.5,
-            color=plotting.OKABE_ITO["blue"], label="ours: log₁₀|term_τ| of ∂C/∂w")  # fmt: skip
+            color=plotting.OKABE_ITO["blue"], label=r"ours: log₁₀$|\mathrm{term}_\tau|$ of ∂C/∂w")  # fmt: skip
     mid = eq4["lag"][c.eq4_L + 1]
     ref = eq4["log10_term"][c.eq4_L + 1] + eq4["mean_log10_slope"] * (eq4["lag"] - mid)
     dx.plot(eq4["lag"], ref, color="k", linestyle=":", linewidth=1,
             label=f"mean log₁₀ M′ on the path: {eq4['mean_log10_slope']:.2f}/step")  # fmt: skip
     dx.set_xlabel("lag T − τ")
-    dx.set_ylabel("log₁₀ |term_τ|")
+    dx.set_ylabel(r"log₁₀ $|\mathrm{term}_\tau|$")
     dx.set_title(
         f"(d) eq. (4): w = {c.eq4_w:g}, h = {c.eq4_h:g} for t ≤ {c.eq4_L}, s = {c.eq4_s:g}"
     )
