@@ -101,33 +101,32 @@ def _unknown_field(name: str, argv: list[str]) -> str:
 
 
 def fields_help(paths) -> str:
-    """``field_help`` of several files, each field listed once: where it is first set, with the
-    first comment any of the files gives it (a claim's config sets shared fields again, bare)."""
+    """One line per config field of ``paths``, ``NAME = default: comment`` read from the configs'
+    sources, so that ``--help`` explains every field with the comment written next to it; each
+    field listed once, where it is first set, with the first comment any file gives it (a claim's
+    config sets shared fields again, bare)."""
     seen: dict[str, int] = {}  # field -> its line in out
     out: list[str] = []
     for path in paths:
-        for line in field_help(path).splitlines():
-            match = re.match(r"  --config\.(\w+) = .*?: (.*)$", line)
-            if match is None:  # a section header
+        for name, line, commented in _field_entries(path):
+            if name is None:  # a section header
                 out.append(line)
-            elif match.group(1) not in seen:
-                seen[match.group(1)] = len(out)
+            elif name not in seen:
+                seen[name] = len(out)
                 out.append(line)
-            elif match.group(2) and out[seen[match.group(1)]].endswith(": "):
-                out[seen[match.group(1)]] = line  # the first comment wins over a bare repeat
+            elif commented and out[seen[name]].endswith(": "):
+                out[seen[name]] = line  # the first comment wins over a bare repeat
     return "\n".join(out)
 
 
-def field_help(path: str) -> str:
-    """One line per config field, ``NAME = default  # comment``, read from the config's source, so
-    that ``--help`` explains every field with the comment written next to it."""
-    lines = Path(path).read_text().splitlines()
-    out, pending = [], []
-    for line in lines:
+def _field_entries(path: str):
+    """(field name or None for a section header, its help line, whether it has a comment)."""
+    pending = []
+    for line in Path(path).read_text().splitlines():
         stripped = line.strip()
         if stripped.startswith("# --"):  # a section header: its own line
             head = stripped.lstrip("# -")
-            out.append(f"  {head[:1].upper()}{head[1:]}:")
+            yield None, f"  {head[:1].upper()}{head[1:]}:", False
             pending = []
             continue
         if stripped.startswith("#"):
@@ -136,9 +135,12 @@ def field_help(path: str) -> str:
         match = re.match(r"c\.(\w+)\s*=\s*(.*?)\s*(#\s*(.*))?$", stripped)
         if match:
             comment = " ".join([*pending, match.group(4) or ""]).strip()
-            out.append(f"  --config.{match.group(1)} = {match.group(2)}: {comment}")
+            yield (
+                match.group(1),
+                f"  --config.{match.group(1)} = {match.group(2)}: {comment}",
+                bool(comment),
+            )
         pending = []
-    return "\n".join(out)
 
 
 def define_config(
