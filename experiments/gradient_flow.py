@@ -259,6 +259,14 @@ def _heat_map(sub, config, arrays) -> None:
     hm.set_title(f"(c) all pairs, {heat.label}, one trial", loc="left")
 
 
+CAPTION = (
+    "At initialisation the gradient reaching a state T − t steps back shrinks or grows "
+    "exponentially in the lag for RNNs, at a rate set by ρ (P13-C1), while the 1997 LSTM's "
+    "constant error carousel keeps it at 1 (H97-EQ) and the forget-gate LSTM's decays slowly "
+    "(S1-cell); {profile} profile, exact norms from the Jacobian engine."
+)
+
+
 def draw(config, arrays) -> list[Path]:
     curves = [curve for _, curve in _curves(config)]
     styles = _styles(curves)
@@ -313,13 +321,7 @@ def draw(config, arrays) -> list[Path]:
     zoom.set(xlim=(0, n), ylim=ZOOM_YLIM, xlabel="lag $T-t$ (steps)", ylabel=ylabel)
     zoom.set_title(f"(b) zoom near 0, lags 0–{n}", loc="left")
     _heat_map(bottom, config, arrays)
-    plotting.caption(
-        fig,
-        "At initialisation the gradient reaching a state T − t steps back shrinks or grows "
-        "exponentially in the lag for RNNs, at a rate set by ρ (P13-C1), while the 1997 LSTM's "
-        "constant error carousel keeps it at 1 (H97-EQ) and the forget-gate LSTM's decays slowly "
-        f"(S1-cell); {config.profile} profile, exact norms from the Jacobian engine.",
-    )
+    plotting.caption(fig, CAPTION.format(profile=config.profile))
     _end_labels(fig, ax, labels)
     _end_labels(fig, zoom, zoom_labels)
     return plotting.save(fig, config.figure)
