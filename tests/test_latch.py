@@ -59,16 +59,20 @@ def test_threshold_is_where_the_negative_fixed_point_disappears():
         assert np.all(w * np.tanh(a) + 1.001 * h - a > 0)
 
 
+def _uniform(seed: int, shape: tuple, half_width: float) -> np.ndarray:
+    """float32 inputs uniform in [−half_width, half_width), from numpy's generator: the latch checks
+    draw 10⁷–10⁸ numbers, and threefry compiled without optimisation (as the tests compile) takes
+    4 s per 10⁸."""
+    u = np.random.default_rng(seed).random(shape, dtype=np.float32) * 2 - 1
+    return u * np.float32(half_width)
+
+
 @pytest.mark.parametrize("w", [1.25, 1.5, 2.0, 3.0])
 def test_inputs_below_threshold_never_flip_the_latch(w):
     """B94-ATT (2): from −ā, 10⁴ random input sequences with |h_t| <= 0.999h* keep the sign for 10⁴
     steps; the constant input 1.001h* flips it in finite time."""
     h_star, abar = latch.threshold(w), latch.fixed_point(w)
-    u = (
-        jax.random.uniform(jax.random.key(0), (10_000, 10_000), minval=-1, maxval=1)
-        * 0.999
-        * h_star
-    )
+    u = _uniform(0, (10_000, 10_000), 0.999 * h_star)
     states = latch.run_neuron(w, -abar, u)
     assert float(states.max()) < 0
     assert latch.transient(w, 1.001 * h_star) is not None
@@ -95,7 +99,7 @@ def test_a_unit_above_1487_cannot_be_flipped_by_noise_of_02():
     hs = np.array([latch.threshold(w) for w in ws])
     assert hs[0] > 0.2 and np.all(np.diff(hs) > 0)
     assert latch.threshold(1.486) < 0.2
-    u = jax.random.uniform(jax.random.key(1), (1000, 10_000), minval=-0.2, maxval=0.2)
+    u = _uniform(1, (1000, 10_000), 0.2)
     for sign in (1, -1):
         states = latch.run_neuron(1.487, sign * latch.fixed_point(1.487), u)
         assert np.all(np.sign(np.asarray(states)) == sign)
@@ -224,7 +228,7 @@ def test_theorem_3_bounded_inputs_keep_the_latch_and_larger_ones_break_it():
     lam = latch.slope(w, abar - d)
     b = (1 - lam) * d
     np.testing.assert_allclose([lam, b], [0.4209, 0.2895], atol=2e-4)
-    u = jax.random.uniform(jax.random.key(5), (1000, 100_000), minval=-0.999 * b, maxval=0.999 * b)
+    u = _uniform(5, (1000, 100_000), 0.999 * b)
     dev = float(jnp.max(jnp.abs(latch.run_neuron(w, abar, u) - abar)))
     assert 0.36 < dev < d
     const = float(jnp.max(jnp.abs(latch.run_neuron(w, abar, jnp.full((1000,), -b)) - abar)))

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import jax
 import jax.numpy as jnp
+import matplotlib
 import numpy as np
 
 from experiments import common
@@ -29,8 +30,6 @@ __all__ = ["comparative", "entries"]
 CLAIMS = {"latch": "B94-F4-latch", "two_sequence": "B94-F4-2seq", "parity": "B94-F4-parity"}
 _COLOURS = {"bp": "vermillion", "pn": "orange", "twpn": "reddish purple", "dep": "blue",
             "mgrs": "sky blue", "sa": "bluish green"}  # fmt: skip
-_FLOOR = 0.025  # the paper draws an error of 0 here
-_WIDTHS = {"width_ratios": [1.3, 1.3, 0.9]}
 
 
 def _hp(c, algorithm: str) -> dict:
@@ -173,6 +172,9 @@ def _summary(arrays: dict, j: int) -> dict:
         "presentations": float(pres.mean()), "presentations_ci": stats.bootstrap_mean(pres),
         "learned": int((stop == 0).sum()), "stuck": int((stop == 1).sum()),
         "budget_hit": int((stop == 2).sum()), "trials": int(stop.size),
+        # every trial, in trial order: what the figures draw (stop: 0 learned, 1 stuck, 2 budget)
+        "per_trial": {"error": err.tolist(), "presentations": pres.tolist(),
+                      "stop": stop.astype(int).tolist()},
     }  # fmt: skip
 
 
@@ -209,74 +211,144 @@ def _table(c, Ts, algorithms, out) -> str:
     return "".join(lines)
 
 
-def _draw_row(ax_err, ax_pres, ax_k, numbers: dict, title: str) -> None:
-    Ts = np.array(numbers["T"])
-    n = numbers["trials"]
+_TRIAL_MARKERS = {0: ("o", "learned"), 1: ("x", "stuck"), 2: ("^", "over budget (at the budget)")}
+
+
+def _per_trial(r: dict) -> dict:
+    if "per_trial" not in r:
+        raise ValueError("numbers.json has no per-trial results (written before 2026-12-07): "
+                         "rerun the claim to draw it")  # fmt: skip
+    return {k: np.asarray(v) for k, v in r["per_trial"].items()}
+
+
+def _draw_error(ax, Ts, rows, colour, marker) -> None:
+    """Each trial's final error (faint) and their mean (the paper's metric 1), on a linear axis."""
+    for T, r in zip(Ts, rows, strict=True):
+        err = _per_trial(r)["error"]
+        ax.plot(np.full(err.size, T), err, linestyle="none", marker="o", markersize=2.2,
+                color=colour, alpha=0.35, markeredgewidth=0)  # fmt: skip
+    mean = np.array([r["error"] for r in rows])
+    ax.plot(Ts, mean, color=colour, marker=marker, markersize=3.5, linewidth=1)
+
+
+def _draw_presentations(ax, Ts, rows, colour, marker, budget: int) -> None:
+    """Each trial's presentations until it stopped, by why it stopped; the mean over trials (the
+    paper's metric 2) hollow where some trial hit the budget (then it is a lower bound)."""
+    for T, r in zip(Ts, rows, strict=True):
+        t = _per_trial(r)
+        for code, (m, _) in _TRIAL_MARKERS.items():
+            pick = t["stop"] == code
+            ax.plot(np.full(pick.sum(), T), t["presentations"][pick], linestyle="none", marker=m,
+                    markersize=2.6, color=colour, alpha=0.45, markerfacecolor="none" if code else colour,
+                    markeredgewidth=0.6)  # fmt: skip
+    mean = np.array([r["presentations"] for r in rows], float)
+    censored = np.array([r["budget_hit"] > 0 for r in rows])
+    ax.plot(Ts, mean, color=colour, linewidth=1)
+    ax.plot(Ts[~censored], mean[~censored], linestyle="none", marker=marker, markersize=3.5, color=colour)
+    ax.plot(Ts[censored], mean[censored], linestyle="none", marker=marker, markersize=3.5, color=colour,
+            markerfacecolor="white")  # fmt: skip
+    ax.axhline(budget, color="0.6", linestyle=":", linewidth=0.7)
+
+
+def _draw_paper(ax, task: str, algorithm: str, metric: str, T_max: int) -> None:
+    pT = np.array(paper.F4[task]["T"])
+    vals = np.array([np.nan if v is None else v for v in paper.F4[task][metric][algorithm]], float)
+    keep = (pT <= max(100, T_max)) & np.isfinite(vals)
+    ax.plot(pT[keep], vals[keep], marker=paper.MARKERS[algorithm], markerfacecolor="none",
+            markersize=3.5, **{**plotting.PAPER_STYLE, "linewidth": 0.8})  # fmt: skip
+
+
+def _draw_stops(ax, Ts, rows, colour, n: int) -> None:
+    """How many trials learned, got stuck, or hit the budget, stacked, at each T."""
+    bottom = np.zeros(len(Ts))
+    for key, style in (("learned", {"color": colour}),
+                       ("stuck", {"color": "0.75"}),
+                       ("budget_hit", {"color": "white", "edgecolor": "0.4", "hatch": "/////"})):  # fmt: skip
+        k = np.array([r[key] for r in rows])
+        ax.bar(Ts, k, bottom=bottom, width=3, linewidth=0.4, **style)
+        bottom += k
+    ax.set_ylim(0, n)
+
+
+def _draw_task_rows(axes, numbers: dict, task: str, columns: list[str]) -> None:
+    """A column per algorithm (``columns``): error, presentations (and, given a third row of axes,
+    the trials' stops) against T."""
+    Ts, n = np.array(numbers["T"]), numbers["trials"]
+    stops = len(axes) > 2
     for a, rows in numbers["results"].items():
-        colour = plotting.OKABE_ITO[_COLOURS[a]]
-        marker = paper.MARKERS[a]
-        err = np.array([max(r["error"], _FLOOR) for r in rows])
-        lo = np.array([max(r["error_ci"][0], _FLOOR) for r in rows])
-        hi = np.array([max(r["error_ci"][1], _FLOOR) for r in rows])
-        ax_err.errorbar(Ts, err, yerr=[err - lo, hi - err], color=colour, marker=marker,
-                        markersize=3.5, linewidth=1, elinewidth=0.6, capsize=1.5,
-                        label=paper.LABELS[a])  # fmt: skip
-        pres = np.array([r["presentations"] for r in rows], float)
-        ax_pres.plot(Ts, pres, color=colour, marker=marker, markersize=3.5, linewidth=1)
-        censored = np.array([r["budget_hit"] > 0 for r in rows])
-        if censored.any():  # a mean over trials of which some hit the budget: a lower bound
-            ax_pres.plot(Ts[censored], pres[censored] * 1.5, linestyle="none", marker="^",
-                         color=colour, markersize=3, markerfacecolor="none")  # fmt: skip
-        ax_k.plot(Ts, [r["learned"] for r in rows], color=colour, marker=marker, markersize=3.5,
-                  linewidth=1)  # fmt: skip
-        task = numbers["task"]
-        pT = np.array(paper.F4[task]["T"])
-        for ax, metric in ((ax_err, "error"), (ax_pres, "presentations")):
-            vals = np.array([np.nan if v is None else v for v in paper.F4[task][metric][a]], float)
-            if metric == "error":
-                vals = np.where(vals == 0, _FLOOR, vals)
-            keep = (pT <= max(100, Ts.max())) & np.isfinite(vals)
-            ax.plot(pT[keep], vals[keep], color=colour, alpha=0.55, linestyle="--", linewidth=0.7,
-                    marker=marker, markerfacecolor="none", markersize=4)  # fmt: skip
-    ax_err.set_yscale("log")
-    ax_err.set_ylim(_FLOOR * 0.85, 1.0)
-    ax_err.set_ylabel("final error (fraction)")
-    ax_pres.set_yscale("log")
-    ax_pres.set_ylabel("presentations")
-    ax_err.set_title(f"{title}: error", loc="left")
-    ax_pres.set_title(f"{title}: presentations", loc="left")
-    ax_k.set_ylim(-0.5, n + 0.5)
-    ax_k.set_ylabel(f"trials learned (of {n})")
-    ax_k.set_title(f"learned k/{n}", loc="left")
-    for ax in (ax_err, ax_pres, ax_k):
-        ax.set_xlabel("longest length T")
+        j = columns.index(a)
+        colour, marker = plotting.OKABE_ITO[_COLOURS[a]], paper.MARKERS[a]
+        _draw_error(axes[0][j], Ts, rows, colour, marker)
+        _draw_presentations(axes[1][j], Ts, rows, colour, marker, numbers["budget"])
+        for ax, metric in ((axes[0][j], "error"), (axes[1][j], "presentations")):
+            _draw_paper(ax, numbers["task"], a, metric, Ts.max())
+        if stops:
+            _draw_stops(axes[2][j], Ts, rows, colour, n)
+        axes[0][j].set_title(paper.LABELS[a], color=colour, fontweight="bold")
+    label = task.replace("_", "-")
+    axes[0][0].set_ylim(-0.03, 0.75)
+    axes[0][0].set_yticks([0, 0.25, 0.5])
+    axes[0][0].set_ylabel(f"{label}\nfinal error")
+    axes[1][0].set_yscale("log")
+    axes[1][0].set_ylabel(f"{label}\npresentations")
+    if stops:
+        axes[2][0].set_ylabel(f"trials (of {n})")
 
 
-def _caption(numbers: dict) -> str:
-    return (f"{numbers['trials']} trials per point, budget {numbers['budget']:,} presentations; "
-            "ours filled, solid, with bootstrap 95% intervals; paper hollow, dashed; presentations until stopping; error 0 drawn at "
-            f"{_FLOOR}; ▵ above a point: some trials hit the budget (the mean is a lower bound). Trials "
-            "stuck or over budget: the claim's table.md.")  # fmt: skip
+def _legend(fig, numbers: dict, stops: bool) -> None:
+    dark = {"color": "0.25", "linestyle": "none"}
+    handles = [
+        matplotlib.lines.Line2D([], [], color="0.25", marker="o", markersize=3.5, linewidth=1,
+                                label=f"ours: mean of {numbers['trials']} trials"),
+        matplotlib.lines.Line2D([], [], color="0.25", marker="o", markersize=3.5, linewidth=1,
+                                markerfacecolor="white", label="mean, some trial over budget"),
+        *[matplotlib.lines.Line2D([], [], marker=m, markersize=3, markerfacecolor="none" if code else "0.25",
+                                  label=f"a trial: {what}", **dark)
+          for code, (m, what) in _TRIAL_MARKERS.items()],
+        matplotlib.lines.Line2D([], [], marker="o", markerfacecolor="none", markersize=3.5,
+                                label="paper", **plotting.PAPER_STYLE),
+        matplotlib.lines.Line2D([], [], color="0.6", linestyle=":", label="budget"),
+    ]  # fmt: skip
+    if stops:
+        handles += [matplotlib.patches.Patch(color="0.75", label="stuck"),
+                    matplotlib.patches.Patch(facecolor="white", edgecolor="0.4", hatch="/////",
+                                             label="over budget")]  # fmt: skip
+    fig.legend(handles=handles, ncol=5 if stops else 4, loc="outside upper center")
 
 
-def _legend(fig, ax) -> None:
-    ax.plot([], [], color="0.45", linestyle="--", marker="o", markerfacecolor="none",
-            linewidth=0.7, label="paper (hollow, dashed)")  # fmt: skip
-    fig.legend(*ax.get_legend_handles_labels(), ncol=7, fontsize=6.5, loc="outside upper center")
+def _caption(numbers: dict, per_task: bool) -> str:
+    n, budget = numbers["trials"], numbers["budget"]
+    return (
+        "The claim: as the longest length T grows, the gradient methods (BP, PN, TWPN) end with "
+        "more training errors, while SA (at about 10× the presentations), DEP and MGRS keep "
+        f"learning. A column per algorithm; {n} trials per T on shared data and initial weights, "
+        f"budget {budget:,} presentations. Ours in colour (each trial faint, the mean bold), the "
+        "paper grey, hollow, dashed; error: the fraction of the training set misclassified (a linear axis: 0 is 0). Presentations until "
+        "stopping: a trial over budget is censored at the budget (a hollow mean is a lower bound)."
+        + (" Bottom: trials that learned (colour), got stuck, or hit the budget." if per_task else
+           " k/n learned per T: each task's own figure and table.md.")
+    )  # fmt: skip
+
+
+def _grid(n_rows: int, height: float, n_cols: int):
+    return plotting.figure(n_rows, n_cols, height=height, width=plotting.FULL_WIDTH, sharex=True,
+                           sharey="row", squeeze=False)  # fmt: skip
 
 
 def _draw_task(c, numbers: dict) -> list:
-    fig, (ax, bx, cx) = plotting.figure(1, 3, height=2.5, width=2 * plotting.COLUMN_WIDTH,
-                                        gridspec_kw=_WIDTHS)  # fmt: skip
-    _draw_row(ax, bx, cx, numbers, c.task.replace("_", "-"))
-    _legend(fig, ax)
-    plotting.caption(fig, f"{c.claim} ({units.label(c)}): " + _caption(numbers))
+    fig, axes = _grid(3, 4.6, len(numbers["results"]))
+    _draw_task_rows(axes, numbers, c.task, [a for a in credit.ALGORITHMS if a in numbers["results"]])
+    for ax in axes[-1]:
+        ax.set_xlabel("longest length T")
+    _legend(fig, numbers, stops=True)
+    plotting.caption(fig, f"{c.claim} ({units.label(c)}): " + _caption(numbers, per_task=True))
     return plotting.save(fig, runner.figure_path(c))
 
 
 def _draw_all(c) -> list:
-    """Fig. 4: a row per task with numbers in the same folder of its claim (runs/<claim>/<name>,
-    name = the profile, or the last part of an out_dir under runs/<claim>/); others draw nothing."""
+    """Fig. 4: two rows (error, presentations) per task with numbers in the same folder of its
+    claim (runs/<claim>/<name>, name = the profile, or the last part of an out_dir under
+    runs/<claim>/); others draw nothing."""
     slug = runner.slug(c)
     out = Path(c.out_dir) if c.out_dir else Path(f"runs/{slug}/{c.profile}")
     if out.parent != Path(f"runs/{slug}"):
@@ -288,13 +360,17 @@ def _draw_all(c) -> list:
             found[task] = json.loads(path.read_text())
     if not found:
         return []
-    fig, axes = plotting.figure(len(found), 3, height=2.2 * len(found), width=2 * plotting.COLUMN_WIDTH,
-                                squeeze=False, gridspec_kw=_WIDTHS)  # fmt: skip
-    for (task, numbers), (ax, bx, cx) in zip(found.items(), axes, strict=True):
-        _draw_row(ax, bx, cx, numbers, task.replace("_", "-"))
-    _legend(fig, axes[0][0])
+    columns = [a for a in credit.ALGORITHMS if any(a in n["results"] for n in found.values())]
+    fig, axes = _grid(2 * len(found), 1.3 * 2 * len(found) + 1.6, len(columns))
+    for i, (task, numbers) in enumerate(found.items()):
+        _draw_task_rows(axes[2 * i : 2 * i + 2], numbers, task, columns)
+    for ax in axes[1:].flat:  # the algorithms named once, over the top row
+        ax.set_title("")
+    for ax in axes[-1]:
+        ax.set_xlabel("longest length T")
     first = next(iter(found.values()))
+    _legend(fig, first, stops=False)
     ids = ", ".join(CLAIMS[task] for task in found)
-    plotting.caption(fig, f"B94 Fig. 4, {ids} ({out.name}): " + _caption(first))
+    plotting.caption(fig, f"B94 Fig. 4, {ids} ({out.name}): " + _caption(first, per_task=False))
     suffix = "" if out.name == "quick" else f"_{out.name}"
     return plotting.save(fig, f"figures/b94_f4{suffix}")

@@ -9,6 +9,7 @@ References:
 
 from __future__ import annotations
 
+import functools
 import math
 
 import jax
@@ -315,6 +316,11 @@ def reber_walks(key, n: int, max_len: int = 64) -> tuple[jax.Array, jax.Array]:
     """
     _int_at_least("n", n, 1)
     _int_at_least("max_len", max_len, 9, " (the shortest embedded Reber string has 9 symbols)")
+    return _reber_walks(key, n, max_len)
+
+
+@functools.partial(jax.jit, static_argnums=(1, 2))  # compiled once per (n, max_len), not per call
+def _reber_walks(key, n: int, max_len: int) -> tuple[jax.Array, jax.Array]:
     table = jnp.asarray(_OPTIONS, jnp.int32)  # (12, 2, 2)
 
     def step(carry, k):
