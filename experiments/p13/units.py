@@ -45,7 +45,7 @@ def f3(c) -> list:
     plotting.caption(
         fig,
         f"P13-F3: the one-unit RNN x ↦ {c.w:g}σ(x) + b has two attractors between two folds; "
-        f"|∂x_T/∂b| (T = {c.steps}) stays finite where b crosses a fold and explodes where it moves the "
+        f"|∂x$_T$/∂b| (T = {c.steps}) stays finite where b crosses a fold and explodes where it moves the "
         f"start across the basin boundary. σ = {c.sigma}, float64. Dotted lines: the folds.",
     )
     return plotting.save(fig, runner.figure_path(c))
