@@ -94,11 +94,19 @@ format: install
 	$(PY) -m ruff check --fix .
 
 figures: install
+	@echo "make figures, $(PROFILE) profile: $(FIGURES_TIME)"
 	$(MAKE) --no-print-directory --output-sync=line -j$(FIGURE_JOBS) \
 	  $(addprefix figure-,p13_f7 $(H97_CONFIGS) $(filter-out p13_f7,$(P13_TRAINED))) \
 	  figure-gradient_flow $(addprefix figure-,$(P13_UNITS) $(B94_CONFIGS)) \
 	  $(addprefix figure-,$(QUESTIONS)) figure-s_reach figure-p13_t1_modern
 	$(PY) -m experiments.claims.docs  # the README and REPRODUCTION result tables
+
+# What `make figures` says first: how long it will take (measured; README, "Two commands").
+ifeq ($(PROFILE),quick)
+FIGURES_TIME := about 30 minutes on a 2-core CPU from a fresh clone (31 min measured), less where runs are kept
+else
+FIGURES_TIME := hours to days on a 2-core CPU (REPRODUCTION.md, the cost table); RUN_MISSING=false redraws the committed runs
+endif
 
 figure-gradient_flow: install
 	$(PY) -m experiments.gradient_flow --config=experiments/configs/gradient_flow.py:$(PROFILE)
@@ -121,15 +129,22 @@ figure-p13_t1_modern: install
 $(addprefix figure-,$(P13_UNITS)): figure-%: install
 	$(PY) -m experiments.pascanu2013 --config=experiments/configs/$*.py:$(PROFILE)
 
+# PROFILE=paper RUN_MISSING=false redraws what is committed and computes nothing long: B94 Fig. 4
+# has no paper-profile run (its committed runs are the cut budget, budget200k), S0 no full one.
+REDRAW_ONLY := $(and $(filter paper,$(PROFILE)),$(filter false,$(RUN_MISSING)))
+B94_F4 := b94_f4_parity b94_f4_2seq b94_f4_latch
+
 $(addprefix figure-,$(B94_CONFIGS)): figure-%: install
-	$(PY) -m experiments.bengio1994 --config=experiments/configs/$*.py:$(PROFILE)
+	$(PY) -m experiments.bengio1994 \
+	  --config=experiments/configs/$*.py:$(if $(and $(REDRAW_ONLY),$(filter $*,$(B94_F4))),budget200k,$(PROFILE))
 
 $(addprefix figure-,$(filter-out s0_downsampling,$(QUESTIONS))): figure-%: install
 	$(PY) -m experiments.questions --config=experiments/configs/$*.py:$(QPROFILE) \
 	  --config.run_missing=$(RUN_MISSING)
 
 figure-s0_downsampling: install
-	$(PY) -m experiments.questions --config=experiments/configs/s0_downsampling.py:$(QPROFILE)
+	$(if $(REDRAW_ONLY),@echo "s0_downsampling: no committed full run to redraw (skipped)",\
+	  $(PY) -m experiments.questions --config=experiments/configs/s0_downsampling.py:$(QPROFILE))
 
 figure-s_reach: $(addprefix figure-,s1_cell s2_ablation s3_exists s3_optim)
 	$(PY) -m experiments.questions --config=experiments/configs/s_reach.py:$(QPROFILE)

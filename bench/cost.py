@@ -309,6 +309,25 @@ def scaling_table(scaling: dict) -> list[str]:
     return lines
 
 
+def _measure(todo, programs: dict, partial: Path, setting: dict, ns, scale_ns) -> dict:
+    """Time every program of ``todo`` not in ``programs`` (filled in place, saved to ``partial``
+    after each); returns each model's first entry (timed at every scale_ns: the throughput table)."""
+    firsts = {}
+    for e, t in todo:
+        firsts.setdefault(e.model, e)
+        if e.key not in programs:
+            # recorded as failed first: a program that hangs or kills the process (it happens in
+            # XLA here) is skipped when the bench is run again, and says so in the table
+            programs[e.key] = {"costs": {}, "error": "did not finish (the process hung or died)"}
+            results.atomic_write_json(partial, {"setting": setting, "programs": programs})
+            programs[e.key] = _program(e, t, ns, scale_ns if firsts[e.model] is e else [])
+            results.atomic_write_json(partial, {"setting": setting, "programs": programs})
+        got = programs[e.key]
+        timed = ", ".join(f"n={n}: {c['update_s'] * 1e6:,.1f} µs" for n, c in got["costs"].items())
+        print(f"{e.claim} {e.row} {e.model}: {got.get('error') or timed}", flush=True)
+    return firsts
+
+
 def main(argv):
     common.no_arguments(argv)
     ns, scale_ns = _ints(_N), _ints(_SCALING)
@@ -326,19 +345,7 @@ def main(argv):
     if partial.exists() and results.load_json(partial).get("setting") == setting:
         programs = results.load_json(partial)["programs"]
     print(f"{len(todo)} rows × models, {len(set(e.key for e, _ in todo))} distinct programs")
-    firsts = {}  # model -> its first program, timed at every scale_ns (the throughput table)
-    for e, t in todo:
-        firsts.setdefault(e.model, e)
-        if e.key not in programs:
-            # recorded as failed first: a program that hangs or kills the process (it happens in
-            # XLA here) is skipped when the bench is run again, and says so in the table
-            programs[e.key] = {"costs": {}, "error": "did not finish (the process hung or died)"}
-            results.atomic_write_json(partial, {"setting": setting, "programs": programs})
-            programs[e.key] = _program(e, t, ns, scale_ns if firsts[e.model] is e else [])
-            results.atomic_write_json(partial, {"setting": setting, "programs": programs})
-        got = programs[e.key]
-        timed = ", ".join(f"n={n}: {c['update_s'] * 1e6:,.1f} µs" for n, c in got["costs"].items())
-        print(f"{e.claim} {e.row} {e.model}: {got.get('error') or timed}", flush=True)
+    firsts = _measure(todo, programs, partial, setting, ns, scale_ns)
     scaling = {
         model: {"claim": e.claim, "row": e.row, "key": e.key, "costs": programs[e.key]["costs"]}
         for model, e in firsts.items()

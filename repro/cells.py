@@ -581,14 +581,21 @@ class LSTM1997(nn.Module):
         if self.output_gate:
             y_c = per_cell(hidden[1]) * y_c
 
-        w_y = self.param("W_y", w_init, (self.n_out, nc), self.param_dtype)
-        net_k = y_c @ w_y.T
-        if self.topology == "B" or self.input_output:
-            net_k = net_k + x @ self.param("W_yx", w_init, (self.n_out, n_in), self.param_dtype).T
-        if out_bias or self.output_bias:
-            net_k = net_k + self.param("b_y", w_init, (self.n_out,), self.param_dtype)
+        net_k = self._output_net(y_c, x, w_init, out_bias)
         y_hid = jnp.concatenate([y_c, *hidden], axis=-1)
         return LSTM1997State(s, y_hid), jax.nn.sigmoid(net_k)
+
+    def _output_net(self, y_c, x, w_init, out_bias: bool) -> jax.Array:
+        """The output units' net input from the cell outputs (and x, and a bias, where the
+        topology or an option connects them); creates their weights in this order."""
+        w_y = self.param("W_y", w_init, (self.n_out, y_c.shape[-1]), self.param_dtype)
+        net_k = y_c @ w_y.T
+        if self.topology == "B" or self.input_output:
+            w_yx = self.param("W_yx", w_init, (self.n_out, x.shape[-1]), self.param_dtype)
+            net_k = net_k + x @ w_yx.T
+        if out_bias or self.output_bias:
+            net_k = net_k + self.param("b_y", w_init, (self.n_out,), self.param_dtype)
+        return net_k
 
 
 class Readout(nn.Module):

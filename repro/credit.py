@@ -407,6 +407,32 @@ def _mgrs(model: Net, data: Sequences, theta0, key, *, budget: int, hp: dict) ->
     return Result(best, i * B, jnp.where(done, stop, 2), wrong, cost)
 
 
+class _Anneal(NamedTuple):
+    """Simulated annealing's state (``_sa``)."""
+
+    x: jax.Array
+    fx: jax.Array
+    best: jax.Array
+    fbest: jax.Array
+    v: jax.Array
+    accepted: jax.Array  # per coordinate, since the last adjustment
+    h: jax.Array  # coordinate of the next move
+    cycle: jax.Array  # cycles since the last adjustment
+    adjust: jax.Array  # adjustments at this temperature
+    temp: jax.Array
+    i: jax.Array  # evaluations so far
+    stuck_s: _Stuck
+    done: jax.Array
+    stop: jax.Array
+
+
+def _corana_steps(v: jax.Array, ratio: jax.Array, c: float) -> jax.Array:
+    """Corana's step-size rule: widen v_h where more than 60 % of its moves were accepted, narrow
+    it where fewer than 40 % were."""
+    return jnp.where(ratio > 0.6, v * (1 + c * (ratio - 0.6) / 0.4),
+                     jnp.where(ratio < 0.4, v / (1 + c * (0.4 - ratio) / 0.4), v))  # fmt: skip
+
+
 def _sa(model: Net, data: Sequences, theta0, key, *, budget: int, hp: dict) -> Result:
     """Simulated annealing after Corana et al. (1987): single-coordinate uniform moves within
     ±v_h, Metropolis acceptance at temperature τ; every N_S cycles v_h is adapted toward 60/40 %
@@ -418,23 +444,7 @@ def _sa(model: Net, data: Sequences, theta0, key, *, budget: int, hp: dict) -> R
     n_t = max(hp["n_t_min"], 5 * n)
     cost0, wrong0 = batch_cost(model, theta0, data)
 
-    class S(NamedTuple):
-        x: jax.Array
-        fx: jax.Array
-        best: jax.Array
-        fbest: jax.Array
-        v: jax.Array
-        accepted: jax.Array  # per coordinate, since the last adjustment
-        h: jax.Array  # coordinate of the next move
-        cycle: jax.Array  # cycles since the last adjustment
-        adjust: jax.Array  # adjustments at this temperature
-        temp: jax.Array
-        i: jax.Array  # evaluations so far
-        stuck_s: _Stuck
-        done: jax.Array
-        stop: jax.Array
-
-    def body(s: S) -> S:
+    def body(s: _Anneal) -> _Anneal:
         k = jax.random.fold_in(key, s.i)
         k_move, k_acc = jax.random.split(k)
         step = jax.random.uniform(k_move, (), s.x.dtype, -1.0, 1.0) * s.v[s.h]
@@ -456,10 +466,7 @@ def _sa(model: Net, data: Sequences, theta0, key, *, budget: int, hp: dict) -> R
         cycle = s.cycle + (h == 0)
         adjust_now = (h == 0) & (cycle == hp["n_s"])
         ratio = accepted / hp["n_s"]
-        c = hp["c"]
-        v_new = jnp.where(ratio > 0.6, s.v * (1 + c * (ratio - 0.6) / 0.4),
-                          jnp.where(ratio < 0.4, s.v / (1 + c * (0.4 - ratio) / 0.4), s.v))  # fmt: skip
-        v = jnp.where(adjust_now, v_new, s.v)
+        v = jnp.where(adjust_now, _corana_steps(s.v, ratio, hp["c"]), s.v)
         accepted = jnp.where(adjust_now, 0.0, accepted)
         cycle = jnp.where(adjust_now, 0, cycle)
         adjust = s.adjust + adjust_now
@@ -473,13 +480,14 @@ def _sa(model: Net, data: Sequences, theta0, key, *, budget: int, hp: dict) -> R
         stuck_s = jax.tree.map(lambda a, b: jnp.where(stage_end, a, b), stuck_s, s.stuck_s)
         stuck = stuck & stage_end
         stop = jnp.where(learned, 0, 1)
-        return S(x, fx, best, fbest, v, accepted, h, cycle, adjust, temp, s.i + 1, stuck_s,
-                 learned | stuck, stop)  # fmt: skip
+        return _Anneal(x, fx, best, fbest, v, accepted, h, cycle, adjust, temp, s.i + 1, stuck_s,
+                       learned | stuck, stop)  # fmt: skip
 
     dt = theta0.dtype
-    init = S(theta0, cost0, theta0, cost0, jnp.full(n, hp["v0"], dt), jnp.zeros(n, dt),
-             jnp.int32(0), jnp.int32(0), jnp.int32(0), jnp.asarray(hp["t0"], dt), jnp.int32(0),
-             _Stuck(jnp.full(4, jnp.inf, dt), cost0), wrong0 == 0, jnp.int32(0))  # fmt: skip
+    init = _Anneal(theta0, cost0, theta0, cost0, jnp.full(n, hp["v0"], dt), jnp.zeros(n, dt),
+                   jnp.int32(0), jnp.int32(0), jnp.int32(0), jnp.asarray(hp["t0"], dt),
+                   jnp.int32(0), _Stuck(jnp.full(4, jnp.inf, dt), cost0), wrong0 == 0,
+                   jnp.int32(0))  # fmt: skip
     s = jax.lax.while_loop(lambda s: ~s.done & (s.i < evals), body, init)
     cost, wrong = batch_cost(model, s.best, data)
     return Result(s.best, s.i * B, jnp.where(s.done, s.stop, 2), wrong, cost)

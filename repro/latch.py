@@ -279,6 +279,13 @@ def train_minimal(
     return run(keys, f32(w0), f32(s), jnp.asarray(T, jnp.int32))
 
 
+def _minimal_init(key, w0_r, *, L: int, h_init: float):
+    """One run's starting parameters (w = w0_r, the inputs h uniform in ±h_init) and data key."""
+    k_h, k_d = jax.random.split(key)
+    h = jax.random.uniform(k_h, (2, L), minval=-h_init, maxval=h_init)
+    return {"w": jnp.asarray(w0_r, jnp.float32), "h": h}, k_d
+
+
 @functools.lru_cache(maxsize=32)
 def _minimal_program(
     *, T_max, L, P, lr, epochs, cost_below, train_w, noise_param, target, h_init, fresh_noise, chunk
@@ -289,11 +296,6 @@ def _minimal_program(
     def data(key, s_r):
         b = bengio1994.minimal(key, P, T_max, L=L, s=s_r, noise_param=noise_param, target=target)
         return b.inputs[..., 0], b.extra["label"]
-
-    def init(key, w0_r):
-        k_h, k_d = jax.random.split(key)
-        h = jax.random.uniform(k_h, (2, L), minval=-h_init, maxval=h_init)
-        return {"w": jnp.asarray(w0_r, jnp.float32), "h": h}, k_d
 
     def one_chunk(state, start, k_d, s_r, T_r):
         params, done, epoch = state
@@ -327,7 +329,7 @@ def _minimal_program(
 
     @jax.jit
     def run(keys, w0, s, T):
-        params, k_d = jax.vmap(init)(keys, w0)
+        params, k_d = jax.vmap(lambda k, w: _minimal_init(k, w, L=L, h_init=h_init))(keys, w0)
         R = w0.shape[0]
         state = (params, jnp.zeros(R, bool), jnp.full(R, epochs, jnp.int32))
         chunk_fn = jax.vmap(one_chunk, in_axes=(0, None, 0, 0, 0))

@@ -366,40 +366,16 @@ class Trainer:
         sch, prob = self.schedule, self.problem
         active = self.active(st)
         batch = prob.sample(jax.random.fold_in(keys["train"], st.updates))
-        if prob.grad is not None:
-            (loss, stats), grads = prob.grad(st.params, batch)
-        elif prob.step_grad is not None:
-            (loss, stats), grads = prob.step_grad(st.params, batch, st.updates)
-        else:
-            (loss, stats), grads = jax.value_and_grad(prob.loss, has_aux=True)(st.params, batch)
-        if isinstance(self.tx, optax.GradientTransformationExtraArgs):
-            step, opt_state = self.tx.update(grads, st.opt_state, st.params, value=loss)
-        else:
-            step, opt_state = self.tx.update(grads, st.opt_state, st.params)
-        params = optax.apply_updates(st.params, step)
+        loss, stats, grads, params, opt_state = self._step(st, batch)
         finite = jnp.isfinite(loss) & _all_finite(grads) & _all_finite(params)
 
         correct = jnp.asarray(stats["correct"], bool).reshape(-1)
         n = correct.shape[0]
         seen = st.seen + n
-        run = jnp.where(jnp.all(correct), st.run_correct + n, _trailing_true(correct))
-        recent, recent_wrong, window_wrong = st.recent_error, st.recent_wrong, st.window_wrong
-        if sch.window:
-            err = jnp.asarray(stats["error"], jnp.float32).reshape(-1)
-            slots = (st.seen + jnp.arange(n)) % sch.window
-            recent = recent.at[slots].set(err)
-            window_wrong = window_wrong - jnp.sum(recent_wrong[slots]) + jnp.sum(~correct)
-            recent_wrong = recent_wrong.at[slots].set(~correct)
-        new = st.replace(
-            params=params,
-            opt_state=opt_state,
-            seen=seen,
-            updates=st.updates + 1,
-            run_correct=run.astype(jnp.int32),
-            recent_error=recent,
-            recent_wrong=recent_wrong,
-            window_wrong=window_wrong.astype(jnp.int32),
+        new = self._count(st, stats, correct).replace(
+            params=params, opt_state=opt_state, seen=seen, updates=st.updates + 1
         )
+        window_wrong = new.window_wrong
         full = seen >= sch.window
         new = self._mark(
             new,
@@ -429,6 +405,39 @@ class Trainer:
             "active": active.astype(jnp.int32),
         }
         return out, metrics
+
+    def _step(self, st: TrainState, batch):
+        """The loss, its statistics and gradient at ``batch``, and the optimiser's step."""
+        prob = self.problem
+        if prob.grad is not None:
+            (loss, stats), grads = prob.grad(st.params, batch)
+        elif prob.step_grad is not None:
+            (loss, stats), grads = prob.step_grad(st.params, batch, st.updates)
+        else:
+            (loss, stats), grads = jax.value_and_grad(prob.loss, has_aux=True)(st.params, batch)
+        if isinstance(self.tx, optax.GradientTransformationExtraArgs):
+            step, opt_state = self.tx.update(grads, st.opt_state, st.params, value=loss)
+        else:
+            step, opt_state = self.tx.update(grads, st.opt_state, st.params)
+        return loss, stats, grads, optax.apply_updates(st.params, step), opt_state
+
+    def _count(self, st: TrainState, stats: dict, correct: jax.Array) -> TrainState:
+        """The run of correct sequences and the ring of recent errors after this update's batch."""
+        n, window = correct.shape[0], self.schedule.window
+        run = jnp.where(jnp.all(correct), st.run_correct + n, _trailing_true(correct))
+        recent, recent_wrong, window_wrong = st.recent_error, st.recent_wrong, st.window_wrong
+        if window:
+            err = jnp.asarray(stats["error"], jnp.float32).reshape(-1)
+            slots = (st.seen + jnp.arange(n)) % window
+            recent = recent.at[slots].set(err)
+            window_wrong = window_wrong - jnp.sum(recent_wrong[slots]) + jnp.sum(~correct)
+            recent_wrong = recent_wrong.at[slots].set(~correct)
+        return st.replace(
+            run_correct=run.astype(jnp.int32),
+            recent_error=recent,
+            recent_wrong=recent_wrong,
+            window_wrong=window_wrong.astype(jnp.int32),
+        )
 
     def _mark(self, st: TrainState, reached: dict[str, jax.Array]) -> TrainState:
         """Record the milestones in ``reached`` (name -> bool) that are reached for the first time."""
@@ -808,35 +817,13 @@ def _train(problem, tx, schedule, run_dir, config, progress, max_chunks) -> dict
         dt = time.perf_counter() - t0
         chunks_done, calls = chunks_done + 1, calls + 1
         if run_dir is not None:
-            rows = []
-            for j in range(schedule.evals_per_chunk):
-                rows.append(
-                    json.dumps(
-                        {"chunk": chunks_done, "point": j, **_per_trial(metrics, j)},
-                        allow_nan=False,
-                    )
-                )
-            with open(run_dir / "metrics.jsonl", "a") as fh:
-                fh.write("\n".join(rows) + "\n")
-            lines += len(rows)
+            lines += _write_chunk(run_dir, schedule, metrics, chunks_done)
             _save_checkpoint(
                 run_dir, state, chunks_done, lines, wall_before + time.perf_counter() - t_start
             )
         n_updates = int(np.sum(metrics["train/updates"]))
         n_updates_total += n_updates
-        seq_rate = float(np.max(np.sum(metrics["train/sequences"], axis=1))) / dt  # per trial
-        seen = np.asarray(state.seen)
-        running = ~np.asarray(state.solved) & ~np.asarray(state.diverged)
-        if running.any():
-            left = schedule.max_sequences - seen[running].min()
-            eta = f"ETA ≤ {_fmt_time(left / seq_rate if seq_rate > 0 else math.inf)} (budget)"
-        else:
-            eta = "every trial has stopped"
-        progress(
-            f"chunk {chunks_done}: {n_updates / dt:,.0f} updates/s (all trials), "
-            f"solved {int(np.sum(state.solved))}/{schedule.trials}, "
-            f"diverged {int(np.sum(state.diverged))}, sequences {int(seen.max()):,}, {eta}"
-        )
+        progress(_progress_line(state, schedule, metrics, chunks_done, n_updates, dt))
     wall = wall_before + time.perf_counter() - t_start  # every session of this run
     finished = not bool(trainer.any_active(state))
     out = summarize(state, schedule)
@@ -851,3 +838,31 @@ def _train(problem, tx, schedule, run_dir, config, progress, max_chunks) -> dict
     if run_dir is not None and finished:
         results_lib.write_run(run_dir, config, out, wall_time_s=wall)
     return out
+
+
+def _write_chunk(run_dir, schedule: Schedule, metrics: dict, chunk: int) -> int:
+    """Append a chunk's log points to metrics.jsonl, one line each; returns how many."""
+    rows = [
+        json.dumps({"chunk": chunk, "point": j, **_per_trial(metrics, j)}, allow_nan=False)
+        for j in range(schedule.evals_per_chunk)
+    ]
+    with open(run_dir / "metrics.jsonl", "a") as fh:
+        fh.write("\n".join(rows) + "\n")
+    return len(rows)
+
+
+def _progress_line(state, schedule: Schedule, metrics: dict, chunk: int, n_updates: int, dt) -> str:
+    """What a finished chunk prints: rate, trials solved and diverged, sequences, an ETA bound."""
+    seq_rate = float(np.max(np.sum(metrics["train/sequences"], axis=1))) / dt  # per trial
+    seen = np.asarray(state.seen)
+    running = ~np.asarray(state.solved) & ~np.asarray(state.diverged)
+    if running.any():
+        left = schedule.max_sequences - seen[running].min()
+        eta = f"ETA ≤ {_fmt_time(left / seq_rate if seq_rate > 0 else math.inf)} (budget)"
+    else:
+        eta = "every trial has stopped"
+    return (
+        f"chunk {chunk}: {n_updates / dt:,.0f} updates/s (all trials), "
+        f"solved {int(np.sum(state.solved))}/{schedule.trials}, "
+        f"diverged {int(np.sum(state.diverged))}, sequences {int(seen.max()):,}, {eta}"
+    )

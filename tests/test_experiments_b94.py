@@ -95,7 +95,8 @@ def test_f4_runs_its_algorithms_on_shared_trials_and_writes_ours_beside_the_pape
             t = r["per_trial"]  # what the figures draw: each trial, the summary's source
             assert r["error"] == pytest.approx(np.mean(t["error"]))
             assert r["presentations"] == pytest.approx(np.mean(t["presentations"]))
-            assert [t["stop"].count(k) for k in (0, 1, 2)] == [r["learned"], r["stuck"], r["budget_hit"]]
+            counts = [t["stop"].count(k) for k in (0, 1, 2)]
+            assert counts == [r["learned"], r["stuck"], r["budget_hit"]]
     assert n["paper"]["error"]["bp"] == [0.58, 0.43]  # BF93 Table 1
     table = (tmp_path / "out" / "table.md").read_text()
     assert "| BP | " in table and " / 58 |" in table and " / 2.9e3 |" in table

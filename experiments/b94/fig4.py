@@ -244,9 +244,9 @@ def _draw_presentations(ax, Ts, rows, colour, marker, budget: int) -> None:
     mean = np.array([r["presentations"] for r in rows], float)
     censored = np.array([r["budget_hit"] > 0 for r in rows])
     ax.plot(Ts, mean, color=colour, linewidth=1)
-    ax.plot(Ts[~censored], mean[~censored], linestyle="none", marker=marker, markersize=3.5, color=colour)
-    ax.plot(Ts[censored], mean[censored], linestyle="none", marker=marker, markersize=3.5, color=colour,
-            markerfacecolor="white")  # fmt: skip
+    dots = {"linestyle": "none", "marker": marker, "markersize": 3.5, "color": colour}
+    ax.plot(Ts[~censored], mean[~censored], **dots)
+    ax.plot(Ts[censored], mean[censored], markerfacecolor="white", **dots)
     ax.axhline(budget, color="0.6", linestyle=":", linewidth=0.7)
 
 
@@ -337,7 +337,8 @@ def _grid(n_rows: int, height: float, n_cols: int):
 
 def _draw_task(c, numbers: dict) -> list:
     fig, axes = _grid(3, 4.6, len(numbers["results"]))
-    _draw_task_rows(axes, numbers, c.task, [a for a in credit.ALGORITHMS if a in numbers["results"]])
+    columns = [a for a in credit.ALGORITHMS if a in numbers["results"]]
+    _draw_task_rows(axes, numbers, c.task, columns)
     for ax in axes[-1]:
         ax.set_xlabel("longest length T")
     _legend(fig, numbers, stops=True)
