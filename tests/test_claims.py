@@ -455,3 +455,16 @@ def test_no_committed_run_is_labelled_paper_below_the_papers_scale():
             assert e["trials"] >= p.get("trials", 0), (path, e["row"], e["trials"])
         head = (path.parent / "table.md").read_text().splitlines()[0]
         assert f"({label})" in head, (path, head)
+
+
+def test_the_paper_column_is_written_by_the_claims_protocol():
+    """docs names no paper's numbers: the shared ones (share solved, sequences until success) by
+    ``table.paper_text``, a paper's own (H97's ST1, wrong, misclassified) by its protocol."""
+    from experiments.claims.table import paper_text
+
+    p = {"success_pct": 100, "after": 1000, "min": 10, "max": 2000, "st1": 500, "wrong": 3}
+    assert docs._paper_text("h97_t4")(p) == "100%, 1,000 (10–2,000), ST1 500, 3 wrong"
+    assert docs._paper_text("p13_f7") is paper_text
+    assert paper_text(p) == "100%, 1,000 (10–2,000)"  # a field no protocol shows is left out
+    assert paper_text({"statement": "solves it"}) == "solves it" and paper_text({}) == "–"
+    assert docs._paper_text("no_such_claim") is paper_text

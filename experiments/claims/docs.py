@@ -35,6 +35,8 @@ Three kinds of generated text, rewritten by ``python -m experiments.claims.docs`
 
 from __future__ import annotations
 
+import functools
+import importlib
 import json
 import re
 import sys
@@ -44,7 +46,7 @@ import numpy as np
 
 from experiments.claims import gallery, runner, units
 from experiments.claims import status as status_lib
-from experiments.claims.table import fmt, hours
+from experiments.claims.table import fmt, hours, paper_text
 
 DOCS = ("README.md", "REPRODUCTION.md")
 PROFILES = ("quick", "paper")
@@ -77,24 +79,19 @@ def load(root: Path) -> dict:
     return out
 
 
-def paper_cell(p: dict) -> str:
-    parts = []
-    if "success_pct" in p:
-        parts.append(f"{fmt(p['success_pct'])}%")
-    if "after" in p:
-        spread = f" ({fmt(p['min'])}–{fmt(p['max'])})" if "min" in p else ""
-        parts.append(f"{fmt(p['after'])}{spread}")
-    if "st1" in p:
-        parts.append(f"ST1 {fmt(p['st1'])}")
-    if "wrong" in p:
-        parts.append(f"{fmt(p['wrong'])} wrong")
-    if "fraction" in p:
-        parts.append(f"{fmt(p['fraction'], 3)} misclassified")
-    if "ratio" in p:
-        parts.append(f"ratio ≈{fmt(p['ratio'], 2)}")
-    if "statement" in p:
-        parts.append(p["statement"])
-    return ", ".join(parts) or "–"
+@functools.cache
+def _paper_text(slug: str):
+    """How the claim ``slug`` writes a row's paper numbers: its protocol's ``paper_text`` (the
+    protocol of the driver that runs experiments/configs/<slug>.py), else ``table.paper_text``."""
+    from experiments import run
+
+    try:
+        driver = importlib.import_module(run.driver_for(f"experiments/configs/{slug}.py"))
+        config = importlib.import_module(f"experiments.configs.{slug}").get_config()
+    except (ValueError, ImportError):  # no such config here (e.g. a test's own paper)
+        return paper_text
+    protocol = driver.protocol_of(config)
+    return (protocol and protocol.paper_text) or paper_text
 
 
 def ours_cell(e: dict | None) -> str:
@@ -143,7 +140,9 @@ def summary(tables: dict) -> str:
             paper = next(iter(got.values()))["paper"]
             cells = [ours_cell(got.get(p)) for p in PROFILES]
             lines.append(
-                f"| {_claim(slug)}, {row} | {paper_cell(paper)} | " + " | ".join(cells) + " |"
+                f"| {_claim(slug)}, {row} | {_paper_text(slug)(paper)} | "
+                + " | ".join(cells)
+                + " |"
             )
     lines += ["", NOTE]
     return "\n".join(lines) + "\n"
@@ -162,7 +161,7 @@ def every(tables: dict, all_runs: list[dict] = ()) -> str:
                     continue
                 lines.append(
                     f"| {_claim(slug)} | {label} | {e.get('title', e['row'])} | {e['model']} "
-                    f"| {paper_cell(e['paper'])} | {ours_cell(e)} |"
+                    f"| {_paper_text(slug)(e['paper'])} | {ours_cell(e)} |"
                 )
     lines += ["", NOTE]
     return "\n".join(lines) + "\n"

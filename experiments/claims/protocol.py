@@ -66,6 +66,8 @@ class Protocol:
     draw: ``(config, rows, runs, entries, comparisons) -> [paths]``, the claim's figure (default:
       ``figures.draw``: each trial's time to success, the share solved and the training curves
       of every row; P13 draws success against length instead).
+    paper_text: ``(a row's paper numbers) -> str``, its cell in the docs' tables (default:
+      ``table.paper_text``, the numbers every protocol shares and a quoted statement).
     """
 
     validate: Callable[[Any], None]
@@ -82,5 +84,6 @@ class Protocol:
     per_unit: Callable[[Any], int] = lambda c: 1
     budget: Callable[[Any], int] = lambda c: c.max_sequences
     draw: Callable[..., list] | None = None
+    paper_text: Callable[[dict], str] | None = None
     summary: bool = True
     added_fields: Mapping[str, Any] = dataclasses.field(default_factory=dict)

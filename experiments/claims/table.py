@@ -17,7 +17,7 @@ from experiments.claims import runner
 from experiments.claims.protocol import Protocol
 from repro import results
 
-__all__ = ["comparisons", "entries", "fmt", "markdown", "stats", "write"]
+__all__ = ["comparisons", "entries", "fmt", "markdown", "paper_text", "stats", "write"]
 
 
 def stats(values) -> dict:
@@ -44,6 +44,22 @@ def fmt(v, digits: int = 0) -> str:
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return "–"
     return f"{v:.{digits}g}" if digits else f"{v:,.0f}"
+
+
+def paper_text(p: dict, extra: tuple = ()) -> str:
+    """A row's paper numbers in one cell (the docs' paper column): the numbers every protocol
+    shares (``success_pct``, ``after`` with its ``min``–``max``), then the protocol's own, ``extra``
+    as (key, format) pairs in order, then a quoted ``statement``; "–" for none."""
+    parts = []
+    if "success_pct" in p:
+        parts.append(f"{fmt(p['success_pct'])}%")
+    if "after" in p:
+        spread = f" ({fmt(p['min'])}–{fmt(p['max'])})" if "min" in p else ""
+        parts.append(f"{fmt(p['after'])}{spread}")
+    parts += [show(p[key]) for key, show in extra if key in p]
+    if "statement" in p:
+        parts.append(p["statement"])
+    return ", ".join(parts) or "–"
 
 
 def paper_of(protocol: Protocol, config, row_id: str, model: str, first: bool) -> dict:

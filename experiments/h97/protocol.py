@@ -18,7 +18,7 @@ import numpy as np
 from experiments import common
 from experiments.claims import rows as rows_lib
 from experiments.claims.protocol import Column, Event, Protocol, Trials
-from experiments.claims.table import fmt
+from experiments.claims.table import fmt, paper_text
 from experiments.h97 import construction, paper, probe
 from repro import cells, initializers, problems, train
 from repro.tasks import Batch
@@ -441,10 +441,19 @@ def note(e: dict) -> str:
     return text
 
 
+# H97's own paper numbers in the docs' paper column, after the shared ones
+_PAPER_TEXT = (
+    ("st1", lambda v: f"ST1 {fmt(v)}"),
+    ("wrong", lambda v: f"{fmt(v)} wrong"),
+    ("fraction", lambda v: f"{fmt(v, 3)} misclassified"),
+    ("ratio", lambda v: f"ratio ≈{fmt(v, 2)}"),
+)
+
 PROTOCOL = Protocol(
     validate=validate,
     build=build,
     paper=paper.TABLES,
+    paper_text=lambda p: paper_text(p, _PAPER_TEXT),
     parts=parts,
     events=lambda c: FAMILIES[c.task].events,
     summarize=summarize,
