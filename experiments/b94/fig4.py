@@ -123,7 +123,7 @@ def _run(c, model, algorithm: str, Ts: list[int]) -> dict:
 def comparative(c) -> list:
     Ts, algorithms = _check(c)
     numbers = units.reuse(c)
-    if numbers is None:
+    if numbers is None or not _has_trials(numbers):  # numbers from before per_trial: recompute
         numbers = _compute(c, Ts, algorithms)
     numbers["rows"] = entries(numbers)  # what the status rule reads, from today's paper numbers
     out = numbers["results"]
@@ -214,39 +214,44 @@ def _table(c, Ts, algorithms, out) -> str:
 _TRIAL_MARKERS = {0: ("o", "learned"), 1: ("x", "stuck"), 2: ("^", "over budget (at the budget)")}
 
 
+def _has_trials(numbers: dict) -> bool:
+    return all("per_trial" in r for rows in numbers["results"].values() for r in rows)
+
+
 def _per_trial(r: dict) -> dict:
-    if "per_trial" not in r:
-        raise ValueError("numbers.json has no per-trial results (written before 2026-12-07): "
-                         "rerun the claim to draw it")  # fmt: skip
     return {k: np.asarray(v) for k, v in r["per_trial"].items()}
 
 
+def _trials(ax, T: int, values: np.ndarray, stop: np.ndarray, colour: str) -> None:
+    """One trial's value per marker, by why it stopped (learned, stuck, over budget)."""
+    for code, (m, _) in _TRIAL_MARKERS.items():
+        pick = stop == code
+        ax.plot(np.full(pick.sum(), T), values[pick], linestyle="none", marker=m, markersize=2.6,
+                color=colour, alpha=0.45, markerfacecolor="none" if code else colour,
+                markeredgewidth=0.6)  # fmt: skip
+
+
 def _draw_error(ax, Ts, rows, colour, marker) -> None:
-    """Each trial's final error (faint) and their mean (the paper's metric 1), on a linear axis."""
+    """Each trial's final error and their mean (the paper's metric 1), on a linear axis."""
     for T, r in zip(Ts, rows, strict=True):
-        err = _per_trial(r)["error"]
-        ax.plot(np.full(err.size, T), err, linestyle="none", marker="o", markersize=2.2,
-                color=colour, alpha=0.35, markeredgewidth=0)  # fmt: skip
+        t = _per_trial(r)
+        _trials(ax, T, t["error"], t["stop"], colour)
     mean = np.array([r["error"] for r in rows])
     ax.plot(Ts, mean, color=colour, marker=marker, markersize=3.5, linewidth=1)
 
 
 def _draw_presentations(ax, Ts, rows, colour, marker, budget: int) -> None:
     """Each trial's presentations until it stopped, by why it stopped; the mean over trials (the
-    paper's metric 2) hollow where some trial hit the budget (then it is a lower bound)."""
+    paper's metric 2) half filled where some trial hit the budget (then it is a lower bound)."""
     for T, r in zip(Ts, rows, strict=True):
         t = _per_trial(r)
-        for code, (m, _) in _TRIAL_MARKERS.items():
-            pick = t["stop"] == code
-            ax.plot(np.full(pick.sum(), T), t["presentations"][pick], linestyle="none", marker=m,
-                    markersize=2.6, color=colour, alpha=0.45, markerfacecolor="none" if code else colour,
-                    markeredgewidth=0.6)  # fmt: skip
+        _trials(ax, T, t["presentations"], t["stop"], colour)
     mean = np.array([r["presentations"] for r in rows], float)
     censored = np.array([r["budget_hit"] > 0 for r in rows])
     ax.plot(Ts, mean, color=colour, linewidth=1)
     dots = {"linestyle": "none", "marker": marker, "markersize": 3.5, "color": colour}
     ax.plot(Ts[~censored], mean[~censored], **dots)
-    ax.plot(Ts[censored], mean[censored], markerfacecolor="white", **dots)
+    ax.plot(Ts[censored], mean[censored], fillstyle="bottom", markerfacecoloralt="white", **dots)
     ax.axhline(budget, color="0.6", linestyle=":", linewidth=0.7)
 
 
@@ -258,23 +263,21 @@ def _draw_paper(ax, task: str, algorithm: str, metric: str, T_max: int) -> None:
             markersize=3.5, **{**plotting.PAPER_STYLE, "linewidth": 0.8})  # fmt: skip
 
 
-def _draw_stops(ax, Ts, rows, colour, n: int) -> None:
-    """How many trials learned, got stuck, or hit the budget, stacked, at each T."""
-    bottom = np.zeros(len(Ts))
-    for key, style in (("learned", {"color": colour}),
-                       ("stuck", {"color": "0.75"}),
-                       ("budget_hit", {"color": "white", "edgecolor": "0.4", "hatch": "/////"})):  # fmt: skip
-        k = np.array([r[key] for r in rows])
-        ax.bar(Ts, k, bottom=bottom, width=3, linewidth=0.4, **style)
-        bottom += k
-    ax.set_ylim(0, n)
+def _draw_stops(ax, Ts, rows, colour, marker, n: int) -> None:
+    """How many trials learned (k of n, in colour) and how many hit the budget (grey), at each T;
+    the rest got stuck."""
+    learned = [r["learned"] for r in rows]
+    ax.plot(Ts, learned, color=colour, marker=marker, markersize=3, linewidth=1)
+    ax.plot(Ts, [r["budget_hit"] for r in rows], color="0.45", linestyle="--", marker="^",
+            markersize=3, markerfacecolor="none", linewidth=0.8)  # fmt: skip
+    ax.set_ylim(-0.08 * n, 1.08 * n)
+    ax.set_yticks([0, n])
 
 
 def _draw_task_rows(axes, numbers: dict, task: str, columns: list[str]) -> None:
-    """A column per algorithm (``columns``): error, presentations (and, given a third row of axes,
-    the trials' stops) against T."""
+    """A column per algorithm (``columns``): error, presentations and the trials' stops against T,
+    on three rows of ``axes``."""
     Ts, n = np.array(numbers["T"]), numbers["trials"]
-    stops = len(axes) > 2
     for a, rows in numbers["results"].items():
         j = columns.index(a)
         colour, marker = plotting.OKABE_ITO[_COLOURS[a]], paper.MARKERS[a]
@@ -282,26 +285,25 @@ def _draw_task_rows(axes, numbers: dict, task: str, columns: list[str]) -> None:
         _draw_presentations(axes[1][j], Ts, rows, colour, marker, numbers["budget"])
         for ax, metric in ((axes[0][j], "error"), (axes[1][j], "presentations")):
             _draw_paper(ax, numbers["task"], a, metric, Ts.max())
-        if stops:
-            _draw_stops(axes[2][j], Ts, rows, colour, n)
+        _draw_stops(axes[2][j], Ts, rows, colour, marker, n)
         axes[0][j].set_title(paper.LABELS[a], color=colour, fontweight="bold")
     label = task.replace("_", "-")
-    axes[0][0].set_ylim(-0.03, 0.75)
-    axes[0][0].set_yticks([0, 0.25, 0.5])
+    axes[0][0].set_ylim(-0.04, 1.04)
+    axes[0][0].set_yticks([0, 0.5, 1])
     axes[0][0].set_ylabel(f"{label}\nfinal error")
     axes[1][0].set_yscale("log")
     axes[1][0].set_ylabel(f"{label}\npresentations")
-    if stops:
-        axes[2][0].set_ylabel(f"trials (of {n})")
+    axes[2][0].set_ylabel("trials")
 
 
-def _legend(fig, numbers: dict, stops: bool) -> None:
+def _legend(fig, numbers: dict) -> None:
     dark = {"color": "0.25", "linestyle": "none"}
     handles = [
         matplotlib.lines.Line2D([], [], color="0.25", marker="o", markersize=3.5, linewidth=1,
                                 label=f"ours: mean of {numbers['trials']} trials"),
         matplotlib.lines.Line2D([], [], color="0.25", marker="o", markersize=3.5, linewidth=1,
-                                markerfacecolor="white", label="mean, some trial over budget"),
+                                fillstyle="bottom", markerfacecoloralt="white",
+                                label="mean, some trial over budget"),
         *[matplotlib.lines.Line2D([], [], marker=m, markersize=3, markerfacecolor="none" if code else "0.25",
                                   label=f"a trial: {what}", **dark)
           for code, (m, what) in _TRIAL_MARKERS.items()],
@@ -309,40 +311,45 @@ def _legend(fig, numbers: dict, stops: bool) -> None:
                                 label="paper", **plotting.PAPER_STYLE),
         matplotlib.lines.Line2D([], [], color="0.6", linestyle=":", label="budget"),
     ]  # fmt: skip
-    if stops:
-        handles += [matplotlib.patches.Patch(color="0.75", label="stuck"),
-                    matplotlib.patches.Patch(facecolor="white", edgecolor="0.4", hatch="/////",
-                                             label="over budget")]  # fmt: skip
-    fig.legend(handles=handles, ncol=5 if stops else 4, loc="outside upper center")
+    handles += [
+        matplotlib.lines.Line2D([], [], color="0.25", marker="o", markersize=3, linewidth=1,
+                                label=f"trials learned (of {numbers['trials']})"),
+        matplotlib.lines.Line2D([], [], color="0.45", linestyle="--", marker="^", markersize=3,
+                                markerfacecolor="none", linewidth=0.8, label="trials over budget"),
+    ]  # fmt: skip
+    fig.legend(handles=handles, ncol=4, loc="outside upper center")
 
 
-def _caption(numbers: dict, per_task: bool) -> str:
+def _caption(numbers: dict) -> str:
     n, budget = numbers["trials"], numbers["budget"]
     return (
-        "The claim: as the longest length T grows, the gradient methods (BP, PN, TWPN) end with "
-        "more training errors, while SA (at about 10× the presentations), DEP and MGRS keep "
-        f"learning. A column per algorithm; {n} trials per T on shared data and initial weights, "
-        f"budget {budget:,} presentations. Ours in colour (each trial faint, the mean bold), the "
-        "paper grey, hollow, dashed; error: the fraction of the training set misclassified (a linear axis: 0 is 0). Presentations until "
-        "stopping: a trial over budget is censored at the budget (a hollow mean is a lower bound)."
-        + (" Bottom: trials that learned (colour), got stuck, or hit the budget." if per_task else
-           " k/n learned per T: each task's own figure and table.md.")
-    )  # fmt: skip
+        "The paper's claims (B94-S1…S5): PN beats BP and TWPN beats both, all three degrading as "
+        "the longest length T grows; DEP does well on all three tasks, MGRS too but for parity; SA "
+        "does well everywhere at about 10× the presentations (ours against them: REPRODUCTION.md). "
+        f"A column per algorithm; {n} trials per T on shared data and initial weights, budget "
+        f"{budget:,} presentations. Ours in colour (each trial faint, by why it stopped; the mean "
+        "bold), the paper grey, hollow, dashed. Error: the fraction of the training set "
+        "misclassified (a linear axis: 0 is 0). Presentations until stopping: a trial over "
+        "budget is censored at the budget (a half-filled mean is a lower bound). Bottom rows: "
+        "trials that learned (k of n) and that hit the budget; the others got stuck."
+    )
 
 
-def _grid(n_rows: int, height: float, n_cols: int):
-    return plotting.figure(n_rows, n_cols, height=height, width=plotting.FULL_WIDTH, sharex=True,
-                           sharey="row", squeeze=False)  # fmt: skip
+def _grid(n_tasks: int, n_cols: int):
+    """Three rows per task (error, presentations, the trials' stops), a column per algorithm."""
+    return plotting.figure(3 * n_tasks, n_cols, height=2.6 * n_tasks + 1.5,
+                           width=plotting.FULL_WIDTH, sharex=True, sharey="row", squeeze=False,
+                           gridspec_kw={"height_ratios": [1, 1, 0.5] * n_tasks})  # fmt: skip
 
 
 def _draw_task(c, numbers: dict) -> list:
-    fig, axes = _grid(3, 4.6, len(numbers["results"]))
+    fig, axes = _grid(1, len(numbers["results"]))
     columns = [a for a in credit.ALGORITHMS if a in numbers["results"]]
     _draw_task_rows(axes, numbers, c.task, columns)
     for ax in axes[-1]:
         ax.set_xlabel("longest length T")
-    _legend(fig, numbers, stops=True)
-    plotting.caption(fig, f"{c.claim} ({units.label(c)}): " + _caption(numbers, per_task=True))
+    _legend(fig, numbers)
+    plotting.caption(fig, f"{c.claim} ({units.label(c)}): " + _caption(numbers))
     return plotting.save(fig, runner.figure_path(c))
 
 
@@ -357,21 +364,21 @@ def _draw_all(c) -> list:
     found = {}
     for task, claim in CLAIMS.items():
         path = Path(f"runs/{claim.lower().replace('-', '_')}/{out.name}/numbers.json")
-        if path.exists():
-            found[task] = json.loads(path.read_text())
+        if path.exists() and _has_trials(numbers := json.loads(path.read_text())):
+            found[task] = numbers  # (a row written before per_trial waits for its rerun)
     if not found:
         return []
     columns = [a for a in credit.ALGORITHMS if any(a in n["results"] for n in found.values())]
-    fig, axes = _grid(2 * len(found), 1.3 * 2 * len(found) + 1.6, len(columns))
+    fig, axes = _grid(len(found), len(columns))
     for i, (task, numbers) in enumerate(found.items()):
-        _draw_task_rows(axes[2 * i : 2 * i + 2], numbers, task, columns)
+        _draw_task_rows(axes[3 * i : 3 * i + 3], numbers, task, columns)
     for ax in axes[1:].flat:  # the algorithms named once, over the top row
         ax.set_title("")
     for ax in axes[-1]:
         ax.set_xlabel("longest length T")
     first = next(iter(found.values()))
-    _legend(fig, first, stops=False)
+    _legend(fig, first)
     ids = ", ".join(CLAIMS[task] for task in found)
-    plotting.caption(fig, f"B94 Fig. 4, {ids} ({out.name}): " + _caption(first, per_task=False))
+    plotting.caption(fig, f"B94 Fig. 4, {ids} ({out.name}): " + _caption(first))
     suffix = "" if out.name == "quick" else f"_{out.name}"
     return plotting.save(fig, f"figures/b94_f4{suffix}")

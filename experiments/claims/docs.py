@@ -85,11 +85,11 @@ def _paper_text(slug: str):
     protocol of the driver that runs experiments/configs/<slug>.py), else ``table.paper_text``."""
     from experiments import run
 
-    try:
-        driver = importlib.import_module(run.driver_for(f"experiments/configs/{slug}.py"))
-        config = importlib.import_module(f"experiments.configs.{slug}").get_config()
-    except (ValueError, ImportError):  # no such config here (e.g. a test's own paper)
+    path = Path(f"experiments/configs/{slug}.py")
+    if not path.is_file():  # no such config here (e.g. a test's own paper)
         return paper_text
+    driver = importlib.import_module(run.driver_for(str(path)))
+    config = importlib.import_module(f"experiments.configs.{slug}").get_config()
     protocol = driver.protocol_of(config)
     return (protocol and protocol.paper_text) or paper_text
 
