@@ -20,6 +20,8 @@ Usage: python -m bench.jacobians [--T 1000] [--n_last 128] [--n_pairs 64] [--rep
 
 from __future__ import annotations
 
+import datetime
+import os
 import time
 
 import jax
@@ -27,6 +29,7 @@ import jax.numpy as jnp
 import numpy as np
 from absl import app, flags
 
+from bench import cpu_model
 from repro import cells
 from repro import jacobians as jac
 
@@ -142,7 +145,7 @@ def bench_to_last(name: str, n: int, T: int) -> list[tuple[str, float]]:
     t_a = _sampled_total(_unrolled_jacrev(f), np.arange(1, T + 1), f, s0, xs)
     return [
         ("ours", t_ours),
-        ("(a) jacrev per pair", t_a),
+        ("(a) jacrev per pair †", t_a),
         ("(b) jacrev + perturbations", t_b),
         ("(c) jacfwd + associative_scan", t_c),
     ]
@@ -165,11 +168,11 @@ def bench_all_pairs(name: str, n: int, T: int) -> list[tuple[str, float]]:
     return [
         ("ours", t_ours),
         ("raw products only", t_raw),
-        ("(a) jacrev per pair + SVD norms", t_a + t_norms),
-        ("(b) per k, products only", t_b),
-        ("(b) per k + SVD norms", t_b + t_norms),
-        ("(c) per k, products only", t_c),
-        ("(c) per k + SVD norms", t_c + t_norms),
+        ("(a) jacrev per pair † + SVD norms", t_a + t_norms),
+        ("(b) per k †, products only", t_b),
+        ("(b) per k † + SVD norms", t_b + t_norms),
+        ("(c) per k †, products only", t_c),
+        ("(c) per k † + SVD norms", t_c + t_norms),
     ]
 
 
@@ -185,7 +188,9 @@ def _table(title: str, rows: list[tuple[str, float]]) -> None:
 def main(argv):
     del argv
     T = _T.value
-    print(f"devices: {jax.devices()}; jax {jax.__version__}; float32; T = {T}")
+    print(f"{datetime.date.today()}, {cpu_model()}, {os.cpu_count()} cores; devices: {jax.devices()}; "
+          f"jax {jax.__version__}; float32; T = {T}; † = timed on {_SAMPLES.value} sampled calls, "
+          "summed by a linear fit in the chain length")  # fmt: skip
     for name in ("rnn_tanh", "lstm"):
         _table(
             f"products to the end, {name}, n = {_N_LAST.value}",

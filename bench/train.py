@@ -36,6 +36,7 @@ Usage: python -m bench.train [--repeats 30] [--rounds 3] [--tables step,h97,cost
 
 from __future__ import annotations
 
+import datetime
 import os
 import time
 from collections.abc import Callable
@@ -462,8 +463,8 @@ def table_s0() -> None:
 def main(argv):
     del argv
     print(
-        f"devices: {jax.devices()}; jax {jax.__version__}, flax {flax.__version__}, "
-        f"optax {optax.__version__}; float32"
+        f"{datetime.date.today()}, {cpu_model()}, {os.cpu_count()} cores; devices: {jax.devices()}; "
+        f"jax {jax.__version__}, flax {flax.__version__}, optax {optax.__version__}; float32"
     )
     if "step" in _TABLES.value:
         table_step()
