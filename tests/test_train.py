@@ -315,7 +315,8 @@ def _env(*, default_codegen: bool = False, **extra):
     """This process's environment, a device count dropped; the tests' compile flags
     (``conftest.py``) kept, or dropped with ``default_codegen`` (a promise of equal bits holds for
     the machine code users run, and without LLVM's passes other roundings may differ)."""
-    drop = ("device_count", "optimization_level", "expensive_passes") if default_codegen else ()
+    drop = ("device_count", "optimization_level", "expensive_passes", "fusion_emitters")
+    drop = drop if default_codegen else ()
     flags = [
         f
         for f in os.environ.get("XLA_FLAGS", "").split()

@@ -179,7 +179,7 @@ def f2a(c) -> list:
 
 
 def _draw_f2a(c, w0s, ss, density, mean_w, numbers) -> list:
-    fig, axes = plotting.figure(1, 3, height=2.5, width=2 * plotting.COLUMN_WIDTH)
+    fig, axes = plotting.figure(1, 3, height=2.5, width=plotting.FULL_WIDTH)
     grey = dict(cmap="gray", vmin=0, vmax=1, origin="lower", aspect="auto", interpolation="nearest")
     # the paper's cells: 0.5–1.0 merged, then 0.1 wide, s up to 0.35; black (0) above, as drawn
     w_edges, s_edges = paper.F2A_W0_EDGES, np.r_[paper.F2A_S_EDGES, 1.0]
@@ -286,7 +286,7 @@ def f2b(c) -> list:
 
 
 def _draw_f2b(c, Ts, numbers, res) -> list:
-    fig, (ax, bx, cx) = plotting.figure(1, 3, height=2.4, width=2 * plotting.COLUMN_WIDTH,
+    fig, (ax, bx, cx) = plotting.figure(1, 3, height=2.4, width=plotting.FULL_WIDTH,
                                         gridspec_kw={"width_ratios": [2.2, 1.2, 1.2]})  # fmt: skip
     blue = plotting.OKABE_ITO["blue"]
     freq = np.array(numbers["frequency"])

@@ -73,9 +73,8 @@ def _trace(c) -> dict:
 
 
 def draw(config, rows: list[rows_lib.Row], traces: list[dict]) -> list:
-    fig, axes = plotting.figure(
-        1, len(rows), height=2.4, width=plotting.COLUMN_WIDTH * len(rows) / 1.4, sharey=True
-    )
+    width = plotting.FULL_WIDTH if len(rows) > 1 else plotting.COLUMN_WIDTH
+    fig, axes = plotting.figure(1, len(rows), height=2.4, width=width, sharey=True)
     axes = np.atleast_1d(axes)
     colors = [plotting.OKABE_ITO[k] for k in ("blue", "vermillion", "bluish green", "orange")]
     for ax, row, tr in zip(axes, rows, traces, strict=True):

@@ -48,7 +48,7 @@ def _load(root: Path, claim: str, profile: str, row: str) -> dict | None:
 
 
 def draw(root: Path, stem: str) -> list[Path]:
-    fig, ax = plotting.figure(1, 1, height=4.2, width=plotting.COLUMN_WIDTH * 2)
+    fig, ax = plotting.figure(1, 1, height=4.2, width=plotting.FULL_WIDTH)
     colors = (plotting.OKABE_ITO["blue"], plotting.OKABE_ITO["vermillion"])
     labels, y = [], 0.0
     side = ("axes fraction", "data")  # text right of the axes, at a row's height

@@ -193,9 +193,8 @@ def lag_radius(config, rows, runs, entries) -> list[Path]:
     """S3-exists: k/n solved over lag × initial spectral radius, one panel per task and model."""
     done = [e for e in entries if not e.get("not_run")]
     panels = list(dict.fromkeys((e["task"], e["model"]) for e in done))
-    fig, axes = plotting.figure(
-        1, max(len(panels), 1), height=2.5, width=3.4 * max(len(panels), 1) / 1.6
-    )
+    width = plotting.FULL_WIDTH if len(panels) > 1 else plotting.COLUMN_WIDTH
+    fig, axes = plotting.figure(1, max(len(panels), 1), height=2.5, width=width)
     axes = np.atleast_1d(axes)
     for ax, (task, model) in zip(axes, panels, strict=False):
         mine = [e for e in done if e["task"] == task and e["model"] == model]
