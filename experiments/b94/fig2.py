@@ -204,7 +204,8 @@ def _draw_f2a(c, w0s, ss, density, mean_w, numbers) -> list:
     axes[0].set_ylabel("noise variance s")
     fig.colorbar(im, ax=axes[:2], label="fraction converged", shrink=0.9)
     fig.colorbar(im2, ax=cx, label="w (clipped to [−0.5, 3.5])", shrink=0.9, extend="both")
-    plotting.caption(fig, f"B94-F2a ({units.label(c)}): T = {c.T}, L = {c.L}, {c.per_class} sequences per class, "
+    plotting.caption(fig, "The paper's claim: gradient descent learns the latch only from a large enough initial "
+        f"self-weight w₀ and with little enough noise s. B94-F2a ({units.label(c)}): T = {c.T}, L = {c.L}, {c.per_class} sequences per class, "
         f"η = {c.lr:g}; converged: all signs right and C̄ < {c.cost_below:g}. Dashed: w = 1 "
         f"(bistable above). {numbers['converged']}/{numbers['runs']} runs converged; "
         f"{numbers['paper_cells_within_precision']}/{numbers['paper_cells_compared']} paper cells "
@@ -313,7 +314,8 @@ def _draw_f2b(c, Ts, numbers, res) -> list:
     bx.set_ylabel("median final w")
     bx.legend()
     _draw_f1(c, cx, Ts, res)
-    plotting.caption(fig, f"B94-F2b, B94-F1 ({units.label(c)}): {c.per_class} sequences per class, η = {c.lr:g}, "
+    plotting.caption(fig, "The paper's claim: the longer the sequence, the less often gradient descent learns the "
+        f"latch. B94-F2b, B94-F1 ({units.label(c)}): {c.per_class} sequences per class, η = {c.lr:g}, "
         f"≤ {c.epochs} epochs; converged: all signs right and C̄ < {c.cost_below:g}. "
         "Right: a converged run's learned inputs (bold) and one sequence per class.")  # fmt: skip
     return plotting.save(fig, runner.figure_path(c))

@@ -205,7 +205,7 @@ def lag_radius(config, rows, runs, entries) -> list[Path]:
             grid[radii.index(e["radius"]), Ls.index(e["L"])] = e["solved"] / e["trials"]
             ax.text(Ls.index(e["L"]), radii.index(e["radius"]), f"{e['solved']}/{e['trials']}",
                     ha="center", va="center", fontsize=7,
-                    color="white" if e["solved"] / e["trials"] > 0.5 else "black")  # fmt: skip
+                    color="black" if e["solved"] / e["trials"] > 0.5 else "white")  # fmt: skip
         im = ax.imshow(grid, origin="lower", cmap="cividis", vmin=0, vmax=1, aspect="auto")
         ax.set_xticks(range(len(Ls)), [str(L) for L in Ls])
         ax.set_yticks(range(len(radii)), [f"{r:g}" for r in radii])
