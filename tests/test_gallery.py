@@ -65,3 +65,18 @@ def test_the_gallery_lists_every_figure_and_only_those():
     listed = set(re.findall(r"\]\(([^)]+\.png)\)", text))
     on_disk = {p.name for p in (ROOT / "figures").glob("*.png")}
     assert listed == on_disk
+
+
+def test_every_committed_figure_is_drawn_at_a_print_width():
+    """One column (3.4 in) or the full width (7 in) at the PNGs' 200 dpi: a figure drawn at another
+    width is scaled when printed, and its 7 pt text with it (issue 27)."""
+    from PIL import Image
+
+    dpi = plotting._RC["savefig.dpi"]
+    widths = {round(w * dpi) for w in (plotting.COLUMN_WIDTH, plotting.FULL_WIDTH)}
+    odd = {}
+    for png in sorted((ROOT / "figures").glob("*.png")):
+        with Image.open(png) as im:
+            if im.size[0] not in widths:
+                odd[png.name] = im.size[0]
+    assert not odd, f"not {sorted(widths)} px wide: {odd}"
