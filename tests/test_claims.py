@@ -417,6 +417,9 @@ def test_statuses_numbers_and_cited_runs_are_generated_or_checked(tmp_path):
     assert "**not run at scale (no paper number to weigh; quick)**" in resting
     block = docs.render("<!-- results: status -->\n<!-- /results -->", {}, all_runs, tmp_path)
     assert "| TOY-1 | not run at scale (no paper number to compare; quick) |" in block
+    # the same claim run at the paper's scale: only the paper's number is missing, not the scale
+    at_scale = [{**r, "profile": "paper"} for r in all_runs]
+    assert docs.claim_status("TOY-1", at_scale) == "no paper number to compare (paper)"
     with pytest.raises(ValueError, match="cannot read it"):
         docs.render(f"<!--v {path} rows[row=nope].solved -->1<!--/v-->", {}, all_runs, tmp_path)
     # a committed file's text, verbatim (a benchmark's table)
