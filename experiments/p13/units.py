@@ -317,7 +317,7 @@ def _f6_ensemble(bx, c, got: dict, colours: list) -> None:
         "legend: how many reach E < 10$^{-3}$",
         loc="left",
     )
-    bx.legend(fontsize=7, loc="lower right")
+    bx.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)  # off the CDFs
 
 
 CLAIMS = {"P13-F3": f3, "P13-F6": f6}
