@@ -31,7 +31,7 @@ import numpy as np
 
 from experiments import common
 from experiments.claims import rows as rows_lib
-from experiments.claims.protocol import Column, Trials
+from experiments.claims.protocol import Column, Trials, update_schedule
 from experiments.claims.table import fmt, stats
 from experiments.p13.protocol import CHUNK, wrong_count  # checks in chunks of 1000
 from experiments.questions.variants import VARIANTS
@@ -176,13 +176,7 @@ def build(c, name: str, part: int = 0) -> Trials:
     problem = problems.sequence_problem(
         model, lambda k: sample(k, c.batch), objective, n_in=n_in, evaluate=evaluate, test=test
     )
-    schedule = train.Schedule(
-        trials=c.trials,
-        seed=c.seed,
-        max_sequences=c.max_updates * c.batch,
-        eval_every=c.eval_every,
-        evals_per_chunk=c.evals_per_chunk,
-    )
+    schedule = update_schedule(c)
     clip = c.clip if VARIANTS[variant].clips else None
     return Trials(model, problem, schedule, train.make_optimizer(optimizer, c.lr, clip_norm=clip))
 
