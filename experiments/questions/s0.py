@@ -278,9 +278,10 @@ def _draw_time(ax, c, factors, main, numbers, colour, L) -> None:
             label="the post: all epochs, their data and machine")  # fmt: skip
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_ylim(1e-2, 1e9)  # room above the data for the legend
+    ax.set_ylim(1e-2, 1e15)  # room above the data (the post's runs: 10⁴ s) for the legend
+    ax.set_xlim(right=max(xs) * 3)  # room for the last k/n
     ax.set_xlabel("sequence length (samples over 5 ms)")
-    ax.set_ylabel("wall seconds (compilation excluded)")
+    ax.set_ylabel("wall time (s), no compilation")
     ax.set_title("(a) S0-time", loc="left")
     ax.legend(fontsize=7, loc="upper left")
 
@@ -292,14 +293,14 @@ def _draw_fit(bx, c, factors, main, numbers, colour, L) -> None:
         ep = np.arange(v.shape[1])
         for j in range(v.shape[0]):
             bx.plot(ep, v[j], color=colour[f], linewidth=0.8,
-                    label=f"{L[f]:,} samples (×1/{f})" if j == 0 else None)  # fmt: skip
-    bx.axhline(numbers["label_std"], **plotting.PAPER_STYLE)
-    bx.text(0, numbers["label_std"] * 0.9, "predict the mean", fontsize=7, color="0.35")
-    bx.axhline(c.target_rmse, color="0.6", linestyle=":", linewidth=0.8)
+                    label=f"{L[f]:,} (×1/{f})" if j == 0 else None)  # fmt: skip
+    bx.axhline(numbers["label_std"], **plotting.PAPER_STYLE, label="predict the mean")
+    bx.axhline(c.target_rmse, color="0.6", linestyle=":", linewidth=0.8, label="target RMSE")
+    bx.set_ylim(0, 1.0)  # room above the curves for the legend
     bx.set_xlabel("epoch")
     bx.set_ylabel("validation RMSE (label in [0, 1])")
     bx.set_title(f"(b) S0-fit: every trial ({c.trials} per length)", loc="left")
-    bx.legend(fontsize=7, loc="upper right")
+    bx.legend(fontsize=7, loc="upper right", ncol=2, title="samples per signal", title_fontsize=7)
 
 
 def _draw_zero_gradient(cx, factors, numbers, colour, L) -> None:
