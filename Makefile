@@ -166,12 +166,18 @@ h97-readings: install
 	$(H97) $(call H97_P,h97_t1) --config.only_rows=3x2_a05 --config.update_rule=step \
 	  --config.data_pairs=1 --config.out_dir=runs/h97_t1/per_step --config.figure=figures/h97_t1_per_step
 	$(H97) $(call H97_P,h97_t2) --config.models=lstm1997 --config.cell_added_after=4500 \
+	  "--config.label=$(SEQ), cell_added_after=4500, max_sequences=1000000" \
 	  --config.max_sequences=1000000 --config.out_dir=runs/h97_t2/sequential \
 	  --config.figure=figures/h97_t2_sequential
 	$(H97) $(call H97_P,h97_2b) --config.cell_added_after=1500 --config.gate_eval=true \
+	  "--config.label=$(SEQ), cell_added_after=1500, check_sequences=1000, gate_eval=true, max_sequences=1000000, test_sequences=1000" \
 	  --config.check_sequences=1000 --config.test_sequences=1000 --config.max_sequences=1000000 --config.out_dir=runs/h97_2b/sequential \
 	  --config.figure=figures/h97_2b_sequential
 	$(PY) -m experiments.h97.readings
+
+# The sequential-construction runs say so in their figures and tables (their label; the options
+# that changed what ran follow it, as in the default label).
+SEQ := paper profile, sequential construction (the memory cell joins after cell_added_after sequences)
 
 # Issue 28: H97-T1 (3x2, α 0.5, paper profile) under each output-layer reading, every check probed
 # for how the net stores the embedded symbol; Task 2a/2b with output biases (topology B has the
@@ -197,9 +203,11 @@ h97-output-layer: install
 	$(call LAG_READ,h97_2b) $(B2_CHECK) \
 	  --config.out_dir=runs/h97_2b/output_bias --config.figure=figures/h97_2b_output_bias
 	$(call LAG_READ,h97_t2) --config.cell_added_after=4500 \
+	  "--config.label=$(SEQ), cell_added_after=4500, max_sequences=200000, output_bias=true" \
 	  --config.out_dir=runs/h97_t2/sequential_output_bias \
 	  --config.figure=figures/h97_t2_sequential_output_bias
 	$(call LAG_READ,h97_2b) --config.cell_added_after=1500 \
+	  "--config.label=$(SEQ), cell_added_after=1500, check_sequences=1000, gate_eval=true, max_sequences=200000, output_bias=true, test_sequences=1000" \
 	  $(B2_CHECK) --config.out_dir=runs/h97_2b/sequential_output_bias \
 	  --config.figure=figures/h97_2b_sequential_output_bias
 	$(H97) $(call H97_P,h97_t2) --config.models=lstm1997 --config.max_sequences=200000 \
