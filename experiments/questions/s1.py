@@ -155,6 +155,8 @@ def draw(config, rows, runs, entries, comparisons=()) -> list[Path]:
     c = row.config
     plotting.caption(
         fig,
+        "The post's claim: the LSTM's additive cell path keeps the gradient, the forget gates near 1 "
+        "on the units that carry the memory. "
         f"S1-cell (a, b), S1-forget (c), {runner.shown_label(config)}: {figures.TASK_LABELS[c.task]} at "
         f"T = {c.L}, {c.hidden} units, {c.trials} trials each, {c.max_updates:,} updates of Adam "
         f"(lr {c.lr:g}); {SEQUENCES} fresh sequences per trial, exact spectral norms from the "
