@@ -93,17 +93,20 @@ def success_grid(config, rows, entries) -> list[Path]:
             colour = plotting.OKABE_ITO[TASK_COLOURS[task]]
             ax.errorbar(x, y, yerr=[lo, hi], color=colour, marker="os^"[k % 3], markersize=3,
                         linewidth=1.0, capsize=1.5, label=TASK_LABELS[task])  # fmt: skip
-            for xi, yi, (_, e) in zip(x, y, pts, strict=True):
-                ax.annotate(f"{e['solved']}/{e['trials']}", (xi, yi), textcoords="offset points",
-                            xytext=(4, 2 + 7 * k), fontsize=7, color=colour)  # fmt: skip
+            # k/n in a band above the data, a row per task
+            for xi, (_, e) in zip(x, pts, strict=True):
+                ax.text(xi, 1.1 + 0.13 * k, f"{e['solved']}/{e['trials']}", ha="center",
+                        fontsize=7, color=colour)  # fmt: skip
         ax.set_title(label(model), loc="left")
     for ax in axes[len(models) :]:
         ax.set_visible(False)
     for ax in axes:
         ax.set_xscale("log")
+        ax.set_xlim(min(Ls) * 0.75, max(Ls) * 1.3)  # room for the k/n labels at either end
         ax.set_xticks(Ls, [str(L) for L in Ls])
         ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
-        ax.set_ylim(-0.05, 1.2)
+        ax.set_ylim(-0.05, 1.1 + 0.13 * len(tasks))
+        ax.set_yticks([0, 0.5, 1])
     for ax in axes[::ncols]:
         ax.set_ylabel("fraction solved")
     for ax in axes[(nrows - 1) * ncols :]:
