@@ -97,8 +97,11 @@ def flow_vs_outcome(config, rows, runs) -> list[Path]:
         lambda r: r.title)  # fmt: skip
     groups = list(dict.fromkeys(group(r) for r in rows))
     marker_of = {g: _MARKERS[i % len(_MARKERS)] for i, g in enumerate(groups)}
+    any_solved = False
     for row in rows:
-        for i, method in enumerate(rows_lib.models_of(row.config)):
+        methods = rows_lib.models_of(row.config)
+        for i, method in enumerate(methods):
+            size = 10 + 12 * (len(methods) - 1 - i)  # concentric: a later method never hides one
             r = runs.get((row.id, method))
             if r is None:
                 continue
@@ -106,17 +109,18 @@ def flow_vs_outcome(config, rows, runs) -> list[Path]:
             upd, flow = _eval_log(run_dir, "eval/log10_flow")
             style = plotting.model_style(method, i)
             solved = np.asarray(r["solved"], bool)
+            any_solved |= bool(solved.any())
             for j in range(flow.shape[1]):
                 ax.plot(upd, flow[:, j], color=style["color"], linestyle="-" if solved[j] else ":",
-                        linewidth=0.8, alpha=0.8, marker=".", markersize=2)  # fmt: skip
+                        linewidth=0.6 + 0.6 * (len(methods) - 1 - i), alpha=0.8)  # fmt: skip
             final_flow = np.asarray(r["test"]["log10_flow"], float)
             rho = np.asarray(r["test"]["rho"], float)
             marker = marker_of[group(row)]
             label = f"{plotting.model_label(method)}" if method not in seen else None
             seen.add(method)
-            bx.scatter(final_flow[solved], rho[solved], marker=marker, s=14, color=style["color"],
+            bx.scatter(final_flow[solved], rho[solved], marker=marker, s=size, color=style["color"],
                        label=label)  # fmt: skip
-            bx.scatter(final_flow[~solved], rho[~solved], marker=marker, s=14,
+            bx.scatter(final_flow[~solved], rho[~solved], marker=marker, s=size,
                        facecolors="none", edgecolors=style["color"])  # fmt: skip
     ax.set_xlabel("updates")
     ax.set_ylabel("log$_{10}$‖∂h$_T$/∂h$_t$‖")
@@ -128,10 +132,14 @@ def flow_vs_outcome(config, rows, runs) -> list[Path]:
     for g in groups:
         bx.scatter([], [], marker=marker_of[g], s=14, color="0.4", label=g)
     bx.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    none = "" if any_solved else (
+        " No trial solved at this profile: nothing here tells solved from unsolved yet.")  # fmt: skip
     plotting.caption(
         fig,
-        f"{config.claim} (beyond the paper), {runner.shown_label(config)}: t = first informative step,\n"
-        "T = last; exact spectral norms (Jacobian engine), mean log of 4 sequences.",
+        "Beyond the paper: does how far the gradient reaches back tell whether a trial learns the "
+        f"task? {config.claim}, {runner.shown_label(config)}: t = the first informative step, T = "
+        "the last; exact spectral norms (Jacobian engine), mean log of 4 sequences; methods drawn "
+        f"concentric (the first the largest).{none}",
     )
     return plotting.save(fig, runner.figure_path(config, "_flow"))
 
