@@ -177,7 +177,7 @@ h97-readings: install
 
 # The sequential-construction runs say so in their figures and tables (their label; the options
 # that changed what ran follow it, as in the default label).
-SEQ := paper profile, sequential construction (the memory cell joins after cell_added_after sequences)
+SEQ := paper profile, sequential construction
 
 # Issue 28: H97-T1 (3x2, α 0.5, paper profile) under each output-layer reading, every check probed
 # for how the net stores the embedded symbol; Task 2a/2b with output biases (topology B has the
