@@ -127,8 +127,14 @@ def caption(fig, text: str, size: float = 7) -> None:
     """A caption under the figure naming the claim ids it supports, wrapped to the figure's width
     (about 21 characters of 6.5 pt text per inch, fewer for larger text; line breaks are kept)."""
     width = int(fig.get_figwidth() * 21 * 6.5 / size)
-    lines = [textwrap.fill(line, width) for line in text.split("\n")]
-    fig.supxlabel("\n".join(lines), fontsize=size, color="0.2", x=0.01, ha="left")
+    label = fig.supxlabel("", fontsize=size, color="0.2", x=0.01, ha="left")
+    renderer = fig.canvas.get_renderer()
+    room = 0.98 * fig.bbox.width  # the caption starts at 1% of the width
+    while True:  # the estimate fits most text; a line of wide characters is wrapped shorter
+        label.set_text("\n".join(textwrap.fill(line, width) for line in text.split("\n")))
+        if label.get_window_extent(renderer).width <= room or width <= 20:
+            break
+        width -= 2
     fig.repro_caption = " ".join(text.split())  # saved in the PNG (figures/README.md reads it)
 
 
