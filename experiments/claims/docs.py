@@ -50,7 +50,6 @@ from experiments.claims.table import fmt, hours, paper_text
 
 DOCS = ("README.md", "REPRODUCTION.md")
 PROFILES = ("quick", "paper")
-AT_SCALE = ("paper", "full")  # the profiles at a paper's scale (full: the practitioners' questions)
 _BLOCK = re.compile(r"(<!-- results: (\w+) -->\n)(.*?)(<!-- /results -->)", re.S)
 _INCLUDE = re.compile(r"(<!-- include: (\S+) -->\n)(.*?)(<!-- /include -->)", re.S)
 
@@ -299,9 +298,9 @@ def claim_status(claim: str, all_runs: list[dict]) -> str:
             [(e.get("title", e["row"]), e["model"], run["profile"], v) for _, e, run, v in judged]
         )
     else:  # e.g. a claim the paper states without a number
-        ran = {run["profile"] for _, _, run, _ in best.values()}
-        profiles = ", ".join(sorted(ran))
-        if ran and ran <= set(AT_SCALE):  # run at the paper's scale: only the number is missing
+        runs_ = list({id(run): run for _, _, run, _ in best.values()}.values())
+        profiles = ", ".join(sorted({run["profile"] for run in runs_}))
+        if runs_ and all(_scale(run)[0] for run in runs_):  # at scale: only the number is missing
             text = f"no paper number to compare ({profiles})"
         else:
             text = f"not run at scale (no paper number to compare; {profiles or 'not run'})"
