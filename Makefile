@@ -16,20 +16,18 @@ PROFILE ?= quick
 # (redraws the committed paper-profile results in minutes).
 RUN_MISSING ?= true
 PYTEST_WORKERS ?= 2
-# Hochreiter & Schmidhuber (1997) and Gers et al. (2000): one config per claim id, listed longest
-# quick run first so that the parallel jobs of `make figures` finish close together.
-H97_CONFIGS := h97_t7 h97_t4 h97_t3 h97_t9 h97_d1 h97_d3 g00_nto h97_t5 h97_d2 h97_t8 h97_2b \
-	h97_t6 h97_t1 h97_t2 h97_t10 h97_t11
-# Pascanu, Mikolov & Bengio (2013): the trained claims (longest first), then Figs. 3 and 6, which
-# are computed from the one-unit nets and train nothing.
-P13_TRAINED := p13_f7 p13_s2 p13_s1 p13_s3 p13_t1 p13_c4
-P13_UNITS := p13_f3 p13_f6
-# Bengio, Simard & Frasconi (1994) and Bengio & Frasconi (1993): Fig. 4's three tasks (longest
-# first; the last to finish draws figures/b94_f4 with every row), Fig. 2 and the theory.
-B94_CONFIGS := b94_f4_parity b94_f4_2seq b94_f4_latch b94_f2_sens b94_f2b b94_f2a b94_theory
-# The practitioners' questions (seeds.md): S0 and the trained S1-S3 (longest first), then S-reach,
-# which reads the S1-S3 runs. Their profiles are quick and full (PROFILE=paper runs full).
-QUESTIONS := s2_ablation s0_downsampling s3_exists s1_cell s3_optim
+# Every claim with a figure, one config each (experiments/configs/<claim>.py), all run by one
+# command, `python -m experiments.run`. TRAINED: rows trained by the claim pipeline (RUN_MISSING
+# applies), longest quick run first so that the parallel jobs of `make figures` finish close
+# together. COMPUTED: figures computed without the pipeline's training (the gradient flow, P13's
+# one-unit nets, B94's runs and theory, S0's downsampling). The practitioners' questions (s*)
+# have the profiles quick and full (PROFILE=paper runs full); S-reach reads the S1-S3 runs.
+TRAINED := p13_f7 h97_t7 h97_t4 h97_t3 h97_t9 h97_d1 h97_d3 g00_nto h97_t5 h97_d2 h97_t8 h97_2b \
+	h97_t6 h97_t1 h97_t2 h97_t10 h97_t11 p13_s2 p13_s1 p13_s3 p13_t1 p13_c4 \
+	s2_ablation s3_exists s1_cell s3_optim
+COMPUTED := s0_downsampling gradient_flow p13_f3 p13_f6 b94_f4_parity b94_f4_2seq b94_f4_latch \
+	b94_f2_sens b94_f2b b94_f2a b94_theory
+RUN := $(PY) -m experiments.run
 QPROFILE = $(if $(filter paper,$(PROFILE)),full,$(PROFILE))
 # Figure jobs run side by side: one training process keeps about 1.2 of the 2 cores busy. Every job
 # writes only its own runs/<claim>/ and figures/<claim>*, and results do not depend on the job count.
@@ -39,11 +37,9 @@ BENCH_STAMP := $(VENV)/.installed-bench-$(shell cat pyproject.toml constraints.t
 PTB_STAMP := $(VENV)/.installed-ptb-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 RAY_STAMP := $(VENV)/.installed-ray-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: install install-bench install-ptb install-ray test test-durations test-slow lint format figures figure-gradient_flow h97-readings \
-	h97-output-layer \
-	$(addprefix figure-,$(H97_CONFIGS) $(P13_TRAINED) $(P13_UNITS) $(B94_CONFIGS) $(QUESTIONS)) \
-	figure-s_reach figure-p13_t1_modern bench bench-train bench-cost \
-	bench-jacobians clean
+.PHONY: install install-bench install-ptb install-ray test test-durations test-slow lint format figures h97-readings \
+	h97-output-layer $(addprefix figure-,$(TRAINED) $(COMPUTED)) figure-s_reach figure-p13_t1_modern \
+	bench bench-train bench-cost bench-jacobians clean
 
 install: $(STAMP)
 
@@ -96,9 +92,7 @@ format: install
 figures: install
 	@echo "make figures, $(PROFILE) profile: $(FIGURES_TIME)"
 	$(MAKE) --no-print-directory --output-sync=line -j$(FIGURE_JOBS) \
-	  $(addprefix figure-,p13_f7 $(H97_CONFIGS) $(filter-out p13_f7,$(P13_TRAINED))) \
-	  figure-gradient_flow $(addprefix figure-,$(P13_UNITS) $(B94_CONFIGS)) \
-	  $(addprefix figure-,$(QUESTIONS)) figure-s_reach figure-p13_t1_modern
+	  $(addprefix figure-,$(TRAINED) $(COMPUTED)) figure-s_reach figure-p13_t1_modern
 	$(PY) -m experiments.claims.docs  # the README and REPRODUCTION result tables
 
 # What `make figures` says first: how long it will take (measured; README, "Two commands").
@@ -108,50 +102,33 @@ else
 FIGURES_TIME := hours to days on a 2-core CPU (REPRODUCTION.md, the cost table); RUN_MISSING=false redraws the committed runs
 endif
 
-figure-gradient_flow: install
-	$(PY) -m experiments.gradient_flow --config=experiments/configs/gradient_flow.py:$(PROFILE)
+# PROFILE=paper RUN_MISSING=false redraws what is committed and computes nothing long: B94 Fig. 4
+# has no paper-profile run (its committed runs are the cut budget, budget200k), S0 no full one.
+REDRAW_ONLY := $(and $(filter paper,$(PROFILE)),$(filter false,$(RUN_MISSING)))
+profile_of = $(if $(filter s%,$(1)),$(QPROFILE),$(if $(and $(REDRAW_ONLY),$(filter b94_f4_%,$(1))),budget200k,$(PROFILE)))
 
-$(addprefix figure-,$(H97_CONFIGS)): figure-%: install
-	$(PY) -m experiments.hochreiter1997 --config=experiments/configs/$*.py:$(PROFILE) \
-	  --config.run_missing=$(RUN_MISSING)
+$(addprefix figure-,$(TRAINED)): figure-%: install
+	$(RUN) --config=experiments/configs/$*.py:$(call profile_of,$*) --config.run_missing=$(RUN_MISSING)
 
-$(addprefix figure-,$(P13_TRAINED)): figure-%: install
-	$(PY) -m experiments.pascanu2013 --config=experiments/configs/$*.py:$(PROFILE) \
-	  --config.run_missing=$(RUN_MISSING)
+$(addprefix figure-,$(filter-out s0_downsampling,$(COMPUTED))): figure-%: install
+	$(RUN) --config=experiments/configs/$*.py:$(call profile_of,$*)
+
+figure-s0_downsampling: install
+	$(if $(REDRAW_ONLY),@echo "s0_downsampling: no committed full run to redraw (skipped)",\
+	  $(RUN) --config=experiments/configs/s0_downsampling.py:$(QPROFILE))
+
+figure-s_reach: $(addprefix figure-,s1_cell s2_ablation s3_exists s3_optim)
+	$(RUN) --config=experiments/configs/s_reach.py:$(QPROFILE)
 
 # P13-T1's modern rows (not the paper's): an LSTM and a GRU beside the paper's RNN on Piano-midi.de,
 # weight counts matched, all trained by Adam (about 20 minutes; the runs are committed, so this
 # redraws them in seconds).
 figure-p13_t1_modern: install
-	$(PY) -m experiments.pascanu2013 --config=experiments/configs/p13_t1.py:modern \
-	  --config.run_missing=$(RUN_MISSING)
-
-$(addprefix figure-,$(P13_UNITS)): figure-%: install
-	$(PY) -m experiments.pascanu2013 --config=experiments/configs/$*.py:$(PROFILE)
-
-# PROFILE=paper RUN_MISSING=false redraws what is committed and computes nothing long: B94 Fig. 4
-# has no paper-profile run (its committed runs are the cut budget, budget200k), S0 no full one.
-REDRAW_ONLY := $(and $(filter paper,$(PROFILE)),$(filter false,$(RUN_MISSING)))
-B94_F4 := b94_f4_parity b94_f4_2seq b94_f4_latch
-
-$(addprefix figure-,$(B94_CONFIGS)): figure-%: install
-	$(PY) -m experiments.bengio1994 \
-	  --config=experiments/configs/$*.py:$(if $(and $(REDRAW_ONLY),$(filter $*,$(B94_F4))),budget200k,$(PROFILE))
-
-$(addprefix figure-,$(filter-out s0_downsampling,$(QUESTIONS))): figure-%: install
-	$(PY) -m experiments.questions --config=experiments/configs/$*.py:$(QPROFILE) \
-	  --config.run_missing=$(RUN_MISSING)
-
-figure-s0_downsampling: install
-	$(if $(REDRAW_ONLY),@echo "s0_downsampling: no committed full run to redraw (skipped)",\
-	  $(PY) -m experiments.questions --config=experiments/configs/s0_downsampling.py:$(QPROFILE))
-
-figure-s_reach: $(addprefix figure-,s1_cell s2_ablation s3_exists s3_optim)
-	$(PY) -m experiments.questions --config=experiments/configs/s_reach.py:$(QPROFILE)
+	$(RUN) --config=experiments/configs/p13_t1.py:modern --config.run_missing=$(RUN_MISSING)
 
 # Issue 18: H97's paper-profile rows under other readings, and what the stopped nets do next (paper
 # scale: hours on a 2-core CPU; `make h97-readings RUN_MISSING=false` redraws the committed runs).
-H97 := $(PY) -m experiments.hochreiter1997
+H97 := $(RUN)
 H97_P = --config=experiments/configs/$(1).py:paper --config.run_missing=$(RUN_MISSING)
 h97-readings: install
 	for t in t4 t5 t6; do \

@@ -46,35 +46,57 @@ OKABE_ITO = {
     "reddish purple": "#CC79A7",
 }
 
-# One colour and line style per model, the same in every figure: (colour, line style, label).
+# One colour, line style and marker per model, the same in every figure: (colour, line style,
+# marker, label). The practitioners' questions' remedies take one hue per family and a line style
+# and marker per member (tanh vermillion, its residual variant orange, ReLU reddish purple, gated
+# greens and blues, attention and the state-space model black); their labels are the remedies' own.
 _MODELS = {
-    "lstm1997": ("blue", "-", "LSTM 1997"),
-    "lstm": ("bluish green", "-", "LSTM (forget gate)"),
-    "gru": ("sky blue", "-.", "GRU"),
-    "rnn_tanh": ("vermillion", "--", "tanh RNN"),
-    "rnn_sigmoid": ("reddish purple", ":", "sigmoid RNN"),
-    "rnn_relu": ("orange", "--", "ReLU RNN"),
-    "rnn_linear": ("black", ":", "linear RNN"),
+    "lstm1997": ("blue", "-", "o", "LSTM 1997"),
+    "lstm": ("bluish green", "-", "o", "LSTM (forget gate)"),
+    "gru": ("sky blue", "-.", "s", "GRU"),
+    "rnn_tanh": ("vermillion", "--", "o", "tanh RNN"),
+    "rnn_sigmoid": ("reddish purple", ":", "o", "sigmoid RNN"),
+    "rnn_relu": ("orange", "--", "o", "ReLU RNN"),
+    "rnn_linear": ("black", ":", "o", "linear RNN"),
     # P13's training methods (one "model" each in its tables)
-    "msgd": ("vermillion", "--", "MSGD"),
-    "msgd_c": ("blue", "-.", "MSGD-C (clipping)"),
-    "msgd_cr": ("bluish green", "-", "MSGD-CR (clipping + Ω)"),
-    "msgd_r": ("reddish purple", ":", "MSGD-R (Ω, no clipping)"),
-    "adam_c": ("orange", "-", "Adam + clipping"),
+    "msgd": ("vermillion", "--", "o", "MSGD"),
+    "msgd_c": ("blue", "-.", "o", "MSGD-C (clipping)"),
+    "msgd_cr": ("bluish green", "-", "o", "MSGD-CR (clipping + Ω)"),
+    "msgd_r": ("reddish purple", ":", "o", "MSGD-R (Ω, no clipping)"),
+    "adam_c": ("orange", "-", "o", "Adam + clipping"),
+    # the practitioners' questions: remedies (S1, S2) and optimisers (S3-optim)
+    "tanh_default": ("vermillion", "-", "o", None),
+    "tanh_glorot": ("vermillion", "--", "s", None),
+    "tanh_orthogonal": ("vermillion", ":", "D", None),
+    "tanh_clip": ("vermillion", "-.", "v", None),
+    "relu": ("reddish purple", "-", "o", None),
+    "irnn": ("reddish purple", "--", "s", None),
+    "leaky_relu": ("reddish purple", ":", "D", None),
+    "residual": ("orange", "-", "o", None),  # a tanh net with a skip: beside tanh's vermillion
+    "lstm_truncated": ("bluish green", "--", "s", None),
+    "attention": ("black", "-.", "D", None),  # not gated: apart from the gated blues and greens
+    "ssm": ("black", "-", "o", None),
+    "sgd": ("vermillion", "--", "o", "SGD"),
+    "nesterov": ("orange", "-.", "s", "Nesterov momentum"),
+    "rmsprop": ("reddish purple", ":", "D", "RMSProp"),
+    "adam": ("blue", "-", "^", "Adam"),
 }
 _SPARE = ("yellow", "sky blue", "orange", "reddish purple")
 
 
-def model_style(name: str, index: int = 0) -> dict:
-    """``color`` and ``linestyle`` of a model (``lstm1997``, ``rnn_tanh``, …), the same in every
-    figure; a model not listed takes a spare colour by ``index`` and a dash-dot line."""
-    colour, style, _ = _MODELS.get(name, (_SPARE[index % len(_SPARE)], "-.", name))
-    return {"color": OKABE_ITO[colour], "linestyle": style}
+def model_style(name: str, index: int = 0, marker: bool = False) -> dict:
+    """``color`` and ``linestyle`` (with ``marker``, its ``marker`` too) of a model
+    (``lstm1997``, ``rnn_tanh``, a remedy of the practitioners' questions, …), the same in every
+    figure; a model not listed takes a spare colour by ``index``, a dash-dot line and circles."""
+    colour, style, mark, _ = _MODELS.get(name, (_SPARE[index % len(_SPARE)], "-.", "o", name))
+    out = {"color": OKABE_ITO[colour], "linestyle": style}
+    return {**out, "marker": mark} if marker else out
 
 
 def model_label(name: str) -> str:
-    """A reader's name for a model: ``rnn_tanh`` -> "tanh RNN"."""
-    return _MODELS[name][2] if name in _MODELS else name
+    """A reader's name for a model: ``rnn_tanh`` -> "tanh RNN" (the name itself where the model's
+    label lives with its definition, e.g. a remedy's)."""
+    return (_MODELS[name][3] or name) if name in _MODELS else name
 
 
 _RC = {
@@ -123,9 +145,10 @@ def _style() -> None:
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # PDF font subsetting is chatty
 
 
-def caption(fig, text: str, size: float = 7) -> None:
+def caption(fig, text: str, size: float = 7) -> int:
     """A caption under the figure naming the claim ids it supports, wrapped to the figure's width
-    (about 21 characters of 6.5 pt text per inch, fewer for larger text; line breaks are kept)."""
+    (about 21 characters of 6.5 pt text per inch, fewer for larger text; line breaks are kept).
+    Returns its number of lines."""
     width = int(fig.get_figwidth() * 21 * 6.5 / size)
     label = fig.supxlabel("", fontsize=size, color="0.2", x=0.01, ha="left")
     renderer = fig.canvas.get_renderer()
@@ -136,6 +159,7 @@ def caption(fig, text: str, size: float = 7) -> None:
             break
         width -= 2
     fig.repro_caption = " ".join(text.split())  # saved in the PNG (figures/README.md reads it)
+    return label.get_text().count("\n") + 1
 
 
 def save(fig, stem: str | os.PathLike) -> list[Path]:

@@ -343,6 +343,32 @@ def test_figure_colours_each_row_of_one_model_and_draws_one_panel_when_nothing_s
     assert width(png) == 3.4  # the training error alone, one column
 
 
+def test_a_row_that_solved_nothing_is_drawn_in_a_only_with_its_last_training_error(
+    tmp_path, monkeypatch
+):
+    import matplotlib.colors
+
+    drawn = []
+    monkeypatch.setattr(figures.plotting, "save", lambda fig, stem: drawn.append(fig) or [])
+    config = _config(tmp_path)
+    rows = rows_lib.rows_of(config, _validate)
+    runs = runner.run(config, rows, PROTOCOL)
+    assert any(runs[("fast", "toy")]["solved"])
+    runs[("slow", "toy")] = {**runs[("slow", "toy")], "solved": [False] * 3, "solved_at": [-1] * 3}
+    figures.draw(config, rows, runs, PROTOCOL)
+    (fig,) = drawn
+    series = figures.series_of(config, rows, runs, PROTOCOL)
+    colour = {s.row.id: matplotlib.colors.to_hex(s.style["color"]) for s in series}
+    by_title = {ax.get_title(loc="left")[:3]: ax for ax in fig.axes}
+    for panel in ("(b)", "(c)"):  # every coloured line is the row that solved
+        hues = {matplotlib.colors.to_hex(line.get_color()) for line in by_title[panel].lines}
+        assert colour["fast"] in hues and colour["slow"] not in hues, panel
+    labels = [t.get_text() for t in by_title["(a)"].get_yticklabels()]
+    assert labels[0].startswith("slow") and "training error at the end" in labels[0]
+    caption = fig.repro_caption
+    assert "(slow, α 0.05) is drawn in (a) only" in caption
+
+
 def test_parts_logged_at_the_same_points_are_pooled_for_the_median():
     seqs = np.array([10.0, 20.0, 30.0])
     a, b = np.ones((3, 2)), np.zeros((2, 1))  # b stopped after two points

@@ -5,8 +5,10 @@ training presented; (c) each trial's training error and the median of those stil
 Colours: one per model; where every series is one model (conditions of one net), one per row. A
 trial that spent its budget is an open ▲ at the budget, never a point on the "until success" axis;
 the median is drawn only where more than half the trials solved (otherwise it lies beyond the
-budget); a budget below the paper's mean makes failures inconclusive, and the row says so. A figure
-whose trials solved nothing draws (c) alone, one column wide: (a) and (b) would hold no point.
+budget); a budget below the paper's mean makes failures inconclusive, and the row says so. A row
+that solved no trial is drawn in (a) alone (its share in (b) would be a line at 0), with its last
+training error in its label. A figure whose trials solved nothing draws (c) alone, one column wide:
+(a) and (b) would hold no point.
 The caption starts with the claim in words (the config's ``statement``).
 """
 
@@ -207,7 +209,7 @@ def _until_success(ax, series: list[Series], unit: str) -> list:
                 xs.append(s.paper[event.name])
         xs += _paper_marks(ax, s, y, once)
         xs += [s.budget, *s.at[s.solved], *s.seen]
-    labels = [textwrap.fill(s.label, 30) + "\n" + textwrap.fill(s.note, 46) for s in series]
+    labels = [textwrap.fill(s.label, 30) + "\n" + textwrap.fill(s.note, 50) for s in series]
     ax.set_yticks(range(n)[::-1], labels, fontsize=7)
     for tick, s in zip(ax.get_yticklabels(), series, strict=True):
         tick.set_color(s.style["color"])
@@ -244,7 +246,7 @@ def _solved_so_far(bx, series: list[Series]) -> None:
         bx.step(x, 100 * y, where="post", **s.style)
         bx.plot([known], [100 * y[-1]], marker="|", markersize=7, color=s.style["color"])
         if "success_pct" in s.paper:
-            bx.plot([1.0 + 0.025 * marks], [s.paper["success_pct"]], marker="<", markersize=5,
+            bx.plot([1.02 + 0.04 * marks], [s.paper["success_pct"]], marker="<", markersize=5,
                     color=s.style["color"], clip_on=False, transform=bx.get_yaxis_transform(),
                     linestyle="none")  # fmt: skip
             marks += 1
@@ -282,11 +284,12 @@ def _training_error(cx, series: list[Series], config, protocol: Protocol, loss=F
         return every
     floor = 50.0 / every
     cx.axhline(floor, color="0.6", linewidth=0.6, linestyle=":")
+    # the label sits below the floor, where no curve is drawn
     cx.annotate(f"none wrong of the last {every:,}", (1, floor), xycoords=("axes fraction", "data"),
-                xytext=(-2, 2), textcoords="offset points", ha="right", va="bottom", fontsize=7,
+                xytext=(-2, -2), textcoords="offset points", ha="right", va="top", fontsize=7,
                 color="0.3")  # fmt: skip
     cx.set_yscale("log")
-    cx.set_ylim(floor / 1.5, 150)
+    cx.set_ylim(floor / 3.5, 150)
     cx.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
     cx.set_ylabel("training error (% wrong)")
     cx.set_title(f"(c) training error per {every:,}", loc="left")
@@ -351,7 +354,9 @@ def draw(
     for c in comparisons:
         if c["p"] is not None:
             text += f" Welch's t-test, {c['a']} vs {c['b']}: p = {c['p']:.2g}."
-    plotting.caption(fig, text, size=7)
+    lines = plotting.caption(fig, text, size=7)
+    # the panels' heights leave room for six lines of caption; a longer one adds its own height
+    fig.set_figheight(fig.get_figheight() + max(0, lines - 6) * 7 * 1.25 / 72)
     return plotting.save(fig, runner.figure_path(config))
 
 
@@ -359,7 +364,11 @@ def _three_panels(config, series: list[Series], protocol: Protocol):
     """(a) each trial until success, (b) the share solved, (c) the training error; the figure
     and the caption's account of its panels."""
     unit, n = protocol.unit, len(series)
-    legend = [plotting.handle(s.style, f"{s.label}: {s.count()}") for s in series]
+    learned = [s for s in series if s.solved.any()]  # (b) and (c); a row that solved none: (a) only
+    idle = [s for s in series if not s.solved.any()]
+    for s in idle:
+        s.note += _last_error(config, s, protocol)
+    legend = [plotting.handle(s.style, f"{s.label}: {s.count()}") for s in learned]
     top_height = max(0.45 * n + 0.7, 1.6)  # (a)'s legend needs about 1.5 in
     fig = plotting.blank(width=plotting.FULL_WIDTH, height=top_height + 2.3)
     # two subfigures: (a)'s row labels and legend take no width from (b) and (c)
@@ -367,8 +376,8 @@ def _three_panels(config, series: list[Series], protocol: Protocol):
     ax = top.add_subplot()
     bx, cx = bottom.subplots(1, 2)
     xs = _until_success(ax, series, unit)
-    every = _training_error(cx, series, config, protocol)
-    _solved_so_far(bx, series)
+    every = _training_error(cx, learned, config, protocol)
+    _solved_so_far(bx, learned)
     lo = max(min([every, *(v for v in xs if v > 0)]) / 2, 1)
     hi = max(xs) * 1.6
     for a in (bx, cx):
@@ -377,9 +386,14 @@ def _three_panels(config, series: list[Series], protocol: Protocol):
     ax.set_xlabel(f"training {unit} until success")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, handlelength=1.4,
               borderaxespad=0)  # fmt: skip
-    if len({s.style["color"] for s in series}) < n:  # (a)'s colours do not say it all
+    if len({s.style["color"] for s in learned}) < len(learned):  # (a)'s colours do not say it all
         bx.legend(handles=legend, loc="upper left", fontsize=7, handlelength=2.2)
-    paper_share = "; ◀ the paper's share" if any("success_pct" in s.paper for s in series) else ""
+    paper_share = "; ◀ the paper's share" if any("success_pct" in s.paper for s in learned) else ""
+    only_a = (
+        f" A row that solved no trial ({'; '.join(s.label for s in idle)}) is drawn in (a) only, "
+        "its training error at the end in its label."
+        if idle else ""
+    )  # fmt: skip
     panels = (
         f"(a) each trial's training {unit} until it solved (●), or △ at the budget if it did "
         "not (censored: not slower, unsolved); (b) the share solved by each point (| where the "
@@ -387,9 +401,26 @@ def _three_panels(config, series: list[Series], protocol: Protocol):
         "trial's training error (thin) and the median of the trials still training while more "
         "than half of them train (bold); the training error counts a sequence wrong if any step "
         "it is trained on is wrong, which the stopping rule's check need not score, so a trial "
-        "can stop above 0. Colours as the rows of (a)."
+        f"can stop above 0. Colours as the rows of (a).{only_a}"
     )
     return fig, panels
+
+
+def _last_error(config, s: Series, protocol: Protocol) -> str:
+    """ "; training error at the end: X–Y%" over the trials of series ``s`` (each trial's last
+    logged training error), or "" where none was logged."""
+    dirs = runner.run_dirs(config, s.row, s.model, protocol.parts(s.row.config))
+    last = []
+    for d in dirs:
+        _, err = training_error(d)
+        for trial in err.T:
+            logged = trial[np.isfinite(trial)]
+            last += [100 * logged[-1]] if logged.size else []
+    if not last:
+        return ""
+    lo, hi = min(last), max(last)
+    span = f"{lo:.0f}%" if round(lo) == round(hi) else f"{lo:.0f}–{hi:.0f}%"
+    return f"; training error at the end {span}"
 
 
 def _training_only(config, series: list[Series], protocol: Protocol):
@@ -410,8 +441,28 @@ def _training_only(config, series: list[Series], protocol: Protocol):
     panels = (
         "No trial solved within its budget, so only training is drawn: the loss (the training "
         "error can sit at 100% while the loss falls), each trial thin, their median bold."
+        + _spread(config, series, protocol)
     )
     return fig, panels
+
+
+def _spread(config, series: list[Series], protocol: Protocol) -> str:
+    """ " Every trial's loss stays within X% of its row's median." where the thin lines would hide
+    under the bold one (X < 5), else ""."""
+    worst = 0.0
+    for s in series:
+        dirs = runner.run_dirs(config, s.row, s.model, protocol.parts(s.row.config))
+        _, loss = _pooled([training_error(d, "train/loss") for d in dirs])
+        if loss is None:
+            return ""
+        med = median_of_most(loss)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            worst = max(worst, float(np.nanmax(np.abs(loss / med[:, None] - 1))))
+    return (
+        f" Every trial's loss stays within {100 * worst:.1g}% of its median."
+        if worst < 0.05
+        else ""
+    )
 
 
 def _paper_text(p: dict) -> str:

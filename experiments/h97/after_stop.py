@@ -22,6 +22,7 @@ import textwrap
 
 import jax
 import jax.numpy as jnp
+import matplotlib.ticker
 import numpy as np
 
 from experiments.claims import rows as rows_lib
@@ -171,6 +172,16 @@ def draw(config, row: rows_lib.Row, res: dict) -> list:
     return plotting.save(fig, runner.figure_path(config, f"_{row.id}_after_stop"))
 
 
+def _counts_axis(ax, zero: float, most: int) -> None:
+    """A log axis of counts out of ``most`` whose 0 is drawn at ``zero``, its tick labelled 0."""
+    ax.set_yscale("log")
+    top = ax.get_ylim()[1]  # the data's: no tick widens the axis
+    ticks = [zero] + [10.0**k for k in range(len(str(most))) if 10.0**k <= top]
+    ax.set_yticks(ticks, ["0"] + [f"{t:g}" for t in ticks[1:]])
+    ax.yaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+    ax.set_ylim(zero / 1.5, top)
+
+
 def _since(res: dict, checks: dict) -> tuple[np.ndarray, np.ndarray]:
     """Each trial's sequences since its stop (thousands), and their median (the same for all)."""
     since = (checks["seen"] - np.asarray(res["start"])[:, None]) / 1e3
@@ -187,7 +198,7 @@ def _draw_checks(config, row: rows_lib.Row, res: dict, checks: dict):
     fig, axes = plotting.figure(1, n, height=2.6, width=_width(n))
     axes = np.atleast_1d(axes)
     since, x = _since(res, checks)
-    panels = [("wrong", f"check: wrong of {c.check_sequences} (0 at 0.3)", c.check_max_wrong + 0.5)]
+    panels = [("wrong", f"check: wrong of {c.check_sequences}", c.check_max_wrong + 0.5)]
     if mean_rule:
         panels.append(("mean_error", "check: mean |error|", c.check_mean_error))
     for ax, (key, label, limit) in zip(axes, panels, strict=True):
@@ -198,7 +209,7 @@ def _draw_checks(config, row: rows_lib.Row, res: dict, checks: dict):
             ax.plot(x, np.quantile(y, 0.5, axis=0, method="lower"), color=blue, lw=1.8)
         ax.set_yscale("log")
         if key == "wrong":
-            ax.set_ylim(bottom=0.2)
+            _counts_axis(ax, ZERO, c.check_sequences)
         ax.axhline(limit, **plotting.PAPER_STYLE)
         ax.set_ylabel(label)
         ax.set_xlabel("sequences after the stop (thousands)")
@@ -229,9 +240,10 @@ def _draw_test(config, row: rows_lib.Row, res: dict, checks: dict):
     theirs = paper.TABLES.get(config.claim, {}).get(row.id, {}).get("wrong")
     if theirs is not None:
         ax.axhline(max(theirs, 0.5), **plotting.PAPER_STYLE, label=f"paper: {fmt(theirs)} wrong")
-    ax.set_yscale("log")
-    ax.set_ylabel(f"test: wrong of {c.test_sequences} (0 at 0.5)")
-    ax.legend(loc="lower left")
+    _counts_axis(ax, 0.5, c.test_sequences)
+    ax.set_ylabel(f"test: wrong of {c.test_sequences}")
+    ax.set_ylim(top=ax.get_ylim()[1] * 8)  # room for the legend above the trials
+    ax.legend(loc="upper right")
     if tails:
         ax = axes[1]
         for key, label, ls in (

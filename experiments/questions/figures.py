@@ -17,30 +17,8 @@ from experiments.questions import paper
 from experiments.questions.variants import VARIANTS
 from repro import plotting
 
-__all__ = ["STYLES", "TASK_LABELS", "label", "style"]
+__all__ = ["TASK_LABELS", "label", "style"]
 
-# One hue per family and a line style per member (11 remedies, 8 colour-blind-safe colours): tanh
-# vermillion (and its residual variant orange), ReLU reddish purple, gated green and blues.
-STYLES = {
-    "tanh_default": ("vermillion", "-", "o"),
-    "tanh_glorot": ("vermillion", "--", "s"),
-    "tanh_orthogonal": ("vermillion", ":", "D"),
-    "tanh_clip": ("vermillion", "-.", "v"),
-    "relu": ("reddish purple", "-", "o"),
-    "irnn": ("reddish purple", "--", "s"),
-    "leaky_relu": ("reddish purple", ":", "D"),
-    "residual": ("orange", "-", "o"),  # a tanh net with a skip: beside tanh's vermillion
-    "lstm": ("bluish green", "-", "o"),
-    "lstm_truncated": ("bluish green", "--", "s"),
-    "gru": ("sky blue", "-", "s"),
-    "attention": ("black", "-.", "D"),  # not gated: apart from the blues and greens of the gated
-    "ssm": ("black", "-", "o"),
-    # optimisers (S3-optim)
-    "sgd": ("vermillion", "--", "o"),
-    "nesterov": ("orange", "-.", "s"),
-    "rmsprop": ("reddish purple", ":", "D"),
-    "adam": ("blue", "-", "^"),
-}
 TASK_COLOURS = {"s_recall": "blue", "s_adding": "vermillion", "s_delayed_recall": "bluish green"}
 TASK_LABELS = {
     "s_recall": "copy/recall",
@@ -50,12 +28,13 @@ TASK_LABELS = {
 
 
 def style(name: str) -> dict:
-    colour, line, marker = STYLES.get(name, ("black", "-", "o"))
-    return {"color": plotting.OKABE_ITO[colour], "linestyle": line, "marker": marker}
+    """A remedy's or optimiser's colour, line style and marker (``plotting``'s, as every model's)."""
+    return plotting.model_style(name, marker=True)
 
 
 def label(name: str) -> str:
-    return VARIANTS[name].label if name in VARIANTS else name
+    """A remedy's own label, or a model's reader's name (``plotting.model_label``)."""
+    return VARIANTS[name].label if name in VARIANTS else plotting.model_label(name)
 
 
 def _budget(entries) -> str:
