@@ -12,16 +12,19 @@ All-pairs matrix of log ‖∂s_k/∂s_t‖₂ (n = 64, T = 1000):
   their products into the same log-norm matrix.
 
 (a) and per-k variants take O(T) calls; they are timed on a sample of calls and summed by a linear
-fit in the chain length, which is how their cost grows. Times are medians after compilation.
+fit in the chain length, which is how their cost grows. Times are medians of up to --repeats calls
+of the program compiled ahead of time (no call is spent warming up; a method whose calls have taken
+--budget seconds is not repeated further, so a one-minute call is timed once).
 
 Usage: python -m bench.jacobians [--T 1000] [--n_last 128] [--n_pairs 64] [--repeats 3]
-       [--pair_cells rnn_tanh,lstm]
+       [--budget 20] [--pair_cells rnn_tanh,lstm]
 """
 
 from __future__ import annotations
 
 import datetime
 import os
+import sys
 import time
 
 import jax
@@ -38,6 +41,9 @@ _N_LAST = flags.DEFINE_integer("n_last", 128, "Hidden size for products to the e
 _N_PAIRS = flags.DEFINE_integer("n_pairs", 64, "Hidden size for the all-pairs matrix.")
 _REPEATS = flags.DEFINE_integer("repeats", 3, "Timed repetitions (median reported).")
 _SAMPLES = flags.DEFINE_integer("samples", 4, "Sampled calls for the O(T)-call methods.")
+_BUDGET = flags.DEFINE_float(
+    "budget", 20.0, "Seconds of timed calls per method after which no further repeat starts."
+)
 _PAIR_CELLS = flags.DEFINE_list(
     "pair_cells", ["rnn_tanh", "lstm"], "Cells of the all-pairs tables (rnn_tanh, lstm)."
 )
@@ -49,12 +55,14 @@ flags.register_validator(
 
 
 def _time(fn, *args, repeats=None) -> float:
+    """Median wall seconds of calls of the jitted ``fn``, compiled ahead of time (no untimed call):
+    ``repeats`` calls, fewer once the calls have taken ``--budget`` seconds (at least one)."""
     repeats = repeats or _REPEATS.value
-    jax.block_until_ready(fn(*args))
+    compiled = fn.lower(*args).compile()
     times = []
-    for _ in range(repeats):
+    while len(times) < repeats and sum(times) < _BUDGET.value:
         t0 = time.perf_counter()
-        jax.block_until_ready(fn(*args))
+        jax.block_until_ready(compiled(*args))
         times.append(time.perf_counter() - t0)
     return float(np.median(times))
 
@@ -187,6 +195,7 @@ def _table(title: str, rows: list[tuple[str, float]]) -> None:
 
 def main(argv):
     del argv
+    sys.stdout.reconfigure(line_buffering=True)  # each table shows as it finishes, piped or not
     T = _T.value
     print(f"{datetime.date.today()}, {cpu_model()}, {os.cpu_count()} cores; devices: {jax.devices()}; "
           f"jax {jax.__version__}; float32; T = {T}; † = timed on {_SAMPLES.value} sampled calls, "

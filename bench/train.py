@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import sys
 import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -462,6 +463,7 @@ def table_s0() -> None:
 
 def main(argv):
     del argv
+    sys.stdout.reconfigure(line_buffering=True)  # each table shows as it finishes, piped or not
     print(
         f"{datetime.date.today()}, {cpu_model()}, {os.cpu_count()} cores; devices: {jax.devices()}; "
         f"jax {jax.__version__}, flax {flax.__version__}, optax {optax.__version__}; float32"

@@ -497,3 +497,30 @@ def test_the_paper_column_is_written_by_the_claims_protocol():
     assert paper_text(p) == "100%, 1,000 (10–2,000)"  # a field no protocol shows is left out
     assert paper_text({"statement": "solves it"}) == "solves it" and paper_text({}) == "–"
     assert docs._paper_text("no_such_claim") is paper_text
+
+
+def test_wrong_count_scores_chunks_whose_keys_are_split_from_the_key():
+    # P13's and the questions' check: sequences // CHUNK fresh chunks, each drawn with a key split
+    # from the check's key (one chunk too), counted by hand against the same draws.
+    from experiments.claims.protocol import CHUNK, wrong_count
+    from repro import cells, problems
+
+    model = cells.Readout(cells.SimpleRNN(3), 1, "sigmoid")
+    params = model.init(jax.random.key(0), model.initialize_carry(), jnp.zeros(2))
+    objective = problems.squared_error(0.3)
+
+    def sample(key, n):
+        kx, kt = jax.random.split(key)
+        mask = jnp.zeros((n, 4)).at[:, -1].set(1.0)
+        return Batch(jax.random.normal(kx, (n, 4, 2)), jax.random.uniform(kt, (n, 4, 1)), mask,
+                     jnp.full((n,), 4))  # fmt: skip
+
+    key = jax.random.key(9)
+    for chunks in (1, 3):
+        by_hand = 0
+        for k in jax.random.split(key, chunks):
+            batch = sample(k, CHUNK)
+            correct, _ = objective.score(problems.unroll(model, params, batch.inputs), batch)
+            by_hand += int(jnp.sum(~correct))
+        got = int(wrong_count(model, objective, sample, chunks * CHUNK)(params, key))
+        assert 0 < got == by_hand < chunks * CHUNK, chunks

@@ -6,10 +6,13 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import jax
 import optax
 from flax import linen as nn
 
-from repro import train
+from repro import problems, train
+
+CHUNK = 1000  # fresh sequences per chunk of a check in minibatches (one chunk in memory at a time)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,3 +104,29 @@ def update_schedule(c, milestones: tuple[train.Milestone, ...] = ()) -> train.Sc
         evals_per_chunk=c.evals_per_chunk,
         milestones=milestones,
     )
+
+
+def check_chunked(c, what: str = "checked") -> None:
+    """``c.eval_sequences`` and ``c.test_sequences`` are whole chunks of :data:`CHUNK`.
+
+    Raises:
+      ValueError: one line naming both fields.
+    """
+    if c.eval_sequences % CHUNK or c.test_sequences % CHUNK:
+        raise ValueError(
+            f"config.eval_sequences={c.eval_sequences}, test_sequences={c.test_sequences}: "
+            f"must be multiples of {CHUNK} (sequences are {what} in chunks of {CHUNK})"
+        )
+
+
+def wrong_count(model, objective, sample: Callable, sequences: int) -> Callable:
+    """``(params, key) -> wrong`` among ``sequences`` fresh ones, ``sample(key, CHUNK)`` at a time
+    (``problems.test_on_fresh`` in chunks; the key of every chunk, the first of one included, is
+    split from ``key``)."""
+    n = sequences // CHUNK
+    if n == 1:  # one chunk: its key split from the key, as for many
+        one = lambda k: sample(jax.random.split(k, 1)[0], CHUNK)
+    else:
+        one = lambda k: sample(k, CHUNK)
+    test = problems.test_on_fresh(model, objective, one, chunks=n)
+    return lambda params, key: test(params, key)["wrong"]

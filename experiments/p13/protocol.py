@@ -27,7 +27,15 @@ import numpy as np
 
 from experiments import common
 from experiments.claims import rows as rows_lib
-from experiments.claims.protocol import Column, Event, Protocol, Trials, update_schedule
+from experiments.claims.protocol import (
+    Column,
+    Event,
+    Protocol,
+    Trials,
+    check_chunked,
+    update_schedule,
+    wrong_count,
+)
 from experiments.claims.table import fmt, stats
 from experiments.p13 import figures, paper
 from repro import cells, jacobians, problems, train
@@ -43,7 +51,6 @@ METHODS = {  # name: (clips, weights Ω)
 INITS = ("sigmoid", "basic_tanh", "smart_tanh")
 SUCCESS = ("lt1pct", "zero")
 LENGTH_RANGES = ("inclusive", "code")
-CHUNK = 1000  # validation and test sequences per chunk (the code validates in chunks of 1000)
 FLOW_SEQUENCES = 4  # validation sequences whose Jacobian chain is measured at each check
 
 
@@ -144,11 +151,7 @@ def validate(c) -> None:
         )
     if c.task == "p13_memorization" and c.L_max:
         raise ValueError("config.L_max: p13_memorization trains one model per length (L_max=0)")
-    if c.eval_sequences % CHUNK or c.test_sequences % CHUNK:
-        raise ValueError(
-            f"config.eval_sequences={c.eval_sequences}, test_sequences={c.test_sequences}: "
-            f"must be multiples of {CHUNK} (sequences are validated in chunks of {CHUNK})"
-        )
+    check_chunked(c, "validated")
     lengths(c)
 
 
@@ -190,21 +193,6 @@ def sampler(c, task: Task, lo: int, hi: int) -> Callable:
         return task.sample(c, k, n, jax.random.randint(k_len, (), lo, hi + 1), bucket)
 
     return sample
-
-
-def wrong_count(model, objective, sample: Callable, sequences: int) -> Callable:
-    """``(params, key) -> wrong`` among ``sequences`` fresh ones, in chunks of 1000 (own lengths)."""
-
-    def chunk(params, key):
-        batch = sample(key, CHUNK)
-        correct, _ = objective.score(problems.unroll(model, params, batch.inputs), batch)
-        return jnp.sum(~correct)
-
-    def count(params, key):
-        keys = jax.random.split(key, sequences // CHUNK)
-        return jnp.sum(jax.lax.map(lambda k: chunk(params, k), keys))
-
-    return count
 
 
 def flow(model, task: Task, c, sample: Callable) -> Callable:

@@ -31,9 +31,15 @@ import numpy as np
 
 from experiments import common
 from experiments.claims import rows as rows_lib
-from experiments.claims.protocol import Column, Trials, update_schedule
+from experiments.claims.protocol import (
+    CHUNK,
+    Column,
+    Trials,
+    check_chunked,
+    update_schedule,
+    wrong_count,
+)
 from experiments.claims.table import fmt, stats
-from experiments.p13.protocol import CHUNK, wrong_count  # checks in chunks of 1000
 from experiments.questions.variants import VARIANTS
 from repro import cells, jacobians, problems, train
 from repro.stats import wilson
@@ -112,11 +118,7 @@ def validate(c) -> None:
     task = TASKS[c.task]
     if c.L < task.min_L:
         raise ValueError(f"config.L={c.L}: {c.task} needs L >= {task.min_L} ({task.why})")
-    if c.eval_sequences % CHUNK or c.test_sequences % CHUNK:
-        raise ValueError(
-            f"config.eval_sequences={c.eval_sequences}, test_sequences={c.test_sequences}: "
-            f"must be multiples of {CHUNK} (sequences are checked in chunks of {CHUNK})"
-        )
+    check_chunked(c)
 
 
 def model_for(c, variant: str) -> cells.Readout:
