@@ -1,4 +1,4 @@
-"""Weight initialisations used by the three papers and the seed questions.
+"""Weight initialisations used by the three papers and the practitioners' questions.
 
 Every initialiser is a flax-style function ``init(key, shape, dtype) -> array``. Matrices use the
 mathematical convention of the papers: shape ``(fan_out, fan_in)``, so a layer computes ``W @ x`` and

@@ -784,7 +784,7 @@ def _train(problem, tx, schedule, run_dir, config, progress, max_chunks) -> dict
         if results_lib.is_complete(run_dir, config):
             return results_lib.load_json(run_dir / "results.json")
         cfg_path = run_dir / "config.json"
-        if cfg_path.exists() and results_lib.load_json(cfg_path) != results_lib._jsonable(config):
+        if cfg_path.exists() and results_lib.load_json(cfg_path) != results_lib.jsonable(config):
             raise ValueError(f"{run_dir}: holds a run of another config; choose another run_dir")
         results_lib.atomic_write_json(cfg_path, config)
 

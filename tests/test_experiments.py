@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = sorted(
     p.stem for p in (ROOT / "experiments" / "configs").glob("*.py") if not p.stem.startswith("_")
 )
-# P13, B94 and the seed questions' configs are tested in test_experiments_p13.py,
+# P13, B94 and the practitioners' questions' configs are tested in test_experiments_p13.py,
 # test_experiments_b94.py and test_experiments_questions.py.
 TESTED = {"gradient_flow"} | {
     c

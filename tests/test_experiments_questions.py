@@ -16,7 +16,7 @@ from experiments.configs import _questions
 from experiments.questions import claim, protocol, s0, s1
 from repro import cells, train
 
-SEEDS = [c for c in CONFIGS if c.startswith(("s1_", "s2_", "s3_"))]
+TRAINED_QUESTIONS = [c for c in CONFIGS if c.startswith(("s1_", "s2_", "s3_"))]
 
 
 def _config(name, profile="quick"):
@@ -28,7 +28,7 @@ def _rows(config):
 
 
 @pytest.mark.parametrize("profile", ["quick", "full"])
-@pytest.mark.parametrize("name", SEEDS)
+@pytest.mark.parametrize("name", TRAINED_QUESTIONS)
 def test_profiles_are_valid_and_full_has_the_claims_scale(name, profile):
     config = _config(name, profile)
     rows = _rows(config)

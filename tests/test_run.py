@@ -7,7 +7,7 @@ from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
-from test_experiments import CONFIGS
+from test_experiments import CONFIGS, ROOT
 
 from experiments import common, run
 from experiments.claims import docs, status
@@ -89,3 +89,39 @@ def test_the_one_command_explains_a_driverless_papers_fields(cli):
     assert (
         proc.stdout.count("--config.claim =") == 1 and "claim id in REPRODUCTION.md" in proc.stdout
     )
+
+
+def test_every_field_of_every_claim_config_is_explained_by_its_commands_help(monkeypatch):
+    # What --helpfull lists for a config's driver (the files its define_flag names), checked for
+    # every top-level field of every config in every profile, in-process.
+    import importlib.util
+
+    where = ROOT / "experiments" / "configs"
+    missing = []
+    for module in run.DRIVERS:
+        driver = importlib.import_module(f"experiments.{module}")
+        seen = {}
+
+        def capture(path, profile="quick", help_text="", field_paths=(), seen=seen):
+            seen["paths"] = field_paths or (path,)
+
+        monkeypatch.setattr(common, "define_config", capture)
+        driver.define_flag()
+        text = common.fields_help(seen["paths"])
+        explained = {
+            line.split(" = ", 1)[0].strip().removeprefix("--config."): line.split(": ", 1)[-1]
+            for line in text.splitlines()
+            if line.strip().startswith("--config.")
+        }
+        files = sorted({p for pattern in driver.CONFIGS for p in where.glob(pattern)})
+        assert files, module
+        for path in files:
+            spec = importlib.util.spec_from_file_location(path.stem, path)
+            config_module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(config_module)
+            for profile in getattr(config_module, "PROFILES", ("quick",)):
+                for name in config_module.get_config(profile):
+                    missing += (
+                        [] if explained.get(name, "").strip() else [f"{path.name}:{profile} {name}"]
+                    )
+    assert not missing, missing

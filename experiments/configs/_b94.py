@@ -83,8 +83,8 @@ def comparative(profile: str) -> ml_collections.ConfigDict:
     c.pn_mu = 0.01  # PN: μ (fixed)
     c.twpn_lr = 0.01  # TWPN: η (paper)
     c.twpn_mu = 0.01  # TWPN: initial μ, adapted so the largest |Δθ| stays in [twpn_lo, twpn_hi]
-    c.twpn_lo = 0.001
-    c.twpn_hi = 0.3
+    c.twpn_lo = 0.001  # TWPN: lower end of the range μ keeps a step's largest |Δθ| in
+    c.twpn_hi = 0.3  # TWPN: upper end of that range
     c.twpn_momentum = 0.8  # momentum on ln μ (paper: 0.8)
     c.dep_lr = 0.01  # DEP: η
     c.dep_eps = 0.1  # DEP: a flip moves x to ±ε

@@ -26,7 +26,7 @@ def base(profile: str) -> ml_collections.ConfigDict:
     c.seed = 0
     c.dtype = "float32"
     # -- the task: s_recall (copy/recall), s_adding (adding problem), s_delayed_recall (y_k = u_0)
-    c.task = "s_recall"
+    c.task = "s_recall"  # which of the three tasks above
     c.L = 20  # sequence length T (s_delayed_recall: the lag k, sequences of k + 1 steps)
     c.symbols = 4  # s_recall: alphabet size (chance accuracy 1/symbols)
     # -- the model

@@ -36,7 +36,7 @@ def get_config(profile: str = "quick"):
     # -- panel (d): eq. (4) on a latched neuron
     c.eq4_w = 2.5  # self-loop weight
     c.eq4_h = 2.0  # input at t <= eq4_L (writes the bit)
-    c.eq4_L = 3
+    c.eq4_L = 3  # steps of input that write the bit (then noise only)
     c.eq4_s = 0.2  # Gaussian noise variance after eq4_L
     c.eq4_T = 40  # sequence length
     c.out_dir = ""  # numbers.json goes here; "" = runs/b94_theory/<profile>

@@ -24,8 +24,8 @@ def get_config(profile: str = "quick"):
     c.seed = 0  # data and trial keys
     c.dtype = "float32"  # the precision of the runs
     # -- data: damped oscillators sampled at `samples` points over `duration` seconds
-    c.samples = 10_000
-    c.duration = 5e-3
+    c.samples = 10_000  # points per signal at full rate
+    c.duration = 5e-3  # seconds each signal spans
     c.train_size = 256 if quick else 2048  # training signals (a multiple of batch)
     c.val_size = 128 if quick else 512  # validation signals
     # Downsampling factors of the main data set (lengths samples/factor), comma-separated.
@@ -34,7 +34,7 @@ def get_config(profile: str = "quick"):
     c.alias_factors = "50" if quick else "10,50"
     # -- the network and its training (the same at every length)
     c.hidden = 16 if quick else 64  # LSTM units per direction
-    c.trials = 3  # seeds, vmapped
+    c.trials = 3  # trials (each its own random seed), vmapped
     c.batch = 32  # signals per update
     # Adam's learning rate: MATLAB's default for "adam" (1e-3) at full scale; quick uses 1e-2 so
     # that its short budget shows any learning at all

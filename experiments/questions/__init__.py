@@ -51,4 +51,6 @@ def main(argv):
 
 def define_flag():
     """The ``--config`` flag of this driver (with its ``--help``); main reads it."""
-    return common.define_claim_config("s2_ablation.py", ", ".join(CONFIGS), "_questions.py")
+    return common.define_claim_config(
+        "s2_ablation.py", ", ".join(CONFIGS), "_questions.py", "s0_downsampling.py", "s_reach.py"
+    )
