@@ -112,11 +112,13 @@ class Milestone:
     entry: a bool entry of the problem's ``evaluate`` dict, checked at every frozen-weight check; or
     max_wrong: at most this many wrong among the ``window`` most recent training sequences, checked
       after every update once the window is full. Exactly one of the two is set.
+    label: how figures and tables call it (e.g. "ST1"; default: its name).
     """
 
     name: str
     entry: str | None = None
     max_wrong: int | None = None
+    label: str = ""
 
     def __post_init__(self):
         if (self.entry is None) == (self.max_wrong is None):

@@ -140,7 +140,7 @@ def test_stopping_rules_match_plain_loop(window, max_avg_error, evaluate):
 
 @pytest.mark.parametrize("gate_eval", [False, True])
 def test_milestones_window_max_wrong_and_gated_checks_match_plain_loop(gate_eval):
-    # H97 Exp. 3 / 5 shapes: events recorded on the way (an evaluate entry, a looser window rule)
+    # H97 Exp. 3 / 5 shapes: milestones recorded on the way (an evaluate entry, a looser window rule)
     # with the weights then; the stop rule allows some wrong sequences in the window.
     problem = toy_problem(tolerance=0.05, evaluate=True)
     base = problem.evaluate

@@ -92,7 +92,7 @@ class Series:
     paper: dict
     budget: int  # in sequences
     note: str  # what the row adds under its label (test error beside the paper's, inconclusive)
-    events: tuple = ()
+    milestones: tuple = ()  # train.Milestone's the row records, each drawn with its label
 
     @property
     def solved(self) -> np.ndarray:
@@ -150,7 +150,7 @@ def series_of(config, rows, runs, protocol: Protocol, entries=()) -> list[Series
         budget = protocol.budget(c) * protocol.per_unit(c)
         s = Series(
             row, model, row.title if one_model else f"{row.title}, {plotting.model_label(model)}",
-            style, r, paper, budget, "", protocol.events(c) if first == 0 else (),
+            style, r, paper, budget, "", protocol.milestones(c) if first == 0 else (),
         )  # fmt: skip
         notes = [s.count()]
         if (~s.solved).any() and paper.get("after") and budget < paper["after"] and not s.running:
@@ -195,18 +195,18 @@ def _until_success(ax, series: list[Series], unit: str) -> list:
             ax.scatter([med], [y + 0.36], marker="v", s=16, facecolors="white", edgecolors="k",
                        zorder=4, label=once("ours: median of all trials (lower)"))  # fmt: skip
             xs.append(med)
-        for event in s.events:
-            mile = s.results["milestones"][event.name]
+        for m in s.milestones:
+            mile, label = s.results["milestones"][m.name], m.label or m.name
             reached = np.asarray(mile["reached"], bool)
             at = np.asarray(mile["at"], float)[reached]
             ax.scatter(at, y + jitter[reached] - 0.05, s=10, marker="x", color=colour,
-                       linewidths=0.7, zorder=3, label=once(f"ours: {event.label}"))  # fmt: skip
+                       linewidths=0.7, zorder=3, label=once(f"ours: {label}"))  # fmt: skip
             xs += list(at)
-            if s.paper.get(event.name):
-                ax.vlines(s.paper[event.name], y - 0.38, y + 0.38,
+            if s.paper.get(m.name):
+                ax.vlines(s.paper[m.name], y - 0.38, y + 0.38,
                           color=plotting.OKABE_ITO["orange"], linestyle=":", linewidth=1.4,
-                          label=once(f"paper: mean {event.label}"))  # fmt: skip
-                xs.append(s.paper[event.name])
+                          label=once(f"paper: mean {label}"))  # fmt: skip
+                xs.append(s.paper[m.name])
         xs += _paper_marks(ax, s, y, once)
         xs += [s.budget, *s.at[s.solved], *s.seen]
     labels = [textwrap.fill(s.label, 30) + "\n" + textwrap.fill(s.note, 50) for s in series]

@@ -26,14 +26,6 @@ class Trials:
 
 
 @dataclasses.dataclass(frozen=True)
-class Event:
-    """A milestone recorded on the way to the stopping rule (``results["milestones"][name]``)."""
-
-    name: str  # the milestone's key in the results and the paper's numbers (e.g. "st1")
-    label: str  # how figures and tables call it (e.g. "ST1")
-
-
-@dataclasses.dataclass(frozen=True)
 class Column:
     """A table column a protocol adds: ``cell(entry, paper) -> str`` (ours / paper)."""
 
@@ -50,7 +42,8 @@ class Protocol:
     paper: the paper's numbers, ``paper[claim][row id]`` (``row id@model`` for a second model).
     parts: the names of the independent runs of a (row, model) merged into one (H97 Exp. 1: one
       per data pair; default one unnamed run).
-    events: the milestones a row records (drawn in the figures; their numbers come from ``summarize``).
+    milestones: the labelled ``train.Milestone``'s a row records, as its schedule does (drawn in
+      the figures; their numbers come from ``summarize``).
     summarize: ``(row config, results) -> dict``: the protocol's own fields of a table entry.
     columns: the protocol's table columns after the shared ones.
     unit: what the budget counts ("sequences").
@@ -77,7 +70,7 @@ class Protocol:
     build: Callable[[Any, str, int], Trials]
     paper: Mapping[str, Mapping[str, dict]]
     parts: Callable[[Any], tuple[str, ...]] = lambda c: ("",)
-    events: Callable[[Any], tuple[Event, ...]] = lambda c: ()
+    milestones: Callable[[Any], tuple[train.Milestone, ...]] = lambda c: ()
     summarize: Callable[[Any, dict], dict] = lambda c, r: {}
     columns: tuple[Column, ...] = ()
     unit: str = "sequences"

@@ -2,7 +2,7 @@
 
 Shared columns: row, model, weights, trials solved, % success, and the time to success
 (mean over solved trials, with median, min and max); a protocol adds its own (test-set columns,
-events). A row of ``config.reference_row`` gives every other row a ``ratio`` of mean times.
+milestones). A row of ``config.reference_row`` gives every other row a ``ratio`` of mean times.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ import numpy as np
 
 from experiments import common
 from experiments.claims import rows as rows_lib
-from experiments.claims.protocol import Column, Event, Protocol, Trials
+from experiments.claims.protocol import Column, Protocol, Trials
 from experiments.claims.table import fmt, paper_text
 from experiments.h97 import construction, paper, probe
 from repro import cells, initializers, problems, train
@@ -59,12 +59,12 @@ def _sets(gen: Callable, n: int) -> tuple[Callable, int]:
 
 @dataclasses.dataclass(frozen=True)
 class Family:
-    """One task family: sizes, data, Table 10's (p, lag), and the milestones it records."""
+    """One task family: sizes, data, Table 10's (p, lag), and whether it records ST1."""
 
     io: Callable  # c -> (n_in, n_out)
     data: Callable  # (c, pair) -> Data
     lag: Callable  # c -> (p, lag) as Table 10 lists them
-    events: tuple[Event, ...] = ()
+    st1: bool = False  # records ST1 (a check with at most check_max_wrong wrong) on the way to ST2
     checks: bool = False  # stops on a frozen-weight check (needs check_sequences > 0)
     window: bool = False  # stops on the training window (ST3; needs window > 0)
 
@@ -131,7 +131,6 @@ _noise = lambda v: lambda c, k, n: h97.noise_signal(k, n, c.T, c.N, variant=v)
 _arith = lambda fn: lambda c, k, n: fn(k, n, c.T, first_pair_rule=c.first_pair_rule)
 _order = lambda v: lambda c, k, n: h97.temporal_order(k, n, v)
 _distractors = lambda c, k, n: h97.two_class_distractors(k, n, c.q, c.p, max_extra=c.max_extra)
-_ST1 = (Event("st1", "ST1"),)
 
 FAMILIES = {
     "h97_reber": Family(lambda c: (7, 7), _reber, lambda c: (9, 9), checks=True),
@@ -144,10 +143,10 @@ FAMILIES = {
         checks=True,
     ),
     "h97_3a": Family(
-        lambda c: (1, 1), _fresh(_noise("3a"), _sq, True), lambda c: (c.T, c.T), _ST1, True
+        lambda c: (1, 1), _fresh(_noise("3a"), _sq, True), lambda c: (c.T, c.T), True, True
     ),
     "h97_3b": Family(
-        lambda c: (1, 1), _fresh(_noise("3b"), _sq, True), lambda c: (c.T, c.T), _ST1, True
+        lambda c: (1, 1), _fresh(_noise("3b"), _sq, True), lambda c: (c.T, c.T), True, True
     ),
     "h97_3c": Family(
         lambda c: (1, 1),
@@ -165,7 +164,6 @@ FAMILIES = {
         lambda c: (2, 1),
         _fresh(_arith(h97.multiplication), _sq, False),
         lambda c: (c.T, c.T // 2),
-        (Event("n140", "< 140 wrong"),),
         window=True,
     ),
     "h97_temporal_order_6a": Family(
@@ -314,13 +312,27 @@ def parts(c) -> tuple[str, ...]:
     return tuple(f"pair{k}" for k in range(c.data_pairs)) if c.task == "h97_reber" else ("",)
 
 
+def milestones(c) -> tuple[train.Milestone, ...]:
+    """What a row records on the way to its stopping rule, labelled for figures and tables: ST1
+    (Exp. 3a/3b: a check with at most check_max_wrong wrong, on the way to ST2) and, with
+    ``mark_max_wrong`` >= 0, the training window's first "fewer than mark_max_wrong + 1 wrong"
+    (Exp. 5's 140)."""
+    out = []
+    if FAMILIES[c.task].st1:
+        out.append(train.Milestone("st1", entry="st1", label="ST1"))
+    if c.mark_max_wrong >= 0:
+        label = f"< {c.mark_max_wrong + 1} wrong"
+        out.append(train.Milestone("n140", max_wrong=c.mark_max_wrong, label=label))
+    return tuple(out)
+
+
 def build(c, name: str, pair: int = 0) -> Trials:
     """The trials of one row, model and data pair."""
     family = FAMILIES[c.task]
     n_in, n_out = family.io(c)
     data = family.data(c, pair)
     model = model_for(c, name, n_out)
-    evaluate, milestones = None, []
+    evaluate = None
     if data.check is not None:
         check = problems.test_on_fresh(
             model,
@@ -331,17 +343,14 @@ def build(c, name: str, pair: int = 0) -> Trials:
             chunks=data.check_chunks,
         )
         evaluate = check
-        if family.events == _ST1:  # ST1 (wrong <= max) recorded on the way to ST2
+        if family.st1:  # ST1 (wrong <= max) recorded on the way to ST2
 
             def evaluate(params, key):
                 res = check(params, key)
                 return {**res, "st1": res["wrong"] <= c.check_max_wrong}
 
-            milestones.append(train.Milestone("st1", entry="st1"))
         if c.probe and name == "lstm1997":
             evaluate = probe.with_probe(evaluate, model, data.check)
-    if c.mark_max_wrong >= 0:
-        milestones.append(train.Milestone("n140", max_wrong=c.mark_max_wrong))
     test = problems.test_on_fresh(model, data.objective, data.test, chunks=data.test_chunks)
     problem = problems.sequence_problem(
         model, data.sample, data.objective, n_in=n_in, evaluate=evaluate, test=test
@@ -363,7 +372,7 @@ def build(c, name: str, pair: int = 0) -> Trials:
         max_avg_error=c.max_avg_error or None,
         window_max_wrong=c.window_max_wrong,
         gate_eval=c.gate_eval,
-        milestones=tuple(milestones),
+        milestones=milestones(c),
         fixed_eval=c.fixed_test_set,
     )
     return Trials(model, problem, schedule, tx)
@@ -374,7 +383,7 @@ def test_size(c) -> int:
 
 
 def summarize(c, r: dict) -> dict:
-    """H97's own entry fields: the test columns over the solved trials, and the events."""
+    """H97's own entry fields: the test columns over the solved trials, and the milestones."""
     solved = np.asarray(r["solved"], bool)
     test = {k: np.asarray(v, float) for k, v in r["test"].items()}
     over = lambda k, f=np.mean: float(f(test[k][solved])) if solved.any() else None
@@ -389,14 +398,15 @@ def summarize(c, r: dict) -> dict:
     }
     from experiments.claims.table import stats
 
-    for event in FAMILIES[c.task].events:
-        m = r["milestones"][event.name]
+    for milestone in milestones(c):
+        name = milestone.name
+        m = r["milestones"][name]
         reached = np.asarray(m["reached"], bool)
-        out[event.name] = stats(np.asarray(m["at"])[reached])
-        out[f"{event.name}_reached"] = int(reached.sum())
-        if reached.any() and f"{event.name}/wrong" in test:
-            out[f"{event.name}_wrong"] = float(test[f"{event.name}/wrong"][reached].mean())
-            out[f"{event.name}_mse"] = float(test[f"{event.name}/mse"][reached].mean())
+        out[name] = stats(np.asarray(m["at"])[reached])
+        out[f"{name}_reached"] = int(reached.sum())
+        if reached.any() and f"{name}/wrong" in test:
+            out[f"{name}_wrong"] = float(test[f"{name}/wrong"][reached].mean())
+            out[f"{name}_mse"] = float(test[f"{name}/mse"][reached].mean())
     return out
 
 
@@ -455,7 +465,7 @@ PROTOCOL = Protocol(
     paper=paper.TABLES,
     paper_text=lambda p: paper_text(p, _PAPER_TEXT),
     parts=parts,
-    events=lambda c: FAMILIES[c.task].events,
+    milestones=milestones,
     summarize=summarize,
     columns=COLUMNS,
     table_note="test columns over the successful trials",

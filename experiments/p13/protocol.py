@@ -29,7 +29,6 @@ from experiments import common
 from experiments.claims import rows as rows_lib
 from experiments.claims.protocol import (
     Column,
-    Event,
     Protocol,
     Trials,
     check_chunked,
@@ -265,11 +264,15 @@ def build(c, method: str, part: int = 0) -> Trials:
         shrink = jax.tree.map(lambda p: 0.0, problem.init(jax.random.key(0)))
         shrink["params"]["cell"]["W_rec"] = 0.02
         guard = train.nan_guard(shrink)
-    # under the code's rule (0 wrong), also record when < 1% was first reached (spec §3.4)
-    lt1pct = (train.Milestone("lt1pct", entry="lt1pct"),) if c.success == "zero" else ()
-    schedule = update_schedule(c, lt1pct)
+    schedule = update_schedule(c, milestones(c))
     tx = train.make_optimizer("sgd", c.lr, clip_norm=c.clip if clips else None, guard=guard)
     return Trials(model, problem, schedule, tx)
+
+
+def milestones(c) -> tuple[train.Milestone, ...]:
+    """Under the code's rule (0 wrong), also record when < 1% was first reached (spec §3.4)."""
+    lt1pct = train.Milestone("lt1pct", entry="lt1pct", label="< 1% wrong")
+    return (lt1pct,) if c.success == "zero" else ()
 
 
 def summarize(c, r: dict) -> dict:
@@ -323,7 +326,7 @@ PROTOCOL = Protocol(
     build=build,
     paper=paper.TABLES,
     summarize=summarize,
-    events=lambda c: (Event("lt1pct", "< 1% wrong"),) if c.success == "zero" else (),
+    milestones=milestones,
     columns=COLUMNS,
     unit="updates",
     per_unit=lambda c: c.batch,
