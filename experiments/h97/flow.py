@@ -136,8 +136,13 @@ def draw(config, row: rows_lib.Row, curves) -> list[Path]:
     plotting.caption(
         fig,
         "The error flow through trained networks against the lag: the 1997 LSTM's constant error "
-        "carousel keeps the truncated flow of its cell state at 1 (H97-EQ), a tanh RNN's flow "
-        f"falls by a fixed number of decades per step. {config.claim}, "
+        "carousel keeps the truncated flow of its cell state at 1 (H97-EQ)"
+        + (
+            ", a tanh RNN's flow falls by a fixed number of decades per step. "
+            if any(name != "lstm1997" for _, name, _, _ in curves)
+            else "; the full Jacobian adds the gates' paths. "
+        )
+        + f"{config.claim}, "
         f"{runner.shown_label(config)}, {row.title}; one sequence; norms from the Jacobian engine.",
     )
     return plotting.save(fig, runner.figure_path(config, "_flow"))

@@ -267,7 +267,7 @@ def optimizers(config, rows, runs, entries) -> list[Path]:
             y, lo, hi = np.array([_frac(e) for _, e in pts]).T
             s = style(model)
             ax.errorbar(x, y, yerr=[lo, hi], capsize=1.5, markersize=3, linewidth=1.0,
-                        label=model, **s)  # fmt: skip
+                        label=label(model), **s)  # fmt: skip
             for xi, (_, e) in zip(x, pts, strict=True):
                 div = f", {e['diverged']} div." if e.get("diverged") else ""
                 ax.text(
