@@ -104,9 +104,12 @@ def write(c, numbers: dict) -> Path:
     """numbers.json with the config and provenance, atomically; an unchanged file is kept. Numbers
     from ``reuse`` keep the provenance of the run that computed them."""
     path = runner.out_dir(c) / "numbers.json"
+    # whether missing runs would be trained says nothing about these numbers: left out, so that a
+    # redraw and a run write the same file
+    config = {k: v for k, v in c.to_dict().items() if k != "run_missing"}
     if "provenance" in numbers:
-        return results.atomic_write_json(path, {**numbers, "config": c.to_dict()})
-    return results.write_json_with_provenance(path, {**numbers, "config": c.to_dict()})
+        return results.atomic_write_json(path, {**numbers, "config": config})
+    return results.write_json_with_provenance(path, {**numbers, "config": config})
 
 
 def block(c, name: str, compute: Callable[[], dict]) -> dict:
