@@ -16,8 +16,10 @@ import io
 import json
 import os
 import platform
+import struct
 import subprocess
 import tempfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -261,3 +263,25 @@ def write_run(
     return atomic_write_json(
         run_dir / "results.json", {**results, "provenance": provenance(wall_time_s)}
     )
+
+
+def png_text(path: Path) -> dict[str, str]:
+    """The text chunks of a PNG (tEXt, zTXt, iTXt), keyword -> text."""
+    data, out, i = path.read_bytes(), {}, 8  # after the signature
+    while i + 8 <= len(data):
+        (length,), kind = struct.unpack(">I", data[i : i + 4]), data[i + 4 : i + 8]
+        body = data[i + 8 : i + 8 + length]
+        i += 12 + length
+        key, _, rest = body.partition(b"\0")
+        if kind == b"tEXt":
+            out[key.decode("latin-1")] = rest.decode("latin-1")
+        elif kind == b"zTXt":
+            out[key.decode("latin-1")] = zlib.decompress(rest[1:]).decode("latin-1")
+        elif kind == b"iTXt":
+            compressed, rest = rest[0], rest[2:]
+            _language, _, rest = rest.partition(b"\0")
+            _translated, _, text = rest.partition(b"\0")
+            out[key.decode("latin-1")] = (zlib.decompress(text) if compressed else text).decode()
+        elif kind == b"IEND":
+            break
+    return out

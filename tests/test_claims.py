@@ -524,3 +524,31 @@ def test_wrong_count_scores_chunks_whose_keys_are_split_from_the_key():
             by_hand += int(jnp.sum(~correct))
         got = int(wrong_count(model, objective, sample, chunks * CHUNK)(params, key))
         assert 0 < got == by_hand < chunks * CHUNK, chunks
+
+
+def test_an_overridden_run_does_not_replace_a_figure_another_command_drew(tmp_path, monkeypatch):
+    from repro import results
+
+    monkeypatch.chdir(tmp_path)  # the default figure path, figures/toy_1, is relative
+    config = _config(tmp_path)
+    config.figure, config.out_dir = "", ""  # runs/toy_1/quick, figures/toy_1
+    drawn = "python -m experiments.run --config=experiments/configs/toy_1.py:quick"
+    monkeypatch.setattr(results, "command", lambda: drawn)
+    pipeline.run_claim(config, PROTOCOL)
+    assert results.png_text(Path("figures/toy_1.png"))["Command"] == drawn
+    # the same options by another driver, in another order, with plumbing: a redraw
+    again = (
+        "python -m experiments.hochreiter1997 --config.run_missing=false "
+        "--config=./experiments/configs/toy_1.py:quick --config.only_rows=slow"
+    )
+    monkeypatch.setattr(results, "command", lambda: again)
+    pipeline.run_rows(config, PROTOCOL)
+    monkeypatch.setattr(results, "command", lambda: drawn + " --config.lr=0.3")
+    with pytest.raises(ValueError, match=r"figures/toy_1.png was drawn by `.*`; .*--config.figure"):
+        pipeline.run_rows(config, PROTOCOL)
+    monkeypatch.setattr(results, "command", lambda: drawn.replace(":quick", ":paper"))
+    with pytest.raises(ValueError, match="this run's options differ"):
+        pipeline.run_rows(config, PROTOCOL)
+    monkeypatch.setattr(results, "command", lambda: drawn + " --config.lr=0.3")
+    config.figure = str(tmp_path / "mine")  # named by the user: written there
+    pipeline.run_rows(config, PROTOCOL)

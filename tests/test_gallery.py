@@ -21,10 +21,10 @@ def _figure(tmp_path, caption: str) -> Path:
 def test_a_png_carries_its_caption_and_the_command_that_drew_it(tmp_path, monkeypatch):
     caption = "A toy learns its weight (TOY-1).\nTOY-1, quick profile: budget 400, e.g. 1.5 × more."
     png = _figure(tmp_path, caption)
-    assert gallery.png_text(png) == {"Description": " ".join(caption.split())}  # no command here
+    assert results.png_text(png) == {"Description": " ".join(caption.split())}  # no command here
     command = "python -m experiments.run --config=experiments/configs/x.py:paper --config.lr=0.5"
     monkeypatch.setattr(results, "command", lambda: command)
-    text = gallery.png_text(_figure(tmp_path, caption))
+    text = results.png_text(_figure(tmp_path, caption))
     assert text["Command"] == command and text["Description"].startswith("A toy learns")
 
 

@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import re
 import shlex
-import struct
 import sys
-import zlib
 from pathlib import Path
+
+from experiments.claims import runner
+from repro import results
 
 GALLERY = Path("figures/README.md")
 DOCS = ("README.md", "REPRODUCTION.md")
-# Overrides that change where a run is written or whether it trains, not what it shows.
-_PLUMBING = ("run_missing", "figure", "out_dir", "only_rows")
 _CLAIM = re.compile(r"[A-Z][A-Za-z0-9]*-[A-Za-z0-9-]+")
 _HEAD = """# Figures
 
@@ -66,31 +65,9 @@ def profile_of(command: str | None) -> str:
             profile = a.partition(":")[2] or "default"
         elif a.startswith("--config.") and "=" in a:
             name, _, value = a.removeprefix("--config.").partition("=")
-            if name.split(".")[0] not in _PLUMBING:
+            if name.split(".")[0] not in runner.PLUMBING:
                 options.append(f"{name}={value}")
     return ", ".join([profile or "default", *options])
-
-
-def png_text(path: Path) -> dict[str, str]:
-    """The text chunks of a PNG (tEXt, zTXt, iTXt), keyword -> text."""
-    data, out, i = path.read_bytes(), {}, 8  # after the signature
-    while i + 8 <= len(data):
-        (length,), kind = struct.unpack(">I", data[i : i + 4]), data[i + 4 : i + 8]
-        body = data[i + 8 : i + 8 + length]
-        i += 12 + length
-        key, _, rest = body.partition(b"\0")
-        if kind == b"tEXt":
-            out[key.decode("latin-1")] = rest.decode("latin-1")
-        elif kind == b"zTXt":
-            out[key.decode("latin-1")] = zlib.decompress(rest[1:]).decode("latin-1")
-        elif kind == b"iTXt":
-            compressed, rest = rest[0], rest[2:]
-            _language, _, rest = rest.partition(b"\0")
-            _translated, _, text = rest.partition(b"\0")
-            out[key.decode("latin-1")] = (zlib.decompress(text) if compressed else text).decode()
-        elif kind == b"IEND":
-            break
-    return out
 
 
 def cites(text: str, stem: str) -> bool:
@@ -102,7 +79,7 @@ def cites(text: str, stem: str) -> bool:
 
 
 def entry(png: Path, ids: list[str], docs: dict[str, str]) -> dict:
-    text = png_text(png)
+    text = results.png_text(png)
     caption = text.get("Description", "")
     found: list[str] = []
     for claim in ids:  # longest first: "H97-T10" is not also "H97-T1"

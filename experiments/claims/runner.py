@@ -21,6 +21,7 @@ from experiments.claims.protocol import Protocol
 from repro import cells, results, train
 
 __all__ = [
+    "check_keeps_figure",
     "figure_path",
     "identity",
     "describe",
@@ -50,6 +51,10 @@ NOT_RUN_FIELDS = (
     "label",
     "trial_block",
 )
+
+
+# Overrides that change where a run is written or whether it trains, not what it shows.
+PLUMBING = ("run_missing", "only_rows", "trial_block", "out_dir", "figure")
 
 
 def options(config, overridden, protocol: Protocol) -> dict:
@@ -113,6 +118,46 @@ def figure_path(config, suffix: str = "") -> str:
     if where == config.profile:
         where = "" if config.profile == "quick" else config.profile
     return f"figures/{slug(config)}{'_' + where if where else ''}{suffix}"
+
+
+def check_keeps_figure(config, skip: tuple[str, ...] = ()) -> None:
+    """A run does not silently replace a figure that another command drew: where the figure goes
+    to its default path (no ``config.figure``), that figure exists and the command that drew it
+    (recorded in the PNG) set other options than this one, raise a one-line ValueError, before any
+    compute. Options are the config file, its profile and every ``--config.NAME=VALUE`` whose
+    top-level field is not in ``PLUMBING`` or ``skip`` (fields that do not change the figure,
+    e.g. H97's ``after_stop``); a driver or a field order is no difference. A run outside a
+    command (a test, an interpreter) passes.
+    """
+    if config.figure:
+        return  # the user named where it goes
+    png = Path(figure_path(config) + ".png")
+    now = results.command()
+    drawn = results.png_text(png).get("Command") if png.is_file() else None
+    if now is None or drawn is None:
+        return
+    ignored = {*PLUMBING, *skip}
+    if _options_of(drawn, ignored) != _options_of(now, ignored):
+        raise ValueError(
+            f"{png} was drawn by `{drawn}`; this run's options differ, so its figure would "
+            "replace that one: name where this run goes with --config.figure=PATH and "
+            "--config.out_dir=DIR"
+        )
+
+
+def _options_of(command: str, ignored: set[str]) -> tuple:
+    """(config file name, profile, {field: value}) of a recorded ``python -m MODULE ARGS``."""
+    import shlex
+
+    spec, values = "", {}
+    for arg in shlex.split(command)[3:]:
+        name, _, value = arg.partition("=")
+        if name == "--config":
+            spec = value
+        elif name.startswith("--config.") and name[9:].split(".")[0] not in ignored:
+            values[name[9:]] = value
+    file, _, profile = spec.rpartition(":") if ":" in spec else (spec, "", "")
+    return Path(file).name, profile, values
 
 
 def run_dirs(config, row: rows_lib.Row, model: str, parts: tuple[str, ...]) -> list[Path]:

@@ -61,6 +61,7 @@ def prepare(c) -> None:
             "the shared runner; leave it empty"
         )
     common.check_writable(runner.out_dir(c), runner.figure_path(c))
+    runner.check_keeps_figure(c)
 
 
 def options(config: dict) -> dict:
