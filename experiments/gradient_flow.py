@@ -18,6 +18,7 @@ import numpy as np
 from absl import logging
 
 from experiments import common
+from experiments.claims import runner
 from repro import flow, plotting, results
 
 LOG10 = np.log10(np.e)
@@ -344,6 +345,7 @@ def run(config, overridden=()) -> list:
     flow.parse_curve(config.heatmap, "config.heatmap")
     common.positive(config, "T", "hidden", "n_in", "trials", "heatmap_T")
     common.check_writable(config.out_dir, config.figure)
+    runner.check_keeps_figure(config, stem=config.figure)
     plain = config.to_dict()
     out = Path(config.out_dir)
     if results.is_complete(out, plain):

@@ -36,6 +36,7 @@ def run(config, overridden=()) -> list:
     if config.conditions:
         common.check_writable(runner.out_dir(config))
         return conditions.main(config) or []
+    _check_keeps_extras(config)
     rows, runs, paths = pipeline.run_claim(config, protocol.PROTOCOL, overridden)
     first = rows[0]
     if config.flow and runs[(first.id, "lstm1997")] is not None:
@@ -56,6 +57,20 @@ def run(config, overridden=()) -> list:
         )
         paths += after_stop.draw(config, row, res)
     return paths
+
+
+def _check_keeps_extras(config) -> None:
+    """The figures this run adds beside the claim's (the flow, the gate traces, what the stopped
+    nets do next) are not replaced by a command with other options that shape them (before any
+    compute; ``runner.check_keeps_figure``)."""
+    after_stop = ("after_stop", "after_stop_every")  # the fields that shape each figure
+    extras = {"_flow": (config.flow, ("flow",))}
+    extras["_gates"] = (config.gate_trace, ("gate_trace", "after_stop_every"))
+    extras |= {f"_{row}_after_stop": (config.after_stop, after_stop) for row in config.rows}
+    for suffix, (wanted, shaping) in extras.items():
+        if wanted:
+            skip = tuple(set(protocol.PROTOCOL.not_run_fields) - set(shaping))
+            runner.check_keeps_figure(config, skip, suffix)
 
 
 def main(argv):

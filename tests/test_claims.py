@@ -552,3 +552,21 @@ def test_an_overridden_run_does_not_replace_a_figure_another_command_drew(tmp_pa
     monkeypatch.setattr(results, "command", lambda: drawn + " --config.lr=0.3")
     config.figure = str(tmp_path / "mine")  # named by the user: written there
     pipeline.run_rows(config, PROTOCOL)
+
+
+def test_a_commands_options_ignore_its_spelling_and_plumbing_not_a_rows_field():
+    of = lambda command: runner._options_of(command, set(runner.PLUMBING))
+    cmd = "python -m experiments.run --config=experiments/configs/x.py:quick --config.a=True"
+    assert of(cmd) == ("x.py", "quick", {"a": "true"})
+    for same in (
+        "python -m experiments.hochreiter1997 --config experiments/configs/x.py --config.a true",
+        f"{cmd} --config.only_rows=r --config.run_missing=false --config.trial_block=0:2",
+        "python -m experiments.run --config.a=TRUE --config=./experiments/configs/x.py:quick",
+    ):
+        assert of(same) == of(cmd), same
+    for other in (
+        f"{cmd} --config.rows.r.T=4",
+        f"{cmd} --config.models=m",
+        cmd.replace("quick", "paper"),
+    ):
+        assert of(other) != of(cmd), other

@@ -229,7 +229,8 @@ def test_h97_configs_run_end_to_end_with_table_and_figure(name, tmp_path):
         assert 0 <= e["solved"] <= e["trials"] and e["paper"] == paper.TABLES[config.claim].get(
             row.id, {}
         )
-        assert ("n140" in e) == (row.config.task == "h97_multiplication")
+        mark = f"n{row.config.mark_max_wrong + 1}"  # the window milestone, named by its count
+        assert (mark in e) == (row.config.task == "h97_multiplication"), mark
     text = (tmp_path / "out" / "table.md").read_text()
     assert text.count("\n| ") == len(entries) + 1
     assert all(p.stat().st_size > 1000 for p in paths)
@@ -683,3 +684,31 @@ def test_every_committed_paper_run_is_recognised_by_its_config():
                 assert results.is_complete(ROOT / run_dir, plain), run_dir
                 found += 1
     assert found >= 30
+
+
+def test_a_run_with_other_options_does_not_replace_the_committed_extras(monkeypatch):
+    # The committed figures' recorded commands, against runs that would redraw them: the gradient
+    # flow with another T, H97-T4's after-stop figures with another continuation; the same
+    # options (as `make h97-readings` has them) pass.
+    from experiments import hochreiter1997
+
+    run = "python -m experiments.run --config=experiments/configs/"
+    monkeypatch.setattr(
+        results, "command", lambda: "python -m experiments.gradient_flow --config.T=9"
+    )
+    config = gf_config.get_config("quick")
+    with pytest.raises(ValueError, match=r"figures/gradient_flow.png was drawn by `"):
+        runner.check_keeps_figure(config, stem=config.figure)
+    config = _h97("h97_t4", "paper")
+    config.only_rows, config.after_stop = "T100_N3@lstm1997,T100_N1@lstm1997", 50000
+    same = f"{run}h97_t4.py:paper --config.only_rows={config.only_rows} --config.after_stop=50000"
+    monkeypatch.setattr(results, "command", lambda: same)
+    hochreiter1997._check_keeps_extras(config)
+    config.after_stop = 1000
+    monkeypatch.setattr(results, "command", lambda: same.replace("50000", "1000"))
+    with pytest.raises(ValueError, match=r"h97_t4_paper_T100_N3_after_stop.png was drawn by"):
+        hochreiter1997._check_keeps_extras(config)
+    config.after_stop = 0  # the claim's own figure does not depend on the continuation
+    monkeypatch.setattr(results, "command", lambda: f"{run}h97_t4.py:paper")
+    hochreiter1997._check_keeps_extras(config)
+    runner.check_keeps_figure(config, protocol.PROTOCOL.not_run_fields)

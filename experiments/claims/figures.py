@@ -447,8 +447,8 @@ def _training_only(config, series: list[Series], protocol: Protocol):
 
 
 def _spread(config, series: list[Series], protocol: Protocol) -> str:
-    """ " Every trial's loss stays within X% of its row's median." where the thin lines would hide
-    under the bold one (X < 5), else ""."""
+    """ " Every trial's loss stays within X% of its row's median." (X rounded up) where the thin
+    lines would hide under the bold one (X < 5), else ""."""
     worst = 0.0
     for s in series:
         dirs = runner.run_dirs(config, s.row, s.model, protocol.parts(s.row.config))
@@ -458,11 +458,11 @@ def _spread(config, series: list[Series], protocol: Protocol) -> str:
         med = median_of_most(loss)
         with np.errstate(invalid="ignore", divide="ignore"):
             worst = max(worst, float(np.nanmax(np.abs(loss / med[:, None] - 1))))
-    return (
-        f" Every trial's loss stays within {100 * worst:.1g}% of its median."
-        if worst < 0.05
-        else ""
-    )
+    if not worst < 0.05:
+        return ""
+    pct = 100 * worst  # rounded up to two digits: never narrower than the data
+    step = 10.0 ** (np.floor(np.log10(pct)) - 1) if pct > 0 else 1.0
+    return f" Every trial's loss stays within {np.ceil(pct / step) * step:.2g}% of its median."
 
 
 def _paper_text(p: dict) -> str:

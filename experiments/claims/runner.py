@@ -120,21 +120,24 @@ def figure_path(config, suffix: str = "") -> str:
     return f"figures/{slug(config)}{'_' + where if where else ''}{suffix}"
 
 
-def check_keeps_figure(config, skip: tuple[str, ...] = ()) -> None:
-    """A run does not silently replace a figure that another command drew: where the figure goes
-    to its default path (no ``config.figure``), that figure exists and the command that drew it
-    (recorded in the PNG) set other options than this one, raise a one-line ValueError, before any
-    compute. Options are the config file, its profile and every ``--config.NAME=VALUE`` whose
-    top-level field is not in ``PLUMBING`` or ``skip`` (fields that do not change the figure,
-    e.g. H97's ``after_stop``); a driver or a field order is no difference. A run outside a
-    command (a test, an interpreter) passes.
+def check_keeps_figure(
+    config, skip: tuple[str, ...] = (), suffix: str = "", stem: str = ""
+) -> None:
+    """A run does not silently replace a figure that another command drew: where the figure
+    ``stem`` + ``suffix`` (default stem: ``figure_path(config)``) exists, this command did not name
+    its figure (``--config.figure``) and the command that drew it (recorded in the PNG) set other
+    options, raise a one-line ValueError, before any compute. Options are the config file, its
+    profile (default quick) and every ``--config.NAME=VALUE`` whose top-level field is not in
+    ``PLUMBING`` or ``skip`` (fields that do not shape this figure, e.g. H97's ``after_stop`` for
+    the claim's main figure); a driver, a field order or ``true``/``True`` are no difference. A
+    run outside a command (a test, an interpreter) passes.
     """
-    if config.figure:
-        return  # the user named where it goes
-    png = Path(figure_path(config) + ".png")
     now = results.command()
+    if now is None or "figure" in _options_of(now, set())[2]:
+        return  # not a command, or the user named where it goes
+    png = Path((stem or figure_path(config)) + suffix + ".png")
     drawn = results.png_text(png).get("Command") if png.is_file() else None
-    if now is None or drawn is None:
+    if drawn is None:
         return
     ignored = {*PLUMBING, *skip}
     if _options_of(drawn, ignored) != _options_of(now, ignored):
@@ -146,18 +149,23 @@ def check_keeps_figure(config, skip: tuple[str, ...] = ()) -> None:
 
 
 def _options_of(command: str, ignored: set[str]) -> tuple:
-    """(config file name, profile, {field: value}) of a recorded ``python -m MODULE ARGS``."""
+    """(config file name, profile, {field: value}) of a recorded ``python -m MODULE ARGS``
+    (``--config=X`` or ``--config X``; a profile left out is quick)."""
     import shlex
 
-    spec, values = "", {}
-    for arg in shlex.split(command)[3:]:
-        name, _, value = arg.partition("=")
+    args, spec, values = shlex.split(command)[3:], "", {}
+    for i, arg in enumerate(args):
+        if not arg.startswith("--config"):
+            continue
+        name, eq, value = arg.partition("=")
+        if not eq and i + 1 < len(args) and not args[i + 1].startswith("--"):
+            value = args[i + 1]  # "--config.NAME VALUE"
         if name == "--config":
             spec = value
         elif name.startswith("--config.") and name[9:].split(".")[0] not in ignored:
-            values[name[9:]] = value
+            values[name[9:]] = value.lower() if value.lower() in ("true", "false") else value
     file, _, profile = spec.rpartition(":") if ":" in spec else (spec, "", "")
-    return Path(file).name, profile, values
+    return Path(file).name, profile or "quick", values
 
 
 def run_dirs(config, row: rows_lib.Row, model: str, parts: tuple[str, ...]) -> list[Path]:

@@ -207,10 +207,10 @@ def _draw_checks(config, row: rows_lib.Row, res: dict, checks: dict):
             ax.plot(since[j], trial, color=blue, lw=0.5, alpha=0.35)
         if len(y):  # the lower median: a value one of the trials had
             ax.plot(x, np.quantile(y, 0.5, axis=0, method="lower"), color=blue, lw=1.8)
+        ax.axhline(limit, **plotting.PAPER_STYLE)  # before the axis: its limits include it
         ax.set_yscale("log")
         if key == "wrong":
             _counts_axis(ax, ZERO, c.check_sequences)
-        ax.axhline(limit, **plotting.PAPER_STYLE)
         ax.set_ylabel(label)
         ax.set_xlabel("sequences after the stop (thousands)")
     s = summary(res, c.test_sequences)

@@ -121,7 +121,9 @@ def draw(config, row: rows_lib.Row, curves) -> list[Path]:
             ax.annotate(f"{slope:+.2f} decades/step", (lag[mid], log10[mid]), xytext=(8, 0),
                         textcoords="offset points", ha="left", va="bottom", fontsize=7,
                         color=style["color"])  # fmt: skip
-    ax.axhline(0, **plotting.PAPER_STYLE, label="paper: constant error carousel (= 1)")
+    ax.axhline(
+        0, **{**plotting.PAPER_STYLE, "zorder": 1}, label="paper: constant error carousel (= 1)"
+    )
     ax.set_xlabel(r"lag $T - t$ (steps)")
     ax.set_ylabel(r"$\log_{10}\,\|\partial \mathrm{state}_T / \partial \mathrm{state}_t\|$")
     solved = {c[2] for c in curves}

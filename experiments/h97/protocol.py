@@ -9,6 +9,7 @@ lag, and the milestones it records. The model is the 1997 LSTM (``lstm1997``) or
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 
 import jax
@@ -321,8 +322,8 @@ def milestones(c) -> tuple[train.Milestone, ...]:
     if FAMILIES[c.task].st1:
         out.append(train.Milestone("st1", entry="st1", label="ST1"))
     if c.mark_max_wrong >= 0:
-        label = f"< {c.mark_max_wrong + 1} wrong"
-        out.append(train.Milestone("n140", max_wrong=c.mark_max_wrong, label=label))
+        n = c.mark_max_wrong + 1  # named by its count: the paper's numbers are those of n140
+        out.append(train.Milestone(f"n{n}", max_wrong=c.mark_max_wrong, label=f"< {n} wrong"))
     return tuple(out)
 
 
@@ -412,7 +413,7 @@ def summarize(c, r: dict) -> dict:
 
 def _event_cell(e: dict, p: dict) -> str:
     text = ""
-    for name in ("st1", "n140"):
+    for name in ("st1", *sorted(k for k in e if re.fullmatch(r"n\d+", k))):
         if name in e:
             text = f"{name}: {fmt(e[name]['mean'])} / {fmt(p.get(name))}"
             if f"{name}_wrong" in e:

@@ -284,7 +284,7 @@ def optimizers(config, rows, runs, entries) -> list[Path]:
         ax.set_ylim(-0.05, 1.42)
         ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
     axes[0].set_ylabel("fraction solved")
-    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper center", ncol=4,
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper center", ncol=2,
                fontsize=7)  # fmt: skip
     plotting.caption(
         fig,
