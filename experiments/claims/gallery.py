@@ -65,7 +65,7 @@ def profile_of(command: str | None) -> str:
             profile = a.partition(":")[2] or "default"
         elif a.startswith("--config.") and "=" in a:
             name, _, value = a.removeprefix("--config.").partition("=")
-            if name.split(".")[0] not in runner.PLUMBING:
+            if name.split(".")[0] not in (*runner.PLUMBING, "label"):  # the label repeats them
                 options.append(f"{name}={value}")
     return ", ".join([profile or "default", *options])
 

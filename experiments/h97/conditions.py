@@ -117,9 +117,8 @@ def main(config) -> None:
     ]
     text = "\n".join(lines) + "\n"
     out = runner.out_dir(config)
-    results.atomic_write_json(
-        out / "table.json",
-        {"cells": cells_, "differences": diffs, "provenance": results.provenance()},
+    results.write_json_with_provenance(  # an unchanged table is not rewritten
+        out / "table.json", {"cells": cells_, "differences": diffs}
     )
     results.atomic_write(out / "table.md", text.encode())
     print(text)

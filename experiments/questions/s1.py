@@ -99,13 +99,23 @@ def compute(c, model: str, run_dir: Path) -> dict:
     return out
 
 
+def _weights_hash(ckpt: Path) -> str:
+    """sha256 of what a checkpoint holds but its wall time (which differs between two runs that
+    computed the same numbers), so an unchanged run is not analysed again."""
+    digest = hashlib.sha256()
+    with np.load(ckpt) as saved:
+        for name in sorted(f for f in saved.files if f != "wall_s"):
+            digest.update(name.encode() + saved[name].tobytes())
+    return digest.hexdigest()
+
+
 def numbers(config, row, model: str) -> dict | None:
     """The cached S1 numbers of a (row, model) run; None if it has no checkpoint."""
     run_dir = runner.run_dirs(config, row, model, ("",))[0]
     ckpt = run_dir / "checkpoint.npz"
     if not ckpt.exists():
         return None
-    source = {"checkpoint": hashlib.sha256(ckpt.read_bytes()).hexdigest(), "sequences": SEQUENCES}
+    source = {"checkpoint": _weights_hash(ckpt), "sequences": SEQUENCES}
     return results.cached_json(
         run_dir / "s1.json", source, lambda: compute(row.config, model, run_dir)
     )
