@@ -199,19 +199,22 @@ def _renormalise(m: jax.Array, ls: jax.Array, axis: int) -> tuple[jax.Array, jax
 
 
 def _collapse(m: jax.Array, ls: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """One log-scale per matrix: (mantissa with largest |entry| 1, or all 0; log-scale (...)).
+    """One log-scale per matrix: (mantissa with largest |entry| 1 up to the rounding of one exp and
+    one log, or all 0; log-scale (...)).
 
-    ``ls`` broadcasts against ``m`` (per-row or per-column log-scales). Lines far below the largest
-    one lose only what rounding relative to the whole matrix would lose anyway.
+    ``ls`` broadcasts against ``m`` (per-row or per-column log-scales). Each line's largest |entry|
+    and log-scale give the matrix's scale without scaling ``m`` first, so ``m`` is read twice and
+    written once. Lines far below the largest one lose only what rounding relative to the whole
+    matrix would lose anyway.
     """
-    finite = jnp.isfinite(ls)
-    top = jnp.max(jnp.where(finite, ls, -jnp.inf), axis=(-2, -1), keepdims=True)
-    rel = jnp.where(finite, ls - jnp.where(jnp.isfinite(top), top, 0.0), -jnp.inf)
-    m = m * jnp.exp(rel)
-    scale = jnp.max(jnp.abs(m), axis=(-2, -1))
-    ok = scale > 0
-    safe = jnp.where(ok, scale, 1.0)
-    return m / safe[..., None, None], jnp.where(ok, top[..., 0, 0] + jnp.log(safe), -jnp.inf)
+    axis = -1 if ls.shape[-1] == 1 else -2  # rows (ls (..., r, 1)) or columns (ls (..., 1, c))
+    peak = jnp.max(jnp.abs(m), axis=axis, keepdims=True)
+    live = (peak > 0) & jnp.isfinite(ls)
+    top = jnp.max(jnp.where(live, ls + jnp.log(jnp.where(live, peak, 1.0)), -jnp.inf),
+                  axis=(-2, -1), keepdims=True)  # fmt: skip
+    ok = jnp.isfinite(top)
+    factor = jnp.where(jnp.isfinite(ls) & ok, jnp.exp(ls - jnp.where(ok, top, 0.0)), 0.0)
+    return m * factor, jnp.where(ok, top, -jnp.inf)[..., 0, 0]
 
 
 def _default_tol(dtype) -> float:
