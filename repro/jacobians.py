@@ -198,17 +198,21 @@ def _renormalise(m: jax.Array, ls: jax.Array, axis: int) -> tuple[jax.Array, jax
     return m / safe, ls + jnp.where(ok, jnp.log(safe), -jnp.inf)
 
 
-def _collapse(m: jax.Array, ls: jax.Array) -> tuple[jax.Array, jax.Array]:
+def _collapse(m: jax.Array, ls: jax.Array, unit_peaks: bool = False) -> tuple[jax.Array, jax.Array]:
     """One log-scale per matrix: (mantissa with largest |entry| 1 up to the rounding of one exp and
     one log, or all 0; log-scale (...)).
 
     ``ls`` broadcasts against ``m`` (per-row or per-column log-scales). Each line's largest |entry|
     and log-scale give the matrix's scale without scaling ``m`` first, so ``m`` is read twice and
     written once. Lines far below the largest one lose only what rounding relative to the whole
-    matrix would lose anyway.
+    matrix would lose anyway. ``unit_peaks``: every line with a finite log-scale is known to have
+    largest |entry| exactly 1 (whole lines just renormalised), so ``m`` is only scaled.
     """
     axis = -1 if ls.shape[-1] == 1 else -2  # rows (ls (..., r, 1)) or columns (ls (..., 1, c))
-    peak = jnp.max(jnp.abs(m), axis=axis, keepdims=True)
+    if unit_peaks:
+        peak = jnp.ones_like(ls)
+    else:
+        peak = jnp.max(jnp.abs(m), axis=axis, keepdims=True)
     live = (peak > 0) & jnp.isfinite(ls)
     top = jnp.max(jnp.where(live, ls + jnp.log(jnp.where(live, peak, 1.0)), -jnp.inf),
                   axis=(-2, -1), keepdims=True)  # fmt: skip
@@ -441,8 +445,11 @@ def _products(step_fn, carry, xs, rows, cols, forward):
     join = lambda first, rest: jnp.concatenate(
         [first[None], rest] if forward else [rest, first[None]]
     )
+    # every line whole (all its entries selected): each was just renormalised to peak 1
+    _, s0, _, r_idx, c_idx = _setup(step_fn, carry, xs, rows, cols)
+    whole = np.unique(r_idx if forward else c_idx).size == s0.shape[0]
     # One log-scale per matrix, for the whole stack at once (cheaper than inside the scan).
-    return LogScaled(*_collapse(join(ident[0], m), join(ident[1], ls)))
+    return LogScaled(*_collapse(join(ident[0], m), join(ident[1], ls), unit_peaks=whole))
 
 
 def _chain_log_norms(step_fn, carry, xs, rows, cols, norm, tol, max_iters, forward):
