@@ -555,7 +555,7 @@ def test_an_overridden_run_does_not_replace_a_figure_another_command_drew(tmp_pa
 
 
 def test_a_commands_options_ignore_its_spelling_and_plumbing_not_a_rows_field():
-    of = lambda command: runner._options_of(command, set(runner.PLUMBING))
+    of = lambda command: runner.command_options(command, set(runner.PLUMBING))
     cmd = "python -m experiments.run --config=experiments/configs/x.py:quick --config.a=True"
     assert of(cmd) == ("x.py", "quick", {"a": "true"})
     for same in (

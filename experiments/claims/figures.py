@@ -255,11 +255,12 @@ def _solved_so_far(bx, series: list[Series]) -> None:
     bx.set_title("(b) trials solved so far", loc="left")
 
 
-def _training_error(cx, series: list[Series], config, protocol: Protocol, loss=False) -> int:
+def _training_error(cx, series: list[Series], config, protocol: Protocol, loss=False):
     """(c): each trial's training error (or with ``loss`` its training loss) thin; bold: the median
     of the trials still training (a value one of them had: the lower median), while more than half
-    of them train. Returns the sequences between log points."""
-    every = None
+    of them train. Returns (the sequences between log points, each series' pooled values
+    (points, trials), or None where its parts logged at other points)."""
+    every, pooled = None, []
     key, scale = ("train/loss", 1.0) if loss else ("train/error_rate", 100.0)
     for s in series:
         dirs = runner.run_dirs(config, s.row, s.model, protocol.parts(s.row.config))
@@ -272,6 +273,7 @@ def _training_error(cx, series: list[Series], config, protocol: Protocol, loss=F
             cx.plot(seqs, np.maximum(scale * err, floor), color=s.style["color"], linewidth=0.35,
                     alpha=0.25, linestyle="-", marker="." if len(seqs) < 3 else None)  # fmt: skip
         seqs, err = _pooled(curves)
+        pooled.append(err)
         if seqs is not None:
             med = median_of_most(err)
             cx.plot(seqs, np.maximum(scale * med, floor), linewidth=1.5, zorder=3, **s.style,
@@ -281,7 +283,7 @@ def _training_error(cx, series: list[Series], config, protocol: Protocol, loss=F
         cx.set_yscale("log")
         cx.set_ylabel("training loss (per sequence)")
         cx.set_title(f"training loss, mean of each {every:,}", loc="left")
-        return every
+        return every, pooled
     floor = 50.0 / every
     cx.axhline(floor, color="0.6", linewidth=0.6, linestyle=":")
     # the label sits below the floor, where no curve is drawn
@@ -293,7 +295,7 @@ def _training_error(cx, series: list[Series], config, protocol: Protocol, loss=F
     cx.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
     cx.set_ylabel("training error (% wrong)")
     cx.set_title(f"(c) training error per {every:,}", loc="left")
-    return every
+    return every, pooled
 
 
 def median_of_most(values: np.ndarray) -> np.ndarray:
@@ -376,7 +378,7 @@ def _three_panels(config, series: list[Series], protocol: Protocol):
     ax = top.add_subplot()
     bx, cx = bottom.subplots(1, 2)
     xs = _until_success(ax, series, unit)
-    every = _training_error(cx, learned, config, protocol)
+    every, _ = _training_error(cx, learned, config, protocol)
     _solved_so_far(bx, learned)
     lo = max(min([every, *(v for v in xs if v > 0)]) / 2, 1)
     hi = max(xs) * 1.6
@@ -429,7 +431,7 @@ def _training_only(config, series: list[Series], protocol: Protocol):
     legend = [plotting.handle(s.style, textwrap.fill(f"{s.label}: {s.note}", 46)) for s in series]
     fig = plotting.blank(width=plotting.COLUMN_WIDTH, height=3.0 + 0.25 * len(series))
     cx = fig.add_subplot()
-    every = _training_error(cx, series, config, protocol, loss=True)
+    every, losses = _training_error(cx, series, config, protocol, loss=True)
     _log_x(cx, protocol.unit, every / 2, max(s.budget for s in series) * 1.3)
     papers = [s for s in series if s.paper.get("after") or "success_pct" in s.paper]
     legend += [
@@ -441,18 +443,17 @@ def _training_only(config, series: list[Series], protocol: Protocol):
     panels = (
         "No trial solved within its budget, so only training is drawn: the loss (the training "
         "error can sit at 100% while the loss falls), each trial thin, their median bold."
-        + _spread(config, series, protocol)
+        + _spread(losses)
     )
     return fig, panels
 
 
-def _spread(config, series: list[Series], protocol: Protocol) -> str:
+def _spread(losses: list) -> str:
     """ " Every trial's loss stays within X% of its row's median." (X rounded up) where the thin
-    lines would hide under the bold one (X < 5), else ""."""
+    lines would hide under the bold one (X < 5), else "". ``losses``: each row's pooled training
+    losses (points, trials), as ``_training_error`` drew them."""
     worst = 0.0
-    for s in series:
-        dirs = runner.run_dirs(config, s.row, s.model, protocol.parts(s.row.config))
-        _, loss = _pooled([training_error(d, "train/loss") for d in dirs])
+    for loss in losses:
         if loss is None:
             return ""
         med = median_of_most(loss)

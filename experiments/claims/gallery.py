@@ -12,7 +12,6 @@ command that drew it into the file, so the gallery cannot drift from what is dra
 from __future__ import annotations
 
 import re
-import shlex
 import sys
 from pathlib import Path
 
@@ -58,16 +57,8 @@ def profile_of(command: str | None) -> str:
     sets (e.g. "paper, cell_added_after=4500"); "–" where no command was recorded."""
     if not command or "--config=" not in command:
         return "–"  # not recorded, or a script without a config (its caption names the profile)
-    args = shlex.split(command)
-    profile, options = "", []
-    for a in args:
-        if a.startswith("--config="):
-            profile = a.partition(":")[2] or "default"
-        elif a.startswith("--config.") and "=" in a:
-            name, _, value = a.removeprefix("--config.").partition("=")
-            if name.split(".")[0] not in (*runner.PLUMBING, "label"):  # the label repeats them
-                options.append(f"{name}={value}")
-    return ", ".join([profile or "default", *options])
+    _, profile, options = runner.command_options(command, {*runner.PLUMBING, "label"})
+    return ", ".join([profile, *(f"{k}={v}" for k, v in options.items())])  # label repeats them
 
 
 def cites(text: str, stem: str) -> bool:

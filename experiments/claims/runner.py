@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
+import shlex
 from pathlib import Path
 
 import jax
@@ -22,6 +23,7 @@ from repro import cells, results, train
 
 __all__ = [
     "check_keeps_figure",
+    "command_options",
     "figure_path",
     "identity",
     "describe",
@@ -133,14 +135,14 @@ def check_keeps_figure(
     run outside a command (a test, an interpreter) passes.
     """
     now = results.command()
-    if now is None or "figure" in _options_of(now, set())[2]:
+    if now is None or "figure" in command_options(now, set())[2]:
         return  # not a command, or the user named where it goes
     png = Path((stem or figure_path(config)) + suffix + ".png")
     drawn = results.png_text(png).get("Command") if png.is_file() else None
     if drawn is None:
         return
     ignored = {*PLUMBING, *skip}
-    if _options_of(drawn, ignored) != _options_of(now, ignored):
+    if command_options(drawn, ignored) != command_options(now, ignored):
         raise ValueError(
             f"{png} was drawn by `{drawn}`; this run's options differ, so its figure would "
             "replace that one: name where this run goes with --config.figure=PATH and "
@@ -148,11 +150,10 @@ def check_keeps_figure(
         )
 
 
-def _options_of(command: str, ignored: set[str]) -> tuple:
+def command_options(command: str, ignored: set[str]) -> tuple:
     """(config file name, profile, {field: value}) of a recorded ``python -m MODULE ARGS``
-    (``--config=X`` or ``--config X``; a profile left out is quick)."""
-    import shlex
-
+    (``--config=X`` or ``--config X``; a profile left out is quick), leaving out the fields whose
+    top-level name is in ``ignored``."""
     args, spec, values = shlex.split(command)[3:], "", {}
     for i, arg in enumerate(args):
         if not arg.startswith("--config"):
