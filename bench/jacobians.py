@@ -44,6 +44,9 @@ _SAMPLES = flags.DEFINE_integer("samples", 4, "Sampled calls for the O(T)-call m
 _BUDGET = flags.DEFINE_float(
     "budget", 20.0, "Seconds of timed calls per method after which no further repeat starts."
 )
+flags.register_validator(
+    "budget", lambda v: 0 < v < float("inf"), "--budget: must be a finite number of seconds > 0"
+)
 _PAIR_CELLS = flags.DEFINE_list(
     "pair_cells", ["rnn_tanh", "lstm"], "Cells of the all-pairs tables (rnn_tanh, lstm)."
 )
