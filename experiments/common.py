@@ -103,30 +103,38 @@ def _unknown_field(name: str, argv: list[str]) -> str:
 def fields_help(paths) -> str:
     """One line per config field of ``paths``, ``NAME = default: comment`` read from the configs'
     sources, so that ``--help`` explains every field with the comment written next to it; each
-    field listed once, where it is first set, with the first comment any file gives it (a claim's
-    config sets shared fields again, bare)."""
-    seen: dict[str, int] = {}  # field -> its line in out
-    out: list[str] = []
-    for path in paths:
-        for name, line, commented in _field_entries(path):
-            if name is None:  # a section header
-                out.append(line)
-            elif name not in seen:
-                seen[name] = len(out)
-                out.append(line)
-            elif commented and out[seen[name]].endswith(": "):
-                out[seen[name]] = line  # the first comment wins over a bare repeat
-    return "\n".join(out)
+    field listed once, where it is first set. A field of the first file (the shared head) that the
+    second (a paper's base) sets with a comment takes that default and adds that comment; other
+    repeats (a claim's config, bare or about its own use of the field) change nothing."""
+    out: list = []  # section headers (str) and fields ([name, default, comment])
+    field: dict[str, list] = {}
+    shared: set[str] = set()  # the first file's fields
+    refined: set[str] = set()
+    for i, path in enumerate(paths):
+        for entry in _field_entries(path):
+            if isinstance(entry, str):  # a section header
+                out.append(entry)
+            elif entry[0] not in field:
+                field[entry[0]] = list(entry)
+                out.append(field[entry[0]])
+                shared |= {entry[0]} if i == 0 else set()
+            elif entry[2] and entry[0] not in refined and i == 1 and entry[0] in shared:
+                refined.add(entry[0])
+                said = field[entry[0]][2]
+                field[entry[0]][1:] = [entry[1], f"{said} {entry[2]}".strip()]
+    return "\n".join(
+        e if isinstance(e, str) else f"  --config.{e[0]} = {e[1]}: {e[2]}".rstrip() for e in out
+    )
 
 
 def _field_entries(path: str):
-    """(field name or None for a section header, its help line, whether it has a comment)."""
+    """Section headers (their help line) and fields (name, default, comment) of a config file."""
     pending = []
     for line in Path(path).read_text().splitlines():
         stripped = line.strip()
         if stripped.startswith("# --"):  # a section header: its own line
             head = stripped.lstrip("# -")
-            yield None, f"  {head[:1].upper()}{head[1:]}:", False
+            yield f"  {head[:1].upper()}{head[1:]}:"
             pending = []
             continue
         if stripped.startswith("#"):
@@ -134,12 +142,7 @@ def _field_entries(path: str):
             continue
         match = re.match(r"c\.(\w+)\s*=\s*(.*?)\s*(#\s*(.*))?$", stripped)
         if match:
-            comment = " ".join([*pending, match.group(4) or ""]).strip()
-            yield (
-                match.group(1),
-                f"  --config.{match.group(1)} = {match.group(2)}: {comment}",
-                bool(comment),
-            )
+            yield match.group(1), match.group(2), " ".join([*pending, match.group(4) or ""]).strip()
         pending = []
 
 

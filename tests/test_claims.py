@@ -9,7 +9,6 @@ from pathlib import Path
 
 import jax
 import jax.numpy as jnp
-import ml_collections
 import numpy as np
 import pytest
 
@@ -17,6 +16,7 @@ from experiments import common
 from experiments.claims import docs, figures, pipeline, runner, table
 from experiments.claims import rows as rows_lib
 from experiments.claims.protocol import Column, Protocol, Trials
+from experiments.configs import _claim
 from repro import train
 from repro.tasks import Batch
 
@@ -71,15 +71,16 @@ PROTOCOL = Protocol(
 
 
 def _config(tmp_path, **rows):
-    c = ml_collections.ConfigDict()
-    c.profile, c.claim = "quick", "TOY-1"
+    c = _claim.head("quick")  # what the pipeline reads, as every claim's config starts
+    c.claim = "TOY-1"
     c.rows = rows_lib.table(
         *(rows.items() or [("slow", {"lr": 0.05, "title": "slow, α 0.05"}), ("fast", {"lr": 1.0})])
     )
     c.models = "toy"
     c.trials, c.seed, c.max_sequences, c.lr, c.target, c.tol = 3, 0, 400, 0.5, 0.5, 0.05
     c.two_parts = False
-    c.run_missing, c.only_rows, c.reference_row = True, "", "fast"
+    c = _claim.outputs(c)
+    c.reference_row = "fast"
     c.out_dir, c.figure = str(tmp_path / "out"), str(tmp_path / "fig")
     return c
 

@@ -91,6 +91,22 @@ def test_the_one_command_explains_a_driverless_papers_fields(cli):
     )
 
 
+def test_a_papers_base_refines_a_shared_fields_help_and_a_claims_repeat_does_not(tmp_path):
+    files = {
+        "head.py": '    # The models every row trains:\n    c.models = ""\n    c.seed = 0  # root key\n',
+        "paper.py": '    c.models = "lstm"  # lstm or rnn\n    c.seed = 0\n    c.T = 5  # steps\n',
+        "claim.py": '    c.models = "rnn"  # this claim\'s: rnn\n    c.T = 9  # more\n',
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    text = common.fields_help([str(tmp_path / name) for name in files])
+    assert text.splitlines() == [
+        '  --config.models = "lstm": The models every row trains: lstm or rnn',
+        "  --config.seed = 0: root key",
+        "  --config.T = 5: steps",  # not the head's: the first comment stays
+    ]
+
+
 def test_every_field_of_every_claim_config_is_explained_by_its_commands_help(monkeypatch):
     # What --helpfull lists for a config's driver (the files its define_flag names), checked for
     # every top-level field of every config in every profile, in-process.
@@ -111,8 +127,10 @@ def test_every_field_of_every_claim_config_is_explained_by_its_commands_help(mon
         explained = {  # a field with a comment in one of those files (a default may hold ": ")
             name
             for path in seen["paths"]
-            for name, _, commented in common._field_entries(path)
-            if name and commented
+            for entry in common._field_entries(path)
+            if not isinstance(entry, str)  # a section header
+            for name, _, comment in [entry]
+            if comment
         }
         assert all(f"--config.{name} = " in text for name in explained)
         files = sorted({p for pattern in driver.CONFIGS for p in where.glob(pattern)})

@@ -142,7 +142,7 @@ def series_of(config, rows, runs, protocol: Protocol, entries=()) -> list[Series
             same = sum(1 for _, m, _ in combos[:k] if m == model)
             style = {**style, "linestyle": _STYLES[same % 4]} if same else style
         paper = paper_of(protocol, config, row.id, model, first == 0)
-        ref = config.get("reference_row", "")
+        ref = config.reference_row
         if "ratio" in paper and "after" not in paper and ref:
             ref_after = paper_of(protocol, config, ref, model, True).get("after")
             if ref_after:

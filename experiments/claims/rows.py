@@ -50,8 +50,6 @@ def wanted(config) -> list[str]:
 
 def pairs(config) -> list[tuple[str, ...]]:
     """``config.compare`` ("a:b,c:d": rows whose times until success are compared) as tuples."""
-    if "compare" not in config:
-        return []
     return [tuple(x.strip() for x in p.split(":")) for p in common.items(config, "compare")]
 
 

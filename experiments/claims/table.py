@@ -105,7 +105,7 @@ def entries(config, rows: list[rows_lib.Row], runs: dict, protocol: Protocol) ->
             if not r["finished"]:  # still running: the least any running trial has seen
                 seen = np.asarray(r["sequences_seen"])[~solved & ~np.asarray(r["diverged"], bool)]
                 out[-1]["seen"] = int(seen.min()) if seen.size else None
-    ref = config.get("reference_row", "")
+    ref = config.reference_row
     base = next((e for e in out if e["row"] == ref and not e.get("not_run")), None)
     if base and base["after"]["mean"]:
         for e in out:  # e.g. G00 reports ratios to the 1997 LSTM's mean

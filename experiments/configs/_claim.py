@@ -28,10 +28,21 @@ def head(profile: str, profiles: tuple[str, ...] = PROFILES) -> ml_collections.C
     # (python -m experiments.run serves it: the protocol, its numbers and its configs are all such
     # a paper adds). "" = the paper's driver, picked by the config's file name.
     c.protocol = ""
+    # -- what every row trains
+    # The models every row trains, comma-separated; the paper says what a name is (a cell, a
+    # training method, an optimiser):
+    c.models = ""
+    c.trials = 1  # independent trials per row and model, a vmapped axis;
+    c.seed = 0  # root key; trial i draws its keys from fold_in(key(seed), i) alone
+    c.dtype = "float32"  # "float32" or "float64"
     return c
 
 
 def outputs(c: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
+    # -- what to compare
+    c.reference_row = ""  # a row id: the table gives every row's mean time as a ratio to its mean
+    # Pairs of rows, "a:b,c:d", whose times until success are compared by Welch's t-test.
+    c.compare = ""
     # -- what to run and draw
     # Train rows that have no finished results; False: only redraw what is there (e.g. the committed
     # paper-profile results), and the table says which rows were not run.

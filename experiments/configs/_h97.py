@@ -12,12 +12,9 @@ __all__ = ["PROFILES", "base", "table"]
 
 
 def base(profile: str) -> ml_collections.ConfigDict:
-    c = head(profile)  # profile, claim, rows
-    # Models trained on every row, comma-separated: lstm1997, rnn_tanh, rnn_sigmoid (BPTT baselines).
-    c.models = "lstm1997"
-    c.trials = 10  # independent trials per row (Exp. 1: per data pair)
-    c.seed = 0  # root key; trial i uses fold_in(key(seed), i)
-    c.dtype = "float32"  # "float32" or "float64"
+    c = head(profile)  # the claim, its rows, models, trials, seed, dtype
+    c.models = "lstm1997"  # lstm1997, rnn_tanh, rnn_sigmoid (BPTT baselines)
+    c.trials = 10  # H97: 10 (Exp. 1: per data pair)
     # Budget in training sequences per trial; a trial that spends it has not solved (H97 §2.4).
     c.max_sequences = 5_000_000
     # -- the task (H97 §5; names as in repro.tasks)
@@ -85,9 +82,6 @@ def base(profile: str) -> ml_collections.ConfigDict:
     c.fixed_test_set = False
     c.test_sequences = 2560  # fresh test sequences after stopping (Exp. 1: its fixed test set)
     # -- what to compare and draw
-    c.reference_row = ""  # a row id: the table gives every row's mean time as a ratio to its mean
-    # Pairs of rows, "a:b,c:d", whose sequences until success are compared by Welch's t-test.
-    c.compare = ""
     c.flow = False  # after training: the error flow through the first row's trained networks
     # After training: keep every trial of each row training this many more sequences, no stopping
     # rule, checked every after_stop_every (does a stopped net stay solved? is an error a floor?).

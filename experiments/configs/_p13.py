@@ -12,13 +12,11 @@ __all__ = ["PROFILES", "base", "table"]
 
 
 def base(profile: str) -> ml_collections.ConfigDict:
-    c = head(profile)  # profile, claim, rows
-    # Methods trained on every row, comma-separated: msgd (plain SGD), msgd_c (gradient-norm
-    # clipping, Algorithm 1), msgd_cr (clipping and the regulariser Ω), msgd_r (Ω, no clipping).
+    c = head(profile)  # the claim, its rows, models, trials, seed, dtype
+    # training methods: msgd (plain SGD), msgd_c (gradient-norm clipping, Algorithm 1), msgd_cr
+    # (clipping and the regulariser Ω), msgd_r (Ω, no clipping).
     c.models = "msgd,msgd_c,msgd_cr"
-    c.trials = 5  # runs with different seeds per row and method (P13: 5)
-    c.seed = 0  # root key; trial i uses fold_in(key(seed), i)
-    c.dtype = "float32"  # "float32" or "float64"
+    c.trials = 5  # P13: 5 runs with different seeds
     c.max_updates = 5_000_000  # budget per trial in updates (P13: at most 5M)
     # -- the task
     # Names as in repro.tasks: p13_temporal_order, p13_temporal_order_3bit, p13_addition,

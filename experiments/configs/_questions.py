@@ -14,17 +14,15 @@ __all__ = ["PROFILES", "base", "table"]
 
 
 def base(profile: str) -> ml_collections.ConfigDict:
-    c = head(profile, PROFILES)  # profile, claim, rows
+    c = head(profile, PROFILES)  # the claim, its rows, models, trials, seed, dtype
     # What a row's models are: "variants" (remedies: tanh_default, tanh_glorot, tanh_orthogonal,
     # tanh_clip, relu, irnn, leaky_relu, residual, lstm, gru, attention, ssm) trained with
     # `optimizer`, or "optimizers" (sgd, nesterov, rmsprop, adam) training `variant`.
     c.models_are = "variants"
-    c.models = "tanh_default,lstm"  # comma-separated, of the kind models_are names
+    c.models = "tanh_default,lstm"  # of the kind models_are names
     c.variant = "ssm"  # the cell when models are optimisers
     c.optimizer = "adam"  # the optimiser when models are variants
-    c.trials = 10  # seeds per row and model (vmapped); trial i uses fold_in(key(seed), i)
-    c.seed = 0
-    c.dtype = "float32"
+    c.trials = 10  # the quick profile's; full: at least 10
     # -- the task: s_recall (copy/recall), s_adding (adding problem), s_delayed_recall (y_k = u_0)
     c.task = "s_recall"  # which of the three tasks above
     c.L = 20  # sequence length T (s_delayed_recall: the lag k, sequences of k + 1 steps)

@@ -55,8 +55,6 @@ def get_config(profile: str = "quick"):
     # (clipping and the regulariser Ω); adam_c (Adam and clipping: not the paper's, the modern rows').
     c.models = "adam_c" if modern else "msgd,msgd_c,msgd_cr"
     c.trials = 2 if quick or modern else 5  # seeds per data set and method (P13 §2.1: 5)
-    c.seed = 0  # root key; trial i uses fold_in(key(seed), i)
-    c.dtype = "float32"  # "float32" or "float64"
     # Data set of a row: piano_midi, nottingham, musedata, jsb_chorales (repro.tasks.natural), or
     # Penn Treebank characters, ptb_1 (the next character) or ptb_5 (5 ahead; the ptb extra).
     c.data = "piano_midi"

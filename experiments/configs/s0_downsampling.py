@@ -21,8 +21,8 @@ def get_config(profile: str = "quick"):
     c = ml_collections.ConfigDict()
     c.profile = profile  # "quick" (2-core CPU, minutes) or "full" (the claim's scale)
     c.claim = "S0-time"  # claim id (the figure also carries S0-fit, S0-grad and S0-alias)
-    c.seed = 0  # data and trial keys
-    c.dtype = "float32"  # the precision of the runs
+    c.seed = 0
+    c.dtype = "float32"
     # -- data: damped oscillators sampled at `samples` points over `duration` seconds
     c.samples = 10_000  # points per signal at full rate
     c.duration = 5e-3  # seconds each signal spans

@@ -14,8 +14,6 @@ def get_config(profile: str = "quick"):
     c.rows = _claim.table(("T5", {"T": 5, "title": "T = 5"}))
     c.models = "rnn_tanh"  # cells of repro.cells, comma-separated
     c.trials = 4  # seeds per row and model (vmapped)
-    c.seed = 0  # root key; trial i uses fold_in(key(seed), i)
-    c.dtype = "float32"  # "float32" or "float64"
     c.T = 5  # steps from the input to its target
     c.hidden = 4  # hidden units
     c.batch = 20  # sequences per update
