@@ -51,6 +51,7 @@ __all__ = [
     "Schedule",
     "TrainState",
     "Trainer",
+    "concatenate",
     "load_state",
     "make_optimizer",
     "nan_guard",
@@ -627,7 +628,6 @@ def summarize(state: TrainState, schedule: Schedule) -> dict:
     solved = np.asarray(state.solved)
     solved_at = np.asarray(state.solved_at)
     diverged = np.asarray(state.diverged)
-    at = solved_at[solved].astype(float)
     marked = np.asarray(state.marked_at)
     block = {"first_trial": schedule.first_trial} if schedule.first_trial else {}
     return {
@@ -642,8 +642,18 @@ def summarize(state: TrainState, schedule: Schedule) -> dict:
         "diverged": diverged.tolist(),
         "diverged_at": np.asarray(state.diverged_at).tolist(),
         "sequences_seen": np.asarray(state.seen).tolist(),
+        **_counts(solved, solved_at, diverged),
+    }
+
+
+def _counts(solved, solved_at, diverged) -> dict:
+    """The summary numbers of per-trial outcomes: how many solved and diverged, and the times of
+    the solved trials."""
+    solved = np.asarray(solved, bool)
+    at = np.asarray(solved_at)[solved].astype(float)
+    return {
         "n_solved": int(solved.sum()),
-        "n_diverged": int(diverged.sum()),
+        "n_diverged": int(np.asarray(diverged, bool).sum()),
         "success_after": {
             "mean": float(at.mean()) if at.size else None,
             "median": float(np.median(at)) if at.size else None,
@@ -651,6 +661,36 @@ def summarize(state: TrainState, schedule: Schedule) -> dict:
             "max": float(at.max()) if at.size else None,
         },
     }
+
+
+def concatenate(parts: list[dict]) -> dict:
+    """The results of several sets of trials as one set (the blocks of one run, in order, or the
+    parts of a row trained apart): every per-trial list, at any depth (one entry per trial), joined
+    in order; the trial count, the summary numbers and the wall time recomputed; ``finished`` only
+    if every part is. Anything else is the first part's."""
+    if len(parts) == 1:
+        return parts[0]
+
+    def join(values: list, trials: list[int]):
+        first = values[0]
+        if isinstance(first, dict):
+            return {k: join([v[k] for v in values], trials) for k in first}
+        if isinstance(first, list) and all(
+            len(v) == n for v, n in zip(values, trials, strict=True)
+        ):
+            return [x for v in values for x in v]
+        return first
+
+    trials = [p["trials"] for p in parts]
+    out = {
+        k: v if k == "provenance" else join([p[k] for p in parts], trials)
+        for k, v in parts[0].items()
+    }
+    out["trials"] = sum(trials)
+    out.update(_counts(out["solved"], out["solved_at"], out["diverged"]))
+    out["wall_time_s"] = sum(p["wall_time_s"] for p in parts)
+    out["finished"] = all(p["finished"] for p in parts)
+    return out
 
 
 def load_state(

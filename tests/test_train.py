@@ -292,6 +292,32 @@ def test_results_do_not_depend_on_chunking():
     assert a["solved_at"] == b["solved_at"] and a["test"] == b["test"]
 
 
+def test_trial_sets_concatenate_into_the_results_of_one_run():
+    # Trials 0-2 and 3-4 trained apart (a trial's keys come from its id alone) join into exactly
+    # the per-trial lists, counts and summary of the five trained together.
+    problem, tx = toy_problem(blowup_p=0.001), optax.sgd(0.05)
+    milestone = train.Milestone("early", max_wrong=5)
+
+    def run(trials, first=0):
+        schedule = train.Schedule(
+            trials=trials, first_trial=first, max_sequences=400, eval_every=5, evals_per_chunk=4,
+            window=20, max_avg_error=0.05, milestones=(milestone,),
+        )  # fmt: skip
+        return train.train(problem, tx, schedule, progress=lambda s: None)
+
+    whole, parts = run(6), [run(4), run(2, first=4)]
+    joined = train.concatenate(parts)
+    assert 0 < whole["n_solved"] < 6 and whole["n_diverged"] > 0  # both outcomes present
+    for key in ("solved", "solved_at", "diverged", "diverged_at", "sequences_seen", "test"):
+        assert joined[key] == whole[key], key
+    assert joined["milestones"] == whole["milestones"]
+    for key in ("trials", "n_solved", "n_diverged", "success_after", "finished"):
+        assert joined[key] == whole[key], key
+    assert joined["wall_time_s"] == parts[0]["wall_time_s"] + parts[1]["wall_time_s"]
+    assert list(joined) == list(parts[0])  # the first part's keys, in order
+    assert train.concatenate([whole]) is whole
+
+
 _SUBPROCESS = """
 import json, sys, time
 sys.path.insert(0, {tests!r})

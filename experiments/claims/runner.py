@@ -14,7 +14,6 @@ import shlex
 from pathlib import Path
 
 import jax
-import numpy as np
 from absl import logging
 
 from experiments.claims import rows as rows_lib
@@ -232,7 +231,7 @@ def merge_blocks(run_dir: Path, plain: dict, trials: int) -> dict | None:
     edges = [0, *(hi for _, hi, _ in found)]
     if not found or [lo for lo, _, _ in found] != edges[:-1] or edges[-1] != trials:
         return None
-    merged = merge([r for _, _, r in found])
+    merged = train.concatenate([r for _, _, r in found])
     merged.pop("first_trial", None)
     _merge_logs([block_dir(run_dir, lo, hi) for lo, hi, _ in found], run_dir / "metrics.jsonl")
     merged["blocks"] = [
@@ -284,34 +283,6 @@ def _merge_logs(dirs: list[Path], path: Path) -> None:
     results.atomic_write(path, ("\n".join(out) + "\n").encode())
 
 
-def merge(parts: list[dict]) -> dict:
-    """Concatenate the per-trial results of several parts (H97 Exp. 1's data pairs, or the trial
-    blocks of one run in order) into one."""
-    if len(parts) == 1:
-        return parts[0]
-    out = dict(parts[0])
-    for key in ("solved", "solved_at", "diverged", "diverged_at", "sequences_seen"):
-        out[key] = [v for p in parts for v in p[key]]
-    out["test"] = {k: [v for p in parts for v in p["test"][k]] for k in parts[0]["test"]}
-    out["milestones"] = {
-        m: {f: [v for p in parts for v in p["milestones"][m][f]] for f in ("at", "reached")}
-        for m in parts[0]["milestones"]
-    }
-    out["trials"] = len(out["solved"])
-    at = [t for t, ok in zip(out["solved_at"], out["solved"], strict=True) if ok]
-    out["success_after"] = {
-        "mean": sum(at) / len(at) if at else None,
-        "median": float(np.median(at)) if at else None,
-        "min": float(min(at)) if at else None,
-        "max": float(max(at)) if at else None,
-    }
-    out["n_solved"] = int(sum(out["solved"]))
-    out["n_diverged"] = int(sum(out["diverged"]))
-    out["wall_time_s"] = sum(p["wall_time_s"] for p in parts)
-    out["finished"] = all(p["finished"] for p in parts)
-    return out
-
-
 def run_one(config, row: rows_lib.Row, model: str, protocol: Protocol) -> dict | None:
     """Train (or reuse) one row and model; None if it has no finished results and may not run now
     (``run_missing`` off, or not in ``only_rows``)."""
@@ -358,7 +329,7 @@ def run_one(config, row: rows_lib.Row, model: str, protocol: Protocol) -> dict |
         trained = params["params"] if isinstance(params, dict) and "params" in params else params
         res["n_weights"] = cells.count_params(trained)
         out.append(res)
-    return merge(out)
+    return train.concatenate(out)
 
 
 def run(config, rows: list[rows_lib.Row], protocol: Protocol) -> dict:
