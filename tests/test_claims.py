@@ -219,18 +219,28 @@ def test_parts_are_merged_into_one_set_of_trials(tmp_path):
 
 def test_a_protocol_counts_its_own_unit_and_draws_its_own_figure(tmp_path):
     # P13 counts updates of 20 sequences and draws success against length: the table divides the
-    # sequences until success by per_unit, states the budget in the unit, and the protocol's draw
-    # replaces the shared figure.
+    # sequences until success by per_unit, states the budget in the unit, and the figures the
+    # config's draw field names, in order, replace the shared figure.
     config = _config(tmp_path)
-    config.only_rows = "fast"
+    config.only_rows, config.draw = "fast", "second,first"
     drawn = []
     own = dataclasses.replace(
         PROTOCOL,
         unit="updates",
         per_unit=lambda c: 4,
         budget=lambda c: c.max_sequences // 4,
-        draw=lambda *args: drawn.append(args) or [],
+        figures={
+            name: lambda *args, name=name: drawn.append((name, args)) or []
+            for name in ("first", "second")
+        },
     )
+    config.draw = "second,nope"
+    with pytest.raises(
+        ValueError, match=r"config.draw='second,nope': no figure 'nope' \(known: first, second\)"
+    ):
+        pipeline.run_claim(config, own)
+    assert not (tmp_path / "out").exists()  # refused before any compute
+    config.draw = "second,first"
     _, runs, paths = pipeline.run_claim(config, own)
     entries = json.loads((tmp_path / "out/table.json").read_text())["rows"]
     fast = next(e for e in entries if e["row"] == "fast")
@@ -238,7 +248,8 @@ def test_a_protocol_counts_its_own_unit_and_draws_its_own_figure(tmp_path):
     at = [a for a, s in zip(r["solved_at"], r["solved"], strict=True) if s]
     assert fast["after"]["mean"] == pytest.approx(np.mean(at) / 4)
     assert fast["budget"] == 100 and fast["unit"] == "updates"
-    assert paths == [] and len(drawn) == 1 and not list(tmp_path.glob("fig*"))
+    assert paths == [] and [name for name, _ in drawn] == ["second", "first"]
+    assert not list(tmp_path.glob("fig*"))
     assert "100 updates" in (tmp_path / "out/table.md").read_text()
 
 

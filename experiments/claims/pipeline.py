@@ -15,6 +15,7 @@ def run_rows(config, protocol: Protocol, overridden=()) -> tuple[list, dict, dic
     reuse every (row, model). Returns (rows, runs, the options that changed what ran); a block run
     (``trial_block``) prints which trials ran."""
     rows = rows_lib.rows_of(config, protocol.validate, overridden)
+    figures_of(config, protocol)
     for row in rows:  # a trial block must lie within every row's trials
         runner.block_of(config, row.config.trials)
     common.check_writable(runner.out_dir(config), runner.figure_path(config))
@@ -36,11 +37,24 @@ def run_claim(config, protocol: Protocol, overridden=()) -> tuple[list, dict, li
     entries = table.entries(config, rows, runs, protocol)
     tests = table.comparisons(config, runs)
     print(table.write(config, entries, protocol, tests, options))
-    if protocol.draw is not None:
-        paths = protocol.draw(config, rows, runs, entries, tests)
-    else:
-        paths = figures.draw(config, rows, runs, protocol, entries, tests)
-    return rows, runs, paths
+    drawers = figures_of(config, protocol)
+    if not drawers:
+        return rows, runs, figures.draw(config, rows, runs, protocol, entries, tests)
+    return rows, runs, [p for draw in drawers for p in draw(config, rows, runs, entries, tests)]
+
+
+def figures_of(config, protocol: Protocol) -> list:
+    """The drawers ``config.draw`` names among the protocol's figures ([]: the shared figure).
+
+    Raises:
+      ValueError: a name the protocol does not know (one line, before any compute).
+    """
+    names = common.items(config, "draw")
+    unknown = [n for n in names if n not in protocol.figures]
+    if unknown:
+        known = ", ".join(protocol.figures) or "none: leave it empty for the shared figure"
+        raise ValueError(f"config.draw={config.draw!r}: no figure {unknown[0]!r} (known: {known})")
+    return [protocol.figures[n] for n in names]
 
 
 def claim_or_unit(config, protocol: Protocol, units: dict, overridden=()) -> list[Path]:

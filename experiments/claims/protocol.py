@@ -59,9 +59,9 @@ class Protocol:
       earlier runs stay theirs (e.g. H97's output-layer options, off).
     summary: whether the claim's rows join the docs' one summary table of every paper (False: a
       claim with a section of its own, as the practitioners' questions have).
-    draw: ``(config, rows, runs, entries, comparisons) -> [paths]``, the claim's figure (default:
-      ``figures.draw``: each trial's time to success, the share solved and the training curves
-      of every row; P13 draws success against length instead).
+    figures: the paper's own figures by name, each ``(config, rows, runs, entries, comparisons) ->
+      [paths]``; a config's ``draw`` field picks which (default: the shared ``figures.draw``, each
+      trial's time to success, the share solved and the training curves of every row).
     paper_text: ``(a row's paper numbers) -> str``, its cell in the docs' tables (default:
       ``table.paper_text``, the numbers every protocol shares and a quoted statement).
     """
@@ -79,7 +79,7 @@ class Protocol:
     note: Callable[[dict], str] = lambda e: ""
     per_unit: Callable[[Any], int] = lambda c: 1
     budget: Callable[[Any], int] = lambda c: c.max_sequences
-    draw: Callable[..., list] | None = None
+    figures: Mapping[str, Callable[..., list]] = dataclasses.field(default_factory=dict)
     paper_text: Callable[[dict], str] | None = None
     summary: bool = True
     added_fields: Mapping[str, Any] = dataclasses.field(default_factory=dict)

@@ -49,6 +49,7 @@ NOT_RUN_FIELDS = (
     "only_rows",
     "out_dir",
     "figure",
+    "draw",
     "label",
     "trial_block",
 )

@@ -56,6 +56,10 @@ def outputs(c: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     # without trial_block merges finished blocks that cover every trial, by id, into exactly the
     # results of one run (trial i draws its keys from the seed and i alone). "" = every trial.
     c.trial_block = ""
+    # The figures to draw, comma-separated names of the paper's own (its protocol's figures, e.g.
+    # "flow_vs_outcome"); "" = the shared figure: each trial's time to success, the share solved
+    # and the training curves of every row.
+    c.draw = ""
     # Figure path without extension; "" = figures/<claim> (quick), figures/<claim>_<profile>, or
     # with out_dir set, figures/<claim>_<out_dir's last folder> (another reading keeps its own).
     c.figure = ""

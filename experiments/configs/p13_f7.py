@@ -26,6 +26,7 @@ def get_config(profile: str = "quick"):
     c.profile = profile
     quick = profile == "quick"
     c.claim = "P13-F7"
+    c.draw = "success_vs_length,flow_vs_outcome"
     c.statement = "On the temporal order problem, clipping matters more as the sequences grow longer (P13 Fig. 7; arXiv v2 adds that MSGD and MSGD-C fail beyond about 20 steps and MSGD-CR succeeds up to 200)."
     c.task = "p13_temporal_order"
     lengths = (10, 20) if quick else F7_LENGTHS

@@ -17,6 +17,7 @@ def get_config(profile: str = "quick"):
     c = _p13.base(profile)
     quick = profile == "quick"
     c.claim = "P13-S1"
+    c.draw = "errors_vs_length,flow_vs_outcome"
     c.statement = "One tanh RNN trained on the temporal order problem at lengths 50 to 200 makes no error at any of the lengths tested from 50 to 5,000 (P13 §4; arXiv v2 reports up to 400)."
     c.task = "p13_temporal_order"
     c.models = "msgd_cr"

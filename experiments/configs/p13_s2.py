@@ -38,6 +38,7 @@ def get_config(profile: str = "quick"):
     c = _p13.base(profile)
     quick = profile == "quick"
     c.claim = "P13-S2"
+    c.draw = "flow_vs_outcome"
     c.models = "msgd_cr"
     c.init = "basic_tanh"
     keep = ("addition", "permutation", "memo5_L50") if quick else tuple(r for r, _ in _ROWS)

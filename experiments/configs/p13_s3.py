@@ -16,6 +16,7 @@ def get_config(profile: str = "quick"):
     c = _p13.base(profile)
     quick = profile == "quick"
     c.claim = "P13-S3"
+    c.draw = "errors_vs_length,flow_vs_outcome"
     c.statement = "Nets trained with MSGD-CR on addition and multiplication generalise to sequences of length 500 with under 1% error (P13 §4)."
     c.models = "msgd_cr"
     c.init = "basic_tanh"

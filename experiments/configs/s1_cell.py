@@ -17,6 +17,7 @@ def get_config(profile: str = "quick"):
     c = _questions.base(profile)
     quick = profile == "quick"
     c.claim = "S1-cell"
+    c.draw = "cell_and_forget"
     c.models = "lstm,lstm_truncated,tanh_orthogonal"
     L = 30 if quick else 100
     c.rows = _questions.table((f"recall_T{L}", {"task": "s_recall", "L": L, "title": f"T = {L}"}))

@@ -23,6 +23,7 @@ def get_config(profile: str = "quick"):
     c = _questions.base(profile)
     quick = profile == "quick"
     c.claim = "S2-ablation"
+    c.draw = "success_grid,symptoms"
     c.models = REMEDIES
     # quick: copy/recall at two lengths, the adding problem at the shortest
     lengths = {"s_recall": (10, 40), "s_adding": (10,)} if quick else dict.fromkeys(

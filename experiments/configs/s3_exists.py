@@ -17,6 +17,7 @@ def get_config(profile: str = "quick"):
     c = _questions.base(profile)
     quick = profile == "quick"
     c.claim = "S3-exists"
+    c.draw = "lag_radius,backflow"
     c.models_are = "optimizers"
     c.models = "adam"
     c.variant = "ssm"

@@ -14,6 +14,7 @@ def get_config(profile: str = "quick"):
     c = _questions.base(profile)
     quick = profile == "quick"
     c.claim = "S3-optim"
+    c.draw = "optimizers"
     c.models_are = "optimizers"
     c.models = "sgd,nesterov,rmsprop,adam"
     c.variant = "ssm"

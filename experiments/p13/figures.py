@@ -12,9 +12,10 @@ import numpy as np
 from experiments.claims import figures as claim_figures
 from experiments.claims import rows as rows_lib
 from experiments.claims import runner
+from experiments.p13 import paper
 from repro import plotting
 
-__all__ = ["draw"]
+__all__ = ["FIGURES", "errors_vs_length", "flow_vs_outcome", "success_vs_length"]
 
 _MARKERS = ("o", "s", "D", "^", "v", "P", "X", "<", ">", "h", "*", "p")
 
@@ -31,7 +32,7 @@ def _eval_log(run_dir: Path, key: str) -> tuple[np.ndarray, np.ndarray]:
     return upd, claim_figures.per_trial(rows, key)
 
 
-def success_vs_length(config, rows, runs, entries) -> list[Path]:
+def success_vs_length(config, rows, runs, entries, comparisons=()) -> list[Path]:
     """P13 Fig. 7: one panel per initialisation, trials solved against length, one line per method;
     the paper's (arXiv v2) statement in grey."""
     inits = list(dict.fromkeys(r.config.init for r in rows))
@@ -86,14 +87,14 @@ def success_vs_length(config, rows, runs, entries) -> list[Path]:
     return plotting.save(fig, runner.figure_path(config))
 
 
-def flow_vs_outcome(config, rows, runs) -> list[Path]:
+def flow_vs_outcome(config, rows, runs, entries=(), comparisons=()) -> list[Path]:
     """Beyond the paper: each trial's measured log₁₀‖∂h_T/∂h_t‖ (t: the first informative step)
     along training, and at its end against ρ(W_rec), solved filled, unsolved open."""
     fig, (ax, bx) = plotting.figure(2, 1, height=4.6)
     seen = set()
-    # one marker per initialisation (Fig. 7's panels), or per row where the rows are tasks
-    group = (lambda r: r.config.init.replace("_", " ")) if config.claim == "P13-F7" else (
-        lambda r: r.title)  # fmt: skip
+    # one marker per initialisation where the rows' differ (Fig. 7's panels), else per row
+    by_init = len({r.config.init for r in rows}) > 1
+    group = (lambda r: r.config.init.replace("_", " ")) if by_init else (lambda r: r.title)
     groups = list(dict.fromkeys(group(r) for r in rows))
     marker_of = {g: _MARKERS[i % len(_MARKERS)] for i, g in enumerate(groups)}
     any_solved = False
@@ -143,12 +144,14 @@ def flow_vs_outcome(config, rows, runs) -> list[Path]:
     return plotting.save(fig, runner.figure_path(config, "_flow"))
 
 
-def errors_vs_length(config, rows, runs, entries) -> list[Path]:
+def errors_vs_length(config, rows, runs, entries, comparisons=()) -> list[Path]:
     """S1 and S3: each trial's error (% of the test sequences wrong) at every test length, with the
-    paper's statement."""
+    paper's statement; none where no row has such errors (none run)."""
+    shown = [e for e in entries if not e.get("not_run") and e.get("generalisation")]
+    if not shown:
+        return []
     fig, ax = plotting.figure(1, 1, height=3.0)
     colours = [plotting.OKABE_ITO[k] for k in ("bluish green", "blue", "vermillion", "orange")]
-    shown = [e for e in entries if not e.get("not_run") and e.get("generalisation")]
     all_Ls = set()
     for e, colour, marker in zip(shown, colours, ("o", "s", "D", "^"), strict=False):
         gen = sorted(e["generalisation"].items(), key=lambda kv: int(re.sub(r"\D", "", kv[0])))
@@ -161,12 +164,13 @@ def errors_vs_length(config, rows, runs, entries) -> list[Path]:
                     color=colour, linestyle="-" if solved[j] else ":",
                     label=(f"{e['title']}: {e['solved']}/{e['trials']} solved" if j == 0 else None))  # fmt: skip
     floor = 1e-3
-    if config.claim == "P13-S1":  # the paper: 0 wrong at every length 50 ... 5000
-        ax.plot([50, 5000], [floor, floor], **plotting.PAPER_STYLE, marker="v", markersize=3,
-                label="paper: 0 wrong, lengths 50–5000")  # fmt: skip
-    else:  # P13-S3: below 1% up to length 500
-        ax.plot([50, 500], [1.0, 1.0], **plotting.PAPER_STYLE,
-                label="paper: < 1% wrong up to L = 500")  # fmt: skip
+    line = paper.WRONG_AT_LENGTHS.get(config.claim)
+    if line and line["pct"] == 0:  # 0 wrong: drawn at the floor, marked
+        ax.plot(line["lengths"], [floor] * 2, **plotting.PAPER_STYLE, marker="v", markersize=3,
+                label=f"paper: {line['label']}")  # fmt: skip
+    elif line:
+        ax.plot(line["lengths"], [line["pct"]] * 2, **plotting.PAPER_STYLE,
+                label=f"paper: {line['label']}")  # fmt: skip
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_ylim(floor / 2, 100)
@@ -190,10 +194,9 @@ def errors_vs_length(config, rows, runs, entries) -> list[Path]:
     return plotting.save(fig, runner.figure_path(config))
 
 
-def draw(config, rows, runs, entries, comparisons=()) -> list[Path]:
-    """The claim's figures."""
-    if config.claim == "P13-F7":
-        return success_vs_length(config, rows, runs, entries) + flow_vs_outcome(config, rows, runs)
-    if any(e.get("generalisation") for e in entries):
-        return errors_vs_length(config, rows, runs, entries) + flow_vs_outcome(config, rows, runs)
-    return flow_vs_outcome(config, rows, runs)
+# The figures a P13 config may draw (its ``draw`` field).
+FIGURES = {
+    "success_vs_length": success_vs_length,
+    "errors_vs_length": errors_vs_length,
+    "flow_vs_outcome": flow_vs_outcome,
+}

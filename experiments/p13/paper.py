@@ -62,6 +62,13 @@ TABLES = {
     },
 }
 
+# The generalisation statements as lines on the figure of errors against test length: at most
+# ``pct`` % wrong over ``lengths`` (0: none wrong).
+WRONG_AT_LENGTHS = {
+    "P13-S1": {"pct": 0, "lengths": [50, 5000], "label": "0 wrong, lengths 50–5000"},  # §4.1.2
+    "P13-S3": {"pct": 1.0, "lengths": [50, 500], "label": "< 1% wrong up to L = 500"},  # §4.2
+}
+
 # Table 1 (spec §3.6): negative log-likelihood per time step (music; bits per character for PTB)
 # of MSGD, MSGD-C and MSGD-CR,
 # and the RNN and overall state of the art the paper quotes (Boulanger-Lewandowski et al. 2012),

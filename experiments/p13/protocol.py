@@ -332,5 +332,5 @@ PROTOCOL = Protocol(
     per_unit=lambda c: c.batch,
     budget=lambda c: c.max_updates,
     table_note="success: < 1% of the validation sequences wrong (P13 §4.1)",
-    draw=figures.draw,
+    figures=figures.FIGURES,
 )

@@ -51,7 +51,7 @@ def _frac(e) -> tuple[float, float, float]:
     return p, max(p - lo, 0.0), max(hi - p, 0.0)
 
 
-def success_grid(config, rows, entries) -> list[Path]:
+def success_grid(config, rows, runs, entries, comparisons=()) -> list[Path]:
     """S2-ablation: one panel per remedy, fraction solved against length, one colour per task."""
     done = [e for e in entries if not e.get("not_run")]
     models = list(dict.fromkeys(e["model"] for e in entries))
@@ -106,7 +106,7 @@ def success_grid(config, rows, entries) -> list[Path]:
     return plotting.save(fig, runner.figure_path(config))
 
 
-def symptoms(config, rows, runs, entries) -> list[Path]:
+def symptoms(config, rows, runs, entries, comparisons=()) -> list[Path]:
     """S2-symptoms at the longest length of each task: (a) the gradient reaching each input,
     (b) recall accuracy against lag (recency), (c) training loss along training (plateaus)."""
     done = [e for e in entries if not e.get("not_run")]
@@ -176,7 +176,7 @@ def _label_symptoms(ax, bx, cx, task: str, longest: int, recall: list) -> None:
     cx.set_title("(c) training loss, median of the\ntrials still training: plateaus", loc="left")
 
 
-def lag_radius(config, rows, runs, entries) -> list[Path]:
+def lag_radius(config, rows, runs, entries, comparisons=()) -> list[Path]:
     """S3-exists: k/n solved over lag × initial spectral radius, one panel per task and model."""
     done = [e for e in entries if not e.get("not_run")]
     panels = list(dict.fromkeys((e["task"], e["model"]) for e in done))
@@ -210,7 +210,7 @@ def lag_radius(config, rows, runs, entries) -> list[Path]:
     return plotting.save(fig, runner.figure_path(config))
 
 
-def backflow(config, rows, runs, entries) -> list[Path]:
+def backflow(config, rows, runs, entries, comparisons=()) -> list[Path]:
     """S3-backflow: log₁₀‖∂s_T/∂s_1‖ at every check along training, one panel per radius, colour by
     lag; solid: the trial solved, dotted: it did not."""
     done = [e for e in entries if not e.get("not_run")]
@@ -250,7 +250,7 @@ def backflow(config, rows, runs, entries) -> list[Path]:
     return plotting.save(fig, runner.figure_path(config, "_backflow"))
 
 
-def optimizers(config, rows, runs, entries) -> list[Path]:
+def optimizers(config, rows, runs, entries, comparisons=()) -> list[Path]:
     """S3-optim: fraction solved against learning rate, one line per optimiser, per row group."""
     done = [e for e in entries if not e.get("not_run")]
     groups = list(dict.fromkeys((e["task"], e["L"], e["radius"]) for e in done))
