@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from test_experiments import CONFIGS
 
-from experiments.claims import pipeline
+from experiments.claims import pipeline, updates
 from experiments.claims import rows as rows_lib
 from experiments.configs import _p13
 from experiments.p13 import figures, paper, protocol, units
@@ -103,7 +103,7 @@ def test_flow_is_the_exact_jacobian_norm(x64):
     params = jax.tree.map(lambda w: 12 * w, params)  # weights of order 1: neither 0 nor 1
     sample = protocol.sampler(c, task, c.L, c.L)
     got, rho = protocol.flow(model, task, c, sample)(params, jax.random.key(4))
-    batch = sample(jax.random.key(4), protocol.FLOW_SEQUENCES)
+    batch = sample(jax.random.key(4), updates.FLOW_SEQUENCES)
     step = lambda h, x: model.cell.apply({"params": params["params"]["cell"]}, h, x)[0]
     jac = jax.jit(jax.jacrev(step))
     t = c.L // 10 + 1

@@ -85,20 +85,6 @@ class Protocol:
     added_fields: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
 
-def update_schedule(c, milestones: tuple[train.Milestone, ...] = ()) -> train.Schedule:
-    """The schedule of a protocol whose budget counts minibatch updates (P13, the practitioners'
-    questions): ``c.max_updates`` updates of ``c.batch`` sequences, checked every ``c.eval_every``
-    updates, ``c.evals_per_chunk`` checks per compiled chunk."""
-    return train.Schedule(
-        trials=c.trials,
-        seed=c.seed,
-        max_sequences=c.max_updates * c.batch,
-        eval_every=c.eval_every,
-        evals_per_chunk=c.evals_per_chunk,
-        milestones=milestones,
-    )
-
-
 def check_chunked(c, what: str = "checked") -> None:
     """``c.eval_sequences`` and ``c.test_sequences`` are whole chunks of :data:`CHUNK`.
 

@@ -27,17 +27,11 @@ import numpy as np
 
 from experiments import common
 from experiments.claims import rows as rows_lib
-from experiments.claims.protocol import (
-    Column,
-    Protocol,
-    Trials,
-    check_chunked,
-    update_schedule,
-    wrong_count,
-)
+from experiments.claims import updates
+from experiments.claims.protocol import Column, Protocol, Trials, check_chunked, wrong_count
 from experiments.claims.table import fmt, stats
 from experiments.p13 import figures, paper
-from repro import cells, jacobians, problems, train
+from repro import cells, problems, train
 from repro import initializers as inits
 from repro.tasks import pascanu2013 as p13
 
@@ -50,7 +44,6 @@ METHODS = {  # name: (clips, weights Ω)
 INITS = ("sigmoid", "basic_tanh", "smart_tanh")
 SUCCESS = ("lt1pct", "zero")
 LENGTH_RANGES = ("inclusive", "code")
-FLOW_SEQUENCES = 4  # validation sequences whose Jacobian chain is measured at each check
 
 
 @dataclasses.dataclass(frozen=True)
@@ -202,14 +195,8 @@ def flow(model, task: Task, c, sample: Callable) -> Callable:
     t = task.first(c.L) + 1  # input position p is read by step p + 1
 
     def measure(params, key):
-        batch = sample(key, FLOW_SEQUENCES)
-        p = {"params": params["params"]["cell"]}
-        step = lambda h, x: model.cell.apply(p, h, x)[0]
-        h0 = model.cell.initialize_carry()
-
-        def one(xs):
-            return jacobians.log_norms_to_last(step, h0, xs, norm="svd")[t]
-
+        batch = sample(key, updates.FLOW_SEQUENCES)
+        one = lambda xs: updates.state_flow(model, params, xs, t)
         logs = jax.vmap(one)(batch.inputs[:, : task.steps(c, c.L)])
         rho = inits.spectral_radius(params["params"]["cell"]["W_rec"], in_program=True)
         return jnp.mean(logs) / jnp.log(10.0), rho
@@ -264,7 +251,7 @@ def build(c, method: str, part: int = 0) -> Trials:
         shrink = jax.tree.map(lambda p: 0.0, problem.init(jax.random.key(0)))
         shrink["params"]["cell"]["W_rec"] = 0.02
         guard = train.nan_guard(shrink)
-    schedule = update_schedule(c, milestones(c))
+    schedule = updates.schedule(c, milestones(c))
     tx = train.make_optimizer("sgd", c.lr, clip_norm=c.clip if clips else None, guard=guard)
     return Trials(model, problem, schedule, tx)
 
@@ -277,22 +264,16 @@ def milestones(c) -> tuple[train.Milestone, ...]:
 
 def summarize(c, r: dict) -> dict:
     """P13's entry fields: median updates to success, the final validation, generalisation."""
-    solved = np.asarray(r["solved"], bool)
     test = {k: np.asarray(v, float) for k, v in r["test"].items()}
-    at = np.asarray(r["solved_at"], float)[solved] / c.batch
     out = {
-        "median_updates": float(np.median(at)) if solved.sum() * 2 > solved.size else None,
-        "eval_sequences": c.eval_sequences,
-        "final_error_pct": (100 * test["wrong"] / c.eval_sequences).tolist(),
+        **updates.summary(c, r),
         "log10_flow": test["log10_flow"].tolist(),
         "rho": test["rho"].tolist(),
-        "solved_list": solved.tolist(),
     }
     gen = {k.removeprefix("wrong@"): v for k, v in test.items() if k.startswith("wrong@")}
     if gen:
         out["test_sequences"] = c.test_sequences
         out["generalisation"] = {k: v.tolist() for k, v in gen.items()}
-    out["updates"] = stats(at)
     if "lt1pct" in r["milestones"]:  # the code's rule: when < 1% was first reached, in updates
         m = r["milestones"]["lt1pct"]
         first = np.asarray(m["at"], float)[np.asarray(m["reached"], bool)] / c.batch
@@ -310,12 +291,9 @@ def _gen_cell(e: dict, p: dict) -> str:
 
 
 COLUMNS = (
-    Column("solved within budget", lambda e, p: f"{e['solved']}/{e['trials']} in {e['budget']:,}"),
-    Column("median updates", lambda e, p: fmt(e.get("median_updates"))),
-    Column(
-        "final validation error % (per trial)",
-        lambda e, p: ", ".join(f"{v:.3g}" for v in e["final_error_pct"]),
-    ),
+    updates.SOLVED,
+    updates.MEDIAN,
+    updates.final_error_column("final validation error % (per trial)"),
     Column("generalisation", _gen_cell),
     Column("paper", lambda e, p: p.get("statement", "–")),
 )

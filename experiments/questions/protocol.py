@@ -31,21 +31,13 @@ import numpy as np
 
 from experiments import common
 from experiments.claims import rows as rows_lib
-from experiments.claims.protocol import (
-    CHUNK,
-    Column,
-    Trials,
-    check_chunked,
-    update_schedule,
-    wrong_count,
-)
-from experiments.claims.table import fmt, stats
+from experiments.claims import updates
+from experiments.claims.protocol import CHUNK, Column, Trials, check_chunked, wrong_count
 from experiments.questions.variants import VARIANTS
-from repro import cells, jacobians, problems, train
+from repro import cells, problems, train
 from repro.stats import wilson
 from repro.tasks import questions as tasks
 
-FLOW_SEQUENCES = 4  # sequences whose gradient reach is measured at each check
 RECENCY_BINS = 10  # the recency test's bins of lag (tenths of the length)
 
 
@@ -149,15 +141,15 @@ def build(c, name: str, part: int = 0) -> Trials:
     has_state = variant != "attention"
 
     def measure(params, key):
-        batch = sample(key, FLOW_SEQUENCES)
+        batch = sample(key, updates.FLOW_SEQUENCES)
         p = informative(c.task, batch)
         reach = jax.vmap(lambda xs: input_reach(model, params, xs))(batch.inputs)
         at_p = jnp.mean(jnp.take_along_axis(reach, p[:, None], axis=1))
         last = jnp.mean(reach[:, -1])
         log_flow = jnp.nan  # the attention RNN's state holds every past state: not measured
         if has_state:
-            flows = jax.vmap(lambda xs, q: state_flow(model, params, xs, q))(batch.inputs, p)
-            log_flow = jnp.mean(flows)
+            flow = lambda xs, q: updates.state_flow(model, params, xs, q + 1) / jnp.log(10.0)
+            log_flow = jnp.mean(jax.vmap(flow)(batch.inputs, p))
         out = {"log10_flow": log_flow, "reach": at_p, "reach_last": last}
         return {**out, "reach_profile": jnp.mean(reach, axis=0)}
 
@@ -178,18 +170,9 @@ def build(c, name: str, part: int = 0) -> Trials:
     problem = problems.sequence_problem(
         model, lambda k: sample(k, c.batch), objective, n_in=n_in, evaluate=evaluate, test=test
     )
-    schedule = update_schedule(c)
+    schedule = updates.schedule(c)
     clip = c.clip if VARIANTS[variant].clips else None
     return Trials(model, problem, schedule, train.make_optimizer(optimizer, c.lr, clip_norm=clip))
-
-
-def state_flow(model, params, inputs: jax.Array, p: jax.Array) -> jax.Array:
-    """log₁₀‖∂s_T/∂s_{p+1}‖ (spectral, Jacobian engine) of one sequence: s_{p+1} is the first
-    state that holds x_p; p may be traced."""
-    cell = {"params": params["params"]["cell"]}
-    step = lambda s, x: model.cell.apply(cell, s, x)[0]
-    logs = jacobians.log_norms_to_last(step, model.cell.initialize_carry(), inputs, norm="svd")
-    return logs[p + 1] / jnp.log(10.0)
 
 
 def recency(model, objective, c, params, key) -> jax.Array:
@@ -213,20 +196,15 @@ def summarize(c, r: dict) -> dict:
     """The entry's own fields: Wilson interval, median updates (> half solved), final error, reach."""
     solved = np.asarray(r["solved"], bool)
     test = r["test"]
-    at = np.asarray(r["solved_at"], float)[solved] / c.batch
     lo, hi = wilson(int(solved.sum()), solved.size)
     out = {
+        **updates.summary(c, r),
         "task": c.task,
         "L": c.L,
         "radius": c.radius,
         "lr": c.lr,
         "symbols": c.symbols,
-        "eval_sequences": c.eval_sequences,
         "wilson": [float(lo), float(hi)],
-        "median_updates": float(np.median(at)) if solved.sum() * 2 > solved.size else None,
-        "updates": stats(at),
-        "final_error_pct": (100 * np.asarray(test["wrong"], float) / c.eval_sequences).tolist(),
-        "solved_list": solved.tolist(),
         "log10_flow": np.asarray(test["log10_flow"], float).tolist(),
         "reach": np.asarray(test["reach"], float).tolist(),
         "reach_last": np.asarray(test["reach_last"], float).tolist(),
@@ -238,11 +216,8 @@ def summarize(c, r: dict) -> dict:
 
 
 COLUMNS = (
-    Column("solved within budget", lambda e, p: f"{e['solved']}/{e['trials']} in {e['budget']:,}"),
+    updates.SOLVED,
     Column("95% interval", lambda e, p: "{:.2f}–{:.2f}".format(*e["wilson"])),
-    Column("median updates", lambda e, p: fmt(e.get("median_updates"))),
-    Column(
-        "final error % (per trial)",
-        lambda e, p: ", ".join(f"{v:.3g}" for v in e["final_error_pct"]),
-    ),
+    updates.MEDIAN,
+    updates.final_error_column("final error % (per trial)"),
 )
