@@ -232,16 +232,23 @@ def setup(config) -> None:
     logging.info("jax %s, devices %s", jax.__version__, jax.devices())
 
 
-def check_writable(*paths) -> None:
-    """Raise a one-line ValueError, before any compute, if a path could not be written."""
-    for path in paths:
+def check_writable(config, **paths) -> None:
+    """Raise a one-line ValueError naming the field, before any compute, if a path a run writes
+    could not be written: ``paths`` maps a field of ``config`` (e.g. ``out_dir``) to the path it
+    makes (its default where the field is empty)."""
+    for name, path in paths.items():
         p = Path(path).absolute()
         if p.is_file():  # replaced atomically: a new file is written beside it
             p = p.parent
         while not p.exists():
             p = p.parent
         if not p.is_dir() or not os.access(p, os.W_OK | os.X_OK) or not _can_create_in(p):
-            raise ValueError(f"{path}: cannot write there ({p} is not a writable directory)")
+            value = config.get(name, "")
+            shown = f"{value!r}" + ("" if value else f" (the default, {path})")
+            raise ValueError(
+                f"config.{name}={shown}: cannot write there ({p} is not a writable directory); "
+                "give a path in a writable directory"
+            )
 
 
 def _can_create_in(folder: Path) -> bool:

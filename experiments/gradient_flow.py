@@ -344,7 +344,7 @@ def run(config, overridden=()) -> list:
     _curves(config)
     flow.parse_curve(config.heatmap, "config.heatmap")
     common.positive(config, "T", "hidden", "n_in", "trials", "heatmap_T")
-    common.check_writable(config.out_dir, config.figure)
+    common.check_writable(config, out_dir=config.out_dir, figure=config.figure)
     runner.check_keeps_figure(config, stem=config.figure)
     plain = config.to_dict()
     out = Path(config.out_dir)

@@ -34,7 +34,7 @@ def run(config, overridden=()) -> list:
     """Everything the command line asks for; returns the paths written."""
     common.setup(config)
     if config.conditions:
-        common.check_writable(runner.out_dir(config))
+        common.check_writable(config, out_dir=runner.out_dir(config))
         return conditions.main(config) or []
     _check_keeps_extras(config)
     rows, runs, paths = pipeline.run_claim(config, protocol.PROTOCOL, overridden)

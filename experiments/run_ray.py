@@ -123,7 +123,7 @@ def load(spec: str, sets: list[str]) -> Claim:
             "so it has no trial blocks: run it with its driver"
         )
     rows = rows_lib.rows_of(config, protocol.validate, overridden)
-    common.check_writable(runner.out_dir(config), runner.figure_path(config))
+    common.check_writable(config, out_dir=runner.out_dir(config), figure=runner.figure_path(config))
     return Claim(spec, driver.__name__, args, config, tuple(rows), protocol)
 
 

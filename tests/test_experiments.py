@@ -72,7 +72,7 @@ def test_gradient_flow_runs_end_to_end_and_caches(tmp_path):
         (["--config.curves=rnn_tanh@inf"], "radius must be a finite number > 0"),
         (["--config.curves=rnn_tanh@1.0,"], "config.curves='rnn_tanh@1.0,': an empty item"),
         (["config.T=5"], "unexpected argument 'config.T=5'"),
-        (["--config.out_dir=/dev/null/x"], "/dev/null/x: cannot write there"),
+        (["--config.out_dir=/dev/null/x"], "config.out_dir='/dev/null/x': cannot write there"),
         ([f"--config={ROOT}/experiments/configs/nope.py:quick"], "cannot load"),
         (
             [f"--config={ROOT}/experiments/configs/gradient_flow.py:quick", "--config.nope=1"],
@@ -344,7 +344,7 @@ def test_h97_conditions_tables_equal_the_papers_but_for_the_expected_cells(which
         ),
         (["--config.only_rows=T1OO"], "config.only_rows: 'T1OO' is no row"),
         (["config.trials=2"], "unexpected argument 'config.trials=2'"),
-        (["--config.figure=/dev/null/fig"], "/dev/null/fig: cannot write there"),
+        (["--config.figure=/dev/null/fig"], "config.figure='/dev/null/fig': cannot write there"),
         (["--config.models=lstm1997,"], "config.models='lstm1997,': an empty item"),
         (["--config.only_rows=T100@rnn_sigmoid"], "'T100@rnn_sigmoid' is no row"),
         (["--config.compare=T100:T5"], "config.compare='T100:T5': must be pairs"),
@@ -496,10 +496,18 @@ def test_output_paths_are_checked_by_creating_a_file_not_by_permission_bits(tmp_
     # such a path is refused before any compute, in one line.
     blocker = tmp_path / "a_file"
     blocker.write_text("")
+    config = {"figure": ""}  # the field empty: the message names the default it makes
     for path in ("/proc/x/y", "/proc/x", str(blocker / "sub" / "fig")):
-        with pytest.raises(ValueError, match="cannot write there"):
-            common.check_writable(path)
-    common.check_writable(str(tmp_path / "new" / "dir" / "fig"))  # a folder still to be made
+        with pytest.raises(
+            ValueError, match=f"^config.figure='' \\(the default, {path}\\): cannot"
+        ):
+            common.check_writable(config, figure=path)
+    config = {"out_dir": "/proc/x"}
+    with pytest.raises(
+        ValueError, match=r"^config.out_dir='/proc/x': cannot write there \(/proc is"
+    ):
+        common.check_writable(config, out_dir="/proc/x")
+    common.check_writable(config, figure=str(tmp_path / "new" / "dir" / "fig"))  # still to be made
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]  # the check leaves nothing
 
 

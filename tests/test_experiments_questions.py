@@ -321,5 +321,5 @@ def test_s_reach_pools_every_trial_but_attention_and_draws(tmp_path):
     with pytest.raises(ValueError, match="no table.json"):
         reach.draw(c, tmp_path / "empty")
     c.out_dir = "/proc/x"  # an unwritable output: one line before anything is read
-    with pytest.raises(ValueError, match="/proc/x: cannot write there"):
+    with pytest.raises(ValueError, match="config.out_dir='/proc/x': cannot write there"):
         reach.draw(c, tmp_path)

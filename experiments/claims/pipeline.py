@@ -18,7 +18,7 @@ def run_rows(config, protocol: Protocol, overridden=()) -> tuple[list, dict, dic
     figures_of(config, protocol)
     for row in rows:  # a trial block must lie within every row's trials
         runner.block_of(config, row.config.trials)
-    common.check_writable(runner.out_dir(config), runner.figure_path(config))
+    common.check_writable(config, out_dir=runner.out_dir(config), figure=runner.figure_path(config))
     runner.check_keeps_figure(config, protocol.not_run_fields)
     options = runner.options(config, overridden, protocol)
     config.label = runner.label(config, options)

@@ -60,7 +60,7 @@ def prepare(c) -> None:
             f"config.trial_block={c.trial_block!r}: {c.claim} is not trained trial by trial on "
             "the shared runner; leave it empty"
         )
-    common.check_writable(runner.out_dir(c), runner.figure_path(c))
+    common.check_writable(c, out_dir=runner.out_dir(c), figure=runner.figure_path(c))
     runner.check_keeps_figure(c)
 
 
