@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from experiments import common
-from experiments.b94 import CLAIMS
+from experiments.b94 import COMPUTED
 
 DEFAULT_CONFIG = common.config_path("b94_theory.py")
 CONFIGS = ("b94_*.py",)  # the config files it runs (experiments/configs)
@@ -30,9 +30,9 @@ def protocol_of(config):
 def run(config, overridden=()) -> list:
     """Everything the command line asks for; returns the paths written."""
     common.setup(config)
-    if config.claim not in CLAIMS:
-        raise ValueError(f"config.claim={config.claim!r}: must be one of {sorted(CLAIMS)}")
-    return list(CLAIMS[config.claim](config))
+    if config.claim not in COMPUTED:
+        raise ValueError(f"config.claim={config.claim!r}: must be one of {sorted(COMPUTED)}")
+    return list(COMPUTED[config.claim](config))
 
 
 def main(argv):

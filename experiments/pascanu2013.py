@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from experiments import common
 from experiments.claims import pipeline
-from experiments.p13 import natural, protocol, units
+from experiments.p13 import natural, one_unit_figures, protocol
 
 DEFAULT_CONFIG = common.config_path("p13_f7.py")
 CONFIGS = ("p13_*.py",)  # the config files it runs (experiments/configs)
@@ -27,7 +27,7 @@ def protocol_of(config):
     """The protocol that trains ``config``'s rows; None for a claim computed without trials."""
     if config.claim in natural.CLAIMS:
         return natural.PROTOCOL
-    return None if config.claim in units.CLAIMS else protocol.PROTOCOL
+    return None if config.claim in one_unit_figures.COMPUTED else protocol.PROTOCOL
 
 
 def run(config, overridden=()) -> list:
@@ -35,7 +35,9 @@ def run(config, overridden=()) -> list:
     common.setup(config)
     if config.claim in natural.CLAIMS:  # Table 1's natural data: epochs, no success rule
         return natural.CLAIMS[config.claim](config, overridden)
-    return pipeline.claim_or_unit(config, protocol.PROTOCOL, units.CLAIMS, overridden)
+    return pipeline.claim_or_computed(
+        config, protocol.PROTOCOL, one_unit_figures.COMPUTED, overridden
+    )
 
 
 def main(argv):

@@ -12,7 +12,7 @@ from test_experiments import CONFIGS
 from experiments.claims import pipeline, updates
 from experiments.claims import rows as rows_lib
 from experiments.configs import _p13
-from experiments.p13 import figures, paper, protocol, units
+from experiments.p13 import figures, one_unit_figures, paper, protocol
 from repro import cells, train
 from repro import initializers as inits
 
@@ -218,14 +218,14 @@ def test_f7_and_s1_run_end_to_end_with_tables_and_figures(tmp_path):
 def test_one_unit_figures_write_their_numbers(tmp_path):
     c3 = importlib.import_module("experiments.configs.p13_f3").get_config("quick")
     c3.out_dir, c3.figure, c3.points = str(tmp_path / "f3"), str(tmp_path / "f3fig"), 301
-    units.f3(c3)
+    one_unit_figures.f3(c3)
     n3 = json.loads((tmp_path / "f3" / "numbers.json").read_text())
     assert n3["bistable"] == pytest.approx([-2.6556, -2.3444], abs=1e-4)
     assert n3["kick"]["-0.01"] < 0 < n3["kick"]["0.01"]  # the two sides of the boundary
     c6 = importlib.import_module("experiments.configs.p13_f6").get_config("quick")
     c6.out_dir, c6.figure = str(tmp_path / "f6"), str(tmp_path / "f6fig")
     c6.grid, c6.ensemble, c6.descent_steps = 41, 40, 100
-    units.f6(c6)
+    one_unit_figures.f6(c6)
     ens = json.loads((tmp_path / "f6" / "numbers.json").read_text())["ensemble"]
     assert ens["lr=1, clipped"]["largest step"] <= 1.0 + 1e-9
     assert ens["lr=0.1, clipped"]["largest step"] <= 0.1 + 1e-9
@@ -259,11 +259,13 @@ def test_one_unit_bad_config_is_one_line_and_writes_nothing(
     config = _config(name)
     config.out_dir, config.figure = str(tmp_path / "out"), str(tmp_path / "fig")
     config.update(fields)
-    monkeypatch.setattr(units.one_unit, "error_surface", lambda *a, **k: pytest.fail("computed"))
     monkeypatch.setattr(
-        units.one_unit, "fixed_point_curve", lambda *a, **k: pytest.fail("computed")
+        one_unit_figures.one_unit, "error_surface", lambda *a, **k: pytest.fail("computed")
+    )
+    monkeypatch.setattr(
+        one_unit_figures.one_unit, "fixed_point_curve", lambda *a, **k: pytest.fail("computed")
     )
     with pytest.raises(ValueError) as err:
-        units.CLAIMS[config.claim](config)
+        one_unit_figures.COMPUTED[config.claim](config)
     assert message in str(err.value) and "\n" not in str(err.value)
     assert not list(tmp_path.iterdir())

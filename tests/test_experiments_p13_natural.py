@@ -284,9 +284,9 @@ def test_a_trial_block_outside_the_trials_is_one_line_before_compute(block, tmp_
 
 
 def test_claims_outside_the_runner_refuse_trial_blocks():
-    from experiments.claims import units
+    from experiments.claims import computed
 
     config = _config("p13_f3")
     config.trial_block = "0:1"
     with pytest.raises(ValueError, match="config.trial_block='0:1': P13-F3 is not trained trial"):
-        units.prepare(config)
+        computed.prepare(config)

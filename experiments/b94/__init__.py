@@ -1,11 +1,11 @@
 """Bengio, Simard & Frasconi (1994) and Bengio & Frasconi (1993): each claim a function of its config.
 
-``CLAIMS[claim id](config) -> [figure paths]`` (see ``experiments.claims.units``).
+``COMPUTED[claim id](config) -> [figure paths]`` (see ``experiments.claims.computed``).
 """
 
 from experiments.b94 import fig2, fig4, theory
 
-CLAIMS = {
+COMPUTED = {
     "B94-THEORY": theory.theory,
     "B94-F2a": fig2.f2a,
     "B94-F2b": fig2.f2b,

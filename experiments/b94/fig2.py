@@ -4,7 +4,7 @@ Every run is eq. (1) with 7 parameters trained by full-batch gradient descent on
 (``repro.latch.train_minimal``); the runs of a grid are one vmapped program. Run r of cell i draws
 its data and initial h from fold_in(fold_in(key(seed), i), r). Each claim writes numbers.json
 (ours beside the paper's where it has numbers) and its figure; the grid is computed in blocks that a
-killed run keeps (``claims.units.block``).
+killed run keeps (``claims.computed.block``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 
 from experiments import common
 from experiments.b94 import paper
-from experiments.claims import runner, units
+from experiments.claims import computed, runner
 from repro import latch, plotting, stats
 
 __all__ = ["f2_sens", "f2a", "f2a_entries", "f2b", "f2b_entries"]
@@ -30,7 +30,7 @@ _SHARED = dict(  # config field -> train_minimal argument
 def _check(c) -> None:
     """Fig. 2's shared fields, before any compute."""
     common.positive(c, "L", "T", "per_class", "epochs", "chunk", "runs")
-    units.finite(c, "lr", "cost_below", "h_init", "target", positive=True)
+    computed.finite(c, "lr", "cost_below", "h_init", "target", positive=True)
     if c.noise_param not in ("variance", "std"):
         raise ValueError(f"config.noise_param={c.noise_param!r}: must be 'variance' or 'std'")
     if not 0 < c.target <= 1:
@@ -38,7 +38,7 @@ def _check(c) -> None:
     for name in ("train_w", "fresh_noise"):
         if not isinstance(c[name], bool):
             raise ValueError(f"config.{name}={c[name]!r}: must be True or False")
-    units.prepare(c)
+    computed.prepare(c)
 
 
 def _lengths_ok(c, field: str, Ts) -> None:
@@ -70,7 +70,7 @@ def _train(c, cells: list[int], w0, s, T, *, T_max: int, **over) -> dict:
 
 
 def _centres(c, name: str, cells: str) -> np.ndarray:
-    lo, hi = units.span(c, name)
+    lo, hi = computed.span(c, name)
     common.positive(c, cells)
     edges = np.linspace(lo, hi, c[cells] + 1)
     return (edges[:-1] + edges[1:]) / 2
@@ -138,7 +138,7 @@ def f2a(c) -> list:
         raise ValueError("config.s_range / w0_range: must not go below 0")
     nw = len(w0s)
     blocks = [
-        units.block(
+        computed.block(
             c,
             f"s{i:03d}",
             lambda i=i: _train(
@@ -174,7 +174,7 @@ def f2a(c) -> list:
         if failed_w.size else None,
     }  # fmt: skip
     numbers["rows"] = f2a_entries(numbers, c.runs)
-    units.write(c, numbers)
+    computed.write(c, numbers)
     return _draw_f2a(c, w0s, ss, density, w_end.mean(-1), numbers)
 
 
@@ -187,8 +187,8 @@ def _draw_f2a(c, w0s, ss, density, mean_w, numbers) -> list:
     ax = axes[0]
     ax.pcolormesh(w_edges, s_edges, values, cmap="gray", vmin=0, vmax=1)
     ax.set_title("paper (read off Fig. 2(a), ±0.2)")
-    lo_w, hi_w = units.span(c, "w0_range")
-    lo_s, hi_s = units.span(c, "s_range")
+    lo_w, hi_w = computed.span(c, "w0_range")
+    lo_s, hi_s = computed.span(c, "s_range")
     bx = axes[1]
     im = bx.imshow(density, extent=(lo_w, hi_w, lo_s, hi_s), **grey)
     bx.set_title(f"ours: {c.runs} runs per cell, {c.epochs} epochs")
@@ -205,7 +205,7 @@ def _draw_f2a(c, w0s, ss, density, mean_w, numbers) -> list:
     fig.colorbar(im, ax=axes[:2], label="fraction converged", shrink=0.9)
     fig.colorbar(im2, ax=cx, label="w (clipped to [−0.5, 3.5])", shrink=0.9, extend="both")
     plotting.caption(fig, "The paper's claim: gradient descent learns the latch only from a large enough initial "
-        f"self-weight w₀ and with little enough noise s. B94-F2a ({units.label(c)}): T = {c.T}, L = {c.L}, {c.per_class} sequences per class, "
+        f"self-weight w₀ and with little enough noise s. B94-F2a ({computed.label(c)}): T = {c.T}, L = {c.L}, {c.per_class} sequences per class, "
         f"η = {c.lr:g}; converged: all signs right and C̄ < {c.cost_below:g}. Dashed: w = 1 "
         f"(bistable above). {numbers['converged']}/{numbers['runs']} runs converged; "
         f"{numbers['paper_cells_within_precision']}/{numbers['paper_cells_compared']} paper cells "
@@ -250,11 +250,11 @@ def f2b(c) -> list:
     _check(c)
     Ts = _int_list(c, "lengths")
     _lengths_ok(c, "lengths", Ts)
-    units.finite(c, "w0", "s")
+    computed.finite(c, "w0", "s")
     if c.s < 0:
         raise ValueError(f"config.s={c.s!r}: must be >= 0 (a noise variance)")
     common.positive(c, "ceiling_sequences")
-    res = units.block(c, "runs", lambda: _train(
+    res = computed.block(c, "runs", lambda: _train(
         c, list(range(len(Ts))), np.full(len(Ts), c.w0), np.full(len(Ts), c.s), Ts, T_max=max(Ts),
     ))  # fmt: skip
     conv = res["converged"]
@@ -282,7 +282,7 @@ def f2b(c) -> list:
     half = [T for T, f in zip(Ts, k / n, strict=True) if f < 0.5]
     numbers["first_T_below_half"] = half[0] if half else None
     numbers["rows"] = f2b_entries(numbers)
-    units.write(c, numbers)
+    computed.write(c, numbers)
     return _draw_f2b(c, Ts, numbers, res)
 
 
@@ -315,7 +315,7 @@ def _draw_f2b(c, Ts, numbers, res) -> list:
     bx.legend()
     _draw_f1(c, cx, Ts, res)
     plotting.caption(fig, "The paper's claim: the longer the sequence, the less often gradient descent learns the "
-        f"latch. B94-F2b, B94-F1 ({units.label(c)}): {c.per_class} sequences per class, η = {c.lr:g}, "
+        f"latch. B94-F2b, B94-F1 ({computed.label(c)}): {c.per_class} sequences per class, η = {c.lr:g}, "
         f"≤ {c.epochs} epochs; converged: all signs right and C̄ < {c.cost_below:g}. "
         "Right: a converged run's learned inputs (bold) and one sequence per class.")  # fmt: skip
     return plotting.save(fig, runner.figure_path(c))
@@ -385,19 +385,19 @@ def f2_sens(c) -> list:
     _check(c)
     points = _points(c)
     _lengths_ok(c, "points", [T for _, _, T in points])
-    lrs = units.floats(c, "lrs")
+    lrs = computed.floats(c, "lrs")
     if not lrs or min(lrs) <= 0:
         raise ValueError(f"config.lrs={c.lrs!r}: must be learning rates > 0, comma-separated")
     T_max = max(T for _, _, T in points)
     w0, s, T = (np.array(v) for v in zip(*points, strict=True))
     table = []
     for lr in lrs:
-        res = units.block(c, f"lr{lr:g}", lambda lr=lr: _train(
+        res = computed.block(c, f"lr{lr:g}", lambda lr=lr: _train(
             c, list(range(len(points))), w0, s, T, T_max=T_max, lr=lr,
         ))  # fmt: skip
         table.append(res["converged"].mean(1).tolist())
     numbers = {"lrs": lrs, "points": [list(p) for p in points], "frequency": table, "runs": c.runs}
-    units.write(c, numbers)
+    computed.write(c, numbers)
     fig, ax = plotting.figure(height=2.6, width=plotting.FULL_WIDTH)
     for j, (pw, ps, pT) in enumerate(points):
         colour = plotting.OKABE_ITO[_COLOURS[j % len(_COLOURS)]]
@@ -414,7 +414,7 @@ def f2_sens(c) -> list:
     plotting.caption(
         fig,
         "How often the latch neuron of Fig. 2 learns, against the learning rate η (ours: B94 "
-        f"states no η). B94-F2-SENS, {units.label(c)}: {c.runs} runs per point, ≤ {c.epochs} "
+        f"states no η). B94-F2-SENS, {computed.label(c)}: {c.runs} runs per point, ≤ {c.epochs} "
         f"epochs; grey dotted: η = {c.lr:g}, used everywhere else; dotted in a curve's colour: "
         f"the paper's Fig. 2(b) frequency at that setting (its η not stated){_reached(points, table)}.",
     )

@@ -21,7 +21,7 @@ import numpy as np
 
 from experiments import common
 from experiments.b94 import paper
-from experiments.claims import runner, units
+from experiments.claims import computed, runner
 from repro import credit, plotting, results, stats
 from repro.tasks import bengio1994 as tasks
 
@@ -47,14 +47,14 @@ def _check(c) -> tuple[list[int], list[str]]:
             f"config.algorithms={c.algorithms!r}: must name some of {list(credit.ALGORITHMS)}"
         )
     common.positive(c, "trials", "budget", "train_size", "n_key")
-    units.finite(c, "init_range", "stuck_eps", "target", positive=True)
-    units.finite(c, "noise")
+    computed.finite(c, "init_range", "stuck_eps", "target", positive=True)
+    computed.finite(c, "noise")
     if c.noise < 0:
         raise ValueError(f"config.noise={c.noise!r}: must be >= 0 (half-width of uniform noise)")
     if c.budget < c.train_size:
         raise ValueError(f"config.budget={c.budget!r}: must be at least train_size={c.train_size}")
     for a in credit.ALGORITHMS:
-        units.finite(c, *[f"{a}_{k}" for k, v in _hp(c, a).items() if not isinstance(v, str)])
+        computed.finite(c, *[f"{a}_{k}" for k, v in _hp(c, a).items() if not isinstance(v, str)])
     if c.dep_start not in credit.DEP_STARTS:
         raise ValueError(
             f"config.dep_start={c.dep_start!r}: must be one of {list(credit.DEP_STARTS)}"
@@ -75,7 +75,7 @@ def _check(c) -> tuple[list[int], list[str]]:
         raise ValueError(
             f"config.lengths={c.lengths!r} / output_unit / train_size: {err}"
         ) from None
-    units.prepare(c)
+    computed.prepare(c)
     return sorted(set(Ts)), algorithms
 
 
@@ -122,12 +122,12 @@ def _run(c, model, algorithm: str, Ts: list[int]) -> dict:
 
 def comparative(c) -> list:
     Ts, algorithms = _check(c)
-    numbers = units.reuse(c)
+    numbers = computed.reuse(c)
     if numbers is None or not _has_trials(numbers):  # numbers from before per_trial: recompute
         numbers = _compute(c, Ts, algorithms)
     numbers["rows"] = entries(numbers)  # what the status rule reads, from today's paper numbers
     out = numbers["results"]
-    units.write(c, numbers)
+    computed.write(c, numbers)
     results.atomic_write(runner.out_dir(c) / "table.md", _table(c, Ts, algorithms, out).encode())
     paths = _draw_task(c, numbers)
     return paths + _draw_all(c)
@@ -138,7 +138,7 @@ def _compute(c, Ts: list[int], algorithms: list[str]) -> dict:
     groups = [Ts] if c.pad_together else [[T] for T in Ts]
     out: dict = {}
     for a in algorithms:
-        parts = [units.block(c, f"{a}_T{'-'.join(map(str, g))}", lambda a=a, g=g: _run(c, model, a, g))
+        parts = [computed.block(c, f"{a}_T{'-'.join(map(str, g))}", lambda a=a, g=g: _run(c, model, a, g))
                  for g in groups]  # fmt: skip
         arrays = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
         out[a] = [_summary(arrays, j) for j in range(len(Ts))]
@@ -193,7 +193,7 @@ def _table(c, Ts, algorithms, out) -> str:
     head = (
         "| algorithm | " + " | ".join(f"T={T}" for T in Ts) + " |\n|---|" + "---|" * len(Ts) + "\n"
     )
-    lines = [f"# {c.claim} ({units.label(c)}): ours / paper\n",
+    lines = [f"# {c.claim} ({computed.label(c)}): ours / paper\n",
              f"{c.trials} trials per T, budget {c.budget:,} presentations, training set "
              f"{c.train_size}. Cells: ours / paper; learned/stuck/over budget below.\n",
              "\n## Final classification error (% of the training set)\n\n" + head]  # fmt: skip
@@ -349,7 +349,7 @@ def _draw_task(c, numbers: dict) -> list:
     for ax in axes[-1]:
         ax.set_xlabel("longest length T")
     _legend(fig, numbers)
-    plotting.caption(fig, f"{c.claim} ({units.label(c)}): " + _caption(numbers))
+    plotting.caption(fig, f"{c.claim} ({computed.label(c)}): " + _caption(numbers))
     return plotting.save(fig, runner.figure_path(c))
 
 

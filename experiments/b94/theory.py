@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from experiments import common
-from experiments.claims import runner, units
+from experiments.claims import computed, runner
 from repro import jacobians, latch, plotting
 
 __all__ = ["theory"]
@@ -29,19 +29,19 @@ _SPEC_A0, _SPEC_LOSS = (0.05, 0.1, 0.2, 0.3, 0.5), (0.33, 0.18, 0.026, 0.0005, 0
 
 
 def _check(c) -> None:
-    units.finite(c, "w", "noise", "eq4_w", "eq4_h", "eq4_s", positive=True)
+    computed.finite(c, "w", "noise", "eq4_w", "eq4_h", "eq4_s", positive=True)
     common.positive(c, "steps", "runs", "starts", "horizon", "eq4_L", "eq4_T")
     for name in ("w", "eq4_w"):
         if c[name] <= 1:
             raise ValueError(
                 f"config.{name}={c[name]!r}: must be > 1 (the neuron latches only then)"
             )
-    ws = units.floats(c, "latched")
+    ws = computed.floats(c, "latched")
     if not ws or min(ws) <= 1:
         raise ValueError(f"config.latched={c.latched!r}: must be weights > 1, comma-separated")
     if c.eq4_T <= c.eq4_L + 2:
         raise ValueError(f"config.eq4_T={c.eq4_T!r}: must exceed eq4_L + 2 = {c.eq4_L + 2}")
-    units.prepare(c)
+    computed.prepare(c)
 
 
 def _eq4(c, key) -> dict:
@@ -69,7 +69,7 @@ def theory(c) -> list:
     """Compute the theory's curves and numbers on one neuron, write them and draw the figure."""
     _check(c)
     got = _compute(c)
-    units.write(c, got["numbers"])
+    computed.write(c, got["numbers"])
     fig, axes = plotting.figure(2, 2, height=4.8, width=plotting.FULL_WIDTH)
     (ax, bx), (cx, dx) = axes
     _latch_map(ax, c, got["numbers"])
@@ -82,7 +82,7 @@ def theory(c) -> list:
         "its own gradient vanishes (B94 §III–IV): outside Γ noise can flip the sign, inside it "
         "∂aₜ/∂a₀ decays exponentially, so eq. (4)'s terms from long ago are negligible. "
         "B94-ATT, -DEF, -TH1, -TH4, -LEM, -EQ4, -F3 (one-dimensional Fig. 3; "
-        f"{units.label(c)}): computed in float64, Jacobians from repro.jacobians; checks in "
+        f"{computed.label(c)}): computed in float64, Jacobians from repro.jacobians; checks in "
         "tests/test_latch.py.",
     )
     return plotting.save(fig, runner.figure_path(c))
@@ -100,11 +100,11 @@ def _compute(c) -> dict:
                                           noise=c.noise, steps=c.steps, runs=c.runs))  # fmt: skip
         zeros = jnp.zeros(c.horizon)
         flows = {}
-        for wl in units.floats(c, "latched"):
+        for wl in computed.floats(c, "latched"):
             step = latch.neuron_step(wl)
             flows[f"latched, w = {wl:g}"] = jacobians.log_norms_from_first(
                 step, jnp.float64(latch.fixed_point(wl)), zeros, norm=_NORM)  # fmt: skip
-        wl = max(units.floats(c, "latched"))
+        wl = max(computed.floats(c, "latched"))
         u = jax.random.uniform(k_noise, (c.horizon,), jnp.float64, -c.noise, c.noise)
         flows[f"latched, w = {wl:g}, noise ±{c.noise:g}"] = jacobians.log_norms_from_first(
             latch.neuron_step(wl), jnp.float64(latch.fixed_point(wl)), u, norm=_NORM)  # fmt: skip

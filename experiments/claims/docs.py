@@ -44,7 +44,7 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments.claims import gallery, runner, units
+from experiments.claims import computed, gallery, runner
 from experiments.claims import status as status_lib
 from experiments.claims.table import fmt, hours, paper_text
 
@@ -255,7 +255,7 @@ def runs(root: Path) -> list[dict]:
         claim = saved.get("claim") or config.get("claim") or _claim(path.parent.parent.name)
         profile = saved.get("profile") or config.get("profile") or path.parent.name
         options = (
-            saved["options"] if "options" in saved else units.options(config) if config else {}
+            saved["options"] if "options" in saved else computed.options(config) if config else {}
         )
         out.append(
             {

@@ -57,9 +57,9 @@ def figures_of(config, protocol: Protocol) -> list:
     return [protocol.figures[n] for n in names]
 
 
-def claim_or_unit(config, protocol: Protocol, units: dict, overridden=()) -> list[Path]:
-    """A driver's work: ``units[claim](config)`` for a claim computed without the trainer, else
+def claim_or_computed(config, protocol: Protocol, computed: dict, overridden=()) -> list[Path]:
+    """A driver's work: ``computed[claim](config)`` for a claim computed without the trainer, else
     ``run_claim``; returns the paths written (a driver prints them)."""
-    if config.claim in units:
-        return units[config.claim](config)
+    if config.claim in computed:
+        return computed[config.claim](config)
     return run_claim(config, protocol, overridden)[2]

@@ -32,8 +32,8 @@ import numpy as np
 import optax
 
 from experiments import common
+from experiments.claims import computed, pipeline, runner, status
 from experiments.claims import figures as claim_figures
-from experiments.claims import pipeline, runner, status, units
 from experiments.claims import rows as rows_lib
 from experiments.claims.protocol import Protocol, Trials
 from experiments.p13 import paper
@@ -551,7 +551,7 @@ def run(config, overridden=()) -> list:
     if config.trial_block:  # a block writes its run directories only
         return []
     got = entries(config, rows, runs)
-    path = units.write(config, {"rows": got, "options": options, "label": config.label})
+    path = computed.write(config, {"rows": got, "options": options, "label": config.label})
     text = markdown(config, got)
     results.atomic_write(runner.out_dir(config) / "table.md", text.encode())
     print(text)

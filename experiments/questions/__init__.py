@@ -13,7 +13,7 @@ shared pipeline (``experiments/claims``): every (row, model) trains ``trials`` s
 directory under ``out_dir``; a killed run resumes, a finished one is reused. Writes ``table.json``,
 ``table.md`` and the figures. The protocol is ``experiments/questions/claim.py`` (rules in ``protocol.py``).
 
-The package holds the questions' protocol, units and figures; ``python -m experiments.questions``
+The package holds the questions' protocol, computed claims and figures; ``python -m experiments.questions``
 runs this driver (``__main__.py``).
 """
 
@@ -24,7 +24,7 @@ from experiments.claims import pipeline
 from experiments.questions import claim, reach, s0
 
 # claims computed without the shared pipeline
-UNITS = {"S0-time": s0.run, "S-reach": reach.draw}
+COMPUTED = {"S0-time": s0.run, "S-reach": reach.draw}
 
 
 DEFAULT_CONFIG = common.config_path("s2_ablation.py")
@@ -34,13 +34,13 @@ CONFIGS = ("s*.py",)  # the config files it runs (experiments/configs)
 
 def protocol_of(config):
     """The protocol that trains ``config``'s rows; None for a claim computed without trials."""
-    return None if config.claim in UNITS else claim.PROTOCOL
+    return None if config.claim in COMPUTED else claim.PROTOCOL
 
 
 def run(config, overridden=()) -> list:
     """Everything the command line asks for; returns the paths written."""
     common.setup(config)
-    return pipeline.claim_or_unit(config, claim.PROTOCOL, UNITS, overridden)
+    return pipeline.claim_or_computed(config, claim.PROTOCOL, COMPUTED, overridden)
 
 
 def main(argv):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments.claims import runner, units
+from experiments.claims import computed, runner
 from repro import plotting
 from repro.stats import wilson
 
@@ -52,7 +52,7 @@ _BANDS = (  # decades of reach: (low, high, name)
 
 def draw(config, root: Path = Path(".")) -> list[Path]:
     """Every trial's reach against its outcome, the share solved per band, and the numbers."""
-    units.prepare(config)  # the numbers' and the figure's paths, before anything is read
+    computed.prepare(config)  # the numbers' and the figure's paths, before anything is read
     data = trials(root, config.profile)
     if not data:
         raise ValueError(
@@ -61,7 +61,7 @@ def draw(config, root: Path = Path(".")) -> list[Path]:
     allf = np.concatenate([f for f, _ in data.values()])
     alls = np.concatenate([s for _, s in data.values()])
     bands = _per_band(allf, alls)
-    units.write(config, _numbers(allf, alls, bands["counts"]))  # what the docs cite
+    computed.write(config, _numbers(allf, alls, bands["counts"]))  # what the docs cite
     fig, (ax, bx) = plotting.figure(2, 1, height=4.6, width=plotting.COLUMN_WIDTH, sharex=True,
                                     gridspec_kw={"height_ratios": [1.3, 1]})  # fmt: skip
     _every_trial(ax, data)

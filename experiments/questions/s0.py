@@ -15,7 +15,7 @@ and keeping its value at T). Data (``repro.tasks.questions.oscillator``): releas
 - S0-alias: the data set whose label is a 25-75 kHz tone: final RMSE with no downsampling, naive
   striding and anti-aliased decimation at ``alias_factors``.
 
-Each (data set, factor, method) is a block of ``units.block``: a killed run keeps its finished ones.
+Each (data set, factor, method) is a block of ``computed.block``: a killed run keeps its finished ones.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import optax
 from absl import logging
 
 from experiments import common
-from experiments.claims import runner, units
+from experiments.claims import computed, runner
 from experiments.questions import paper
 from repro import cells, jacobians, plotting, problems
 from repro.tasks import questions as data
@@ -42,9 +42,9 @@ GRAD_SEQUENCES = 4  # validation sequences whose gradients are measured
 
 def _check(c) -> list[int]:
     common.positive(c, "hidden", "trials", "train_size", "val_size", "batch", "epochs", "samples")
-    units.finite(c, "lr", "target_rmse", "duration", positive=True)
-    factors = [int(v) for v in units.floats(c, "factors")]
-    alias = [int(v) for v in units.floats(c, "alias_factors")]
+    computed.finite(c, "lr", "target_rmse", "duration", positive=True)
+    factors = [int(v) for v in computed.floats(c, "factors")]
+    alias = [int(v) for v in computed.floats(c, "alias_factors")]
     for name, fs in (("factors", factors), ("alias_factors", alias)):
         if not fs or any(f < 1 or c.samples // f < 2 for f in fs):
             raise ValueError(
@@ -55,7 +55,7 @@ def _check(c) -> list[int]:
         raise ValueError(
             f"config.train_size={c.train_size}: must be a multiple of config.batch={c.batch}"
         )
-    units.prepare(c)
+    computed.prepare(c)
     return factors
 
 
@@ -171,13 +171,13 @@ def _block(c, name, x, y, factor, method, with_reach):
             out.update(reach(c, params, xd[n : n + GRAD_SEQUENCES]))
         return out
 
-    return units.block(c, name, compute)
+    return computed.block(c, name, compute)
 
 
 def run(c) -> list:
     """Every block, numbers.json and the figure."""
     factors = _check(c)
-    alias = [int(v) for v in units.floats(c, "alias_factors")]
+    alias = [int(v) for v in computed.floats(c, "alias_factors")]
     x, y = _dataset(c, False, 1)
     main = {f: _block(c, f"low_x{f}", x, y, f, "stride", True) for f in factors}
     xh, yh = _dataset(c, True, 2)
@@ -207,7 +207,7 @@ def run(c) -> list:
          "trials": len(numbers["final_val_rmse"][str(f)]), "budget": c.epochs}
         for f in factors
     ]  # fmt: skip
-    units.write(c, numbers)
+    computed.write(c, numbers)
     return draw(c, factors, main, aliasing, numbers)
 
 

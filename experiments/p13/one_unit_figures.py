@@ -16,10 +16,10 @@ import jax
 import numpy as np
 
 from experiments import common
-from experiments.claims import runner, units
+from experiments.claims import computed, runner
 from repro import one_unit, plotting
 
-__all__ = ["CLAIMS", "f3", "f6"]
+__all__ = ["COMPUTED", "f3", "f6"]
 
 
 def _check(c) -> None:
@@ -27,14 +27,14 @@ def _check(c) -> None:
     if c.sigma not in one_unit.SIGMAS:
         raise ValueError(f"config.sigma={c.sigma!r}: must be one of {list(one_unit.SIGMAS)}")
     common.positive(c, "steps")
-    units.prepare(c)
+    computed.prepare(c)
 
 
 def f3(c) -> list:
     """P13-F3: the bifurcation diagram and where gradients explode."""
     _check(c)
     got = _f3_compute(c)
-    units.write(c, got["numbers"])
+    computed.write(c, got["numbers"])
     fig, (ax, bx, cx) = plotting.figure(
         3, 1, height=5.8, gridspec_kw={"height_ratios": [1.6, 1, 1.1]}
     )
@@ -53,11 +53,11 @@ def f3(c) -> list:
 
 def _f3_compute(c) -> dict:
     """Fixed points, folds, x_T and |∂x_T/∂b| along the bias axis, and two kicked paths."""
-    lo, hi = units.span(c, "b_range")
-    starts = units.floats(c, "starts")
+    lo, hi = computed.span(c, "b_range")
+    starts = computed.floats(c, "starts")
     if not starts or not np.all(np.isfinite(starts)):
         raise ValueError(f"config.starts={c.starts!r}: must be finite numbers, comma-separated")
-    units.finite(c, "w", "kick", positive=True)
+    computed.finite(c, "w", "kick", positive=True)
     common.positive(c, "points")
     with jax.enable_x64(True):
         xs = np.linspace(-12, 12, 24001)
@@ -161,7 +161,7 @@ def f6(c) -> list:
     """P13-F6: the error surface with its wall, and plain vs clipped gradient descent."""
     _check(c)
     got = _f6_compute(c, _f6_examples(c))
-    units.write(c, got["numbers"])
+    computed.write(c, got["numbers"])
     fig, (ax, zx, bx) = plotting.figure(
         3, 1, height=8.2, gridspec_kw={"height_ratios": [1.25, 1.1, 1]}
     )
@@ -207,10 +207,10 @@ def _largest_step(d) -> np.ndarray:
 def _f6_compute(c, examples: list) -> dict:
     """The error surface on a grid, the examples' plain and clipped descents, and an ensemble of
     starts near the wall, with the numbers the docs cite."""
-    lo, hi = units.span(c, "grid_range")
-    w_lo, w_hi = units.span(c, "ensemble_w")
-    units.finite(c, "x0", "target")
-    units.finite(c, "clip", positive=True)
+    lo, hi = computed.span(c, "grid_range")
+    w_lo, w_hi = computed.span(c, "ensemble_w")
+    computed.finite(c, "x0", "target")
+    computed.finite(c, "clip", positive=True)
     common.positive(c, "grid", "ensemble", "descent_steps")
     kw = dict(x0=c.x0, horizon=c.steps, target=c.target, sigma=c.sigma)
     with jax.enable_x64(True):
@@ -320,4 +320,4 @@ def _f6_ensemble(bx, c, got: dict, colours: list) -> None:
     bx.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)  # off the CDFs
 
 
-CLAIMS = {"P13-F3": f3, "P13-F6": f6}
+COMPUTED = {"P13-F3": f3, "P13-F6": f6}  # claims computed without the trainer
