@@ -7,8 +7,9 @@ it at once:
 - The whole state of all trials is one pytree with a leading trial axis, updated under ``jax.vmap``
   and sharded over the visible devices along that axis (``jax.sharding``).
 - One host call runs a *chunk*: ``lax.scan`` over ``evals_per_chunk`` intervals of ``eval_every``
-  updates, each interval followed by the frozen-weight test (if the problem has one). Lengths that
-  vary per update are drawn inside the traced sampler, so nothing recompiles.
+  updates, each interval followed by the frozen-weight test (if the problem has one); once every
+  trial has stopped, the chunk's remaining intervals are skipped. Lengths that vary per update are
+  drawn inside the traced sampler, so nothing recompiles.
 - Stopping rules (H97 Table 11, P13 §2.1), per trial: a window rule on the training stream (the
   ``window`` most recent training sequences all correct, and optionally their mean error below
   ``max_avg_error``: ST3(β)), and/or the problem's frozen-weight test (``passed``), checked every
@@ -513,13 +514,26 @@ class Trainer:
         def one(st, trial):
             keys = self.streams(trial)  # once per trial and chunk, not per update
             return jax.lax.scan(
-                lambda s, _: self._interval(s, keys),
+                lambda s, _: self._interval_unless_all_stopped(s, keys),
                 st,
                 None,
                 length=self.schedule.evals_per_chunk,
             )
 
         return jax.vmap(one, axis_name="trials")(state, trials)
+
+    def _interval_unless_all_stopped(self, st: TrainState, keys: dict[str, jax.Array]):
+        """``_interval``, skipped once no trial is running: the rest of a chunk costs nothing.
+
+        One decision for all trials (a collective over the vmapped trial axis, so a real branch).
+        A skipped interval gives what it would have given: every trial's state unchanged (a
+        stopped trial's updates are masked and draw nothing) and its metrics with no update in them
+        (zero counts, no checks)."""
+        running = jax.lax.psum(self.active(st).astype(jnp.int32), "trials") > 0
+        shape = jax.eval_shape(lambda s: self._interval(s, keys)[1], st)
+        idle = {k: jnp.full(v.shape, jnp.nan if k.startswith("eval/") else 0, v.dtype)
+                for k, v in shape.items()}  # fmt: skip
+        return jax.lax.cond(running, lambda s: self._interval(s, keys), lambda s: (s, idle), st)
 
     # -- all trials --------------------------------------------------------------------------
 

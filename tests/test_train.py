@@ -271,6 +271,29 @@ def test_lengths_that_vary_per_update_do_not_recompile():
     assert int(np.asarray(state.seen)[0]) == 3 * 20 * 4
 
 
+@pytest.mark.parametrize("stopped", ["all", "some"])
+def test_an_interval_once_every_trial_has_stopped_is_skipped_with_what_it_would_have_given(stopped):
+    # The skip is exact: the state and metrics of a skipped interval are those the interval gives
+    # (no trial moves, nothing is drawn); with a trial still running it runs as before.
+    problem = toy_problem(evaluate=True)
+    schedule = train.Schedule(trials=3, max_sequences=100, eval_every=4, evals_per_chunk=2)
+    trainer = train.Trainer(problem, optax.sgd(0.05), schedule)
+    ids = schedule.trial_ids
+    state = trainer.init(ids)
+    state = jax.jit(trainer.chunk)(state, ids)[0]  # some updates done, none stopped
+    done = jnp.array([True, True, stopped == "all"])
+    state = state.replace(solved=done, solved_at=jnp.where(done, state.seen, -1))
+
+    def run(method):
+        one = lambda st, trial: method(st, trainer.streams(trial))
+        return jax.jit(jax.vmap(one, axis_name="trials"))(state, ids)
+
+    (a, ma), (b, mb) = run(trainer._interval), run(trainer._interval_unless_all_stopped)
+    for x, y in zip(jax.tree.leaves((a, ma)), jax.tree.leaves((b, mb)), strict=True):
+        np.testing.assert_array_equal(x, y)
+    assert (int(ma["train/updates"].sum()) == 0) == (stopped == "all")
+
+
 def test_results_do_not_depend_on_chunking():
     problem, tx = toy_problem(), optax.sgd(0.05)
     a, b = (
