@@ -38,15 +38,21 @@ __all__ = [
 ]
 
 
+# Time steps per ``lax.scan`` iteration of the training unrolls: a loop iteration has a fixed cost
+# that small cells pay at every step; 4 steps per iteration trained the H97 LSTM 1.5x and a tanh
+# RNN 1.4x faster on a 2-core CPU (one run each, T = 100), with bit-identical gradients.
+UNROLL = 4
+
+
 def unroll(
-    model: nn.Module, params, inputs: jax.Array, *, unroll: int = 1, fused: bool = True
+    model: nn.Module, params, inputs: jax.Array, *, unroll: int = UNROLL, fused: bool = True
 ) -> jax.Array:
     """Outputs (B, L, n_out) of ``model`` over batch-major ``inputs`` (B, L, n_in), from a zero
     state (every sequence starts from reset states, H97 §5).
 
     Args:
       model, params, inputs: the cell (any ``cells`` module), its parameters, the inputs.
-      unroll: steps per ``lax.scan`` iteration on the generic path (``lax.scan``'s ``unroll``).
+      unroll: steps per ``lax.scan`` iteration (``lax.scan``'s ``unroll``; default ``UNROLL``).
       fused: run ``cells.LSTM`` and ``cells.Readout(cells.LSTM)`` through ``fused_lstm.unroll``
         (same equations, features-major layout, hand-written backward pass): a training step about
         1.25x faster on a 2-core CPU (``bench/train.py``); outputs and gradients agree with the
@@ -57,7 +63,7 @@ def unroll(
     if fused and inputs.ndim == 3 and inputs.shape[1] > 0:
         parts = fused_lstm.parts(model, params)
         if parts is not None:
-            return fused_lstm.unroll(parts, inputs)
+            return fused_lstm.unroll(parts, inputs, unroll=unroll)
     carry = model.initialize_carry(inputs.shape[:1])
     _, ys = jax.lax.scan(
         lambda c, x: model.apply(params, c, x), carry, jnp.swapaxes(inputs, 0, 1), unroll=unroll

@@ -72,6 +72,25 @@ def test_fused_matches_generic_float64(x64, name):
         np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-13)
 
 
+@pytest.mark.parametrize("fused", [True, False])
+@pytest.mark.parametrize("steps", [2, 3, problems.UNROLL])
+def test_unrolled_scans_give_the_one_step_scans_outputs_and_gradients(fused, steps):
+    # problems.unroll's default runs UNROLL steps per scan iteration (a length that is not a
+    # multiple of it leaves a remainder); outputs and gradients are those of one step per iteration
+    # to float32 rounding (XLA may fuse the unrolled steps differently).
+    model = MODELS["readout_tanh"](jnp.float32)
+    params, x, _ = _setup(model, jnp.float32, T=21)
+    assert x.shape[1] % steps  # a remainder
+    f = lambda p, x, k: jnp.sum(jnp.sin(problems.unroll(model, p, x, unroll=k, fused=fused)))
+    grads = jax.jit(jax.grad(f, argnums=(0, 1)), static_argnums=2)
+    for got, want in zip(
+        jax.tree.leaves((f(params, x, steps), grads(params, x, steps))),
+        jax.tree.leaves((f(params, x, 1), grads(params, x, 1))),
+        strict=True,
+    ):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)  # float32 rounding
+
+
 def test_fused_float32_and_vmap_over_trials():
     model = cells.Readout(cells.LSTM(8), 1)
     x = h97.adding(jax.random.key(1), 4, 20).inputs
