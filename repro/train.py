@@ -27,10 +27,12 @@ on the number of devices, or on interruptions.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -862,14 +864,16 @@ def _train(problem, tx, schedule, run_dir, config, progress, max_chunks) -> dict
         # Compile before the first chunk (the jit call below reuses it), so that the first
         # chunk's rate and ETA do not include the compilation.
         progress("compiling the training chunk…")
-        trainer._chunk.lower(state, trials).compile()
+        with heartbeat(progress, "compiling"):
+            trainer._chunk.lower(state, trials).compile()
         progress(f"compiled in {time.perf_counter() - t_start:.1f} s")
     while bool(trainer.any_active(state)):
         if max_chunks is not None and calls >= max_chunks:
             break
         t0 = time.perf_counter()
-        state, metrics = trainer.chunk(state, trials)
-        metrics = jax.device_get(metrics)
+        with heartbeat(progress, f"chunk {chunks_done + 1}"):
+            state, metrics = trainer.chunk(state, trials)
+            metrics = jax.device_get(metrics)
         dt = time.perf_counter() - t0
         chunks_done, calls = chunks_done + 1, calls + 1
         if run_dir is not None:
@@ -880,20 +884,57 @@ def _train(problem, tx, schedule, run_dir, config, progress, max_chunks) -> dict
         n_updates = int(np.sum(metrics["train/updates"]))
         n_updates_total += n_updates
         progress(_progress_line(state, schedule, metrics, chunks_done, n_updates, dt))
-    wall = wall_before + time.perf_counter() - t_start  # every session of this run
-    finished = not bool(trainer.any_active(state))
-    out = summarize(state, schedule)
-    test = jax.device_get(trainer.final_test(state, trials))
-    out["test"] = {k: np.asarray(v).tolist() for k, v in test.items()}
-    out["finished"] = finished
-    out["wall_time_s"] = wall
     session = time.perf_counter() - t_start
+    out = _results(trainer, state, trials, progress)
+    out["wall_time_s"] = wall_before + session  # every session of this run
     out["updates_per_s"] = n_updates_total / session if session > 0 else None  # this session
     out["chunks"] = chunks_done
-    out["trace_count"] = trainer.trace_count
-    if run_dir is not None and finished:
-        results_lib.write_run(run_dir, config, out, wall_time_s=wall)
+    if run_dir is not None and out["finished"]:
+        results_lib.write_run(run_dir, config, out, wall_time_s=out["wall_time_s"])
     return out
+
+
+def _results(trainer: Trainer, state: TrainState, trials: jax.Array, progress) -> dict:
+    """The outcome of every trial, its final test and whether all have stopped."""
+    out = summarize(state, trainer.schedule)
+    with heartbeat(progress, "the final test"):
+        test = jax.device_get(trainer.final_test(state, trials))
+    out["test"] = {k: np.asarray(v).tolist() for k, v in test.items()}
+    out["finished"] = not bool(trainer.any_active(state))
+    out["trace_count"] = trainer.trace_count
+    return out
+
+
+# Seconds between the lines a long step prints while it runs, and after which a step with no
+# end in sight says how to get out of a known JAX CPU hang.
+HEARTBEAT_S = 10.0
+STALL_S = 600.0
+
+
+@contextlib.contextmanager
+def heartbeat(progress: Callable[[str], None], what: str, every: float = HEARTBEAT_S):
+    """While the block runs, ``progress`` hears ``what`` is still running every ``every`` seconds,
+    so no wait is silent; after ``STALL_S`` the line says how to get out of a stall."""
+    done, t0 = threading.Event(), time.perf_counter()
+
+    def beat():
+        while not done.wait(every):
+            elapsed = time.perf_counter() - t0
+            hint = (
+                "; no end after 10 min: if the CPU is idle this may be a JAX CPU hang "
+                "(jax-ml/jax#25861): stop it and run the same command again, it resumes"
+                if elapsed > STALL_S
+                else ""
+            )
+            progress(f"{what}: still running, {_fmt_time(elapsed)}{hint}")
+
+    thread = threading.Thread(target=beat, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
 
 
 def _write_chunk(run_dir, schedule: Schedule, metrics: dict, chunk: int) -> int:

@@ -23,6 +23,8 @@ jax.config.update("jax_compilation_cache_dir", str(_CACHE))
 os.environ["JAX_COMPILATION_CACHE_DIR"] = str(_CACHE)
 jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
 jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+# Synchronous CPU dispatch, as the commands run (experiments/common.py: a known JAX hang).
+jax.config.update("jax_cpu_enable_async_dispatch", False)
 
 # Compilation, not execution, is most of the suite's time (three compile-heavy tests, cold, one
 # after the other on 2 cores: 72 s without this, 44 s with it), and the tests run small programs:

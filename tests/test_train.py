@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import jax
@@ -292,6 +293,22 @@ def test_an_interval_once_every_trial_has_stopped_is_skipped_with_what_it_would_
     for x, y in zip(jax.tree.leaves((a, ma)), jax.tree.leaves((b, mb)), strict=True):
         np.testing.assert_array_equal(x, y)
     assert (int(ma["train/updates"].sum()) == 0) == (stopped == "all")
+
+
+def test_a_long_step_says_every_few_seconds_that_it_is_still_running(monkeypatch):
+    heard = []
+    with train.heartbeat(heard.append, "chunk 3", every=0.05):
+        time.sleep(0.28)
+    assert len(heard) >= 3 and all(h.startswith("chunk 3: still running, 0m00s") for h in heard)
+    heard.clear()
+    with train.heartbeat(heard.append, "chunk 3", every=0.05):
+        pass  # a quick step prints nothing
+    time.sleep(0.1)
+    assert heard == []
+    monkeypatch.setattr(train, "STALL_S", 0.0)  # past the stall limit: how to get out of a hang
+    with train.heartbeat(heard.append, "the final test", every=0.05):
+        time.sleep(0.08)
+    assert heard and "stop it and run the same command again, it resumes" in heard[0]
 
 
 def test_results_do_not_depend_on_chunking():
