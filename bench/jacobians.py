@@ -5,7 +5,7 @@ Products to the end, ∂s_T/∂s_t for all t (n = 128, T = 1000):
   (a)       jax.jacrev of the unrolled map s_t -> s_T, one call per t (the naive way).
   (b)       jax.jacrev of s_T with respect to zero perturbations added to every state, one scan.
   (c)       vmapped jax.jacfwd per step, then lax.associative_scan of the matrix products.
-All-pairs matrix of log ‖∂s_k/∂s_t‖₂ (n = 64, T = 1000):
+All-pairs matrix of log ‖∂s_k/∂s_t‖₂ (n = 64, T = 500: 125,250 pairs):
   ours      repro.jacobians.all_pairs_log_norms (Jacobians, products, renormalisation and norms).
   raw       only the T(T+1)/2 chained matrix products it needs (same batched lag schedule, no norms).
   (a), (b), (c) as above, per end step k, with and without the spectral norms (by SVD) that turn
@@ -16,7 +16,7 @@ fit in the chain length, which is how their cost grows. Times are medians of up 
 of the program compiled ahead of time (no call is spent warming up; a method whose calls have taken
 --budget seconds is not repeated further, so a one-minute call is timed once).
 
-Usage: python -m bench.jacobians [--T 1000] [--n_last 128] [--n_pairs 64] [--repeats 3]
+Usage: python -m bench.jacobians [--T 1000] [--pairs_T 500] [--n_last 128] [--n_pairs 64] [--repeats 3]
        [--budget 20] [--pair_cells rnn_tanh,lstm]
 """
 
@@ -36,9 +36,19 @@ from bench import cpu_model
 from repro import cells
 from repro import jacobians as jac
 
-_T = flags.DEFINE_integer("T", 1000, "Sequence length (steps).")
-_N_LAST = flags.DEFINE_integer("n_last", 128, "Hidden size for products to the end.")
-_N_PAIRS = flags.DEFINE_integer("n_pairs", 64, "Hidden size for the all-pairs matrix.")
+_T = flags.DEFINE_integer(
+    "T", 1000, "Sequence length (steps) of the products to the end.", lower_bound=1
+)
+_PAIRS_T = flags.DEFINE_integer(
+    "pairs_T",
+    500,
+    "Sequence length of the all-pairs tables (T(T+1)/2 pairs: the cost grows as T²).",
+    lower_bound=1,
+)
+_N_LAST = flags.DEFINE_integer("n_last", 128, "Hidden size for products to the end.", lower_bound=1)
+_N_PAIRS = flags.DEFINE_integer(
+    "n_pairs", 64, "Hidden size for the all-pairs matrix.", lower_bound=1
+)
 _REPEATS = flags.DEFINE_integer("repeats", 3, "Timed repetitions (median reported).")
 _SAMPLES = flags.DEFINE_integer("samples", 4, "Sampled calls for the O(T)-call methods.")
 _BUDGET = flags.DEFINE_float(
@@ -201,7 +211,8 @@ def main(argv):
     sys.stdout.reconfigure(line_buffering=True)  # each table shows as it finishes, piped or not
     T = _T.value
     print(f"{datetime.date.today()}, {cpu_model()}, {os.cpu_count()} cores; devices: {jax.devices()}; "
-          f"jax {jax.__version__}; float32; T = {T}; † = timed on {_SAMPLES.value} sampled calls, "
+          f"jax {jax.__version__}; float32; T = {T} (all pairs: T = {_PAIRS_T.value}); † = timed on "
+          f"{_SAMPLES.value} sampled calls, "
           "summed by a linear fit in the chain length")  # fmt: skip
     for name in ("rnn_tanh", "lstm"):
         _table(
@@ -210,8 +221,8 @@ def main(argv):
         )
     for name in _PAIR_CELLS.value:
         _table(
-            f"all-pairs log-norm matrix, {name}, n = {_N_PAIRS.value}",
-            bench_all_pairs(name, _N_PAIRS.value, T),
+            f"all-pairs log-norm matrix, {name}, n = {_N_PAIRS.value}, T = {_PAIRS_T.value}",
+            bench_all_pairs(name, _N_PAIRS.value, _PAIRS_T.value),
         )
 
 

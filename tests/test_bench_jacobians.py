@@ -1,4 +1,5 @@
-"""bench/jacobians.py rejects a bad --pair_cells or --budget in one line, before any timing."""
+"""bench/jacobians.py rejects a bad --pair_cells, --budget or --pairs_T in one line, before any
+timing."""
 
 import subprocess
 import sys
@@ -7,7 +8,14 @@ import pytest
 
 
 @pytest.mark.parametrize(
-    "flag, value", [("pair_cells", "gru"), ("pair_cells", ""), ("budget", "0"), ("budget", "inf")]
+    "flag, value",
+    [
+        ("pair_cells", "gru"),
+        ("pair_cells", ""),
+        ("budget", "0"),
+        ("budget", "inf"),
+        ("pairs_T", "0"),
+    ],
 )
 def test_bad_flag_is_one_line_error(flag, value):
     out = subprocess.run(
