@@ -38,9 +38,11 @@ __all__ = [
 ]
 
 
-# Time steps per ``lax.scan`` iteration of the training unrolls: a loop iteration has a fixed cost
+# Time steps per ``lax.scan`` iteration of the generic unroll: a loop iteration has a fixed cost
 # that small cells pay at every step; 4 steps per iteration trained the H97 LSTM 1.5x and a tanh
-# RNN 1.4x faster on a 2-core CPU (one run each, T = 100), with bit-identical gradients.
+# RNN 1.4x faster on a 2-core CPU (one run each, T = 100), with bit-identical gradients. The fused
+# LSTM's steps are batched matrix products: unrolled 4 steps they ran 1.2-1.4x slower (batch 32,
+# T = 10,000 with 16 units, T = 100 with 64), so it keeps one step per iteration.
 UNROLL = 4
 
 
@@ -52,7 +54,8 @@ def unroll(
 
     Args:
       model, params, inputs: the cell (any ``cells`` module), its parameters, the inputs.
-      unroll: steps per ``lax.scan`` iteration (``lax.scan``'s ``unroll``; default ``UNROLL``).
+      unroll: steps per ``lax.scan`` iteration on the generic path (``lax.scan``'s ``unroll``;
+        default ``UNROLL``); the fused path takes one step per iteration.
       fused: run ``cells.LSTM`` and ``cells.Readout(cells.LSTM)`` through ``fused_lstm.unroll``
         (same equations, features-major layout, hand-written backward pass): a training step about
         1.25x faster on a 2-core CPU (``bench/train.py``); outputs and gradients agree with the
@@ -63,7 +66,7 @@ def unroll(
     if fused and inputs.ndim == 3 and inputs.shape[1] > 0:
         parts = fused_lstm.parts(model, params)
         if parts is not None:
-            return fused_lstm.unroll(parts, inputs, unroll=unroll)
+            return fused_lstm.unroll(parts, inputs)
     carry = model.initialize_carry(inputs.shape[:1])
     _, ys = jax.lax.scan(
         lambda c, x: model.apply(params, c, x), carry, jnp.swapaxes(inputs, 0, 1), unroll=unroll
