@@ -38,12 +38,11 @@ __all__ = [
 ]
 
 
-# Time steps per ``lax.scan`` iteration of the generic unroll: a loop iteration has a fixed cost
-# that small cells pay at every step; 4 steps per iteration trained the H97 LSTM 1.5x and a tanh
-# RNN 1.4x faster on a 2-core CPU (one run each, T = 100), with bit-identical gradients. The fused
-# LSTM's steps are batched matrix products: unrolled 4 steps they ran 1.2-1.4x slower (batch 32,
-# T = 10,000 with 16 units, T = 100 with 64), so it keeps one step per iteration.
-UNROLL = 4
+# Time steps per ``lax.scan`` iteration of the generic unroll. One: more was tried (2026-12-07, 4
+# steps, 2-core CPU) and is no rule: the H97 LSTM trained 1.3-1.5x faster vmapped over trials
+# (batch 1), but one sequence's update took 2-3x as long (S1-cost: 1 block 106 → 208 µs, 64 blocks
+# 1,227 → 3,286 µs) and a batch-32, 64-unit LSTM step 1.7x as long (bench/train.py (a')).
+UNROLL = 1
 
 
 def unroll(
