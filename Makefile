@@ -30,7 +30,7 @@ COMPUTED := s0_downsampling gradient_flow b94_f2_sens b94_f4_latch b94_f4_parity
 # that the two jobs end close together.
 ORDER := s2_ablation p13_f7 s0_downsampling p13_t1 p13_s2 p13_c4 h97_t4 h97_t7 p13_s3 p13_s1 \
 	h97_t9 h97_t3 s3_exists s3_optim h97_d1 s1_cell h97_d2 h97_d3 g00_nto h97_t8 h97_t5 h97_t6 \
-	h97_t2 h97_2b gradient_flow h97_t1 h97_t10 b94_f2_sens b94_f4_latch b94_f4_parity b94_f4_2seq \
+	h97_t2 h97_2b gradient_flow h97_t1 h97_t10 b94_f2_sens b94_f4_parity b94_f4_2seq b94_f4_latch \
 	b94_f2b b94_f2a b94_theory p13_f6 h97_t11 p13_f3
 RUN := $(PY) -m experiments.run
 QPROFILE = $(if $(filter paper,$(PROFILE)),full,$(PROFILE))
