@@ -11,7 +11,7 @@ import numpy as np
 
 from experiments.claims import figures as claim_figures
 from experiments.claims import rows as rows_lib
-from experiments.claims import runner
+from experiments.claims import runner, updates
 from experiments.p13 import paper
 from repro import plotting
 
@@ -90,14 +90,13 @@ def success_vs_length(config, rows, runs, entries, comparisons=()) -> list[Path]
 def flow_vs_outcome(config, rows, runs, entries=(), comparisons=()) -> list[Path]:
     """Beyond the paper: each trial's measured log₁₀‖∂h_T/∂h_t‖ (t: the first informative step)
     along training, and at its end against ρ(W_rec), solved filled, unsolved open."""
-    fig, (ax, bx) = plotting.figure(2, 1, height=4.6)
-    seen = set()
+    fig, (ax, bx) = plotting.figure(2, 1, height=5.6)
     # one marker per initialisation where the rows' differ (Fig. 7's panels), else per row
     by_init = len({r.config.init for r in rows}) > 1
     group = (lambda r: r.config.init.replace("_", " ")) if by_init else (lambda r: r.title)
     groups = list(dict.fromkeys(group(r) for r in rows))
     marker_of = {g: _MARKERS[i % len(_MARKERS)] for i, g in enumerate(groups)}
-    any_solved = False
+    counts: dict[str, list] = {}  # method -> [solved, trials, colour] over the rows drawn
     for row in rows:
         methods = rows_lib.models_of(row.config)
         for i, method in enumerate(methods):
@@ -109,17 +108,15 @@ def flow_vs_outcome(config, rows, runs, entries=(), comparisons=()) -> list[Path
             upd, flow = _eval_log(run_dir, "eval/log10_flow")
             style = plotting.model_style(method, i)
             solved = np.asarray(r["solved"], bool)
-            any_solved |= bool(solved.any())
+            k, n, _ = counts.setdefault(method, [0, 0, style["color"]])
+            counts[method][:2] = [k + int(solved.sum()), n + solved.size]
             for j in range(flow.shape[1]):
                 ax.plot(upd, flow[:, j], color=style["color"], linestyle="-" if solved[j] else ":",
                         linewidth=0.6 + 0.6 * (len(methods) - 1 - i), alpha=0.8)  # fmt: skip
             final_flow = np.asarray(r["test"]["log10_flow"], float)
             rho = np.asarray(r["test"]["rho"], float)
             marker = marker_of[group(row)]
-            label = f"{plotting.model_label(method)}" if method not in seen else None
-            seen.add(method)
-            bx.scatter(final_flow[solved], rho[solved], marker=marker, s=size, color=style["color"],
-                       label=label)  # fmt: skip
+            bx.scatter(final_flow[solved], rho[solved], marker=marker, s=size, color=style["color"])
             bx.scatter(final_flow[~solved], rho[~solved], marker=marker, s=size,
                        facecolors="none", edgecolors=style["color"])  # fmt: skip
     ax.set_xlabel("updates")
@@ -129,17 +126,23 @@ def flow_vs_outcome(config, rows, runs, entries=(), comparisons=()) -> list[Path
     bx.set_xlabel("log$_{10}$‖∂h$_T$/∂h$_t$‖ at the end")
     bx.set_ylabel("ρ(W$_{rec}$) at the end")
     bx.set_title("(b) at the end; filled: solved, open: not", loc="left")
+    for method, (k, n, colour) in counts.items():  # one legend entry per method, with its k/n
+        bx.scatter([], [], marker="o", s=14, color=colour,
+                   label=f"{plotting.model_label(method)}: {k}/{n} solved")  # fmt: skip
     for g in groups:
         bx.scatter([], [], marker=marker_of[g], s=14, color="0.4", label=g)
-    bx.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
-    none = "" if any_solved else (
+    # under (b), so that both panels keep the column's width
+    bx.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=1, frameon=False)
+    none = "" if any(k for k, _, _ in counts.values()) else (
         " No trial solved at this profile: nothing here tells solved from unsolved yet.")  # fmt: skip
+    budget = f" within {_budget(entries)}" if entries else ""
     plotting.caption(
         fig,
         "Beyond the paper: does how far the gradient reaches back tell whether a trial learns the "
-        f"task? {config.claim}, {runner.shown_label(config)}: t = the first informative step, T = "
-        "the last; exact spectral norms (Jacobian engine), mean log of 4 sequences; methods drawn "
-        f"concentric (the first the largest).{none}",
+        f"task? {config.claim}, {runner.shown_label(config)}, solved{budget}: t = the first "
+        "informative step, T = the last; exact spectral norms (Jacobian engine), mean log of "
+        f"{updates.FLOW_SEQUENCES} sequences; methods drawn concentric (the first the largest)."
+        f"{none}",
     )
     return plotting.save(fig, runner.figure_path(config, "_flow"))
 
