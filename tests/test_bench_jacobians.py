@@ -14,6 +14,9 @@ import pytest
         ("pair_cells", ""),
         ("budget", "0"),
         ("budget", "inf"),
+        ("T", "0"),
+        ("n_pairs", "0"),
+        ("n_last", "-1"),
         ("pairs_T", "0"),
     ],
 )

@@ -348,6 +348,8 @@ def test_h97_conditions_tables_equal_the_papers_but_for_the_expected_cells(which
         (["--config.models=lstm1997,"], "config.models='lstm1997,': an empty item"),
         (["--config.only_rows=T100@rnn_sigmoid"], "'T100@rnn_sigmoid' is no row"),
         (["--config.compare=T100:T5"], "config.compare='T100:T5': must be pairs"),
+        (["--config.reference_row=T5"], "config.reference_row='T5': must be '' or a row of"),
+        (["--config.draw=nope"], "config.draw='nope': no figure 'nope' (known: none"),
         (["--config.rows.T100.T=abc"], "--config.rows.T100.T=abc"),
         (["--config.rows.T100.lr=0.3"], "row 'T100' does not set lr"),
         (

@@ -114,6 +114,11 @@ def rows_of(config, validate, overridden=()) -> list[Row]:
                 f"config.compare={config.compare!r}: must be pairs 'row:row' of rows of "
                 f"{config.claim}; known: {[r.id for r in out]}"
             )
+    if config.reference_row and config.reference_row not in {r.id for r in out}:
+        raise ValueError(
+            f"config.reference_row={config.reference_row!r}: must be '' or a row of "
+            f"{config.claim}; known: {[r.id for r in out]}"
+        )
     known = {r.id for r in out} | {f"{r.id}@{m}" for r in out for m in models_of(r.config)}
     for name in wanted(config):
         if name not in known:
