@@ -123,7 +123,8 @@ def fields_help(paths) -> str:
             elif entry[0] not in field:
                 field[entry[0]] = list(entry)
                 out.append(field[entry[0]])
-                shared |= {entry[0]} if i == 0 else set()
+                if i == 0:
+                    shared.add(entry[0])
             elif entry[2] and entry[0] not in refined and i == 1 and entry[0] in shared:
                 refined.add(entry[0])
                 said = field[entry[0]][2]

@@ -78,10 +78,9 @@ def parts(model: nn.Module, params) -> Parts | None:
     return Parts(p, readout, cell.gradient == "truncated")
 
 
-def unroll(parts: Parts, inputs: jax.Array, unroll: int = 1) -> jax.Array:
+def unroll(parts: Parts, inputs: jax.Array) -> jax.Array:
     """Outputs (B, L, n) of the LSTM, or (B, L, n_out) through its readout, over batch-major
-    ``inputs`` (B, L, n_in) with L >= 1, from zero states, ``unroll`` steps per scan iteration
-    (forward and backward). Differentiable in reverse mode."""
+    ``inputs`` (B, L, n_in) with L >= 1, from zero states. Differentiable in reverse mode."""
     chex.assert_rank(inputs, 3)
     B, L, n_in = inputs.shape
     if L == 0:
@@ -93,7 +92,7 @@ def unroll(parts: Parts, inputs: jax.Array, unroll: int = 1) -> jax.Array:
     n = w_rec.shape[1]
     chex.assert_shape([w_in, w_rec, b], [(4 * n, n_in), (4 * n, n), (4 * n,)])
     xs = jnp.transpose(inputs, (1, 2, 0))  # (L, n_in, B)
-    hs = _lstm_sequence(parts.truncated, unroll, w_in, w_rec, b, xs)
+    hs = _lstm_sequence(parts.truncated, w_in, w_rec, b, xs)
     chex.assert_shape(hs, (L, n, B))
     if parts.readout is None:
         return jnp.transpose(hs, (2, 0, 1))
@@ -103,7 +102,7 @@ def unroll(parts: Parts, inputs: jax.Array, unroll: int = 1) -> jax.Array:
     return act(jnp.einsum("on,lnb->blo", w_y, hs) + b_y)
 
 
-def _lstm_forward(w_in, w_rec, b, xs, unroll: int = 1):
+def _lstm_forward(w_in, w_rec, b, xs):
     """Features-major LSTM scan from zero states: h, c (L, n, B) and activations (L, 5n, B)."""
     n, B = w_rec.shape[1], xs.shape[2]
     dtype = jnp.result_type(xs, w_in, w_rec, b)
@@ -119,21 +118,21 @@ def _lstm_forward(w_in, w_rec, b, xs, unroll: int = 1):
         h = o * tc
         return (c, h), (h, c, jnp.concatenate([i, f, u, o, tc]))
 
-    return jax.lax.scan(step, (zeros, zeros), xs, unroll=unroll)[1]
+    return jax.lax.scan(step, (zeros, zeros), xs)[1]
 
 
-@functools.partial(jax.custom_vjp, nondiff_argnums=(0, 1))
-def _lstm_sequence(truncated: bool, unroll: int, w_in, w_rec, b, xs):
+@functools.partial(jax.custom_vjp, nondiff_argnums=(0,))
+def _lstm_sequence(truncated: bool, w_in, w_rec, b, xs):
     """h (L, n, B) of the LSTM over features-major xs (L, n_in, B)."""
-    return _lstm_forward(w_in, w_rec, b, xs, unroll)[0]
+    return _lstm_forward(w_in, w_rec, b, xs)[0]
 
 
-def _lstm_sequence_fwd(truncated, unroll, w_in, w_rec, b, xs):
-    hs, cs, acts = _lstm_forward(w_in, w_rec, b, xs, unroll)
+def _lstm_sequence_fwd(truncated, w_in, w_rec, b, xs):
+    hs, cs, acts = _lstm_forward(w_in, w_rec, b, xs)
     return hs, (w_in, w_rec, b, xs, hs, cs, acts)
 
 
-def _lstm_sequence_bwd(truncated, unroll, res, d_hs):
+def _lstm_sequence_bwd(truncated, res, d_hs):
     w_in, w_rec, b, xs, hs, cs, acts = res
     L, n, B = hs.shape
     zero = jnp.zeros((1, n, B), hs.dtype)
@@ -168,7 +167,7 @@ def _lstm_sequence_bwd(truncated, unroll, res, d_hs):
     init = (zero[0], zero[0], jnp.zeros(w_in.shape, hs.dtype), jnp.zeros(w_rec.shape, hs.dtype))
     init = (*init, jnp.zeros(b.shape, hs.dtype), last)
     (_, _, dw_in, dw_rec, db, _), dxs = jax.lax.scan(
-        step, init, (jnp.arange(L), xs, h_prev), reverse=True, unroll=unroll
+        step, init, (jnp.arange(L), xs, h_prev), reverse=True
     )
     cast = lambda g, like: g.astype(like.dtype)
     return cast(dw_in, w_in), cast(dw_rec, w_rec), cast(db, b), cast(dxs, xs)

@@ -54,7 +54,7 @@ def unroll(
     Args:
       model, params, inputs: the cell (any ``cells`` module), its parameters, the inputs.
       unroll: steps per ``lax.scan`` iteration on the generic path (``lax.scan``'s ``unroll``;
-        default ``UNROLL``); the fused path takes one step per iteration.
+        default ``UNROLL``); the fused path takes one step per iteration (4 were 1.2-1.4x slower).
       fused: run ``cells.LSTM`` and ``cells.Readout(cells.LSTM)`` through ``fused_lstm.unroll``
         (same equations, features-major layout, hand-written backward pass): a training step about
         1.25x faster on a 2-core CPU (``bench/train.py``); outputs and gradients agree with the

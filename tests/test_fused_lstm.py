@@ -72,20 +72,15 @@ def test_fused_matches_generic_float64(x64, name):
         np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-13)
 
 
-@pytest.mark.parametrize("fused", [True, False])
 @pytest.mark.parametrize("steps", [2, 3, 4])
-def test_unrolled_scans_give_the_one_step_scans_outputs_and_gradients(fused, steps):
-    # Both paths can run several steps per scan iteration (problems.unroll(unroll=k)) (a
-    # length that is not a multiple leaves a remainder); outputs and gradients are those of one step
-    # to float32 rounding (XLA may fuse the unrolled steps differently).
+def test_unrolled_generic_scan_gives_the_one_step_scans_outputs_and_gradients(steps):
+    # problems.unroll(unroll=k) runs k steps per scan iteration on the generic path (a length that
+    # is not a multiple leaves a remainder); outputs and gradients are those of one step per
+    # iteration to float32 rounding (XLA may fuse the unrolled steps differently).
     model = MODELS["readout_tanh"](jnp.float32)
     params, x, _ = _setup(model, jnp.float32, T=21)
     assert x.shape[1] % steps  # a remainder
-    if fused:  # problems.unroll takes one step per iteration there; the kernel can take more
-        run = lambda p, x, k: fused_lstm.unroll(fused_lstm.parts(model, p), x, unroll=k)
-    else:
-        run = lambda p, x, k: problems.unroll(model, p, x, unroll=k, fused=False)
-    f = lambda p, x, k: jnp.sum(jnp.sin(run(p, x, k)))
+    f = lambda p, x, k: jnp.sum(jnp.sin(problems.unroll(model, p, x, unroll=k, fused=False)))
     grads = jax.jit(jax.grad(f, argnums=(0, 1)), static_argnums=2)
     for got, want in zip(
         jax.tree.leaves((f(params, x, steps), grads(params, x, steps))),
