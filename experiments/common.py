@@ -1,4 +1,5 @@
-"""What every driver shares: one-line errors instead of tracebacks, and the float64 switch."""
+"""What every command shares: one-line errors instead of tracebacks, the float64 switch, the
+compilation cache and the watch for a stalled XLA run."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import os
 import re
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import jax
@@ -106,12 +109,13 @@ def _unknown_field(name: str, argv: list[str]) -> str:
     return f"{flag}: no such config field (see --helpfull)"
 
 
-def fields_help(paths) -> str:
+def fields_help(paths, keep=None) -> str:
     """One line per config field of ``paths``, ``NAME = default: comment`` read from the configs'
     sources, so that ``--help`` explains every field with the comment written next to it; each
     field listed once, where it is first set. A field of the first file (the shared head) that the
     second (a paper's base) sets with a comment takes that default and adds that comment; other
-    repeats (a claim's config, bare or about its own use of the field) change nothing."""
+    repeats (a claim's config, bare or about its own use of the field) change nothing. ``keep``:
+    the fields to list (default all); a section left with none is dropped."""
     out: list = []  # section headers (str) and fields ([name, default, comment])
     field: dict[str, list] = {}
     shared: set[str] = set()  # the first file's fields
@@ -129,9 +133,17 @@ def fields_help(paths) -> str:
                 refined.add(entry[0])
                 said = field[entry[0]][2]
                 field[entry[0]][1:] = [entry[1], f"{said} {entry[2]}".strip()]
+    if keep is not None:
+        out = [e for e in out if isinstance(e, str) or e[0] in keep]
+        out = [e for i, e in enumerate(out) if not isinstance(e, str) or _has_field(out[i + 1 :])]
     return "\n".join(
         e if isinstance(e, str) else f"  --config.{e[0]} = {e[1]}: {e[2]}".rstrip() for e in out
     )
+
+
+def _has_field(after: list) -> bool:
+    """Whether a field comes before the next section header."""
+    return bool(after) and not isinstance(after[0], str)
 
 
 def _field_entries(path: str):
@@ -154,11 +166,16 @@ def _field_entries(path: str):
 
 
 def define_config(
-    path: str, profile: str = "quick", help_text: str = "", field_paths: tuple[str, ...] = ()
+    path: str,
+    profile: str = "quick",
+    help_text: str = "",
+    field_paths: tuple[str, ...] = (),
+    keep=None,
 ):
     """``config_flags.DEFINE_config_file`` for ``path:profile``, with one-line errors.
 
-    ``--help`` lists the fields documented in ``field_paths`` (default: the config file itself).
+    ``--help`` lists the fields documented in ``field_paths`` (default: the config file itself),
+    those in ``keep`` only where given.
 
     ml_collections applies ``--config.NAME=...`` overrides from sys.argv while the flag is defined,
     so an unknown field must be caught here, not only when flags are parsed.
@@ -169,7 +186,7 @@ def define_config(
         help_text
         or "Config file and profile (path:quick or path:paper); override any field "
         "with --config.NAME=VALUE. Fields (quick defaults):\n"
-    ) + fields_help(field_paths or (path,))
+    ) + fields_help(field_paths or (path,), keep)
     try:
         return config_flags.DEFINE_config_file("config", f"{path}:{profile}", text)
     except (AttributeError, KeyError) as err:
@@ -179,22 +196,6 @@ def define_config(
 def config_path(name: str) -> str:
     """The path of config file ``name`` in experiments/configs (a driver's default ``--config``)."""
     return str(Path(__file__).parent / "configs" / name)
-
-
-def define_claim_config(default: str, configs: str, fields: str, *more: str):
-    """The ``--config`` flag of a paper's claim driver: ``default`` (a file in experiments/configs),
-    ``configs`` (the glob of its claim configs, for the help text), ``fields`` (the paper's field
-    file, e.g. "_p13.py") and ``more`` (configs with fields of their own, e.g. "p13_t1.py");
-    ``--help`` explains the shared fields (``_claim.py``) and those files'."""
-    where = Path(__file__).parent / "configs"
-    return define_config(
-        str(where / default),
-        help_text="Config file and profile (path:quick or path:paper), one per claim: "
-        f"experiments/configs/{configs}. Override any field with --config.NAME=VALUE, and a field "
-        "a row sets with --config.rows.ROW.NAME=VALUE. Fields (neutral defaults; each claim "
-        "config sets its own):\n",
-        field_paths=tuple(str(where / f) for f in ("_claim.py", fields, *more)),
-    )
 
 
 def run(main) -> None:
@@ -210,6 +211,61 @@ def run(main) -> None:
             sys.exit(f"error: {_no_config(err, sys.argv)}")
 
     app.run(guarded, flags_parser=_parse_flags)
+
+
+# XLA's CPU runtime can stall: every thread idle, the main one waiting for a result that no thread
+# computes. Seen at an LSTM's or GRU's program after other cells' (gradient_flow's paper profile, six
+# of eight attempts; S2-ablation twice on 2026-12-07, once with synchronous dispatch), never
+# reproduced on demand, with each of the XLA, dispatch and BLAS threading switches tried. A command
+# that uses no CPU for STALL_S seconds has stalled so: it restarts, and resumes from its checkpoints.
+STALL_S = 90.0
+MAX_RESTARTS = 3  # restarts of one command before it gives up
+_RESTARTS = "REPRO_STALL_RESTARTS"  # the environment variable that counts them
+
+
+def watch_for_stalls(stall_s: float = STALL_S, every: float = 5.0) -> threading.Thread:
+    """Start a daemon thread that restarts this command (``os.execv`` of the same command line)
+    once the process has used under 1% of a core for ``stall_s`` seconds. A process that was
+    stopped (Ctrl-Z, a suspended machine) has not stalled: a gap between samples resets the
+    count. After ``MAX_RESTARTS`` restarts it exits with one line instead."""
+
+    def watch():
+        since, cpu, wall = None, time.process_time(), time.monotonic()
+        while True:
+            time.sleep(every)
+            cpu_now, wall_now = time.process_time(), time.monotonic()
+            gap = wall_now - wall
+            if gap > 3 * every or cpu_now - cpu > 0.01 * gap:  # stopped, or working
+                since = None
+            else:
+                since = wall if since is None else since
+                if wall_now - since >= stall_s:
+                    _restart(stall_s)
+            cpu, wall = cpu_now, wall_now
+
+    thread = threading.Thread(target=watch, name="stall-watch", daemon=True)
+    thread.start()
+    return thread
+
+
+def _restart(stall_s: float) -> None:
+    done = int(os.environ.get(_RESTARTS, "0"))
+    sys.stdout.flush()
+    if done >= MAX_RESTARTS:
+        sys.stderr.write(
+            f"error: stalled again (no CPU used for {stall_s:.0f} s) after {done} restarts: stop "
+            "other work and run the command again; it resumes from its checkpoints\n"
+        )
+        sys.stderr.flush()
+        os._exit(1)
+    os.environ[_RESTARTS] = str(done + 1)
+    sys.stderr.write(
+        f"warning: no CPU used for {stall_s:.0f} s: XLA's CPU runtime stalled (README, 'Known "
+        f"problems'); restarting the command ({done + 1} of {MAX_RESTARTS}), which resumes from "
+        "its checkpoints\n"
+    )
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
 
 
 def overridden(holder) -> set[str]:

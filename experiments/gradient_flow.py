@@ -329,12 +329,6 @@ def draw(config, arrays) -> list[Path]:
 
 
 DEFAULT_CONFIG = common.config_path("gradient_flow.py")
-CONFIGS = ("gradient_flow.py",)  # the config files it runs (experiments/configs)
-
-
-def protocol_of(config):
-    """No claim of this driver trains trials through the shared runner."""
-    return None
 
 
 def run(config, overridden=()) -> list:
@@ -346,7 +340,7 @@ def run(config, overridden=()) -> list:
     common.positive(config, "T", "hidden", "n_in", "trials", "heatmap_T")
     common.check_writable(config, out_dir=config.out_dir, figure=config.figure)
     runner.check_keeps_figure(config, stem=config.figure)
-    plain = config.to_dict()
+    plain = {k: v for k, v in config.to_dict().items() if k != "protocol"}  # the code's name
     out = Path(config.out_dir)
     if results.is_complete(out, plain):
         logging.info("results in %s are complete for this config: redrawing only", out)
@@ -360,18 +354,7 @@ def run(config, overridden=()) -> list:
     return list(draw(config, arrays))
 
 
-def main(argv):
-    common.no_arguments(argv)
-    for path in run(_CONFIG.value):
-        print(path)
+if __name__ == "__main__":  # python -m experiments.run with this config by default
+    from experiments import run as _run
 
-
-def define_flag():
-    """The ``--config`` flag of this driver (with its ``--help``); main reads it."""
-    return common.define_config(DEFAULT_CONFIG)
-
-
-if __name__ == "__main__":
-    # The flag is defined only when run as a script, so tests can import several drivers.
-    _CONFIG = define_flag()
-    common.run(main)
+    _run.main(DEFAULT_CONFIG)

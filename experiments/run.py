@@ -1,26 +1,30 @@
-"""One command for every claim of every paper: the config file names the claim.
+"""One command for every claim of every paper: the config names what computes its claim.
 
 Usage:
   python -m experiments.run --config=experiments/configs/h97_t7.py:quick
   python -m experiments.run --config=experiments/configs/p13_f7.py:paper --config.only_rows=...
   python -m experiments.run --config=experiments/configs/b94_theory.py --helpfull
-  python -m experiments.run --config=path/to/my_claim.py:quick   # a paper with no driver
+  python -m experiments.run --config=path/to/my_claim.py:quick   # a paper of your own
 
-The driver that runs a config is the one whose ``CONFIGS`` patterns match its file name (H97 and
-G00: ``hochreiter1997``; P13: ``pascanu2013``; B94: ``bengio1994``; the practitioners' questions:
-``questions``; ``gradient_flow``); this command is exactly that driver's, with its flags, help and
-one-line errors. The per-paper commands stay as they are.
+A config's ``protocol`` field names what computes its claim, "module:NAME" or
+"path/to/file.py:NAME" (each paper's base config sets it):
 
-A config no driver claims is run here, by the shared pipeline alone: its ``protocol`` field names
-the paper's :class:`~experiments.claims.protocol.Protocol` ("module:NAME"). A new paper needs
-nothing else: a protocol, its numbers (the protocol's ``paper``) and its configs.
+- a :class:`~experiments.claims.protocol.Protocol`: the shared pipeline (``experiments/claims``)
+  trains the config's rows, writes the table and draws the figures (the protocol's ``run`` hook,
+  where a paper has one, does the whole run);
+- a function ``(config) -> [paths]``: a claim computed without the trainer
+  (``experiments/claims/computed.py``).
+
+A new paper needs nothing else: a protocol, its numbers (the protocol's ``paper``) and its configs.
+The per-paper commands (``python -m experiments.hochreiter1997``, ``pascanu2013``, ``bengio1994``,
+``questions``, ``gradient_flow``) are this command with that paper's default config.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import importlib
 import importlib.util
+import re
 import sys
 from pathlib import Path
 
@@ -28,31 +32,11 @@ from experiments import common
 from experiments.claims import pipeline
 from experiments.claims.protocol import Protocol
 
-# The drivers, each with DEFAULT_CONFIG, CONFIGS (the config files it runs), define_flag, main,
-# run(config, overridden) and protocol_of(config).
-DRIVERS = ("hochreiter1997", "pascanu2013", "questions", "bengio1994", "gradient_flow")
-GENERIC = "experiments.run"  # this module: the driver of a config whose paper has none
 DEFAULT_CONFIG = ""  # none: this command always names its config (common.call reads the name)
-
-
-def driver_for(spec: str) -> str:
-    """The driver module whose CONFIGS match the config file of ``spec`` (FILE[:PROFILE]); for an
-    existing file no driver claims, this module (the config's ``protocol`` names its Protocol).
-
-    Raises:
-      ValueError: no driver runs that file (one line).
-    """
-    path = Path(spec.rsplit(":", 1)[0])
-    for module in DRIVERS:
-        driver = importlib.import_module(f"experiments.{module}")
-        if any(fnmatch.fnmatch(path.name, pattern) for pattern in driver.CONFIGS):
-            return driver.__name__
-    if path.is_file():
-        return GENERIC
-    raise ValueError(
-        f"--config={spec}: no driver runs {path.name!r} (experiments/configs/<claim>.py, or an "
-        "existing config file whose protocol field names its Protocol)"
-    )
+_WHY = (
+    "must be 'module:NAME' or 'file.py:NAME' of the Protocol that trains this claim, or of the "
+    "function (config) -> [paths] that computes it"
+)
 
 
 def _module(name: str):
@@ -67,31 +51,82 @@ def _module(name: str):
     return module
 
 
-def protocol_of(config) -> Protocol:
-    """The Protocol named by ``config.protocol``: "module:NAME" or "path/to/file.py:NAME".
+def target_of(config):
+    """What ``config.protocol`` names: a :class:`Protocol` or a function ``(config) -> [paths]``.
 
     Raises:
-      ValueError: the field is empty or names no Protocol (one line, before any compute).
+      ValueError: the field is missing, empty or names neither (one line, before any compute).
     """
     spec = str(config.get("protocol", ""))
     module, _, name = spec.partition(":")
-    why = "must be 'module:NAME' or 'file.py:NAME' of the Protocol that trains this claim (no driver runs its file)"
     if not module or not name:
-        raise ValueError(f"config.protocol={spec!r}: {why}")
+        raise ValueError(f"config.protocol={spec!r}: {_WHY}")
     try:
         found = getattr(_module(module), name)
     except (ImportError, AttributeError) as err:
-        raise ValueError(f"config.protocol={spec!r}: {err} ({why})") from None
-    if not isinstance(found, Protocol):
-        raise ValueError(f"config.protocol={spec!r}: {name} is a {type(found).__name__} ({why})")
+        raise ValueError(f"config.protocol={spec!r}: {err} ({_WHY})") from None
+    if not isinstance(found, Protocol) and not callable(found):
+        raise ValueError(f"config.protocol={spec!r}: {name} is a {type(found).__name__} ({_WHY})")
     return found
 
 
+def protocol_of(config) -> Protocol | None:
+    """The Protocol that trains ``config``'s rows; None for a claim computed without the trainer."""
+    found = target_of(config)
+    return found if isinstance(found, Protocol) else None
+
+
 def run(config, overridden=()) -> list:
-    """A claim of a paper with no driver: validate, train or reuse, write the table and figure."""
-    protocol = protocol_of(config)
+    """Everything the command line asks for: validate, train or reuse, write the tables and the
+    figures; returns the paths written."""
+    found = target_of(config)
     common.setup(config)
-    return pipeline.run_claim(config, protocol, overridden)[2]
+    if not isinstance(found, Protocol):
+        return list(found(config) or [])
+    if found.run is not None:
+        return list(found.run(config, overridden))
+    return pipeline.run_claim(config, found, overridden)[2]
+
+
+def config_files(path: str) -> list[str]:
+    """The config file ``path`` and the configs of experiments/configs it imports, recursively,
+    each after those it imports (the shared head first, then the paper's base, then the file)."""
+    where = Path(common.config_path(""))
+    out: list[str] = []
+
+    def visit(file: Path) -> None:
+        text = file.read_text() if file.is_file() else ""
+        for names in re.findall(
+            r"^from experiments\.configs(?:\.(\w+))? import ([\w, ]+)", text, re.M
+        ):
+            for name in [names[0]] if names[0] else names[1].replace(" ", "").split(","):
+                found = where / f"{name}.py"
+                if found.is_file() and str(found) not in out:
+                    visit(found)
+        if str(file) not in out:
+            out.append(str(file))
+
+    visit(Path(path))
+    return out
+
+
+def define_flag(spec: str):
+    """The ``--config`` flag for ``spec`` (FILE[:PROFILE]): ``--help`` explains every field that
+    file's config has, with the comments of the config files that set it."""
+    path, _, profile = spec.partition(":")
+    try:
+        keys = set(_module(path).get_config(profile or "quick"))
+    except Exception:  # noqa: BLE001 - the flag's own loading reports a bad file or profile
+        keys = None
+    return common.define_config(
+        path,
+        profile or "quick",
+        help_text="Config file and profile (path:quick or path:paper), one per claim: "
+        "experiments/configs/<claim>.py. Override any field with --config.NAME=VALUE, and a field "
+        "a row sets with --config.rows.ROW.NAME=VALUE. Fields of this config:\n",
+        field_paths=tuple(config_files(path)),
+        keep=keys,
+    )
 
 
 def _main(argv):
@@ -100,32 +135,20 @@ def _main(argv):
         print(path)
 
 
-def define_flag(path: str):
-    """The ``--config`` flag of a config no driver claims: the shared fields' help, then the file's."""
-    return common.define_config(
-        path,
-        help_text="Config file and profile (path:quick or path:paper). Override any field with "
-        "--config.NAME=VALUE, and a field a row sets with --config.rows.ROW.NAME=VALUE. Fields:\n",
-        field_paths=(common.config_path("_claim.py"), path),
-    )
-
-
-def main() -> None:
+def main(default: str = "") -> None:
+    """The command: ``--config`` (the last one given, else ``default``) picks the config file."""
     global _CONFIG
     given = [a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--config=")]
-    if not given:
+    if not given and not default:
         sys.exit("error: --config: give a claim's config, e.g. experiments/configs/h97_t7.py:quick")
-    try:
-        module = driver_for(given[-1])
-    except ValueError as err:
-        sys.exit(f"error: {err}")
-    if module == GENERIC:
-        _CONFIG = define_flag(given[-1].rsplit(":", 1)[0])
-        common.run(_main)
-        return
-    driver = importlib.import_module(module)
-    driver._CONFIG = driver.define_flag()  # the driver's main reads its module's _CONFIG
-    common.run(driver.main)
+    spec = given[-1] if given else default
+    if not Path(spec.rsplit(":", 1)[0]).is_file():
+        sys.exit(
+            f"error: --config={spec}: cannot load {spec.rsplit(':', 1)[0]!r} (no such config file?)"
+        )
+    _CONFIG = define_flag(spec)
+    common.watch_for_stalls()
+    common.run(_main)
 
 
 if __name__ == "__main__":

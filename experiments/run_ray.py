@@ -7,14 +7,14 @@ Usage (``make install-ray`` installs the pinned ``ray`` extra):
       --config=experiments/configs/h97_t1.py:paper --config=experiments/configs/p13_f7.py:paper
   python -m experiments.run_ray --dry_run --config=...  # the plan only: blocks per row and model
 
-Each task is one block of one (row, model) of one claim, run as its driver would run it from the
-command line, in a process of its own (one JAX process per task, ``--cpus_per_task`` cores and
+Each task is one block of one (row, model) of one claim, run as ``experiments.run`` would run it
+from the command line, in a process of its own (one JAX process per task, ``--cpus_per_task`` cores and
 ``--gpus_per_task`` GPUs):
-  python -m experiments.<driver> --config=FILE:PROFILE [--config.NAME=VALUE for each --set]
+  python -m experiments.run --config=FILE:PROFILE [--config.NAME=VALUE for each --set]
       --config.only_rows=ROW@MODEL --config.trial_block=LO:HI
 in this checkout (the nodes of a cluster must share it, as the tasks of a SLURM array do). A task
 that fails or whose worker is killed is retried (``--retries``) and resumes from its block's
-checkpoint. When every block of a claim has finished, the claim's driver runs once more here,
+checkpoint. When every block of a claim has finished, the claim's command runs once more here,
 without ``trial_block`` and with ``run_missing=false``: it merges the blocks by trial id into
 exactly the results of one run (``experiments.claims.runner.merge_blocks``) and writes the table and
 the figure. Blocks already finished (by an earlier call, a SLURM job or another machine) are not
@@ -24,7 +24,6 @@ run again. Every config is parsed and validated here before any task starts; a b
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import math
 import os
 import subprocess
@@ -43,7 +42,6 @@ from repro import results
 @dataclasses.dataclass(frozen=True)
 class Claim:
     spec: str  # FILE:PROFILE
-    driver: str  # the module that runs it, e.g. "experiments.hochreiter1997"
     args: tuple[str, ...]  # the --config.NAME=VALUE overrides every command of it gets
     config: object  # the parsed config (overrides applied)
     rows: tuple  # its validated rows (experiments.claims.rows.Row)
@@ -61,7 +59,7 @@ class Block:
     def argv(self, python: str = sys.executable) -> list[str]:
         """The command that runs this block, as a user would type it."""
         return [
-            python, "-m", self.claim.driver, f"--config={self.claim.spec}", *self.claim.args,
+            python, "-m", run.__name__, f"--config={self.claim.spec}", *self.claim.args,
             f"--config.only_rows={self.row}@{self.model}", f"--config.trial_block={self.lo}:{self.hi}",
         ]  # fmt: skip
 
@@ -111,20 +109,17 @@ def load(spec: str, sets: list[str]) -> Claim:
         )
     if any(s.startswith("trial_block=") for s in sets):
         raise ValueError("--set=trial_block=...: the runner chooses the blocks (see --block)")
-    driver = importlib.import_module(run.driver_for(spec))
     args = tuple(f"--config.{s}" for s in sets)
-    config, overridden = common.parse_config(
-        [driver.__name__, f"--config={spec}", *args], driver.DEFAULT_CONFIG
-    )
-    protocol = driver.protocol_of(config)
+    config, overridden = common.parse_config([run.__name__, f"--config={spec}", *args], "")
+    protocol = run.protocol_of(config)
     if protocol is None:
         raise ValueError(
             f"--config={spec}: {config.get('claim') or 'this config'} is computed without trials, "
-            "so it has no trial blocks: run it with its driver"
+            "so it has no trial blocks: run it with python -m experiments.run"
         )
     rows = rows_lib.rows_of(config, protocol.validate, overridden)
     common.check_writable(config, out_dir=runner.out_dir(config), figure=runner.figure_path(config))
-    return Claim(spec, driver.__name__, args, config, tuple(rows), protocol)
+    return Claim(spec, args, config, tuple(rows), protocol)
 
 
 def plan(claim: Claim, block: int, slots: int) -> list[Block]:
@@ -191,11 +186,11 @@ def _task(argv: list[str], cwd: str) -> str:
 
 
 def merge_command(claim: Claim, python: str = sys.executable) -> list[str]:
-    """The claim's driver without trial_block: merges the finished blocks, writes table and figure."""
+    """The claim's command without trial_block: merges the finished blocks, writes table and figure."""
     return [
         python,
         "-m",
-        claim.driver,
+        run.__name__,
         f"--config={claim.spec}",
         *claim.args,
         "--config.run_missing=false",

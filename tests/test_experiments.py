@@ -702,7 +702,7 @@ def test_a_run_with_other_options_does_not_replace_the_committed_extras(monkeypa
     # The committed figures' recorded commands, against runs that would redraw them: the gradient
     # flow with another T, H97-T4's after-stop figures with another continuation; the same
     # options (as `make h97-readings` has them) pass.
-    from experiments import hochreiter1997
+    from experiments.h97 import claim
 
     run = "python -m experiments.run --config=experiments/configs/"
     monkeypatch.setattr(
@@ -715,14 +715,14 @@ def test_a_run_with_other_options_does_not_replace_the_committed_extras(monkeypa
     config.only_rows, config.after_stop = "T100_N3@lstm1997,T100_N1@lstm1997", 50000
     same = f"{run}h97_t4.py:paper --config.only_rows={config.only_rows} --config.after_stop=50000"
     monkeypatch.setattr(results, "command", lambda: same)
-    hochreiter1997._check_keeps_extras(config)
+    claim.check_keeps_extras(config)
     config.after_stop = 1000
     monkeypatch.setattr(results, "command", lambda: same.replace("50000", "1000"))
     with pytest.raises(ValueError, match=r"h97_t4_paper_T100_N3_after_stop.png was drawn by"):
-        hochreiter1997._check_keeps_extras(config)
+        claim.check_keeps_extras(config)
     config.after_stop = 0  # the claim's own figure does not depend on the continuation
     monkeypatch.setattr(results, "command", lambda: f"{run}h97_t4.py:paper")
-    hochreiter1997._check_keeps_extras(config)
+    claim.check_keeps_extras(config)
     runner.check_keeps_figure(config, protocol.PROTOCOL.not_run_fields)
 
 

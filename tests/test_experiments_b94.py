@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from test_experiments import CONFIGS
 
-from experiments import b94
+from experiments import run
 from experiments.b94 import paper
 from repro import credit, latch
 
@@ -25,7 +25,7 @@ def _config(name, tmp_path, profile="quick", **fields):
 @pytest.mark.parametrize("name", B94)
 def test_profiles_are_valid_and_name_a_claim(name, profile, tmp_path):
     c = _config(name, tmp_path, profile)
-    assert c.profile == profile and c.claim in b94.COMPUTED
+    assert c.profile == profile and callable(run.target_of(c))
     assert json.dumps(c.to_dict())
 
 
@@ -36,7 +36,7 @@ def test_paper_values_are_on_the_spec_grid():
 
 def test_theory_writes_the_latch_numbers(tmp_path):
     c = _config("b94_theory", tmp_path, runs=4000, starts=5, horizon=20)
-    paths = b94.COMPUTED[c.claim](c)
+    paths = run.target_of(c)(c)
     n = json.loads((tmp_path / "out" / "numbers.json").read_text())
     assert n["abar"] == pytest.approx(1.2878, abs=1e-4) and n["a_c"] == pytest.approx(
         0.6585, abs=1e-4
@@ -53,14 +53,14 @@ def test_theory_writes_the_latch_numbers(tmp_path):
 
 def test_f2a_blocks_are_reused_and_compare_on_the_papers_cells(tmp_path, monkeypatch):
     c = _config("b94_f2a", tmp_path, w0_cells=2, s_cells=2, runs=2, epochs=30)
-    b94.COMPUTED[c.claim](c)
+    run.target_of(c)(c)
     first = json.loads((tmp_path / "out" / "numbers.json").read_text())
     assert first["runs"] == 8 and len(first["density"]) == 2
     # w0 centres 1.0 and 2.0, s centres 0.25 and 0.75: 2 paper cells hold a centre
     assert first["paper_cells_compared"] == 2
     assert len(list((tmp_path / "out" / "blocks").glob("*.npz"))) == 2
     monkeypatch.setattr(latch, "train_minimal", lambda *a, **k: pytest.fail("recomputed"))
-    b94.COMPUTED[c.claim](c)
+    run.target_of(c)(c)
     again = json.loads((tmp_path / "out" / "numbers.json").read_text())
     assert again["density"] == first["density"]
 
@@ -69,7 +69,7 @@ def test_f2a_blocks_are_reused_and_compare_on_the_papers_cells(tmp_path, monkeyp
 def test_f2b_frozen_w_has_its_ceiling_and_f2_sens_sweeps(tmp_path):
     c = _config("b94_f2b", tmp_path, lengths="5,8-9", runs=3, epochs=20, train_w=False,
                 ceiling_sequences=4000)  # fmt: skip
-    b94.COMPUTED[c.claim](c)
+    run.target_of(c)(c)
     n = json.loads((tmp_path / "out" / "numbers.json").read_text())
     assert n["T"] == [5, 8, 9] and n["paper"] == [1.0, 1.0, 1.0]
     ceiling = np.array(n["frozen_w_ceiling"])
@@ -78,14 +78,14 @@ def test_f2b_frozen_w_has_its_ceiling_and_f2_sens_sweeps(tmp_path):
         assert lo <= f <= hi
     s = _config("b94_f2_sens", tmp_path / "s", lrs="0.3", points="1.25:0.2:6,1.5:0.1:8", runs=2,
                 epochs=10)  # fmt: skip
-    b94.COMPUTED[s.claim](s)
+    run.target_of(s)(s)
     ns = json.loads((tmp_path / "s" / "out" / "numbers.json").read_text())
     assert np.array(ns["frequency"]).shape == (1, 2) and ns["points"][1] == [1.5, 0.1, 8]
 
 
 def test_f4_runs_its_algorithms_on_shared_trials_and_writes_ours_beside_the_paper(tmp_path):
     c = _config("b94_f4_2seq", tmp_path, lengths="5,20", trials=2, budget=400, algorithms="bp,sa")
-    paths = b94.COMPUTED[c.claim](c)
+    paths = run.target_of(c)(c)
     n = json.loads((tmp_path / "out" / "numbers.json").read_text())
     assert n["T"] == [5, 20] and set(n["results"]) == {"bp", "sa"}
     for rows in n["results"].values():
@@ -152,14 +152,14 @@ def test_bad_config_is_one_line_and_computes_nothing(tmp_path, monkeypatch, name
     monkeypatch.setattr(latch, "sign_loss", lambda *a, **k: pytest.fail("computed"))
     monkeypatch.setattr(credit, "train", lambda *a, **k: pytest.fail("computed"))
     with pytest.raises(ValueError) as err:
-        b94.COMPUTED[c.claim](c)
+        run.target_of(c)(c)
     assert message in str(err.value) and "\n" not in str(err.value)
     assert not list(tmp_path.iterdir())
 
 
 def test_driver_help_explains_every_field(tmp_path, cli):
     # (its one-line errors: test_experiments.test_every_driver_exits_with_one_line_and_status_1)
-    proc = cli("experiments.bengio1994", "--helpfull")
-    for name in B94:
-        for field in _config(name, tmp_path):
-            assert f"--config.{field} =" in proc.stdout, (name, field)
+    # (every config, in-process: test_run.test_every_field_of_every_claim_config_is_explained_...)
+    proc = cli("experiments.bengio1994", "--helpfull")  # its default config: the theory
+    for field in _config("b94_theory", tmp_path):
+        assert f"--config.{field} =" in proc.stdout, field

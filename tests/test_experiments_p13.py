@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from test_experiments import CONFIGS
 
+from experiments import run
 from experiments.claims import pipeline, updates
 from experiments.claims import rows as rows_lib
 from experiments.configs import _p13
@@ -266,6 +267,6 @@ def test_one_unit_bad_config_is_one_line_and_writes_nothing(
         one_unit_figures.one_unit, "fixed_point_curve", lambda *a, **k: pytest.fail("computed")
     )
     with pytest.raises(ValueError) as err:
-        one_unit_figures.COMPUTED[config.claim](config)
+        run.target_of(config)(config)
     assert message in str(err.value) and "\n" not in str(err.value)
     assert not list(tmp_path.iterdir())

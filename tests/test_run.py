@@ -1,9 +1,8 @@
-"""The one command for every claim (experiments.run): the config file picks the driver."""
+"""The one command for every claim (experiments.run): the config names what computes its claim."""
 
 import importlib
 import json
 import re
-from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
@@ -13,21 +12,37 @@ from experiments import common, run
 from experiments.claims import docs, status
 
 
-def test_every_config_has_exactly_one_driver():
+def test_every_config_names_what_computes_its_claim():
+    # a Protocol for the claims the pipeline trains, a function for those computed without it
+    import inspect
+
+    from experiments.claims.protocol import Protocol
+
     for name in CONFIGS:
-        patterns = {d: importlib.import_module(f"experiments.{d}").CONFIGS for d in run.DRIVERS}
-        owners = [d for d, ps in patterns.items() if any(fnmatch(f"{name}.py", p) for p in ps)]
-        assert len(owners) == 1, (name, owners)
-        assert run.driver_for(f"experiments/configs/{name}.py:quick") == f"experiments.{owners[0]}"
-    with pytest.raises(ValueError, match=r"--config=x/nope.py:quick: no driver runs 'nope.py'"):
-        run.driver_for("x/nope.py:quick")
+        module = importlib.import_module(f"experiments.configs.{name}")
+        for profile in getattr(module, "PROFILES", ("quick",)):
+            config = module.get_config(profile)
+            found = run.target_of(config)
+            assert isinstance(found, Protocol) or inspect.isfunction(found), (name, found)
+            assert (run.protocol_of(config) is None) == (not isinstance(found, Protocol))
+            assert "rows" in config or not isinstance(found, Protocol), name
+
+
+def test_the_per_paper_commands_are_the_one_command_with_a_default_config():
+    for module in ("hochreiter1997", "pascanu2013", "bengio1994", "questions", "gradient_flow"):
+        alias = importlib.import_module(f"experiments.{module}")
+        assert Path(alias.DEFAULT_CONFIG).is_file(), module
+        assert alias.run is run.run or module == "gradient_flow", module
 
 
 @pytest.mark.parametrize(
     "args, message",
     [
         (["--config=experiments/configs/h97_t7.py:quick", "--config.trials=0"], "config.trials=0"),
-        (["--config=experiments/configs/nope.py:quick"], "no driver runs 'nope.py'"),
+        (
+            ["--config=experiments/configs/nope.py:quick"],
+            "cannot load 'experiments/configs/nope.py'",
+        ),
         ([], "--config: give a claim's config"),
     ],
 )
@@ -49,7 +64,6 @@ def test_a_paper_without_a_driver_is_a_protocol_its_numbers_and_a_config(tmp_pat
     out = tmp_path / "runs" / "toy_t1" / "paper"
     config = "--config=tests/toy_paper/config.py:paper"
     args = (config, f"--config.out_dir={out}", f"--config.figure={tmp_path}/fig")
-    assert run.driver_for(config.split("=", 1)[1]) == run.GENERIC
     paths = common.call(run, *args)
     assert [p.suffix for p in paths] == [".pdf", ".png"] and all(p.exists() for p in paths)
     saved = json.loads((out / "table.json").read_text())
@@ -68,6 +82,7 @@ def test_a_paper_without_a_driver_is_a_protocol_its_numbers_and_a_config(tmp_pat
     "value, message",
     [
         ("", "config.protocol='': must be 'module:NAME' or 'file.py:NAME'"),
+        ("experiments.run:DEFAULT_CONFIG", "DEFAULT_CONFIG is a str"),
         ("no_such_module:PROTOCOL", "'no_such_module:PROTOCOL': No module named 'no_such_module'"),
         ("tests/toy_paper/protocol.py:PAPER", "PAPER is a dict"),
         ("tests/toy_paper/nope.py:PROTOCOL", "no file 'tests/toy_paper/nope.py'"),
@@ -108,40 +123,30 @@ def test_a_papers_base_refines_a_shared_fields_help_and_a_claims_repeat_does_not
 
 
 def test_every_field_of_every_claim_config_is_explained_by_its_commands_help(monkeypatch):
-    # What --helpfull lists for a config's driver (the files its define_flag names), checked for
-    # every top-level field of every config in every profile, in-process.
-    import importlib.util
-
-    where = ROOT / "experiments" / "configs"
+    # What --helpfull lists for a config (the files run.define_flag names, the fields the config
+    # has), checked for every top-level field of every config in every profile, in-process.
     missing = []
-    for module in run.DRIVERS:
-        driver = importlib.import_module(f"experiments.{module}")
-        seen = {}
+    for name in CONFIGS:
+        path = str(ROOT / "experiments" / "configs" / f"{name}.py")
+        module = importlib.import_module(f"experiments.configs.{name}")
+        for profile in getattr(module, "PROFILES", ("quick",)):
+            seen = {}
 
-        def capture(path, profile="quick", help_text="", field_paths=(), seen=seen):
-            seen["paths"] = field_paths or (path,)
+            def capture(path, profile="quick", help_text="", field_paths=(), keep=None, seen=seen):
+                seen["text"] = common.fields_help(field_paths or (path,), keep)
 
-        monkeypatch.setattr(common, "define_config", capture)
-        driver.define_flag()
-        text = common.fields_help(seen["paths"])  # what --helpfull prints, one line per field
-        explained = {  # a field with a comment in one of those files (a default may hold ": ")
-            name
-            for path in seen["paths"]
-            for entry in common._field_entries(path)
-            if not isinstance(entry, str)  # a section header
-            for name, _, comment in [entry]
-            if comment
-        }
-        assert all(f"--config.{name} = " in text for name in explained)
-        files = sorted({p for pattern in driver.CONFIGS for p in where.glob(pattern)})
-        assert files, module
-        for path in files:
-            spec = importlib.util.spec_from_file_location(path.stem, path)
-            config_module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(config_module)
-            for profile in getattr(config_module, "PROFILES", ("quick",)):
-                for name in config_module.get_config(profile):
-                    missing += [] if name in explained else [f"{path.name}:{profile} {name}"]
+            monkeypatch.setattr(common, "define_config", capture)
+            run.define_flag(f"{path}:{profile}")
+            lines = seen["text"].splitlines()
+            for field in module.get_config(profile):
+                said = [line for line in lines if line.startswith(f"  --config.{field} = ")]
+                # listed once, with words after the default (its comment)
+                ok = len(said) == 1 and re.search(r" = .*: \S", said[0])
+                missing += [] if ok else [f"{name}:{profile} {field}"]
+            listed = {
+                line.split(" = ")[0].strip() for line in lines if line.startswith("  --config.")
+            }
+            assert listed <= {f"--config.{f}" for f in module.get_config(profile)}, name
     assert not missing, missing
 
 
@@ -163,3 +168,42 @@ def test_make_figures_starts_every_claim_config_once():
     assert not set(trained) & set(computed)
     configs = {p.stem for p in (ROOT / "experiments" / "configs").glob("[a-z]*.py")}
     assert configs - set(order) == {"s_reach"}  # drawn from the other questions' runs
+
+
+_IDLE = """
+import os, sys, time
+from experiments import common
+print("start", os.environ.get("REPRO_STALL_RESTARTS", "0"), flush=True)
+if os.environ.get("REPRO_STALL_RESTARTS") == "1":
+    sys.exit(0)  # the restarted command finishes (a run would resume from its checkpoints)
+common.watch_for_stalls(stall_s=1.0, every=0.1)
+t0 = time.perf_counter()
+while time.perf_counter() - t0 < float(sys.argv[1]):
+    pass  # busy: using a core is no stall
+time.sleep(float(sys.argv[2]))  # idle, as a stalled XLA run is
+print("finished", flush=True)
+"""
+
+
+@pytest.mark.parametrize(
+    "busy, idle, restarts, out, rc, said",
+    [
+        (0, 20, "0", "start 0 start 1", 0, "restarting the command (1 of 3)"),
+        (2.5, 0, "0", "start 0 finished", 0, ""),  # busy for longer than stall_s: not restarted
+        (0, 20, "3", "start 3", 1, "error: stalled again (no CPU used for 1 s) after 3 restarts"),
+    ],
+)
+def test_a_command_that_uses_no_cpu_restarts_itself(tmp_path, busy, idle, restarts, out, rc, said):
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "idle.py"
+    script.write_text(_IDLE)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "REPRO_STALL_RESTARTS": restarts}
+    proc = subprocess.run(
+        [sys.executable, str(script), str(busy), str(idle)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert (" ".join(proc.stdout.split()), proc.returncode) == (out, rc), proc.stderr
+    assert said in proc.stderr and ("warning" in proc.stderr) == (rc == 0 and bool(said))

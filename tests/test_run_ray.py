@@ -21,7 +21,6 @@ def _sets(tmp_path, *more):
 
 def test_plan_splits_every_selected_row_and_model_into_blocks(tmp_path):
     claim = run_ray.load(T7, _sets(tmp_path, "trials=5"))  # one row, two models
-    assert claim.driver == "experiments.hochreiter1997"
     blocks = run_ray.plan(claim, block=2, slots=8)
     assert [(b.row, b.model, b.lo, b.hi) for b in blocks] == [
         ("T100", "lstm1997", 0, 2), ("T100", "lstm1997", 2, 4), ("T100", "lstm1997", 4, 5),
@@ -30,7 +29,7 @@ def test_plan_splits_every_selected_row_and_model_into_blocks(tmp_path):
     # block=0: each (row, model)'s trials split evenly over the task slots
     assert [(b.lo, b.hi) for b in run_ray.plan(claim, block=0, slots=2)][:2] == [(0, 3), (3, 5)]
     argv = blocks[1].argv("python")
-    assert argv[:4] == ["python", "-m", "experiments.hochreiter1997", f"--config={T7}"]
+    assert argv[:4] == ["python", "-m", "experiments.run", f"--config={T7}"]
     assert argv[-2:] == ["--config.only_rows=T100@lstm1997", "--config.trial_block=2:4"]
     assert f"--config.out_dir={tmp_path}/out" in argv and "--config.trials=5" in argv
     assert "T100@rnn_tanh: 3 blocks (0:2, 2:4, 4:5)" in run_ray.describe(blocks)
@@ -56,7 +55,7 @@ def test_finished_blocks_and_merged_runs_are_not_planned_again(tmp_path):
     [
         ("experiments/configs/p13_f3.py:paper", [], "is computed without trials"),
         ("experiments/configs/b94_f2b.py:quick", [], "is computed without trials"),
-        ("experiments/configs/nope.py:quick", [], "no driver runs 'nope.py'"),
+        ("experiments/configs/nope.py:quick", [], "cannot load 'experiments/configs/nope.py'"),
         ("experiments/configs/h97_t7.py", [], "must be FILE:PROFILE"),
         (T7, ["trials"], "--set=trials: must be NAME=VALUE"),
         (T7, ["trial_block=0:2"], "the runner chooses the blocks"),

@@ -1,6 +1,7 @@
 """Claims computed without the trainer (one-unit nets, a neuron's theory, small grids of runs).
 
-Such a claim is a function ``claim(config) -> [figure paths]``: it checks every field before any
+Such a claim is a function ``claim(config) -> [figure paths]``, which its config's ``protocol``
+field names (``python -m experiments.run`` calls it): it checks every field before any
 compute (the helpers here raise one-line errors naming the field), computes, writes
 ``numbers.json`` (with provenance) to ``runs/<claim>/<profile>/`` and draws its figure. A claim
 whose numbers take minutes saves them in blocks (``block``) and reuses those computed under the
@@ -22,8 +23,9 @@ from repro import results
 
 __all__ = ["block", "finite", "floats", "label", "options", "prepare", "reuse", "span", "write"]
 
-# fields that do not change what a claim computes
-_NOT_RUN = ("out_dir", "figure", "label", "trial_block")
+# fields that do not change what a claim computes (``protocol`` names the code, which the
+# provenance's commit pins)
+_NOT_RUN = ("protocol", "out_dir", "figure", "label", "trial_block")
 
 
 def floats(c, name: str) -> list[float]:
@@ -107,7 +109,7 @@ def write(c, numbers: dict) -> Path:
     path = runner.out_dir(c) / "numbers.json"
     # whether missing runs would be trained says nothing about these numbers: left out, so that a
     # redraw and a run write the same file
-    config = {k: v for k, v in c.to_dict().items() if k != "run_missing"}
+    config = {k: v for k, v in c.to_dict().items() if k not in ("run_missing", "protocol")}
     if "provenance" in numbers:
         return results.atomic_write_json(path, {**numbers, "config": config})
     return results.write_json_with_provenance(path, {**numbers, "config": config})
@@ -119,7 +121,7 @@ def block(c, name: str, compute: Callable[[], dict]) -> dict:
     folder = runner.out_dir(c) / "blocks"
     path, stamp = folder / f"{name}.npz", folder / f"{name}.json"
     config = c.to_dict()
-    for key in ("out_dir", "figure"):
+    for key in ("protocol", "out_dir", "figure"):
         config.pop(key, None)
     if path.exists() and stamp.exists() and results.load_json(stamp) == config:
         with np.load(path) as saved:

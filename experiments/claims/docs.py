@@ -82,15 +82,14 @@ def load(root: Path) -> dict:
 @functools.cache
 def _paper_text(slug: str):
     """How the claim ``slug`` writes a row's paper numbers: its protocol's ``paper_text`` (the
-    protocol of the driver that runs experiments/configs/<slug>.py), else ``table.paper_text``."""
+    protocol experiments/configs/<slug>.py names), else ``table.paper_text``."""
     from experiments import run
 
     path = Path(f"experiments/configs/{slug}.py")
     if not path.is_file():  # no such config here (e.g. a test's own paper)
         return paper_text
-    driver = importlib.import_module(run.driver_for(str(path)))
     config = importlib.import_module(f"experiments.configs.{slug}").get_config()
-    protocol = driver.protocol_of(config)
+    protocol = run.protocol_of(config)
     return (protocol and protocol.paper_text) or paper_text
 
 

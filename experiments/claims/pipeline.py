@@ -55,11 +55,3 @@ def figures_of(config, protocol: Protocol) -> list:
         known = ", ".join(protocol.figures) or "none: leave it empty for the shared figure"
         raise ValueError(f"config.draw={config.draw!r}: no figure {unknown[0]!r} (known: {known})")
     return [protocol.figures[n] for n in names]
-
-
-def claim_or_computed(config, protocol: Protocol, computed: dict, overridden=()) -> list[Path]:
-    """A driver's work: ``computed[claim](config)`` for a claim computed without the trainer, else
-    ``run_claim``; returns the paths written (a driver prints them)."""
-    if config.claim in computed:
-        return computed[config.claim](config)
-    return run_claim(config, protocol, overridden)[2]

@@ -64,6 +64,9 @@ class Protocol:
       trial's time to success, the share solved and the training curves of every row).
     paper_text: ``(a row's paper numbers) -> str``, its cell in the docs' tables (default:
       ``table.paper_text``, the numbers every protocol shares and a quoted statement).
+    run: ``(config, overridden) -> [paths]``, the whole of a claim's run where the paper does more
+      than the shared pipeline (``pipeline.run_claim``, the default): H97 draws the flow and the
+      gates beside the table; P13's natural data train epochs with no success rule.
     """
 
     validate: Callable[[Any], None]
@@ -83,6 +86,7 @@ class Protocol:
     paper_text: Callable[[dict], str] | None = None
     summary: bool = True
     added_fields: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    run: Callable[[Any, Any], list] | None = None
 
 
 def check_chunked(c, what: str = "checked") -> None:

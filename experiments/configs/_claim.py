@@ -24,9 +24,9 @@ def head(profile: str, profiles: tuple[str, ...] = PROFILES) -> ml_collections.C
     # The rows of the paper's table: each row sets some of the fields below (and may set "title",
     # its label in figures). Change a row's field with --config.rows.ROW.FIELD=VALUE.
     c.rows = table()
-    # A paper without a driver of its own: its Protocol, "module:NAME" or "path/to/file.py:NAME"
-    # (python -m experiments.run serves it: the protocol, its numbers and its configs are all such
-    # a paper adds). "" = the paper's driver, picked by the config's file name.
+    # What computes the claim, "module:NAME" or "path/to/file.py:NAME": the paper's Protocol (the
+    # shared pipeline trains the rows) or a function (config) -> [paths] (a claim computed without
+    # the trainer). Each paper's base config sets it; python -m experiments.run reads it.
     c.protocol = ""
     # -- what every row trains
     # The models every row trains, comma-separated; the paper says what a name is (a cell, a

@@ -13,6 +13,7 @@ __all__ = ["PROFILES", "base", "table"]
 
 def base(profile: str) -> ml_collections.ConfigDict:
     c = head(profile)  # the claim, its rows, models, trials, seed, dtype
+    c.protocol = "experiments.h97.claim:PROTOCOL"  # trains every claim of this file's configs
     c.models = "lstm1997"  # lstm1997, rnn_tanh, rnn_sigmoid (BPTT baselines)
     c.trials = 10  # H97: 10 (Exp. 1: per data pair)
     # Budget in training sequences per trial; a trial that spends it has not solved (H97 §2.4).

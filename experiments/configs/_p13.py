@@ -13,6 +13,7 @@ __all__ = ["PROFILES", "base", "table"]
 
 def base(profile: str) -> ml_collections.ConfigDict:
     c = head(profile)  # the claim, its rows, models, trials, seed, dtype
+    c.protocol = "experiments.p13.protocol:PROTOCOL"  # trains every claim of this file's configs
     # training methods: msgd (plain SGD), msgd_c (gradient-norm clipping, Algorithm 1), msgd_cr
     # (clipping and the regulariser Ω), msgd_r (Ω, no clipping).
     c.models = "msgd,msgd_c,msgd_cr"

@@ -15,6 +15,7 @@ __all__ = ["PROFILES", "base", "table"]
 
 def base(profile: str) -> ml_collections.ConfigDict:
     c = head(profile, PROFILES)  # the claim, its rows, models, trials, seed, dtype
+    c.protocol = "experiments.questions.claim:PROTOCOL"  # trains every question's rows
     # What a row's models are: "variants" (remedies: tanh_default, tanh_glorot, tanh_orthogonal,
     # tanh_clip, relu, irnn, leaky_relu, residual, lstm, gru, attention, ssm) trained with
     # `optimizer`, or "optimizers" (sgd, nesterov, rmsprop, adam) training `variant`.

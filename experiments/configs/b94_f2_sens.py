@@ -3,7 +3,7 @@
 Not in the paper: η = 0.1 is a spec Decision, chosen once and never tuned per cell. This sweeps η at
 the Fig. 2(b) setting (w_0 = 1.25, s = 0.2) for T = 10, 20, 40 and at two Fig. 2(a) cells at
 T = 20: (w_0, s) = (1.5, 0.125) and (1.25, 0.225).
-Command:  python -m experiments.bengio1994 --config=experiments/configs/b94_f2_sens.py:quick
+Command:  python -m experiments.run --config=experiments/configs/b94_f2_sens.py:quick
 Time:     quick (20 runs, 500 epochs) about 30 s on 2 cores; paper (100 runs, 2000 epochs)
           about 5 minutes.
 """
@@ -15,6 +15,7 @@ def get_config(profile: str = "quick"):
     c = _b94.minimal(profile)
     quick = profile == "quick"
     c.claim = "B94-F2-SENS"
+    c.protocol = "experiments.b94.fig2:f2_sens"  # computed without the trainer
     c.lrs = "0.01,0.03,0.1,0.3,1,3"  # the learning rates swept
     # the settings, "w0:s:T" comma-separated
     c.points = "1.25:0.2:10,1.25:0.2:20,1.25:0.2:40,1.5:0.125:20,1.25:0.225:20"

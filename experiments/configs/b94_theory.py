@@ -7,7 +7,7 @@ probability of losing the sign from a_0, with a_c marked; (c) Thm. 4 and the lem
 |∂a_t/∂a_0| from the Jacobian engine, latched (with and without noise) and on the basin boundary;
 (d) eq. (4): the per-step terms of ∂C/∂w of a latched neuron against their lag, beside the mean
 log-slope. The theorems are checked numerically in tests/test_latch.py.
-Command:  python -m experiments.bengio1994 --config=experiments/configs/b94_theory.py:quick
+Command:  python -m experiments.run --config=experiments/configs/b94_theory.py:quick
 Time:     about 10 s (quick: 20,000 noise runs; paper: 200,000).
 """
 
@@ -22,6 +22,7 @@ def get_config(profile: str = "quick"):
     c = ml_collections.ConfigDict()
     c.profile = profile
     c.claim = "B94-THEORY"
+    c.protocol = "experiments.b94.theory:theory"  # computed without the trainer
     c.dtype = "float64"  # the figure is computed in float64 either way
     c.seed = 0  # of the noise draws
     # -- panels (a), (b): the latch and Thm. 1

@@ -4,7 +4,7 @@ Paper: G00's text gives the mean sequences of the extended LSTM with forget-gate
 (rows forget_bias5, forget_bias1; both solve the task) as ratios to the 1997 LSTM's, whose row
 (lstm1997) is H97 Table 9's 6b (10 trials); numbers in experiments/h97/paper.py,
 TABLES["G00-NTO"]. Same protocol as 6b (α 0.1, ST3(0.1)).
-Command:  python -m experiments.hochreiter1997 --config=experiments/configs/g00_nto.py:quick
+Command:  python -m experiments.run --config=experiments/configs/g00_nto.py:quick
 Time:     quick (2 trials per row, budget 20,000: far below the paper's means) about 1 minute.
 """
 

@@ -5,7 +5,7 @@ H97-EQ (the truncated 1997 LSTM's carousel: ∂s_T/∂s_t = I), S1-cell (the LST
 The papers give no numbers for this figure: the reference lines are theory (ρ^(T-t) for a linear
 RNN; exactly 1 for the carousel).
 
-Command:  python -m experiments.gradient_flow --config=experiments/configs/gradient_flow.py:quick
+Command:  python -m experiments.run --config=experiments/configs/gradient_flow.py:quick
           (or :paper). Override any field, e.g. --config.T=2000 --config.trials=20.
 Time:     quick about 1 minute, paper about 4 minutes, on a 2-core laptop CPU (float32).
 """
@@ -21,6 +21,7 @@ def get_config(profile: str = "quick") -> ml_collections.ConfigDict:
     quick = profile == "quick"
     c = ml_collections.ConfigDict()
     c.profile = profile  # "quick" (2-core CPU, about a minute) or "paper" (the full figure)
+    c.protocol = "experiments.gradient_flow:run"  # what computes it (python -m experiments.run)
     c.T = 1000  # sequence length in steps (the horizon of panel a)
     c.hidden = 32 if quick else 64  # units per cell (the 1997 LSTM: blocks of one cell)
     c.n_in = 4  # input dimension; inputs x_t ~ N(0, 1)

@@ -5,7 +5,7 @@ RTRL and the chunker fail.
 Success: on 10,000 random sequences, frozen weights, every output's |error| < 0.25 at the final
 step.
 quick: 1,000 sequences per check, only for trials whose last 100 training sequences were correct.
-Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_2b.py:quick
+Command:  python -m experiments.run --config=experiments/configs/h97_2b.py:quick
 """
 
 from experiments.configs import h97_t2

@@ -4,7 +4,7 @@ The 1997 LSTM trained with plain BPTT through every path (gradient = "full") bes
 gradient, on the adding problem (T = 100, Exp. 4) and on temporal order 6a (Exp. 6); 10 trials each.
 The paper gives no numbers; its truncated results are Tables 7 and 9 (rows 6a_truncated and
 adding_truncated; numbers in experiments/h97/paper.py, TABLES["H97-D1"]).
-Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_d1.py:quick
+Command:  python -m experiments.run --config=experiments/configs/h97_d1.py:quick
 Time:     quick (6a only, 6 trials, budget 50,000) about 1.5 minutes.
 """
 

@@ -3,7 +3,7 @@
 The 3x2_a05 net of Table 1 (3×2, α 0.5, 30 trials; numbers in experiments/h97/paper.py,
 TABLES["H97-D2"]) beside the same net with its output gates removed (y_c = h(s); row
 3x2_a05_no_og). The paper gives no number for this ablation.
-Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_d2.py:quick
+Command:  python -m experiments.run --config=experiments/configs/h97_d2.py:quick
 Time:     quick about 1 minute; paper about 10 minutes.
 """
 

@@ -3,7 +3,7 @@
 The 3×2 net of Table 1 at α 0.1 and α 0.5 (rows 3x2_a01, 3x2_a05; one train/test pair), trained as
 in H97-T1, and each block's mean output-gate activation on the test strings traced from
 initialisation, every 1,000 strings, training on without stopping (figure h97_d3_gates).
-Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_d3.py:quick
+Command:  python -m experiments.run --config=experiments/configs/h97_d3.py:quick
 Time:     quick (10 trials, 20,000 strings per row) about 3 minutes; paper (10 trials, 100,000) 15.
 """
 

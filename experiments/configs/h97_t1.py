@@ -4,7 +4,7 @@ Paper: H97 Table 1 (means of 30 trials = 3 train/test pairs × 10 initialisation
 in experiments/h97/paper.py, TABLES["H97-T1"]). Rows 4x1_a01, 3x2_a01, 3x2_a02, 4x1_a05, 3x2_a05
 (blocks × cells per block, α). Success: every prediction of the 256 training and 256 test
 strings correct; cap 200,000 strings.
-Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_t1.py:quick
+Command:  python -m experiments.run --config=experiments/configs/h97_t1.py:quick
 Time:     quick (the 3x2_a05 row, one data pair) about 30 seconds; paper about 30 minutes.
 Readings: --config.update_rule=step (an update at every step, RTRL; about 8× slower) and
 --config.reber_targets=legal (every legal successor as target) are options; the defaults are the

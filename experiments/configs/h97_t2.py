@@ -5,7 +5,7 @@ TABLES["H97-T2"]): LSTM with 1 cell + input gate, no output gate, 10504 weights,
 and BPTT with a logistic hidden unit fail at p = 100.
 Success: on the two possible sequences, every output's |error| < 0.25 at every step.
 Baseline here: a sigmoid RNN (BPTT) with as many hidden units as rnn_hidden.
-Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_t2.py:quick
+Command:  python -m experiments.run --config=experiments/configs/h97_t2.py:quick
 Time:     quick (4 trials, budget 10,000) about 30 seconds.
 """
 

@@ -6,7 +6,7 @@ experiments/h97/paper.py, TABLES["H97-T3"]). Rows q50_p50 to q1000_p1000 (q = p 
 Success: 10,000 fresh sequences, frozen weights, both outputs' final |error| < 0.2.
 quick: q50_p50 (4 trials, budget 50,000), 1,000 sequences per check, gated on 100 correct training
 sequences.
-Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_t3.py:quick
+Command:  python -m experiments.run --config=experiments/configs/h97_t3.py:quick
 """
 
 from experiments.configs import _h97

@@ -5,7 +5,7 @@ fraction misclassified of rows T100_N3, T100_N1, T1000_N3; numbers in experiment
 TABLES["H97-T4"]).
 ST1: none of 256 fresh sequences misclassified (|error| >= 0.2); ST2: ST1 and mean absolute error
 < 0.01; both recorded in one run, checked every 100 sequences; then 2560 fresh test sequences.
-Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_t4.py:quick
+Command:  python -m experiments.run --config=experiments/configs/h97_t4.py:quick
 """
 
 from experiments.configs import _h97

@@ -4,7 +4,7 @@ Paper: H97 Table 5 (means of 10 trials, 102 weights, α 1.0; ST1, ST2 and the fr
 misclassified of rows T100_N3, T100_N1, T1000_N1; numbers in experiments/h97/paper.py,
 TABLES["H97-T5"]).
 ST1: fewer than 6 of 256 fresh sequences misclassified; ST2: ST1 and mean absolute error < 0.04.
-Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_t5.py:quick
+Command:  python -m experiments.run --config=experiments/configs/h97_t5.py:quick
 """
 
 from experiments.configs import h97_t4

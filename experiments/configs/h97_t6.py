@@ -4,7 +4,7 @@ Paper: H97 Table 6 (means of 10 trials, 102 weights, α 0.1; sequences until sto
 misclassified and mean |y − expected target| of rows T100_N3, T100_N1; numbers in
 experiments/h97/paper.py, TABLES["H97-T6"]).
 Stop: none of 256 fresh sequences with |y − noise-free target| > 0.1, and their mean below 0.015.
-Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_t6.py:quick
+Command:  python -m experiments.run --config=experiments/configs/h97_t6.py:quick
 Time:     quick (T100_N3, budget 60,000: shorter than the paper's mean) about 1 minute.
 """
 

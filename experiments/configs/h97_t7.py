@@ -4,7 +4,7 @@ Paper: H97 Table 7 (means of 10 trials, 2 blocks × 2 cells, 93 weights, α 0.5,
 test sequences; rows T100, T500, T1000; numbers in experiments/h97/paper.py, TABLES["H97-T7"]).
 The paper says gradient-based recurrent nets such as BPTT fail at such lags; the baseline here is a
 tanh RNN (8 units, 97 weights) trained by full BPTT on the same task, learning rate and budget.
-Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_t7.py:quick
+Command:  python -m experiments.run --config=experiments/configs/h97_t7.py:quick
 Time:     quick (T100, 4 trials, budget 100,000: below our trials' time to success, so the quick
           profile shows the learning curves) about 1.5 minutes; paper many hours on a CPU.
 """

@@ -5,7 +5,7 @@ sequences; numbers in experiments/h97/paper.py, TABLES["H97-T8"]). The test set 
 than 140 of the 2000 most recent training sequences are wrong (|error| >= 0.04; the n140 columns),
 and again when training has gone on to fewer than 13 (wrong, MSE, sequences until success).
 One run records both events (H97 §3.7); the MSE column is flagged (see spec).
-Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_t8.py:quick
+Command:  python -m experiments.run --config=experiments/configs/h97_t8.py:quick
 Time:     quick (3 trials, budget 60,000: shorter than the paper's means) about 1 minute.
 """
 

@@ -5,7 +5,7 @@ numbers in experiments/h97/paper.py, TABLES["H97-T9"]):
   6a (2 blocks × 2 cells, 156 weights, α 0.5): mean of 20 trials;
   6b (3 blocks × 2 cells, 308 weights, α 0.1): mean of 10 trials.
 Baseline: a tanh RNN (BPTT) on 6a, same α and budget.
-Command:  python -m experiments.hochreiter1997 --config=experiments/configs/h97_t9.py:quick
+Command:  python -m experiments.run --config=experiments/configs/h97_t9.py:quick
 Time:     quick (6a only, 10 trials, budget 60,000) about 1.5 minutes.
 """
 

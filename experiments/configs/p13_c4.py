@@ -3,7 +3,7 @@
 Paper: P13 §4.2 text (no numbers): "holding α constant degraded results". Here: MSGD-CR on
 Piano-midi.de with Ω weighted α/epoch (the spec's §2.3 schedule) against a constant α, everything
 else as P13-T1 (experiments/configs/p13_t1.py).
-Command:  python -m experiments.pascanu2013 --config=experiments/configs/p13_c4.py:quick
+Command:  python -m experiments.run --config=experiments/configs/p13_c4.py:quick
 Time:     quick (2 seeds, 10 epochs) about 3 minutes on 2 cores.
 """
 

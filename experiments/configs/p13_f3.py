@@ -3,7 +3,7 @@
 Paper: x ↦ 5σ(x) + b (Doya's example; theory form) has two attractors between the folds b₁, b₂;
 crossing a bifurcation need not make gradients explode, crossing a basin boundary does. The spec
 derives (logistic σ) the bistable interval b ∈ (−2.6556, −2.3444), checked in tests/test_one_unit.py.
-Command:  python -m experiments.pascanu2013 --config=experiments/configs/p13_f3.py
+Command:  python -m experiments.run --config=experiments/configs/p13_f3.py
 Time:     a few seconds (both profiles are the same).
 """
 
@@ -14,8 +14,9 @@ def get_config(profile: str = "quick"):
     if profile not in ("quick", "paper"):
         raise ValueError(f"--config profile {profile!r}: must be one of ['quick', 'paper']")
     c = ml_collections.ConfigDict()
-    c.profile = profile
-    c.claim = "P13-F3"
+    c.profile = profile  # "quick" or "paper": the same figure (nothing is trained)
+    c.claim = "P13-F3"  # claim id in REPRODUCTION.md
+    c.protocol = "experiments.p13.one_unit_figures:f3"  # computed without the trainer
     c.dtype = "float64"  # the figure is computed in float64 either way
     c.w = 5.0  # recurrent weight (Doya's example)
     c.sigma = "logistic"  # "logistic" (spec Decision) or "tanh" (option)

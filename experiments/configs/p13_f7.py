@@ -4,7 +4,7 @@ Paper: three panels (sigmoid, basic tanh, smart tanh initialisation), MSGD / MSG
 5 runs per point, 50 units, lr 0.01, batch 20, clipping at 1, α = 4, at most 5M updates, success
 when < 1% of 10,000 fresh sequences are wrong. No numbers in the text (experiments/p13/paper.py):
 clipping matters more as the length grows.
-Command:  python -m experiments.pascanu2013 --config=experiments/configs/p13_f7.py:quick
+Command:  python -m experiments.run --config=experiments/configs/p13_f7.py:quick
 Profiles: quick, paper, and budget20k: the paper protocol with the budget cut to 20,000 updates
           (0.4% of 5M), run on the CPU for L = 20, 50, 100 (--config.only_rows=...); its name says
           the cut, so no table, figure or status takes it for the paper profile.

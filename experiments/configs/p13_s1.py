@@ -4,7 +4,7 @@ Paper: 50 tanh units, basic-tanh initialisation, a new length from 50-200 for ev
 5/5 runs reach 0 wrong of 10,000 sequences of random length, and the same model has 0 wrong of
 10,000 at every length 50, 100, ..., 5000 (experiments/p13/paper.py). Spec Decisions: MSGD-CR with
 the §2.1 settings, trained to 0 wrong (the code's rule), recording when < 1% was first reached.
-Command:  python -m experiments.pascanu2013 --config=experiments/configs/p13_s1.py:quick
+Command:  python -m experiments.run --config=experiments/configs/p13_s1.py:quick
 Time:     quick (2 trials, 2,000 updates, tests of 1,000 sequences up to length 1000: far below
           the paper's budget, so it shows the pipeline, not the result) about 1.5 minutes;
           paper (5 trials, 5M updates) days on a CPU: a GPU job.

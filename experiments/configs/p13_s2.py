@@ -4,7 +4,7 @@ Paper: addition, multiplication, 3-bit temporal order and random permutation (on
 lengths 50-200 each), noiseless memorisation (5-bit and > 20-bit patterns, one model per length
 50, 100, 150, 200); SGD-CR solved all (5/5) but random permutation (2/5). Spec Decisions: the §2.1
 defaults for every task (50 tanh units, basic tanh, lr 0.01, clip 1, α = 4, 5M updates, < 1%).
-Command:  python -m experiments.pascanu2013 --config=experiments/configs/p13_s2.py:quick
+Command:  python -m experiments.run --config=experiments/configs/p13_s2.py:quick
 Time:     quick (3 rows, 2 trials, 1,500 updates: far below the paper's budget) about 1.5
           minutes; paper (12 rows, 5 trials, 5M updates) days on a CPU: a GPU job.
 """

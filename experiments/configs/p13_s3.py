@@ -4,7 +4,7 @@ Paper: the models trained on lengths 50-200 keep < 1% error on sequences up to 5
 error grows with length (no per-length numbers). Trained as in P13-S2 (its own runs), then tested on
 10,000 sequences at each length 50, 100, ..., 500 (a sequence is wrong when its squared error
 exceeds 0.04).
-Command:  python -m experiments.pascanu2013 --config=experiments/configs/p13_s3.py:quick
+Command:  python -m experiments.run --config=experiments/configs/p13_s3.py:quick
 Time:     quick (2 trials, 1,500 updates, 1,000 test sequences at 50, 200, 500) about 1 minute;
           paper (5 trials, 5M updates) days on a CPU: a GPU job.
 """

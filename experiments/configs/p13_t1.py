@@ -11,7 +11,7 @@ Profile "modern" (not the paper's): the modern rows, an LSTM and a GRU beside th
 RNN on Piano-midi.de, all three trained the same way (Adam at 10⁻³, clipping, no halving of the
 rate) with their weight counts matched to the RNN's (143,188; LSTM 142 units: 143,792; GRU 167
 units: 143,207).
-Command:  python -m experiments.pascanu2013 --config=experiments/configs/p13_t1.py:quick
+Command:  python -m experiments.run --config=experiments/configs/p13_t1.py:quick
 Time:     quick (Piano-midi.de, 2 seeds, 10 epochs) about 5 minutes on 2 cores; modern (2 seeds,
           50 epochs) about 20 minutes; paper: hours per data set and method.
 """
@@ -49,6 +49,7 @@ def get_config(profile: str = "quick"):
     c = _claim.head(profile, (*_claim.PROFILES, "modern"))
     quick, modern = profile == "quick", profile == "modern"
     c.claim = "P13-T1"
+    c.protocol = "experiments.p13.natural:PROTOCOL"  # epochs on the data, no success rule
     rows = {**ROWS, **PTB_ROWS} if profile == "paper" else {"piano_midi": ROWS["piano_midi"]}
     c.rows = _claim.table(*(MODERN_ROWS if modern else rows).items())
     # Methods, comma-separated: msgd (plain SGD), msgd_c (gradient-norm clipping), msgd_cr

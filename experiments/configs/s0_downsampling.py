@@ -3,7 +3,7 @@
 The seed author's regression (1 channel → BiLSTM, last output → dense → MSE) on simulated damped
 oscillators, 10,000 samples over 5 ms, label the natural frequency; the same training set, seeds,
 optimiser and number of updates at every downsampling factor. Computed by experiments/questions/s0.py.
-Command:  python -m experiments.questions --config=experiments/configs/s0_downsampling.py:quick
+Command:  python -m experiments.run --config=experiments/configs/s0_downsampling.py:quick
 Time:     quick (16 units, 256 signals, 30 epochs = 240 updates, 3 trials, lr 1e-2) about
           5 minutes on 2 cores; full (64 units, 2,048 signals, 100 epochs, lr 1e-3) hours on a
           CPU (the 10,000-step net dominates).
@@ -21,6 +21,7 @@ def get_config(profile: str = "quick"):
     c = ml_collections.ConfigDict()
     c.profile = profile  # "quick" (2-core CPU, minutes) or "full" (the claim's scale)
     c.claim = "S0-time"  # claim id (the figure also carries S0-fit, S0-grad and S0-alias)
+    c.protocol = "experiments.questions.s0:run"  # computed without the trainer
     c.seed = 0
     c.dtype = "float32"
     # -- data: damped oscillators sampled at `samples` points over `duration` seconds

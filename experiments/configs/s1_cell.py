@@ -5,7 +5,7 @@ gradient, the same LSTM with G00's truncated gradient, and a tanh RNN (orthogona
 trained by Adam with the same budget. From their final weights: ‖∂c_T/∂c_t‖ against the product of
 forget-gate activations, ‖∂h_T/∂h_t‖ of the LSTM against the tanh RNN, and the forget gates per
 unit before and after training (experiments/questions/s1.py).
-Command:  python -m experiments.questions --config=experiments/configs/s1_cell.py:quick
+Command:  python -m experiments.run --config=experiments/configs/s1_cell.py:quick
 Time:     quick (T = 30, 10 trials, 1,500 updates) about 3 minutes on 2 cores;
           full (T = 100, 10 trials, 20,000 updates) an hour or more on a CPU.
 """

@@ -4,7 +4,7 @@ Rows: copy/recall (marker anywhere: lags 0 to T − 1) and the adding problem (f
 first tenth: lag ≥ 0.9 T) at lengths T; models: the remedies the
 post lists, each a cell and initialisation (experiments/questions/protocol.py, VARIANTS), all
 trained by Adam (lr 1e-3, batch 32) with the same budget; nothing is tuned per remedy.
-Command:  python -m experiments.questions --config=experiments/configs/s2_ablation.py:quick
+Command:  python -m experiments.run --config=experiments/configs/s2_ablation.py:quick
 Time:     quick (copy/recall T = 10, 40, adding T = 10; 10 trials; 1,000 updates) about 10 minutes
           on 2 cores (mostly compilation: 33 runs);
           full (T = 10-200; 10 trials; 20,000 updates) hours on a CPU: a GPU job.

@@ -3,7 +3,7 @@
 The model of Schaefer, Udluft & Zimmermann (2008): s_t = tanh(A s_{t−1} + B u_t), y_t = C s_t, no
 biases, A drawn N(0, 1/n) and rescaled to an initial spectral radius; rows: delayed recall
 (y_k = u_0, u = ±1) at lag k × radius, trained by backpropagation through time with Adam.
-Command:  python -m experiments.questions --config=experiments/configs/s3_exists.py:quick
+Command:  python -m experiments.run --config=experiments/configs/s3_exists.py:quick
 Time:     quick (k = 10, 30, 100; radius 0.5, 1, 1.5; 10 trials; 1,000 updates) about 4 minutes;
           full (k up to 200, radius 0.5-1.5, adding too; 10 trials; 10,000 updates) hours: a GPU job.
 """

@@ -2,7 +2,7 @@
 
 Rows: delayed recall at one lag and initial radius 1, one row per learning rate (the same grid for
 every optimiser: the tuning procedure, applied equally); models: the optimisers.
-Command:  python -m experiments.questions --config=experiments/configs/s3_optim.py:quick
+Command:  python -m experiments.run --config=experiments/configs/s3_optim.py:quick
 Time:     quick (k = 30; lr 1e-3, 1e-2, 1e-1; 10 trials; 1,000 updates) about 3 minutes;
           full (k = 30 and 100; lr 1e-4 ... 1; 10,000 updates) hours: a GPU job.
 """

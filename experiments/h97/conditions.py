@@ -9,6 +9,7 @@ import math
 import jax
 import jax.numpy as jnp
 
+from experiments import common
 from experiments.claims import rows as rows_lib
 from experiments.claims import runner
 from experiments.h97 import paper, protocol
@@ -94,9 +95,10 @@ def compare(which: str) -> tuple[list[dict], list[dict]]:
     return cells_, diffs
 
 
-def main(config) -> None:
+def main(config) -> list:
     """Write the comparison as table.json and table.md; fail on a difference the spec does not
-    expect."""
+    expect. A claim computed without the trainer (the configs' ``protocol``): no figure, no path."""
+    common.check_writable(config, out_dir=runner.out_dir(config))
     cells_, diffs = compare(config.conditions)
     columns = TABLES[config.conditions][1]
     lines = [
@@ -124,3 +126,4 @@ def main(config) -> None:
     print(text)
     if any(d["expected"] is None for d in diffs):
         raise ValueError(f"{config.claim}: cells differ from the paper without a known reason")
+    return []

@@ -311,6 +311,8 @@ PROTOCOL = Protocol(
     added_fields={
         "cell": "rnn"
     },  # the modern rows' field: at "rnn", the runs before it stay theirs
+    # the claim's run (below): epochs on the data, numbers.json and its own table, no success rule
+    run=lambda config, overridden: run(config, overridden),
 )
 
 
@@ -556,6 +558,3 @@ def run(config, overridden=()) -> list:
     results.atomic_write(runner.out_dir(config) / "table.md", text.encode())
     print(text)
     return [path, *draw(config, rows, runs)]
-
-
-CLAIMS = {"P13-T1": run, "P13-C4": run}

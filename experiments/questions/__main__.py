@@ -1,7 +1,6 @@
-"""``python -m experiments.questions``: the practitioners' questions' driver (``__init__.py``)."""
+"""``python -m experiments.questions``: ``python -m experiments.run`` with S2-ablation's config by
+default (``__init__.py``)."""
 
-from experiments import common, questions
+from experiments import questions, run
 
-# The flag is defined only when run as a script, so tests can import several drivers.
-questions._CONFIG = questions.define_flag()
-common.run(questions.main)
+run.main(questions.DEFAULT_CONFIG)
