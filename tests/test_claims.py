@@ -73,7 +73,7 @@ PROTOCOL = Protocol(
 def _config(tmp_path, **rows):
     c = _claim.head("quick")  # what the pipeline reads, as every claim's config starts
     c.claim = "TOY-1"
-    c.rows = rows_lib.table(
+    c.rows = rows_lib.rows(
         *(rows.items() or [("slow", {"lr": 0.05, "title": "slow, α 0.05"}), ("fast", {"lr": 1.0})])
     )
     c.models = "toy"
@@ -118,7 +118,7 @@ def test_rows_keep_their_order_title_and_fields(tmp_path):
         ),
         (lambda c: c.update({"only_rows": "fats"}), (), "config.only_rows: 'fats' is no row"),
         (
-            lambda c: (delattr(c, "rows"), setattr(c, "rows", rows_lib.table())),
+            lambda c: (delattr(c, "rows"), setattr(c, "rows", rows_lib.rows())),
             (),
             "at least one row",
         ),
@@ -175,7 +175,7 @@ def test_rows_without_results_are_not_run_when_not_wanted(tmp_path):
 
 def test_a_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
     config = _config(tmp_path)
-    config.rows, config.reference_row = rows_lib.table(("slow", {"lr": 0.05})), ""
+    config.rows, config.reference_row = rows_lib.rows(("slow", {"lr": 0.05})), ""
     (row,) = rows_lib.rows_of(config, _validate)
     t = PROTOCOL.build(row.config, "toy", 0)
     run_dir = runner.run_dirs(config, row, "toy", ("",))[0]
@@ -324,7 +324,7 @@ def test_fraction_solved_counts_only_trials_that_solved_and_knows_where_it_stops
 
 def test_training_error_reads_compressed_logs_alike(tmp_path):
     config = _config(tmp_path)
-    config.rows, config.reference_row = rows_lib.table(("slow", {"lr": 0.05})), ""
+    config.rows, config.reference_row = rows_lib.rows(("slow", {"lr": 0.05})), ""
     runner.run(config, rows_lib.rows_of(config, _validate), PROTOCOL)
     log = tmp_path / "out/slow/toy/metrics.jsonl"
     seqs, err = figures.training_error(log.parent)

@@ -1,6 +1,6 @@
 """The rows of a claim: ``config.rows``, a nested ConfigDict of the fields each row sets.
 
-    c.rows = rows.table(("T100", {"T": 100}), ("T500", {"T": 500, "title": "T = 500"}))
+    c.rows = rows.rows(("T100", {"T": 100}), ("T500", {"T": 500, "title": "T = 500"}))
 
 A row's config is the claim's config with the row's fields set (``--config.rows.T500.T=600`` changes
 one row). ``title`` is how figures call the row (default: its id). A top-level override of a field
@@ -15,7 +15,7 @@ import ml_collections
 
 from experiments import common
 
-__all__ = ["Row", "models_of", "pairs", "rows_of", "table", "wanted"]
+__all__ = ["Row", "models_of", "pairs", "rows", "rows_of", "wanted"]
 
 RESERVED = ("title",)  # keys of a row that are not config fields
 
@@ -30,7 +30,7 @@ class Row:
     fields: tuple[str, ...]  # the fields this row sets
 
 
-def table(*items: tuple[str, dict]) -> ml_collections.ConfigDict:
+def rows(*items: tuple[str, dict]) -> ml_collections.ConfigDict:
     """``config.rows`` from (id, {field: value}) pairs, in this order."""
     out = ml_collections.ConfigDict(sort_keys=False)
     for row_id, fields in items:

@@ -6,10 +6,10 @@ fields, and ends with ``outputs(c)``. ``--help`` lists these fields first, then 
 
 import ml_collections
 
-from experiments.claims.rows import table
+from experiments.claims.rows import rows
 
 PROFILES = ("quick", "paper")
-__all__ = ["PROFILES", "head", "outputs", "table"]
+__all__ = ["PROFILES", "head", "outputs", "rows"]
 
 
 def head(profile: str, profiles: tuple[str, ...] = PROFILES) -> ml_collections.ConfigDict:
@@ -23,7 +23,7 @@ def head(profile: str, profiles: tuple[str, ...] = PROFILES) -> ml_collections.C
     c.statement = ""
     # The rows of the paper's table: each row sets some of the fields below (and may set "title",
     # its label in figures). Change a row's field with --config.rows.ROW.FIELD=VALUE.
-    c.rows = table()
+    c.rows = rows()
     # What computes the claim, "module:NAME" or "path/to/file.py:NAME": the paper's Protocol (the
     # shared pipeline trains the rows) or a function (config) -> [paths] (a claim computed without
     # the trainer). Each paper's base config sets it; python -m experiments.run reads it.

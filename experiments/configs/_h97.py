@@ -6,9 +6,9 @@ needs; ``rows`` then holds the rows of the paper's table, each setting some fiel
 
 import ml_collections
 
-from experiments.configs._claim import PROFILES, head, outputs, table
+from experiments.configs._claim import PROFILES, head, outputs, rows
 
-__all__ = ["PROFILES", "base", "table"]
+__all__ = ["PROFILES", "base", "rows"]
 
 
 def base(profile: str) -> ml_collections.ConfigDict:

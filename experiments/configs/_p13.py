@@ -6,9 +6,9 @@ task needs; ``rows`` then holds the rows of its table, each setting some fields.
 
 import ml_collections
 
-from experiments.configs._claim import PROFILES, head, outputs, table
+from experiments.configs._claim import PROFILES, head, outputs, rows
 
-__all__ = ["PROFILES", "base", "table"]
+__all__ = ["PROFILES", "base", "rows"]
 
 
 def base(profile: str) -> ml_collections.ConfigDict:

@@ -7,10 +7,10 @@ trials per point and longer budgets; hours on a CPU, a GPU job).
 
 import ml_collections
 
-from experiments.configs._claim import head, outputs, table
+from experiments.configs._claim import head, outputs, rows
 
 PROFILES = ("quick", "full")
-__all__ = ["PROFILES", "base", "table"]
+__all__ = ["PROFILES", "base", "rows"]
 
 
 def base(profile: str) -> ml_collections.ConfigDict:

@@ -17,7 +17,7 @@ def get_config(profile: str = "quick"):
     c.claim = "G00-NTO"
     c.statement = "With a forget gate (bias 5 or 1) LSTM learns noisy temporal order, at a speed the paper gives relative to the 1997 LSTM's (Gers et al. 2000)."
     c.task, c.blocks, c.in_gate_bias, c.lr = "h97_temporal_order_6b", 3, "-2,-4,-6", 0.1
-    c.rows = _h97.table(
+    c.rows = _h97.rows(
         ("lstm1997", {"title": "1997 LSTM"}),
         (
             "forget_bias5",

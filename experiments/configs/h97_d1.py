@@ -35,7 +35,7 @@ def get_config(profile: str = "quick"):
             ("adding_truncated", {**adding, "title": "adding, truncated"}),
             ("adding_full", {**adding, "gradient": "full", "title": "adding, full"}),
         ]
-    c.rows = _h97.table(*rows)
+    c.rows = _h97.rows(*rows)
     c.compare = "6a_truncated:6a_full" + ("" if quick else ",adding_truncated:adding_full")
     c.models = "lstm1997"
     c.trials = 6 if quick else 10

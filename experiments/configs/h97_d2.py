@@ -18,5 +18,5 @@ def get_config(profile: str = "quick"):
     )
     row = h97_t1.ROWS["3x2_a05"]
     no_og = {"output_gate": False, "out_gate_bias": "", "title": "3×2, α 0.5, no output gates"}
-    c.rows = _h97.table(("3x2_a05", row), ("3x2_a05_no_og", {**row, **no_og}))
+    c.rows = _h97.rows(("3x2_a05", row), ("3x2_a05_no_og", {**row, **no_og}))
     return c

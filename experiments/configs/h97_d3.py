@@ -14,7 +14,7 @@ def get_config(profile: str = "quick"):
     c = h97_t1.get_config(profile)
     c.claim = "H97-D3"
     c.statement = "Large learning rates drive the output gates toward zero (H97 §6); this figure shows how the nets whose gates h97_d3_gates traces trained."
-    c.rows = _h97.table(*((k, h97_t1.ROWS[k]) for k in ("3x2_a01", "3x2_a05")))
+    c.rows = _h97.rows(*((k, h97_t1.ROWS[k]) for k in ("3x2_a01", "3x2_a05")))
     c.data_pairs = 1
     c.max_sequences = 20_000 if profile == "quick" else 100_000
     c.gate_trace = c.max_sequences

@@ -30,7 +30,7 @@ def get_config(profile: str = "quick"):
     c.claim = "H97-T1"
     c.statement = "LSTM learns the embedded Reber grammar: every trial, or nearly every, of each net solves it (H97 Table 1)."
     c.task = "h97_reber"
-    c.rows = _h97.table(*((k, v) for k, v in ROWS.items() if not quick or k == "3x2_a05"))
+    c.rows = _h97.rows(*((k, v) for k, v in ROWS.items() if not quick or k == "3x2_a05"))
     c.trials = 10  # initialisations per data pair
     c.data_pairs = 1 if quick else 3
     c.max_sequences = 20_000 if quick else 200_000

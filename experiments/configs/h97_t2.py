@@ -18,7 +18,7 @@ def get_config(profile: str = "quick"):
     c.claim = "H97-T2"
     c.statement = "With lags of 100 steps and no noise (Task 2a), LSTM solves every trial and a sigmoid RNN trained by BPTT none (H97 Table 2)."
     c.task = "h97_2a"
-    c.rows = _h97.table(("p100", {"p": 100, "title": "p = 100"}))
+    c.rows = _h97.rows(("p100", {"p": 100, "title": "p = 100"}))
     c.trials = 4 if quick else 18
     c.max_sequences = 10_000 if quick else 5_000_000
     c.topology, c.bias, c.output_gate, c.g, c.h = "B", "none", False, "g1", "id"

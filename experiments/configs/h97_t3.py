@@ -22,7 +22,7 @@ def get_config(profile: str = "quick"):
     c.statement = "LSTM bridges lags of up to 1,000 steps among many distractor symbols, its training growing slowly with the lag (Task 2c, H97 Table 3)."
     c.task = "h97_2c"
     chosen = ROWS[:1] if quick else ROWS
-    c.rows = _h97.table(
+    c.rows = _h97.rows(
         *((f"q{q}_p{p}", {"q": q, "p": p, "title": f"q = {q}, p = {p}"}) for q, p in chosen)
     )
     c.trials = 4 if quick else 20

@@ -22,7 +22,7 @@ def exp3(profile: str, claim: str, task: str, rows: dict):
     quick = profile == "quick"
     c.claim = claim
     c.task = task
-    c.rows = _h97.table(*((k, v) for k, v in rows.items() if not quick or k == "T100_N3"))
+    c.rows = _h97.rows(*((k, v) for k, v in rows.items() if not quick or k == "T100_N3"))
     c.trials = 10
     c.max_sequences = 60_000 if quick else 5_000_000
     c.blocks, c.block_size, c.bias = 3, 1, "b1"

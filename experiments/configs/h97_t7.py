@@ -33,7 +33,7 @@ def get_config(profile: str = "quick"):
     c.claim = "H97-T7"
     c.statement = "LSTM learns to add two marked real values in sequences of 100 to 1,000 steps (minimal lags 50 to 500), with few wrong test sequences (Exp. 4, H97 Table 7)."
     lengths = (100,) if quick else (100, 500, 1000)
-    c.rows = _h97.table(*((f"T{T}", {"T": T, "title": f"T = {T}"}) for T in lengths))
+    c.rows = _h97.rows(*((f"T{T}", {"T": T, "title": f"T = {T}"}) for T in lengths))
     c.trials = 4 if quick else 10
     c.max_sequences = 100_000 if quick else 5_000_000
     c.in_gate_bias = "-3,-6"

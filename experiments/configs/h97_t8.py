@@ -20,7 +20,7 @@ def get_config(profile: str = "quick"):
         "LSTM learns to multiply two marked real values across 100 steps (Exp. 5, H97 Table 8)."
     )
     c.task = "h97_multiplication"
-    c.rows = _h97.table(("T100", {"T": 100, "title": "T = 100"}))
+    c.rows = _h97.rows(("T100", {"T": 100, "title": "T = 100"}))
     c.trials = 3 if quick else 10
     c.max_sequences = 60_000 if quick else 5_000_000
     c.lr = 0.1

@@ -30,10 +30,10 @@ def get_config(profile: str = "quick"):
     c.statement = "LSTM classifies sequences by the temporal order of two or three widely separated symbols (Exp. 6, H97 Table 9)."
     c.task, c.blocks, c.in_gate_bias, c.lr = "h97_temporal_order_6a", 2, "-2,-4", 0.5
     if quick:
-        c.rows = _h97.table(("6a", ROW_6A))
+        c.rows = _h97.rows(("6a", ROW_6A))
         c.trials = 10
         c.max_sequences = 60_000
     else:
-        c.rows = _h97.table(("6a", {**ROW_6A, "trials": 20}), ("6b", {**ROW_6B, "trials": 10}))
+        c.rows = _h97.rows(("6a", {**ROW_6A, "trials": 20}), ("6b", {**ROW_6B, "trials": 10}))
     c.models = "lstm1997,rnn_tanh"
     return c

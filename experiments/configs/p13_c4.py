@@ -14,7 +14,7 @@ def get_config(profile: str = "quick"):
     c = p13_t1.get_config(profile)
     c.claim = "P13-C4"
     c.models = "msgd_cr"
-    c.rows = _claim.table(
+    c.rows = _claim.rows(
         ("inv_t", {"alpha_schedule": "1/t", "title": "α/epoch"}),
         ("constant", {"alpha_schedule": "constant", "title": "constant α"}),
     )

@@ -30,7 +30,7 @@ def get_config(profile: str = "quick"):
     c.statement = "On the temporal order problem, clipping matters more as the sequences grow longer (P13 Fig. 7; arXiv v2 adds that MSGD and MSGD-C fail beyond about 20 steps and MSGD-CR succeeds up to 200)."
     c.task = "p13_temporal_order"
     lengths = (10, 20) if quick else F7_LENGTHS
-    c.rows = _p13.table(
+    c.rows = _p13.rows(
         *(
             (f"{init}_L{L}", {"init": init, "L": L, "title": f"{init.replace('_', ' ')}, L = {L}"})
             for init in F7_INITS

@@ -23,7 +23,7 @@ def get_config(profile: str = "quick"):
     c.models = "msgd_cr"
     c.init = "basic_tanh"
     c.success = "zero"
-    c.rows = _p13.table(("L50_200", {"L": 50, "L_max": 200, "title": "L = 50-200"}))
+    c.rows = _p13.rows(("L50_200", {"L": 50, "L_max": 200, "title": "L = 50-200"}))
     c.trials = 2 if quick else 5
     c.max_updates = 2_000 if quick else 5_000_000
     c.eval_every = 1000 if quick else 2000

@@ -21,7 +21,7 @@ def get_config(profile: str = "quick"):
     c.models = "msgd_cr"
     c.init = "basic_tanh"
     c.L, c.L_max = 50, 200
-    c.rows = _p13.table(
+    c.rows = _p13.rows(
         ("addition", {"task": "p13_addition", "title": "addition"}),
         ("multiplication", {"task": "p13_multiplication", "title": "multiplication"}),
     )

@@ -51,7 +51,7 @@ def get_config(profile: str = "quick"):
     c.claim = "P13-T1"
     c.protocol = "experiments.p13.natural:PROTOCOL"  # epochs on the data, no success rule
     rows = {**ROWS, **PTB_ROWS} if profile == "paper" else {"piano_midi": ROWS["piano_midi"]}
-    c.rows = _claim.table(*(MODERN_ROWS if modern else rows).items())
+    c.rows = _claim.rows(*(MODERN_ROWS if modern else rows).items())
     # Methods, comma-separated: msgd (plain SGD), msgd_c (gradient-norm clipping), msgd_cr
     # (clipping and the regulariser Ω); adam_c (Adam and clipping: not the paper's, the modern rows').
     c.models = "adam_c" if modern else "msgd,msgd_c,msgd_cr"

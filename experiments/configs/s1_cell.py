@@ -20,7 +20,7 @@ def get_config(profile: str = "quick"):
     c.draw = "cell_and_forget"
     c.models = "lstm,lstm_truncated,tanh_orthogonal"
     L = 30 if quick else 100
-    c.rows = _questions.table((f"recall_T{L}", {"task": "s_recall", "L": L, "title": f"T = {L}"}))
+    c.rows = _questions.rows((f"recall_T{L}", {"task": "s_recall", "L": L, "title": f"T = {L}"}))
     c.trials = 10
     c.max_updates = 1500 if quick else 20_000
     c.eval_every = 100 if quick else 500

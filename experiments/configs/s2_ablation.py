@@ -28,7 +28,7 @@ def get_config(profile: str = "quick"):
     # quick: copy/recall at two lengths, the adding problem at the shortest
     lengths = {"s_recall": (10, 40), "s_adding": (10,)} if quick else dict.fromkeys(
         _NAMES, (10, 20, 50, 100, 200))  # fmt: skip
-    c.rows = _questions.table(*(
+    c.rows = _questions.rows(*(
         (f"{_NAMES[task]}_T{L}", {"task": task, "L": L, "title": f"{_NAMES[task]}, T = {L}"})
         for task in _NAMES for L in lengths[task]
     ))  # fmt: skip

@@ -24,7 +24,7 @@ def get_config(profile: str = "quick"):
     tasks = ("s_delayed_recall",) if quick else ("s_delayed_recall", "s_adding")
     lags = (10, 30, 100) if quick else (10, 20, 50, 100, 200)
     radii = (0.5, 1.0, 1.5) if quick else (0.5, 0.75, 1.0, 1.25, 1.5)
-    c.rows = _questions.table(*(
+    c.rows = _questions.rows(*(
         (f"{_NAMES[t]}_k{k}_r{r:g}".replace(".", "p"), {"task": t, "L": max(k, 10) if t == "s_adding" else k,
                                       "radius": r, "title": f"{_NAMES[t]}, k = {k}, ρ₀ = {r:g}"})
         for t in tasks for k in lags for r in radii

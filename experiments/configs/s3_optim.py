@@ -21,7 +21,7 @@ def get_config(profile: str = "quick"):
     c.task = "s_delayed_recall"
     lags = (30,) if quick else (30, 100)
     lrs = (1e-3, 1e-2, 1e-1) if quick else (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
-    c.rows = _questions.table(*(
+    c.rows = _questions.rows(*(
         (f"k{k}_lr{lr:g}".replace(".", "p"), {"L": k, "lr": lr, "radius": 1.0, "title": f"k = {k}, lr {lr:g}"})
         for k in lags for lr in lrs
     ))  # fmt: skip

@@ -11,7 +11,7 @@ def get_config(profile: str = "quick"):
     c.claim = "TOY-T1"
     c.statement = "A tanh RNN of 4 units carries the sign of its first input over 5 steps."
     c.protocol = "tests/toy_paper/protocol.py:PROTOCOL"  # its file, from the repository root
-    c.rows = _claim.table(("T5", {"T": 5, "title": "T = 5"}))
+    c.rows = _claim.rows(("T5", {"T": 5, "title": "T = 5"}))
     c.models = "rnn_tanh"  # cells of repro.cells, comma-separated
     c.trials = 4  # seeds per row and model (vmapped)
     c.T = 5  # steps from the input to its target
