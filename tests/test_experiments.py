@@ -466,12 +466,16 @@ def test_h97_gate_trace_and_after_stop_continue_the_runs(tmp_path):
     # H97-D3's trace retraces each trial's own run from initialisation (so until its stop it sees
     # the run's weights: the trace's last check of an unstopped trial is the run's end state), and
     # the after-stop diagnostic goes on from the run's end; both cached and drawn.
-    from experiments.h97 import after_stop, gates
+    from experiments.h97 import after_stop, claim, gates
 
     config = _tiny(_h97("h97_d3"), tmp_path, gate_trace=400, after_stop=400, after_stop_every=200)
     _set(config, data_pairs=2)
     config.only_rows = "3x2_a01"
-    rows, runs, paths = pipeline.run_claim(config, protocol.PROTOCOL)
+    # the protocol's run hook: the pipeline's table and figure, then the gate traces and what the
+    # stopped nets do next, drawn beside them (what python -m experiments.run does)
+    drawn = {p.stem for p in claim.PROTOCOL.run(config, ())}
+    assert {"fig", "fig_gates", "fig_3x2_a01_after_stop"} <= drawn, drawn
+    rows, runs, paths = pipeline.run_claim(config, protocol.PROTOCOL)  # reused: nothing trains
     row = rows[0]
     assert runs[(row.id, "lstm1997")]["n_solved"] == 0  # 400 strings: nothing stops
     entries = json.loads((tmp_path / "out" / "table.json").read_text())["rows"]
