@@ -15,9 +15,9 @@ import jax
 from absl import app, flags, logging
 
 # JAX's asynchronous CPU dispatch can leave a run waiting forever for a result no thread computes
-# (jax-ml/jax#25861; one `make figures` here hung so, every thread idle, in S2-ablation). Every
-# command computes synchronously instead, at the same speed on 2 cores (H97 and P13 training,
-# measured); set at import, before a computation creates the CPU client that reads it.
+# (jax-ml/jax#25861). Every command computes synchronously, at the same speed on 2 cores (H97 and
+# P13 training, measured); set at import, before a computation creates the CPU client that reads
+# it. It did not end the stalls seen here (watch_for_stalls below), but it is that fix.
 jax.config.update("jax_cpu_enable_async_dispatch", False)
 
 

@@ -860,7 +860,8 @@ def _train(problem, tx, schedule, run_dir, config, progress, max_chunks) -> dict
     trainer = Trainer(problem, tx, schedule)
     mesh = _mesh_for(schedule.trials)
     trials = _shard(schedule.trial_ids, mesh)
-    state = trainer.init(trials)
+    with heartbeat(progress, "initialising the trials"):  # instant, unless XLA's CPU runtime stalls
+        state = trainer.init(trials)
     chunks_done, lines, wall_before = 0, 0, 0.0
     if run_dir is not None:
         loaded = _load_checkpoint(run_dir, state)
@@ -917,7 +918,7 @@ def _results(trainer: Trainer, state: TrainState, trials: jax.Array, progress) -
 
 
 # Seconds between the lines a long step prints while it runs, and after which a step with no
-# end in sight says how to get out of a known JAX CPU hang.
+# end in sight says how to get out of a stall of XLA's CPU runtime.
 HEARTBEAT_S = 10.0
 STALL_S = 600.0
 
@@ -932,8 +933,8 @@ def heartbeat(progress: Callable[[str], None], what: str, every: float = HEARTBE
         while not done.wait(every):
             elapsed = time.perf_counter() - t0
             hint = (
-                "; no end after 10 min: if the CPU is idle this may be a JAX CPU hang "
-                "(jax-ml/jax#25861): stop it and run the same command again, it resumes"
+                "; no end after 10 min: if the CPU is idle, XLA's CPU runtime may have "
+                "stalled (README, 'Known problem'): stop it and run it again, it resumes"
                 if elapsed > STALL_S
                 else ""
             )

@@ -308,7 +308,7 @@ def test_a_long_step_says_every_few_seconds_that_it_is_still_running(monkeypatch
     monkeypatch.setattr(train, "STALL_S", 0.0)  # past the stall limit: how to get out of a hang
     with train.heartbeat(heard.append, "the final test", every=0.05):
         time.sleep(0.08)
-    assert heard and "stop it and run the same command again, it resumes" in heard[0]
+    assert heard and "stop it and run it again, it resumes" in heard[0]
 
 
 def test_results_do_not_depend_on_chunking():
