@@ -3,6 +3,7 @@ compilation cache and the watch for a stalled XLA run."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -47,13 +48,13 @@ def _flag_error(err: Exception, argv: list[str]) -> str:
 
 
 def parse_config(argv: list[str], default: str):
-    """(config, overridden field names) of a driver's command line ``argv`` (``[program,
+    """(config, overridden field names) of a command line ``argv`` (``[program,
     --config=path:profile, --config.NAME=VALUE, ...]``; ``default``: the ``--config`` used when
-    none is given), parsed as the driver's ``--config`` flag does but on fresh flags, so it can be
+    none is given), parsed as the command's ``--config`` flag does but on fresh flags, so it can be
     called in-process as often as needed (tests, the Ray runner).
 
     Raises:
-      ValueError: one line, the one the driver would exit with.
+      ValueError: one line, the one the command would exit with.
     """
     from ml_collections import config_flags
 
@@ -71,10 +72,11 @@ def parse_config(argv: list[str], default: str):
 
 
 def call(driver, *args: str) -> list[Path]:
-    """Run ``driver`` (a module with ``DEFAULT_CONFIG`` and ``run(config, overridden)``) in this
-    process as ``python -m <driver> args...`` would, and return the paths it writes; an error is the
-    one-line ValueError the command would print. The process-wide settings a run changes (float64,
-    the compilation cache) are restored afterwards."""
+    """Run ``driver`` (a command module with ``DEFAULT_CONFIG`` and ``run(config, overridden)``:
+    ``experiments.run`` or a per-paper alias) in this process as ``python -m <driver> args...``
+    would, and return the paths it writes; an error is the one-line ValueError the command would
+    print. The process-wide settings a run changes (float64, the compilation cache) are restored
+    afterwards."""
     keys = ("jax_enable_x64", "jax_compilation_cache_dir")
     saved = {k: getattr(jax.config, k) for k in keys}
     try:
@@ -115,7 +117,8 @@ def fields_help(paths, keep=None) -> str:
     field listed once, where it is first set. A field of the first file (the shared head) that the
     second (a paper's base) sets with a comment takes that default and adds that comment; other
     repeats (a claim's config, bare or about its own use of the field) change nothing. ``keep``:
-    the fields to list (default all); a section left with none is dropped."""
+    the fields to list (default all), a mapping to their values (a number, string or flag is
+    shown as the config has it); a section left with none is dropped."""
     out: list = []  # section headers (str) and fields ([name, default, comment])
     field: dict[str, list] = {}
     shared: set[str] = set()  # the first file's fields
@@ -132,13 +135,28 @@ def fields_help(paths, keep=None) -> str:
             elif entry[2] and entry[0] not in refined and i == 1 and entry[0] in shared:
                 refined.add(entry[0])
                 said = field[entry[0]][2]
-                field[entry[0]][1:] = [entry[1], f"{said} {entry[2]}".strip()]
+                more = "" if entry[2] in said else entry[2]  # the same words once
+                field[entry[0]][1:] = [entry[1], f"{said} {more}".strip()]
     if keep is not None:
         out = [e for e in out if isinstance(e, str) or e[0] in keep]
+        for e in out:
+            if not isinstance(e, str) and isinstance(keep, dict) and _plain(keep[e[0]]):
+                e[1] = _shown(keep[e[0]])
         out = [e for i, e in enumerate(out) if not isinstance(e, str) or _has_field(out[i + 1 :])]
     return "\n".join(
         e if isinstance(e, str) else f"  --config.{e[0]} = {e[1]}: {e[2]}".rstrip() for e in out
     )
+
+
+def _plain(value) -> bool:
+    return isinstance(value, bool | int | float | str)
+
+
+def _shown(value) -> str:
+    """A value as --help shows it: a long string cut to its first 40 characters."""
+    if not isinstance(value, str):
+        return repr(value)
+    return json.dumps(value if len(value) <= 40 else value[:39] + "…", ensure_ascii=False)
 
 
 def _has_field(after: list) -> bool:
@@ -194,7 +212,7 @@ def define_config(
 
 
 def config_path(name: str) -> str:
-    """The path of config file ``name`` in experiments/configs (a driver's default ``--config``)."""
+    """The path of config file ``name`` in experiments/configs (a command's default ``--config``)."""
     return str(Path(__file__).parent / "configs" / name)
 
 
@@ -215,10 +233,11 @@ def run(main) -> None:
 
 # XLA's CPU runtime can stall: every thread idle, the main one waiting for a result that no thread
 # computes. Seen at an LSTM's or GRU's program after other cells' (gradient_flow's paper profile, six
-# of eight attempts; S2-ablation twice on 2026-12-07, once with synchronous dispatch), never
-# reproduced on demand, with each of the XLA, dispatch and BLAS threading switches tried. A command
-# that uses no CPU for STALL_S seconds has stalled so: it restarts, and resumes from its checkpoints.
+# of eight attempts; S2-ablation, often: README, "Known problem"), with each of the XLA, dispatch and
+# BLAS threading switches tried; the cause is not found. A command on the CPU that uses no CPU for
+# STALL_S seconds has stalled so: it restarts, and resumes from its checkpoints.
 STALL_S = 90.0
+WATCH = False  # whether setup() starts the watch: set by the command (experiments.run), not tests
 MAX_RESTARTS = 3  # restarts of one command before it gives up
 _RESTARTS = "REPRO_STALL_RESTARTS"  # the environment variable that counts them
 
@@ -227,7 +246,9 @@ def watch_for_stalls(stall_s: float = STALL_S, every: float = 5.0) -> threading.
     """Start a daemon thread that restarts this command (``os.execv`` of the same command line)
     once the process has used under 1% of a core for ``stall_s`` seconds. A process that was
     stopped (Ctrl-Z, a suspended machine) has not stalled: a gap between samples resets the
-    count. After ``MAX_RESTARTS`` restarts it exits with one line instead."""
+    count. After ``MAX_RESTARTS`` restarts it exits with one line instead. Only for a run on the
+    CPU (``setup`` starts it there): a host waiting for an accelerator uses no CPU either, and a
+    process held in a debugger for ``stall_s`` would restart."""
 
     def watch():
         since, cpu, wall = None, time.process_time(), time.monotonic()
@@ -293,6 +314,10 @@ def setup(config) -> None:
     jax.config.update("jax_compilation_cache_dir", cache)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
     logging.info("jax %s, devices %s", jax.__version__, jax.devices())
+    global WATCH
+    if WATCH and jax.default_backend() == "cpu":  # once per process
+        WATCH = False
+        watch_for_stalls()
 
 
 def check_writable(config, **paths) -> None:

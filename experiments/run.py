@@ -7,7 +7,8 @@ Usage:
   python -m experiments.run --config=path/to/my_claim.py:quick   # a paper of your own
 
 A config's ``protocol`` field names what computes its claim, "module:NAME" or
-"path/to/file.py:NAME" (each paper's base config sets it):
+"path/to/file.py:NAME" (a paper's base config sets it for its trained claims; a claim computed
+without the trainer names its function in its own config):
 
 - a :class:`~experiments.claims.protocol.Protocol`: the shared pipeline (``experiments/claims``)
   trains the config's rows, writes the table and draws the figures (the protocol's ``run`` hook,
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import inspect
 import re
 import sys
 from pathlib import Path
@@ -65,9 +67,18 @@ def target_of(config):
         found = getattr(_module(module), name)
     except (ImportError, AttributeError) as err:
         raise ValueError(f"config.protocol={spec!r}: {err} ({_WHY})") from None
-    if not isinstance(found, Protocol) and not callable(found):
+    if not isinstance(found, Protocol) and not _takes_a_config(found):
         raise ValueError(f"config.protocol={spec!r}: {name} is a {type(found).__name__} ({_WHY})")
     return found
+
+
+def _takes_a_config(found) -> bool:
+    """Whether ``found`` is a function that can be called with the config alone."""
+    try:
+        inspect.signature(found).bind(None)
+    except (TypeError, ValueError):  # not callable, or another signature
+        return False
+    return True
 
 
 def protocol_of(config) -> Protocol | None:
@@ -107,7 +118,9 @@ def config_files(path: str) -> list[str]:
             out.append(str(file))
 
     visit(Path(path))
-    return out
+    # the shared head's fields, for configs that start from it (B94's import only its profiles)
+    starts = any("head(" in Path(f).read_text() for f in out if Path(f).name != "_claim.py")
+    return [f for f in out if starts or Path(f).name != "_claim.py"]
 
 
 def define_flag(spec: str):
@@ -115,17 +128,17 @@ def define_flag(spec: str):
     file's config has, with the comments of the config files that set it."""
     path, _, profile = spec.partition(":")
     try:
-        keys = set(_module(path).get_config(profile or "quick"))
+        values = dict(_module(path).get_config(profile or "quick"))
     except Exception:  # noqa: BLE001 - the flag's own loading reports a bad file or profile
-        keys = None
+        values = None
     return common.define_config(
         path,
         profile or "quick",
         help_text="Config file and profile (path:quick or path:paper), one per claim: "
         "experiments/configs/<claim>.py. Override any field with --config.NAME=VALUE, and a field "
-        "a row sets with --config.rows.ROW.NAME=VALUE. Fields of this config:\n",
+        "a row sets with --config.rows.ROW.NAME=VALUE. Fields of this config, with its values:\n",
         field_paths=tuple(config_files(path)),
-        keep=keys,
+        keep=values,
     )
 
 
@@ -138,7 +151,12 @@ def _main(argv):
 def main(default: str = "") -> None:
     """The command: ``--config`` (the last one given, else ``default``) picks the config file."""
     global _CONFIG
-    given = [a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--config=")]
+    args, given = sys.argv[1:], []
+    for i, arg in enumerate(args):  # --config=FILE or --config FILE, as absl reads them
+        if arg.startswith("--config="):
+            given.append(arg.split("=", 1)[1])
+        elif arg == "--config" and i + 1 < len(args):
+            given.append(args[i + 1])
     if not given and not default:
         sys.exit("error: --config: give a claim's config, e.g. experiments/configs/h97_t7.py:quick")
     spec = given[-1] if given else default
@@ -147,7 +165,7 @@ def main(default: str = "") -> None:
             f"error: --config={spec}: cannot load {spec.rsplit(':', 1)[0]!r} (no such config file?)"
         )
     _CONFIG = define_flag(spec)
-    common.watch_for_stalls()
+    common.WATCH = True  # on the CPU, a stalled run restarts itself (common.watch_for_stalls)
     common.run(_main)
 
 

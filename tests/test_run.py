@@ -85,6 +85,7 @@ def test_a_paper_without_a_driver_is_a_protocol_its_numbers_and_a_config(tmp_pat
         ("experiments.run:DEFAULT_CONFIG", "DEFAULT_CONFIG is a str"),
         ("no_such_module:PROTOCOL", "'no_such_module:PROTOCOL': No module named 'no_such_module'"),
         ("tests/toy_paper/protocol.py:PAPER", "PAPER is a dict"),
+        ("os:getcwd", "getcwd is a builtin_function_or_method"),  # not (config) -> paths
         ("tests/toy_paper/nope.py:PROTOCOL", "no file 'tests/toy_paper/nope.py'"),
     ],
 )
@@ -93,6 +94,30 @@ def test_a_bad_protocol_is_one_line_before_compute(value, message, tmp_path):
     with pytest.raises(ValueError, match=re.escape(message)):
         common.call(run, *args, f"--config.out_dir={tmp_path}/out")
     assert not (tmp_path / "out").exists()
+
+
+def test_the_config_flag_may_be_given_with_a_space(tmp_path):
+    import subprocess
+    import sys
+
+    spec = "experiments/configs/h97_t11.py:quick"  # a table computed in a second
+    proc = subprocess.run(
+        [sys.executable, "-m", "experiments.run", "--config", spec, f"--config.out_dir={tmp_path}"],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (tmp_path / "table.md").exists()
+
+
+def test_the_stall_watch_runs_in_the_command_only(tmp_path):
+    # in-process runs (tests, the Ray runner's parse) never restart the process they are in
+    import threading
+
+    common.call(
+        run, "--config=experiments/configs/h97_t11.py:quick", f"--config.out_dir={tmp_path}"
+    )
+    assert "stall-watch" not in [t.name for t in threading.enumerate()]
+    assert common.WATCH is False
 
 
 def test_the_one_command_explains_a_driverless_papers_fields(cli):

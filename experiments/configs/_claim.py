@@ -26,7 +26,7 @@ def head(profile: str, profiles: tuple[str, ...] = PROFILES) -> ml_collections.C
     c.rows = rows()
     # What computes the claim, "module:NAME" or "path/to/file.py:NAME": the paper's Protocol (the
     # shared pipeline trains the rows) or a function (config) -> [paths] (a claim computed without
-    # the trainer). Each paper's base config sets it; python -m experiments.run reads it.
+    # the trainer). A paper's base config sets its protocol; python -m experiments.run reads it.
     c.protocol = ""
     # -- what every row trains
     # The models every row trains, comma-separated; the paper says what a name is (a cell, a

@@ -20,8 +20,8 @@ def get_config(profile: str = "quick"):
     if profile not in PROFILES:
         raise ValueError(f"--config profile {profile!r}: must be one of {list(PROFILES)}")
     c = ml_collections.ConfigDict()
-    c.profile = profile
-    c.claim = "B94-THEORY"
+    c.profile = profile  # "quick" (2-core CPU, seconds) or "paper" (the paper's scale)
+    c.claim = "B94-THEORY"  # claim id in REPRODUCTION.md
     c.protocol = "experiments.b94.theory:theory"  # computed without the trainer
     c.dtype = "float64"  # the figure is computed in float64 either way
     c.seed = 0  # of the noise draws

@@ -17,7 +17,7 @@ def get_config(profile: str = "quick"):
     c.profile = profile  # whose runs to read: "quick" or "full"
     c.claim = "S-reach"
     c.protocol = "experiments.questions.reach:draw"  # computed without the trainer
-    c.dtype = "float32"  # unused (nothing is computed); kept for the drivers' shared set-up
+    c.dtype = "float32"  # unused (nothing is computed); kept for the command's shared set-up
     c.figure = ""  # "" = figures/s_reach (quick), figures/s_reach_full
     c.out_dir = ""  # numbers.json (what the docs cite) goes here; "" = runs/s_reach/<profile>
     return c

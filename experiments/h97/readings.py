@@ -4,7 +4,7 @@ For each row: every trial's sequences until its stop with a fresh check set at e
 spec's Decision; ``runs/<claim>/paper``) and with one fixed set per trial (``fixed_test_set``;
 ``runs/<claim>/fixed_set``), trials unsolved at their budget drawn as censored at it, the paper's
 mean beside them, and how many stopped nets still passed their check after 50,000 more sequences
-(``after_stop.json``, written by the driver's ``after_stop`` option).
+(``after_stop.json``, written by the ``after_stop`` option).
 
   python -m experiments.h97.readings      # figures/h97_check_readings.{pdf,png}
 """
