@@ -213,9 +213,16 @@ print("finished", flush=True)
 @pytest.mark.parametrize(
     "busy, idle, restarts, out, rc, said",
     [
-        (0, 20, "0", "start 0 start 1", 0, "restarting the command (1 of 3)"),
+        (0, 20, "0", "start 0 start 1", 0, "restarting the command (1 of 10)"),
         (2.5, 0, "0", "start 0 finished", 0, ""),  # busy for longer than stall_s: not restarted
-        (0, 20, "3", "start 3", 1, "error: stalled again (no CPU used for 1 s) after 3 restarts"),
+        (
+            0,
+            20,
+            "10",
+            "start 10",
+            1,
+            "error: stalled again (no CPU used for 1 s) after 10 restarts",
+        ),
     ],
 )
 def test_a_command_that_uses_no_cpu_restarts_itself(tmp_path, busy, idle, restarts, out, rc, said):
