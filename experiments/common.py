@@ -284,7 +284,7 @@ def _restart(stall_s: float) -> None:
     os.environ[_RESTARTS] = str(done + 1)
     sys.stderr.write(
         f"warning: no CPU used for {stall_s:.0f} s: XLA's CPU runtime stalled (README, 'Known "
-        f"problems'); restarting the command ({done + 1} of {MAX_RESTARTS}), which resumes from "
+        f"problem'); restarting the command ({done + 1} of {MAX_RESTARTS}), which resumes from "
         "its checkpoints\n"
     )
     sys.stderr.flush()
