@@ -117,8 +117,9 @@ def fields_help(paths, keep=None) -> str:
     field listed once, where it is first set. A field of the first file (the shared head) that the
     second (a paper's base) sets with a comment takes that default and adds that comment; other
     repeats (a claim's config, bare or about its own use of the field) change nothing. ``keep``:
-    the fields to list (default all), a mapping to their values (a number, string or flag is
-    shown as the config has it); a section left with none is dropped."""
+    the config's fields and values (default: every field, with its default as written); only
+    those are listed, a number, string or flag as the config has it, and a section left with none
+    is dropped."""
     out: list = []  # section headers (str) and fields ([name, default, comment])
     field: dict[str, list] = {}
     shared: set[str] = set()  # the first file's fields
@@ -140,7 +141,7 @@ def fields_help(paths, keep=None) -> str:
     if keep is not None:
         out = [e for e in out if isinstance(e, str) or e[0] in keep]
         for e in out:
-            if not isinstance(e, str) and isinstance(keep, dict) and _plain(keep[e[0]]):
+            if not isinstance(e, str) and _plain(keep[e[0]]):
                 e[1] = _shown(keep[e[0]])
         out = [e for i, e in enumerate(out) if not isinstance(e, str) or _has_field(out[i + 1 :])]
     return "\n".join(
