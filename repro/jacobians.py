@@ -228,12 +228,12 @@ def _default_tol(dtype) -> float:
 
 
 def _orthonormalise(w: jax.Array) -> jax.Array:
-    """An orthonormal basis (..., c, p) of the columns of w (reduced QR; Householder, so any w).
+    """Orthonormal rows (..., p, c) spanning the rows of w (reduced QR; Householder, so any w).
 
-    Where w is rank-deficient, the extra columns are orthonormal directions outside its span: a
-    block stays orthonormal, which is all the certified bounds need.
+    Where w is rank-deficient, the extra rows are orthonormal directions outside its span: a block
+    stays orthonormal, which is all the certified bounds need.
     """
-    return jnp.linalg.qr(w)[0]
+    return _mT(jnp.linalg.qr(_mT(w))[0])
 
 
 def _mT(a: jax.Array) -> jax.Array:
@@ -241,7 +241,8 @@ def _mT(a: jax.Array) -> jax.Array:
 
 
 def _reseed(m: jax.Array, v: jax.Array) -> jax.Array:
-    """The warm block ``v`` (..., c, p) with its last columns replaced by two directions of ``m``.
+    """The warm block ``v`` (..., p, c) (orthonormal rows) with its last rows replaced by two
+    directions of ``m``.
 
     The unit axis of m's largest column is the top right singular vector when m is diagonal or
     permutation-like; the direction of its largest row is the one of a rank-one m. A warm block
@@ -249,16 +250,45 @@ def _reseed(m: jax.Array, v: jax.Array) -> jax.Array:
     products of diagonal Jacobians, e.g. a forget-gate LSTM's carousel, do exactly that); these two
     seeds are recomputed from m at every step, so no direction that dominates m can be missed.
     """
-    p = v.shape[-1]
+    p = v.shape[-2]
     col = jnp.argmax(jnp.sum(m * m, axis=-2), axis=-1)  # (...)
     row = jnp.argmax(jnp.sum(m * m, axis=-1), axis=-1)
-    axis = jax.nn.one_hot(col, v.shape[-2], dtype=v.dtype)
+    axis = jax.nn.one_hot(col, v.shape[-1], dtype=v.dtype)
     row_dir = jnp.take_along_axis(m, row[..., None, None], axis=-2)[..., 0, :]
-    seeds = jnp.stack([row_dir, axis], axis=-1)[..., : min(2, p - 1) if p > 1 else 0]
-    return _orthonormalise(jnp.concatenate([v[..., : p - seeds.shape[-1]], seeds], axis=-1))
+    seeds = jnp.stack([row_dir, axis], axis=-2)[..., : min(2, p - 1) if p > 1 else 0, :]
+    return _orthonormalise(jnp.concatenate([v[..., : p - seeds.shape[-2], :], seeds], axis=-2))
 
 
-def _certified_spectral(m: jax.Array, v: jax.Array, *, tol: float, max_iters: int):
+def _subspace_step(m: jax.Array, v: jax.Array):
+    """One Rayleigh-Ritz and subspace-iteration step for a stack m (k, r, c), block v (k, p, c).
+
+    Returns (lower bound ‖m u‖ of the top Ritz vector u, upper bound of σ₁ from the 2×2 matrix of
+    ``_certified_spectral``, next block orth(VᵀA) with Ritz vectors largest first). The block is
+    kept as rows (Vᵀ) and A = mᵀm is applied as (Vᵀmᵀ)m: on the CPU a batched product that
+    contracts the leading axis of m is several times slower.
+    """
+    bt = jnp.einsum("kpc,krc->kpr", v, m)  # (mV)ᵀ
+    g = jnp.einsum("kpr,kqr->kpq", bt, bt)  # VᵀAV
+    thetas, ys = jnp.linalg.eigh(g)
+    ys = _mT(ys[..., ::-1])  # rows: Ritz coefficients, largest first
+    u1 = jnp.einsum("kp,kpc->kc", ys[:, 0], v)
+    mu1 = jnp.einsum("kp,kpr->kr", ys[:, 0], bt)
+    u_norm = jnp.linalg.norm(u1, axis=-1)
+    low = jnp.linalg.norm(mu1, axis=-1) / jnp.where(u_norm > 0, u_norm, 1.0)
+    wt = jnp.einsum("kpr,krc->kpc", bt, m)  # (AV)ᵀ
+    eps2 = jnp.sum(jnp.square(wt - g @ v), axis=(-2, -1))
+    rest = m - jnp.einsum("kpr,kpc->krc", bt, v)  # m(I - VVᵀ)
+    abs_rest = jnp.abs(rest)
+    gamma = jnp.minimum(
+        jnp.sum(rest * rest, axis=(-2, -1)),
+        jnp.max(jnp.sum(abs_rest, axis=-2), axis=-1) * jnp.max(jnp.sum(abs_rest, axis=-1), axis=-1),
+    )
+    theta = jnp.maximum(thetas[..., -1], 0.0)
+    lam = 0.5 * (theta + gamma) + jnp.sqrt(0.25 * jnp.square(theta - gamma) + eps2)
+    return low, jnp.sqrt(lam), _orthonormalise(ys @ wt)
+
+
+def _certified_spectral(m: jax.Array, v: jax.Array, *, tol: float, max_iters: int, slots: int = 64):
     """σ₁ of each matrix of the stack ``m`` (..., r, c), certified; every m has max |entry| 1 or is 0.
 
     Bounds, all rigorous up to the rounding of their own evaluation:
@@ -268,15 +298,19 @@ def _certified_spectral(m: jax.Array, v: jax.Array, *, tol: float, max_iters: in
         R = AV − V(VᵀAV) and γ ≥ ‖m(I − VVᵀ)‖² (the Frobenius or the ‖·‖₁‖·‖_∞ bound of the part of
         m outside the block), the largest eigenvalue of [[θ₁, ‖R‖_F], [‖R‖_F, γ]] bounds σ₁²:
         A = [[B, Eᵀ], [E, C]] in the basis (V, V⊥) with ‖B‖ = θ₁, ‖E‖ ≤ ‖R‖, ‖C‖ ≤ γ.
-    The block starts from the warm ``v``, re-seeded (``_reseed``), and moves by subspace iteration
-    V ← orth(AV) while some matrix is not yet certified (upper ≤ lower·(1 + tol)) and its interval
-    still narrows (by 10% an iteration), at most ``max_iters`` times. A matrix left uncertified
-    gets its σ₁ from the SVD. The value returned is the lower bound: within ``tol`` of σ₁.
+    The block (``v``: Vᵀ, (..., p, c)) starts from the warm ``v``, re-seeded (``_reseed``), and
+    each matrix moves by subspace iteration V ← orth(AV) while it is not yet certified
+    (upper ≤ lower·(1 + tol)) and its interval still narrows (by 10% an iteration), at most
+    ``max_iters`` times. Matrices still iterating are gathered ``slots`` at a time, so a stack
+    with a few slow matrices does not iterate all of them. A matrix left uncertified gets its σ₁
+    from the SVD. The value returned is the lower bound: within ``tol`` of σ₁.
 
     Returns:
-      (σ₁ (...), the new warm block (..., c, p): Ritz vectors, largest first).
+      (σ₁ (...), the new warm block (..., p, c): Ritz vectors, largest first).
     """
-    c, p = v.shape[-2:]
+    batch, (r, c), p = m.shape[:-2], m.shape[-2:], v.shape[-2]
+    m, v = m.reshape(-1, r, c), jnp.broadcast_to(v, (*batch, p, c)).reshape(-1, p, c)
+    size = m.shape[0]
     col2, row2, absm = jnp.sum(m * m, axis=-2), jnp.sum(m * m, axis=-1), jnp.abs(m)
     lower = jnp.sqrt(jnp.maximum(jnp.max(col2, axis=-1), jnp.max(row2, axis=-1)))
     holder = jnp.max(jnp.sum(absm, axis=-2), axis=-1) * jnp.max(jnp.sum(absm, axis=-1), axis=-1)
@@ -289,43 +323,37 @@ def _certified_spectral(m: jax.Array, v: jax.Array, *, tol: float, max_iters: in
     def certified(lo, up):
         return up <= lo * (1 + tol)
 
-    def iterate(v):
-        b = m @ v  # (..., r, p)
-        g = _mT(b) @ b  # VᵀAV
-        thetas, ys = jnp.linalg.eigh(g)
-        thetas, ys = thetas[..., ::-1], ys[..., ::-1]  # largest first
-        u1 = (v @ ys[..., :1])[..., 0]
-        mu1 = (b @ ys[..., :1])[..., 0]
-        u_norm = jnp.linalg.norm(u1, axis=-1)
-        low = jnp.linalg.norm(mu1, axis=-1) / jnp.where(u_norm > 0, u_norm, 1.0)
-        w = _mT(m) @ b  # AV
-        eps2 = jnp.sum(jnp.square(w - v @ g), axis=(-2, -1))
-        rest = m - b @ _mT(v)
-        abs_rest = jnp.abs(rest)
-        gamma = jnp.minimum(
-            jnp.sum(rest * rest, axis=(-2, -1)),
-            jnp.max(jnp.sum(abs_rest, axis=-2), axis=-1)
-            * jnp.max(jnp.sum(abs_rest, axis=-1), axis=-1),
+    def update(idx, state):
+        """One step for the matrices ``idx`` (index ``size`` is an empty slot)."""
+        v, lo, up, active, its = state
+        take = lambda a: a.at[idx].get(mode="fill", fill_value=0)
+        low, high, v_next = _subspace_step(take(m), take(v))
+        lo_old, up_old = take(lo), take(up)
+        lo_new, up_new = jnp.maximum(lo_old, low), jnp.minimum(up_old, high)
+        narrowing = (up_new - lo_new) < 0.9 * (up_old - lo_old)
+        its_new = take(its) + 1
+        still = narrowing & ~certified(lo_new, up_new) & (its_new < max_iters)
+        put = lambda a, x: a.at[idx].set(x, mode="drop")
+        return (
+            put(v, v_next),
+            put(lo, lo_new),
+            put(up, up_new),
+            put(active, still),
+            put(its, its_new),
         )
-        theta = jnp.maximum(thetas[..., 0], 0.0)
-        lam = 0.5 * (theta + gamma) + jnp.sqrt(0.25 * jnp.square(theta - gamma) + eps2)
-        return low, jnp.sqrt(lam), _orthonormalise(w @ ys)
 
     def body(state):
-        v, lo, up, active, i = state
-        low, high, v_next = iterate(v)
-        lo_new, up_new = jnp.maximum(lo, low), jnp.minimum(up, high)
-        narrowing = (up_new - lo_new) < 0.9 * (up - lo)
-        lo, up = jnp.where(active, lo_new, lo), jnp.where(active, up_new, up)
-        v = jnp.where(active[..., None, None], v_next, v)
-        return v, lo, up, active & narrowing & ~certified(lo, up), i + 1
+        if size <= slots:  # every matrix in every step, the finished ones left as they are
+            idx = jnp.where(state[3], jnp.arange(size), size)
+        else:
+            idx = jnp.nonzero(state[3], size=slots, fill_value=size)[0]
+        return update(idx, state)
 
-    def cond(state):
-        return jnp.any(state[3]) & (state[4] < max_iters)
-
-    active = ~certified(lower, upper)
-    v, lower, upper, _, _ = jax.lax.while_loop(cond, body, (v, lower, upper, active, 0))
-    return _exact_where(m, lower, ~certified(lower, upper)), v
+    active = ~certified(lower, upper) & (max_iters > 0)
+    state = (v, lower, upper, active, jnp.zeros(size, jnp.int32))
+    v, lower, upper, _, _ = jax.lax.while_loop(lambda s: jnp.any(s[3]), body, state)
+    value = _exact_where(m, lower, ~certified(lower, upper))
+    return value.reshape(batch), v.reshape(*batch, p, c)
 
 
 def _exact_where(m: jax.Array, value: jax.Array, bad: jax.Array, chunk: int = 16) -> jax.Array:
@@ -358,9 +386,11 @@ def _exact_where(m: jax.Array, value: jax.Array, bad: jax.Array, chunk: int = 16
     return vf.reshape(batch)
 
 
-def _log_norm(m, ls, v, norm, tol, max_iters):
-    """log ‖m·exp(ls)‖ for a stack of matrices with line log-scales ``ls``; (log-norms, warm v)."""
-    m, log_scale = _collapse(m, ls)
+def _log_norm(m, ls, v, norm, tol, max_iters, unit_peaks=False):
+    """log ‖m·exp(ls)‖ for a stack of matrices with line log-scales ``ls``; (log-norms, warm v).
+
+    ``unit_peaks``: every line is whole and was just renormalised (see ``_collapse``)."""
+    m, log_scale = _collapse(m, ls, unit_peaks)
     if norm == "frobenius":
         val = jnp.linalg.norm(m, axis=(-2, -1))
     elif norm == "svd":
@@ -376,11 +406,13 @@ def _check_norm(norm: str) -> None:
 
 
 def _start_block(size: int, dtype, block: int = 8) -> jax.Array:
-    """A fixed generic (size, p) start for the subspace iteration, p = min(size, block).
+    """A fixed generic start (p, size) for the subspace iteration (orthonormal rows), p =
+    min(size, block).
 
     Random rather than structured: a structured start (e.g. unit vectors) can miss the top subspace.
     """
-    return _orthonormalise(jax.random.normal(jax.random.key(0), (size, min(size, block)), dtype))
+    w = jax.random.normal(jax.random.key(0), (size, min(size, block)), dtype)
+    return _orthonormalise(_mT(w))
 
 
 # ----------------------------------------------------------------------------- chains
@@ -445,11 +477,16 @@ def _products(step_fn, carry, xs, rows, cols, forward):
     join = lambda first, rest: jnp.concatenate(
         [first[None], rest] if forward else [rest, first[None]]
     )
-    # every line whole (all its entries selected): each was just renormalised to peak 1
-    _, s0, _, r_idx, c_idx = _setup(step_fn, carry, xs, rows, cols)
-    whole = np.unique(r_idx if forward else c_idx).size == s0.shape[0]
+    whole = _whole_lines(step_fn, carry, xs, rows, cols, forward)
     # One log-scale per matrix, for the whole stack at once (cheaper than inside the scan).
     return LogScaled(*_collapse(join(ident[0], m), join(ident[1], ls), unit_peaks=whole))
+
+
+def _whole_lines(step_fn, carry, xs, rows, cols, forward) -> bool:
+    """Whether a chain's selected block keeps every line whole (all entries of each row carried
+    back, of each column carried forward), so that each line's peak, just renormalised, is 1."""
+    _, s0, _, r_idx, c_idx = _setup(step_fn, carry, xs, rows, cols)
+    return np.unique(r_idx if forward else c_idx).size == s0.shape[0]
 
 
 def _chain_log_norms(step_fn, carry, xs, rows, cols, norm, tol, max_iters, forward):
@@ -460,8 +497,10 @@ def _chain_log_norms(step_fn, carry, xs, rows, cols, norm, tol, max_iters, forwa
     # right one (cols) for products growing on the left (from the start), else the left one.
     orient = (lambda b: b) if forward else _mT
 
+    whole = _whole_lines(step_fn, carry, xs, rows, cols, forward)
+
     def emit(block, ls, v):
-        lognorm, v = _log_norm(orient(block), orient(ls), v, norm, tol, max_iters)
+        lognorm, v = _log_norm(orient(block), orient(ls), v, norm, tol, max_iters, whole)
         return v, lognorm
 
     def init_aux(block):
@@ -570,7 +609,7 @@ def all_pairs_log_norms(
     tol: float | None = None,
     max_iters: int = 100,
     chunks: int = 8,
-    block: int = 4,
+    block: int | None = None,
 ) -> jax.Array:
     """The lower-triangular matrix L[k, t] = log ‖∂s_k/∂s_t‖ (natural log) for all 0 <= t <= k <= T.
 
@@ -578,7 +617,11 @@ def all_pairs_log_norms(
     carries the products for every start time t at once (a batch of matrix products per lag), each
     column renormalised, with the certified norm of ``log_norms_to_last`` warm-started from the
     previous lag. The batch shrinks in ``chunks`` stages as fewer start times remain, so little of
-    the T²/2 products' work is wasted. ``block`` is the width of the warm subspace per pair.
+    the T²/2 products' work is wasted. ``block`` is the width of the warm subspace per pair; None =
+    max(4, c // 8) for c selected columns: a block narrower than a cluster of near-equal singular
+    values cannot certify the norm (the SVD is taken instead), and the clusters grow with the state
+    (in ``bench/jacobians.py``, 4 and 8 are about as fast for a 64-unit tanh RNN, c = 64, and 16 is
+    the fastest for a 64-unit LSTM, c = 128, where 4 takes nearly twice as long).
 
     Returns:
       (T+1, T+1) array: L[k, t] for k >= t, NaN above the diagonal.
@@ -595,8 +638,10 @@ def all_pairs_log_norms(
 
     eye = jnp.eye(n, dtype=dtype)[:, cols]
     zero = jnp.zeros((1, len(cols)), dtype)
-    v0 = _start_block(len(cols), dtype, block)
+    v0 = _start_block(len(cols), dtype, max(4, len(cols) // 8) if block is None else block)
     diag, v_first = _log_norm(eye[rows], zero, v0, norm, tol, max_iters)
+    all_rows = np.array_equal(rows, np.arange(n))
+    whole = np.unique(rows).size == n  # every column of a product selected whole
     q = jnp.broadcast_to(eye, (T + 1, n, len(cols)))  # products for start times t = 0..T
     ls = jnp.zeros((T + 1, 1, len(cols)), dtype)  # one log-scale per column
     v = jnp.broadcast_to(v_first, (T + 1, *v_first.shape))
@@ -609,7 +654,8 @@ def all_pairs_log_norms(
             q, ls, v = carry
             j = jax.lax.dynamic_slice_in_dim(jacs, d - 1, size)  # J_{t+d} for t = 0..size-1
             q, ls = _renormalise(jnp.einsum("tij,tjc->tic", j, q), ls, axis=-2)
-            lognorm, v = _log_norm(q[:, rows], ls, v, norm, tol, max_iters)
+            lognorm, v = _log_norm(q if all_rows else q[:, rows], ls, v, norm, tol, max_iters,
+                                   whole)  # fmt: skip
             return (q, ls, v), lognorm
 
         (q, ls, v), out = jax.lax.scan(step, (q, ls, v), jnp.arange(a, b))
