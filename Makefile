@@ -102,7 +102,7 @@ figures: install
 
 # What `make figures` says first: how long it will take (measured; README, "Two commands").
 ifeq ($(PROFILE),quick)
-FIGURES_TIME := about 26 minutes on a 2-core CPU from a fresh clone (25 min 37 s and 26 min 16 s measured), less where runs are kept
+FIGURES_TIME := about 26 minutes on a 2-core CPU from a fresh clone (25 min 17 s to 26 min 16 s measured), less where runs are kept
 else
 FIGURES_TIME := hours to days on a 2-core CPU (REPRODUCTION.md, the cost table); RUN_MISSING=false redraws the committed runs
 endif
