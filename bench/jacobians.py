@@ -17,7 +17,7 @@ of the program compiled ahead of time (no call is spent warming up; a method who
 --budget seconds is not repeated further, so a one-minute call is timed once).
 
 Usage: python -m bench.jacobians [--T 1000] [--pairs_T 500] [--n_last 128] [--n_pairs 64] [--repeats 3]
-       [--budget 20] [--pair_cells rnn_tanh,lstm]
+       [--budget 20] [--pair_cells rnn_tanh,lstm] [--blocks 4,8,16]
 """
 
 from __future__ import annotations
@@ -56,6 +56,17 @@ _BUDGET = flags.DEFINE_float(
 )
 flags.register_validator(
     "budget", lambda v: 0 < v < float("inf"), "--budget: must be a finite number of seconds > 0"
+)
+_BLOCKS = flags.DEFINE_list(
+    "blocks",
+    [],
+    "Block widths (all_pairs_log_norms' block=) to time ours at on the all-pairs matrix of each of "
+    "--pair_cells; given, only these tables are printed (the default block is max(4, c // 8)).",
+)
+flags.register_validator(
+    "blocks",
+    lambda ws: all(w.isdigit() and int(w) > 0 for w in ws),
+    "--blocks: a comma-separated list of positive integers",
 )
 _PAIR_CELLS = flags.DEFINE_list(
     "pair_cells", ["rnn_tanh", "lstm"], "Cells of the all-pairs tables (rnn_tanh, lstm)."
@@ -197,6 +208,15 @@ def bench_all_pairs(name: str, n: int, T: int) -> list[tuple[str, float]]:
     ]
 
 
+def bench_blocks(name: str, n: int, T: int, widths: list[int]) -> list[tuple[str, float]]:
+    step, carry, xs, _, _ = _setup(name, n, T)
+    return [
+        (f"ours, block = {w}", _time(jax.jit(lambda c, xs, w=w: jac.all_pairs_log_norms(
+            step, c, xs, block=w)), carry, xs))
+        for w in widths
+    ]  # fmt: skip
+
+
 def _table(title: str, rows: list[tuple[str, float]]) -> None:
     ours = rows[0][1]
     print(f"\n{title}")
@@ -214,6 +234,14 @@ def main(argv):
           f"jax {jax.__version__}; float32; T = {T} (all pairs: T = {_PAIRS_T.value}); † = timed on "
           f"{_SAMPLES.value} sampled calls, "
           "summed by a linear fit in the chain length")  # fmt: skip
+    if _BLOCKS.value:
+        for name in _PAIR_CELLS.value:
+            _table(
+                f"all-pairs log-norm matrix, {name}, n = {_N_PAIRS.value}, T = {_PAIRS_T.value}: "
+                "ours by block width (ratio: the first width's time / this one's)",
+                bench_blocks(name, _N_PAIRS.value, _PAIRS_T.value, [int(w) for w in _BLOCKS.value]),
+            )
+        return
     for name in ("rnn_tanh", "lstm"):
         _table(
             f"products to the end, {name}, n = {_N_LAST.value}",

@@ -1,5 +1,5 @@
-"""bench/jacobians.py rejects a bad --pair_cells, --budget or --pairs_T in one line, before any
-timing."""
+"""bench/jacobians.py rejects a bad --pair_cells, --budget, --pairs_T or --blocks in one line,
+before any timing."""
 
 import subprocess
 import sys
@@ -18,6 +18,8 @@ import pytest
         ("n_pairs", "0"),
         ("n_last", "-1"),
         ("pairs_T", "0"),
+        ("blocks", "4,x"),
+        ("blocks", "0"),
     ],
 )
 def test_bad_flag_is_one_line_error(flag, value):

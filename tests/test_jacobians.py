@@ -357,10 +357,11 @@ def test_certified_norms_match_the_svd_on_hard_families(family, n, dtype, seed):
         np.testing.assert_allclose(got[finite], want[finite], rtol=tol, atol=tol, err_msg=name)
 
 
-def test_a_stack_iterated_a_few_matrices_at_a_time_matches_the_whole_stack(x64):
+def test_a_stack_iterated_a_few_matrices_at_a_time_matches_the_whole_stack(x64, monkeypatch):
     """Matrices still iterating are gathered ``slots`` at a time: each one's certified σ₁ is the
-    same, up to rounding, whichever others share its steps (slots 1, 5, the whole stack) and
-    matches the SVD."""
+    same, up to rounding, whichever others share its steps (slots 1, 5, the default 64 on a stack
+    of 72, the whole stack), it matches the SVD, and the iterations do the certifying: the same
+    matrices are left to the SVD at every slot count, fewer the more steps are allowed."""
     rng = np.random.default_rng(3)
     stack = []
     for name in FAMILIES:  # products of 1-12 steps of every hard family, peak entry 1
@@ -368,15 +369,30 @@ def test_a_stack_iterated_a_few_matrices_at_a_time_matches_the_whole_stack(x64):
         for length in (1, 3, 12):
             p = np.linalg.multi_dot([np.eye(16), *xs[:length]])
             stack.append(p / max(np.abs(p).max(), 1e-300))
-    m = jnp.asarray(np.stack(stack))
-    v = jnp.broadcast_to(jac._start_block(16, F64, 4), (len(stack), 4, 16))
-    got = [
-        np.asarray(jac._certified_spectral(m, v, tol=1e-12, max_iters=100, slots=s)[0])
-        for s in (1, 5, len(stack))
-    ]
-    np.testing.assert_allclose(got[0], got[1], rtol=1e-14)
-    np.testing.assert_allclose(got[0], got[2], rtol=1e-14)
-    np.testing.assert_allclose(got[0], np.linalg.norm(np.asarray(m), 2, axis=(-2, -1)), rtol=1e-11)
+    m = jnp.asarray(np.stack(stack * 3))  # 72 matrices: more than the default 64 slots
+    v = jnp.broadcast_to(jac._start_block(16, F64, 4), (m.shape[0], 4, 16))
+    exact_where, to_svd = jac._exact_where, []
+
+    def counting(m, value, bad, chunk=16):
+        to_svd.append(np.asarray(bad))
+        return exact_where(m, value, bad, chunk)
+
+    monkeypatch.setattr(jac, "_exact_where", counting)
+    svd = np.linalg.norm(np.asarray(m), 2, axis=(-2, -1))
+    left = {}
+    for max_iters in (0, 2, 100):
+        got = []
+        for slots in (1, 5, 64, 1000):
+            kw = {} if slots == 64 else {"slots": slots}
+            got.append(
+                np.asarray(jac._certified_spectral(m, v, tol=1e-12, max_iters=max_iters, **kw)[0])
+            )
+            np.testing.assert_array_equal(to_svd[-1], to_svd[0])
+            np.testing.assert_allclose(got[-1], got[0], rtol=1e-14)
+        np.testing.assert_allclose(got[0], svd, rtol=1e-11)
+        left[max_iters] = int(to_svd[-1].sum())
+        to_svd.clear()
+    assert left[100] < left[2] < left[0] <= m.shape[0]
 
 
 def test_diagonal_chain_of_ten_thousand_steps_whose_dominant_axis_switches():
