@@ -265,7 +265,7 @@ def _subspace_step(m: jax.Array, v: jax.Array):
     Returns (lower bound ‖m u‖ of the top Ritz vector u, upper bound of σ₁ from the 2×2 matrix of
     ``_certified_spectral``, next block orth(VᵀA) with Ritz vectors largest first). The block is
     kept as rows (Vᵀ) and A = mᵀm is applied as (Vᵀmᵀ)m: on the CPU a batched product that
-    contracts the leading axis of m is several times slower.
+    contracts the leading axis of m is slower.
     """
     bt = jnp.einsum("kpc,krc->kpr", v, m)  # (mV)ᵀ
     g = jnp.einsum("kpr,kqr->kpq", bt, bt)  # VᵀAV
@@ -301,8 +301,8 @@ def _certified_spectral(m: jax.Array, v: jax.Array, *, tol: float, max_iters: in
     The block (``v``: Vᵀ, (..., p, c)) starts from the warm ``v``, re-seeded (``_reseed``), and
     each matrix moves by subspace iteration V ← orth(AV) while it is not yet certified
     (upper ≤ lower·(1 + tol)) and its interval still narrows (by 10% an iteration), at most
-    ``max_iters`` times. Matrices still iterating are gathered ``slots`` at a time, so a stack
-    with a few slow matrices does not iterate all of them. A matrix left uncertified gets its σ₁
+    ``max_iters`` times. In a stack of more than ``slots`` matrices those still iterating are
+    gathered ``slots`` at a time, so a few slow matrices do not make the whole stack iterate. A matrix left uncertified gets its σ₁
     from the SVD. The value returned is the lower bound: within ``tol`` of σ₁.
 
     Returns:
@@ -620,8 +620,8 @@ def all_pairs_log_norms(
     the T²/2 products' work is wasted. ``block`` is the width of the warm subspace per pair; None =
     max(4, c // 8) for c selected columns: a block narrower than a cluster of near-equal singular
     values cannot certify the norm (the SVD is taken instead), and the clusters grow with the state
-    (in ``bench/jacobians.py``, 4 and 8 are about as fast for a 64-unit tanh RNN, c = 64, and 16 is
-    the fastest for a 64-unit LSTM, c = 128, where 4 takes nearly twice as long).
+    (``bench/results/all_pairs_blocks.txt``: 4 and 8 are about as fast for a 64-unit tanh RNN,
+    c = 64, and 16 is the fastest for a 64-unit LSTM, c = 128, where 4 takes two thirds longer).
 
     Returns:
       (T+1, T+1) array: L[k, t] for k >= t, NaN above the diagonal.
