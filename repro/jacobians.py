@@ -302,8 +302,9 @@ def _certified_spectral(m: jax.Array, v: jax.Array, *, tol: float, max_iters: in
     each matrix moves by subspace iteration V ← orth(AV) while it is not yet certified
     (upper ≤ lower·(1 + tol)) and its interval still narrows (by 10% an iteration), at most
     ``max_iters`` times. In a stack of more than ``slots`` matrices those still iterating are
-    gathered ``slots`` at a time, so a few slow matrices do not make the whole stack iterate. A matrix left uncertified gets its σ₁
-    from the SVD. The value returned is the lower bound: within ``tol`` of σ₁.
+    gathered ``slots`` at a time, so a few slow matrices do not make the whole stack iterate. A
+    matrix left uncertified gets its σ₁ from the SVD. The value returned is the lower bound:
+    within ``tol`` of σ₁.
 
     Returns:
       (σ₁ (...), the new warm block (..., p, c): Ritz vectors, largest first).
@@ -346,7 +347,7 @@ def _certified_spectral(m: jax.Array, v: jax.Array, *, tol: float, max_iters: in
         if size <= slots:  # every matrix in every step, the finished ones left as they are
             idx = jnp.where(state[3], jnp.arange(size), size)
         else:
-            idx = jnp.nonzero(state[3], size=slots, fill_value=size)[0]
+            idx = _first_set(state[3], slots)
         return update(idx, state)
 
     active = ~certified(lower, upper) & (max_iters > 0)
@@ -354,6 +355,14 @@ def _certified_spectral(m: jax.Array, v: jax.Array, *, tol: float, max_iters: in
     v, lower, upper, _, _ = jax.lax.while_loop(lambda s: jnp.any(s[3]), body, state)
     value = _exact_where(m, lower, ~certified(lower, upper))
     return value.reshape(batch), v.reshape(*batch, p, c)
+
+
+def _first_set(flags: jax.Array, slots: int) -> jax.Array:
+    """Indices of the first ``slots`` set entries of the 1-D ``flags``, padded with ``len(flags)``:
+    an empty slot, which a gather with ``mode="fill"`` reads as 0 and a scatter with
+    ``mode="drop"`` ignores."""
+    size = flags.shape[0]
+    return jnp.nonzero(flags, size=min(slots, size), fill_value=size)[0]
 
 
 def _exact_where(m: jax.Array, value: jax.Array, bad: jax.Array, chunk: int = 16) -> jax.Array:
@@ -372,7 +381,7 @@ def _exact_where(m: jax.Array, value: jax.Array, bad: jax.Array, chunk: int = 16
 
     def gather(state):
         vf, bf = state
-        idx = jnp.nonzero(bf, size=min(chunk, size), fill_value=size)[0]
+        idx = _first_set(bf, chunk)
         exact = svd_norm(mf.at[idx].get(mode="fill", fill_value=0.0))
         return vf.at[idx].set(exact, mode="drop"), bf.at[idx].set(False, mode="drop")
 
@@ -477,16 +486,17 @@ def _products(step_fn, carry, xs, rows, cols, forward):
     join = lambda first, rest: jnp.concatenate(
         [first[None], rest] if forward else [rest, first[None]]
     )
-    whole = _whole_lines(step_fn, carry, xs, rows, cols, forward)
+    whole = _whole_lines(carry, rows, "rows") if forward else _whole_lines(carry, cols, "cols")
     # One log-scale per matrix, for the whole stack at once (cheaper than inside the scan).
     return LogScaled(*_collapse(join(ident[0], m), join(ident[1], ls), unit_peaks=whole))
 
 
-def _whole_lines(step_fn, carry, xs, rows, cols, forward) -> bool:
-    """Whether a chain's selected block keeps every line whole (all entries of each row carried
-    back, of each column carried forward), so that each line's peak, just renormalised, is 1."""
-    _, s0, _, r_idx, c_idx = _setup(step_fn, carry, xs, rows, cols)
-    return np.unique(r_idx if forward else c_idx).size == s0.shape[0]
+def _whole_lines(carry, sel: Selector, arg: str) -> bool:
+    """Whether ``sel`` selects every entry of the state, so that the selected block keeps each line
+    of a product whole (each column carried forward: all rows; each row carried back: all
+    columns) and each line's peak, just renormalised, is 1."""
+    n = ravel_pytree(carry)[0].shape[0]
+    return np.unique(_indices(sel, state_blocks(carry), n, arg)).size == n
 
 
 def _chain_log_norms(step_fn, carry, xs, rows, cols, norm, tol, max_iters, forward):
@@ -497,7 +507,7 @@ def _chain_log_norms(step_fn, carry, xs, rows, cols, norm, tol, max_iters, forwa
     # right one (cols) for products growing on the left (from the start), else the left one.
     orient = (lambda b: b) if forward else _mT
 
-    whole = _whole_lines(step_fn, carry, xs, rows, cols, forward)
+    whole = _whole_lines(carry, rows, "rows") if forward else _whole_lines(carry, cols, "cols")
 
     def emit(block, ls, v):
         lognorm, v = _log_norm(orient(block), orient(ls), v, norm, tol, max_iters, whole)
@@ -641,7 +651,7 @@ def all_pairs_log_norms(
     v0 = _start_block(len(cols), dtype, max(4, len(cols) // 8) if block is None else block)
     diag, v_first = _log_norm(eye[rows], zero, v0, norm, tol, max_iters)
     all_rows = np.array_equal(rows, np.arange(n))
-    whole = np.unique(rows).size == n  # every column of a product selected whole
+    whole = _whole_lines(carry, rows, "rows")  # every column of a product selected whole
     q = jnp.broadcast_to(eye, (T + 1, n, len(cols)))  # products for start times t = 0..T
     ls = jnp.zeros((T + 1, 1, len(cols)), dtype)  # one log-scale per column
     v = jnp.broadcast_to(v_first, (T + 1, *v_first.shape))
