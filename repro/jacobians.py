@@ -240,9 +240,9 @@ def _mT(a: jax.Array) -> jax.Array:
     return jnp.swapaxes(a, -1, -2)
 
 
-def _reseed(m: jax.Array, v: jax.Array) -> jax.Array:
+def _reseed(m: jax.Array, v: jax.Array, col2: jax.Array, row2: jax.Array) -> jax.Array:
     """The warm block ``v`` (..., p, c) (orthonormal rows) with its last rows replaced by two
-    directions of ``m``.
+    directions of ``m``; ``col2``, ``row2``: m's squared column and row norms.
 
     The unit axis of m's largest column is the top right singular vector when m is diagonal or
     permutation-like; the direction of its largest row is the one of a rank-one m. A warm block
@@ -251,22 +251,31 @@ def _reseed(m: jax.Array, v: jax.Array) -> jax.Array:
     seeds are recomputed from m at every step, so no direction that dominates m can be missed.
     """
     p = v.shape[-2]
-    col = jnp.argmax(jnp.sum(m * m, axis=-2), axis=-1)  # (...)
-    row = jnp.argmax(jnp.sum(m * m, axis=-1), axis=-1)
+    col = jnp.argmax(col2, axis=-1)  # (...)
+    row = jnp.argmax(row2, axis=-1)
     axis = jax.nn.one_hot(col, v.shape[-1], dtype=v.dtype)
     row_dir = jnp.take_along_axis(m, row[..., None, None], axis=-2)[..., 0, :]
     seeds = jnp.stack([row_dir, axis], axis=-2)[..., : min(2, p - 1) if p > 1 else 0, :]
     return _orthonormalise(jnp.concatenate([v[..., : p - seeds.shape[-2], :], seeds], axis=-2))
 
 
-def _subspace_step(m: jax.Array, v: jax.Array):
+def _subspace_step(m: jax.Array, v: jax.Array, fro2: jax.Array):
     """One Rayleigh-Ritz and subspace-iteration step for a stack m (k, r, c), block v (k, p, c).
 
     Returns (lower bound ‖m u‖ of the top Ritz vector u, upper bound of σ₁ from the 2×2 matrix of
     ``_certified_spectral``, next block orth(VᵀA) with Ritz vectors largest first). The block is
     kept as rows (Vᵀ) and A = mᵀm is applied as (Vᵀmᵀ)m: on the CPU a batched product that
-    contracts the leading axis of m is slower.
+    contracts the leading axis of m is slower. ``fro2``: ‖m‖_F² (k,).
+
+    γ ≥ ‖m(I − VVᵀ)‖² is the Frobenius norm of the part outside the block by Pythagoras,
+    ‖m‖_F² − ‖mV‖_F², plus a margin for the rounding of both sums and of V's orthonormality
+    (4·(r + p)·c units of rounding of ‖m‖_F², above their worst case; harmless, since while γ is
+    below θ₁ it moves the bound only through ‖R‖²/(θ₁ − γ)). Where that leaves γ above θ₁/2 (a spread
+    spectrum, or many near-equal singular values as in a diagonal m), the ‖·‖₁‖·‖_∞ bound of
+    m(I − VVᵀ), exact for diagonal and permutation-like m, is formed as well (only then: it costs
+    another product).
     """
+    (r, c), p = m.shape[-2:], v.shape[-2]
     bt = jnp.einsum("kpc,krc->kpr", v, m)  # (mV)ᵀ
     g = jnp.einsum("kpr,kqr->kpq", bt, bt)  # VᵀAV
     thetas, ys = jnp.linalg.eigh(g)
@@ -277,13 +286,19 @@ def _subspace_step(m: jax.Array, v: jax.Array):
     low = jnp.linalg.norm(mu1, axis=-1) / jnp.where(u_norm > 0, u_norm, 1.0)
     wt = jnp.einsum("kpr,krc->kpc", bt, m)  # (AV)ᵀ
     eps2 = jnp.sum(jnp.square(wt - g @ v), axis=(-2, -1))
-    rest = m - jnp.einsum("kpr,kpc->krc", bt, v)  # m(I - VVᵀ)
-    abs_rest = jnp.abs(rest)
-    gamma = jnp.minimum(
-        jnp.sum(rest * rest, axis=(-2, -1)),
-        jnp.max(jnp.sum(abs_rest, axis=-2), axis=-1) * jnp.max(jnp.sum(abs_rest, axis=-1), axis=-1),
-    )
     theta = jnp.maximum(thetas[..., -1], 0.0)
+    margin = 4 * (r + p) * c * jnp.finfo(m.dtype).eps * fro2
+    gamma = jnp.maximum(fro2 - jnp.trace(g, axis1=-2, axis2=-1), 0.0) + margin
+    wide = gamma > 0.5 * theta
+
+    def holder(gamma):
+        abs_rest = jnp.abs(m - jnp.einsum("kpr,kpc->krc", bt, v))  # |m(I - VVᵀ)|
+        rest = jnp.max(jnp.sum(abs_rest, axis=-2), axis=-1) * jnp.max(
+            jnp.sum(abs_rest, axis=-1), axis=-1
+        )
+        return jnp.where(wide, jnp.minimum(gamma, rest), gamma)
+
+    gamma = jax.lax.cond(jnp.any(wide), holder, lambda gamma: gamma, gamma)
     lam = 0.5 * (theta + gamma) + jnp.sqrt(0.25 * jnp.square(theta - gamma) + eps2)
     return low, jnp.sqrt(lam), _orthonormalise(ys @ wt)
 
@@ -295,9 +310,9 @@ def _certified_spectral(m: jax.Array, v: jax.Array, *, tol: float, max_iters: in
       lower: the largest column and row norms; ‖m u‖ for the top Ritz vector u (‖u‖ = 1);
       upper: ‖m‖_F; √(‖m‖₁‖m‖_∞) (exact for diagonal and permutation-like m); and, for an
         orthonormal block V (c, p) with Ritz values θ₁ ≥ … of A = mᵀm on span V, residual
-        R = AV − V(VᵀAV) and γ ≥ ‖m(I − VVᵀ)‖² (the Frobenius or the ‖·‖₁‖·‖_∞ bound of the part of
-        m outside the block), the largest eigenvalue of [[θ₁, ‖R‖_F], [‖R‖_F, γ]] bounds σ₁²:
-        A = [[B, Eᵀ], [E, C]] in the basis (V, V⊥) with ‖B‖ = θ₁, ‖E‖ ≤ ‖R‖, ‖C‖ ≤ γ.
+        R = AV − V(VᵀAV) and γ ≥ ‖m(I − VVᵀ)‖² (``_subspace_step``), the largest eigenvalue of
+        [[θ₁, ‖R‖_F], [‖R‖_F, γ]] bounds σ₁²: A = [[B, Eᵀ], [E, C]] in the basis (V, V⊥) with
+        ‖B‖ = θ₁, ‖E‖ ≤ ‖R‖, ‖C‖ ≤ γ.
     The block (``v``: Vᵀ, (..., p, c)) starts from the warm ``v``, re-seeded (``_reseed``), and
     each matrix moves by subspace iteration V ← orth(AV) while it is not yet certified
     (upper ≤ lower·(1 + tol)) and its interval still narrows (by 10% an iteration), at most
@@ -313,13 +328,14 @@ def _certified_spectral(m: jax.Array, v: jax.Array, *, tol: float, max_iters: in
     m, v = m.reshape(-1, r, c), jnp.broadcast_to(v, (*batch, p, c)).reshape(-1, p, c)
     size = m.shape[0]
     col2, row2, absm = jnp.sum(m * m, axis=-2), jnp.sum(m * m, axis=-1), jnp.abs(m)
+    fro2 = jnp.sum(col2, axis=-1)
     lower = jnp.sqrt(jnp.maximum(jnp.max(col2, axis=-1), jnp.max(row2, axis=-1)))
     holder = jnp.max(jnp.sum(absm, axis=-2), axis=-1) * jnp.max(jnp.sum(absm, axis=-1), axis=-1)
-    upper = jnp.sqrt(jnp.minimum(jnp.sum(col2, axis=-1), holder))
+    upper = jnp.sqrt(jnp.minimum(fro2, holder))
     if p >= c:  # the block is the whole space: one Rayleigh-Ritz step is exact
         v = jnp.broadcast_to(jnp.eye(c, dtype=m.dtype), v.shape)
     else:
-        v = _reseed(m, v)
+        v = _reseed(m, v, col2, row2)
 
     def certified(lo, up):
         return up <= lo * (1 + tol)
@@ -328,7 +344,7 @@ def _certified_spectral(m: jax.Array, v: jax.Array, *, tol: float, max_iters: in
         """One step for the matrices ``idx`` (index ``size`` is an empty slot)."""
         v, lo, up, active, its = state
         take = lambda a: a.at[idx].get(mode="fill", fill_value=0)
-        low, high, v_next = _subspace_step(take(m), take(v))
+        low, high, v_next = _subspace_step(take(m), take(v), take(fro2))
         lo_old, up_old = take(lo), take(up)
         lo_new, up_new = jnp.maximum(lo_old, low), jnp.minimum(up_old, high)
         narrowing = (up_new - lo_new) < 0.9 * (up_old - lo_old)
