@@ -13,21 +13,31 @@ All-pairs matrix of log ‖∂s_k/∂s_t‖₂ (n = 64, T = 500: 125,250 pairs):
   (a), (b), (c) as above, per end step k, with and without the spectral norms (by SVD) that turn
   their products into the same log-norm matrix.
 
+--against COMMIT: ours on the all-pairs matrix against repro/jacobians.py at that commit, the two
+calls interleaved (an A/B of a change, free of the drift between separate runs of this machine).
+--lag_bands: where the certified norms spend their time, by band of lags (per pair, beside one SVD
+and one product step of the same stack).
+
 (a) and per-k variants take O(T) calls; they are timed on a sample of calls and summed by a linear
 fit in the chain length, which is how their cost grows. Times are medians of up to --repeats calls
 of the program compiled ahead of time (no call is spent warming up; a method whose calls have taken
 --budget seconds is not repeated further, so a one-minute call is timed once).
 
 Usage: python -m bench.jacobians [--T 1000] [--pairs_T 500] [--n_last 128] [--n_pairs 64] [--repeats 3]
-       [--budget 20] [--pair_cells rnn_tanh,lstm] [--blocks 4,8,16]
+       [--budget 20] [--pair_cells rnn_tanh,lstm] [--blocks 4,8,16] [--against COMMIT]
+       [--lag_bands]
 """
 
 from __future__ import annotations
 
 import datetime
+import importlib.util
 import os
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -69,6 +79,27 @@ flags.register_validator(
     "blocks",
     lambda ws: all(w.isdigit() and int(w) > 0 for w in ws),
     "--blocks: a comma-separated list of positive integers",
+)
+_AGAINST = flags.DEFINE_string(
+    "against",
+    "",
+    "A commit: time ours on the all-pairs matrix of each of --pair_cells against "
+    "repro/jacobians.py as it was at that commit, the two calls interleaved for --repeats rounds "
+    "(an A/B of a change, free of the drift between separate runs); given, only these tables are "
+    "printed.",
+)
+flags.register_validator(
+    "against",
+    lambda commit: not commit or _source_at(commit) is not None,
+    "--against: must name a commit of this repository that has repro/jacobians.py",
+)
+_LAG_BANDS = flags.DEFINE_bool(
+    "lag_bands",
+    False,
+    "Where the certified norms of the all-pairs matrix spend their time: for each of --pair_cells, "
+    "a stack of 250 start times carried through lags 1-250 as all_pairs_log_norms does (warm "
+    "blocks), the certified norm's time per pair by band of lags, beside the SVD and the product "
+    "step of the same stack; given, only these tables are printed.",
 )
 _PAIR_CELLS = flags.DEFINE_list(
     "pair_cells", ["rnn_tanh", "lstm"], "Cells of the all-pairs tables (rnn_tanh, lstm)."
@@ -204,7 +235,7 @@ def bench_all_pairs(name: str, n: int, T: int) -> list[tuple[str, float]]:
     return [
         ("ours", t_ours),
         ("raw products only", t_raw),
-        ("ours, norm=frobenius (no certificate)", t_fro),
+        ("ours, norm=frobenius (uncertified)", t_fro),
         ("(a) jacrev per pair † + SVD norms", t_a + t_norms),
         ("(b) per k †, products only", t_b),
         ("(b) per k † + SVD norms", t_b + t_norms),
@@ -220,6 +251,92 @@ def bench_blocks(name: str, n: int, T: int, widths: list[int]) -> list[tuple[str
             step, c, xs, block=w)), carry, xs))
         for w in widths
     ]  # fmt: skip
+
+
+def _source_at(commit: str) -> str | None:
+    """repro/jacobians.py as it was at ``commit`` (None if git has no such file there)."""
+    out = subprocess.run(
+        ["git", "show", f"{commit}:repro/jacobians.py"],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    return out.stdout if out.returncode == 0 else None
+
+
+def bench_against(name: str, n: int, T: int, commit: str) -> list[tuple[str, float]]:
+    """Ours now and ours at ``commit`` on the all-pairs matrix: calls interleaved, medians."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "jacobians_then.py"
+        path.write_text(_source_at(commit))
+        spec = importlib.util.spec_from_file_location("jacobians_then", path)
+        then = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(then)
+    step, carry, xs, _, _ = _setup(name, n, T)
+    calls = [
+        jax.jit(lambda c, xs, mod=mod: mod.all_pairs_log_norms(step, c, xs))
+        .lower(carry, xs)
+        .compile()
+        for mod in (jac, then)
+    ]
+    times = [[], []]
+    for _ in range(_REPEATS.value):
+        for call, out in zip(calls, times, strict=True):
+            t0 = time.perf_counter()
+            jax.block_until_ready(call(carry, xs))
+            out.append(time.perf_counter() - t0)
+    return [("ours", float(np.median(times[0]))), (f"ours at {commit}", float(np.median(times[1])))]
+
+
+_BANDS = ((1, 5), (5, 10), (10, 20), (20, 40), (40, 80), (80, 160), (160, 251))
+
+
+def bench_lag_bands(name: str, n: int, starts: int = 250, lags: int = 250) -> list[str]:
+    """Rows of the lag-band table: certified norm, SVD and product step, µs per pair."""
+    step, carry, xs, _, _ = _setup(name, n, starts + lags)
+    jacs = jax.jit(lambda c, xs: jac.step_jacobians(step, c, xs))(carry, xs)
+    c = jacs.shape[1]
+    stack = jnp.broadcast_to(jnp.eye(c, dtype=jacs.dtype), (starts, c, c))
+    v = jnp.broadcast_to(
+        jac._start_block(c, jacs.dtype, max(4, c // 8)), (starts, max(4, c // 8), c)
+    )
+
+    def advance(j, q):  # one lag more, each product scaled to largest |entry| 1
+        q = jnp.einsum("tij,tjc->tic", j, q)
+        return q / jnp.max(jnp.abs(q), axis=(-2, -1), keepdims=True)
+
+    tol = jac._default_tol(jacs.dtype)
+    advance = jax.jit(advance).lower(jacs[:starts], stack).compile()
+    certify = jax.jit(lambda m, v: jac._certified_spectral(m, v, tol=tol, max_iters=100))
+    certify = certify.lower(stack, v).compile()
+    svd = jax.jit(lambda m: jnp.linalg.norm(m, 2, axis=(-2, -1))).lower(stack).compile()
+
+    def timed(fn, *args, repeats=1):
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            out = jax.block_until_ready(fn(*args))
+            times.append(time.perf_counter() - t0)
+        return float(np.median(times)), out
+
+    per_lag, svd_at, product_at = {}, {}, {}
+    for d in range(1, lags + 1):
+        j = jacs[d - 1 : d - 1 + starts]
+        if any(d == a for a, _ in _BANDS):
+            product_at[d] = timed(advance, j, stack, repeats=5)[0]
+        stack = advance(j, stack)
+        per_lag[d], (_, v) = timed(certify, stack, v)
+        if any(d == a for a, _ in _BANDS):
+            svd_at[d] = timed(svd, stack, repeats=5)[0]
+    us = 1e6 / starts
+    rows = []
+    for a, b in _BANDS:
+        b = min(b, lags + 1)
+        if a < b:
+            cert = np.mean([per_lag[d] for d in range(a, b)]) * us
+            rows.append(f"| {f'{a}-{b - 1}':>7s} | {cert:13.1f} | {svd_at[a] * us:12.1f} | "
+                        f"{product_at[a] * us:12.1f} | {cert / (product_at[a] * us):9.2f} |")  # fmt: skip
+    return rows
 
 
 def _table(title: str, rows: list[tuple[str, float]]) -> None:
@@ -239,6 +356,24 @@ def main(argv):
           f"jax {jax.__version__}; float32; T = {T} (all pairs: T = {_PAIRS_T.value}); † = timed on "
           f"{_SAMPLES.value} sampled calls, "
           "summed by a linear fit in the chain length")  # fmt: skip
+    if _LAG_BANDS.value:
+        for name in _PAIR_CELLS.value:
+            print(f"\nall-pairs certified norms by lag, {name}, n = {_N_PAIRS.value}: 250 start times, "
+                  "warm blocks carried as in all_pairs_log_norms; µs per pair (one call per lag; SVD "
+                  "and product step: medians of 5 calls at the band's first lag)")  # fmt: skip
+            print(f"| {'lags':>7s} | {'certified µs':>13s} | {'SVD µs':>12s} | {'product µs':>12s} | "
+                  f"{'cert/prod':>9s} |\n|{'-' * 9}|{'-' * 15}|{'-' * 14}|{'-' * 14}|{'-' * 11}|")  # fmt: skip
+            for row in bench_lag_bands(name, _N_PAIRS.value):
+                print(row)
+        return
+    if _AGAINST.value:
+        for name in _PAIR_CELLS.value:
+            _table(
+                f"all-pairs log-norm matrix, {name}, n = {_N_PAIRS.value}, T = {_PAIRS_T.value}: "
+                f"ours against {_AGAINST.value}, {_REPEATS.value} interleaved rounds (medians)",
+                bench_against(name, _N_PAIRS.value, _PAIRS_T.value, _AGAINST.value),
+            )
+        return
     if _BLOCKS.value:
         for name in _PAIR_CELLS.value:
             _table(

@@ -1,5 +1,5 @@
-"""bench/jacobians.py rejects a bad --pair_cells, --budget, --pairs_T or --blocks in one line,
-before any timing."""
+"""bench/jacobians.py rejects a bad --pair_cells, --budget, --pairs_T, --blocks or --against in one
+line, before any timing."""
 
 import subprocess
 import sys
@@ -20,6 +20,7 @@ import pytest
         ("pairs_T", "0"),
         ("blocks", "4,x"),
         ("blocks", "0"),
+        ("against", "no-such-commit"),
     ],
 )
 def test_bad_flag_is_one_line_error(flag, value):
