@@ -101,6 +101,11 @@ _LAG_BANDS = flags.DEFINE_bool(
     "blocks), the certified norm's time per pair by band of lags, beside the SVD and the product "
     "step of the same stack; given, only these tables are printed.",
 )
+flags.register_multi_flags_validator(
+    ["against", "blocks", "lag_bands"],
+    lambda f: bool(f["against"]) + bool(f["blocks"]) + bool(f["lag_bands"]) <= 1,
+    "--against, --blocks and --lag_bands: give at most one (each prints only its own tables)",
+)
 _PAIR_CELLS = flags.DEFINE_list(
     "pair_cells", ["rnn_tanh", "lstm"], "Cells of the all-pairs tables (rnn_tanh, lstm)."
 )
@@ -254,18 +259,24 @@ def bench_blocks(name: str, n: int, T: int, widths: list[int]) -> list[tuple[str
 
 
 def _source_at(commit: str) -> str | None:
-    """repro/jacobians.py as it was at ``commit`` (None if git has no such file there)."""
-    out = subprocess.run(
-        ["git", "show", f"{commit}:repro/jacobians.py"],
-        capture_output=True,
-        text=True,
-        cwd=Path(__file__).resolve().parents[1],
-    )
+    """repro/jacobians.py as it was at ``commit`` (None if git, or such a file there, is missing)."""
+    if commit.startswith("-"):  # not an option of git's
+        return None
+    try:
+        out = subprocess.run(
+            ["git", "show", f"{commit}:repro/jacobians.py"],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).resolve().parents[1],
+        )
+    except OSError:
+        return None
     return out.stdout if out.returncode == 0 else None
 
 
 def bench_against(name: str, n: int, T: int, commit: str) -> list[tuple[str, float]]:
-    """Ours now and ours at ``commit`` on the all-pairs matrix: calls interleaved, medians."""
+    """Ours now and ours at ``commit`` on the all-pairs matrix: calls interleaved (the order
+    alternating from round to round), medians. The old file runs with today's other modules."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "jacobians_then.py"
         path.write_text(_source_at(commit))
@@ -280,8 +291,9 @@ def bench_against(name: str, n: int, T: int, commit: str) -> list[tuple[str, flo
         for mod in (jac, then)
     ]
     times = [[], []]
-    for _ in range(_REPEATS.value):
-        for call, out in zip(calls, times, strict=True):
+    for round_ in range(_REPEATS.value):
+        order = (0, 1) if round_ % 2 == 0 else (1, 0)
+        for call, out in ((calls[i], times[i]) for i in order):
             t0 = time.perf_counter()
             jax.block_until_ready(call(carry, xs))
             out.append(time.perf_counter() - t0)

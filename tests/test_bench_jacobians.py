@@ -21,6 +21,7 @@ import pytest
         ("blocks", "4,x"),
         ("blocks", "0"),
         ("against", "no-such-commit"),
+        ("against", "--version"),
     ],
 )
 def test_bad_flag_is_one_line_error(flag, value):
@@ -33,3 +34,16 @@ def test_bad_flag_is_one_line_error(flag, value):
     assert out.returncode != 0
     assert f"--{flag}" in out.stderr and "Traceback" not in out.stderr
     assert "products to the end" not in out.stdout  # nothing was timed
+
+
+def test_two_modes_at_once_is_one_line_error():
+    """--against, --blocks and --lag_bands each print only their own tables: one at a time."""
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.jacobians", "--blocks=4", "--lag_bands"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode != 0
+    assert "--lag_bands" in out.stderr and "Traceback" not in out.stderr
+    assert "all-pairs" not in out.stdout  # nothing was timed
