@@ -384,33 +384,23 @@ def _first_set(flags: jax.Array, slots: int) -> jax.Array:
 
 
 def _exact_where(m: jax.Array, value: jax.Array, bad: jax.Array, chunk: int = 16) -> jax.Array:
-    """``value`` with σ₁ of ``m`` from the SVD where ``bad``.
-
-    Few bad matrices are gathered ``chunk`` at a time; when more than a quarter of the stack is bad
-    (short lags of dense products, whose singular values are not yet spread) one SVD call takes the
-    whole stack. Loops and conds rather than a select, so that nothing is spent when no matrix is
-    bad (a while loop keeps that true under ``jax.vmap``, where a cond would run both branches).
+    """``value`` with σ₁ of ``m`` from the SVD where ``bad``, the bad matrices gathered ``chunk`` at
+    a time. A while loop rather than a select, so that nothing is spent when no matrix is bad (it
+    stays so under ``jax.vmap``, where a cond would run both branches). Gathered even when most of
+    the stack is bad (short lags of dense products): on the 2-core CPU one SVD call on the whole
+    stack, which this took before, was no faster (``bench/results/all_pairs_against_aa0f363.txt``).
     """
     batch = value.shape
     mf = m.reshape(-1, *m.shape[-2:])
-    vf, bf = value.reshape(-1), bad.reshape(-1)
-    size = vf.shape[0]
-    svd_norm = lambda x: jnp.linalg.norm(x, ord=2, axis=(-2, -1))
 
     def gather(state):
         vf, bf = state
         idx = _first_set(bf, chunk)
-        exact = svd_norm(mf.at[idx].get(mode="fill", fill_value=0.0))
+        exact = jnp.linalg.norm(mf.at[idx].get(mode="fill", fill_value=0.0), ord=2, axis=(-2, -1))
         return vf.at[idx].set(exact, mode="drop"), bf.at[idx].set(False, mode="drop")
 
-    def gathered(vf, bf):
-        return jax.lax.while_loop(lambda s: jnp.any(s[1]), gather, (vf, bf))[0]
-
-    if size <= chunk:
-        return gathered(vf, bf).reshape(batch)
-    many = jnp.sum(bf) > size // 4
-    vf = jax.lax.cond(many, lambda: jnp.where(bf, svd_norm(mf), vf), lambda: gathered(vf, bf))
-    return vf.reshape(batch)
+    state = (value.reshape(-1), bad.reshape(-1))
+    return jax.lax.while_loop(lambda s: jnp.any(s[1]), gather, state)[0].reshape(batch)
 
 
 def _log_norm(m, ls, v, norm, tol, max_iters, unit_peaks=False):
