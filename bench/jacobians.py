@@ -116,6 +116,13 @@ flags.register_validator(
 )
 
 
+def _wall(compiled, *args):
+    """(wall seconds, result) of one call of a compiled program, waited for."""
+    t0 = time.perf_counter()
+    out = jax.block_until_ready(compiled(*args))
+    return time.perf_counter() - t0, out
+
+
 def _time(fn, *args, repeats=None) -> float:
     """Median wall seconds of calls of the jitted ``fn``, compiled ahead of time (no untimed call):
     ``repeats`` calls, fewer once the calls have taken ``--budget`` seconds (at least one)."""
@@ -123,9 +130,7 @@ def _time(fn, *args, repeats=None) -> float:
     compiled = fn.lower(*args).compile()
     times = []
     while len(times) < repeats and sum(times) < _BUDGET.value:
-        t0 = time.perf_counter()
-        jax.block_until_ready(compiled(*args))
-        times.append(time.perf_counter() - t0)
+        times.append(_wall(compiled, *args)[0])
     return float(np.median(times))
 
 
@@ -293,10 +298,8 @@ def bench_against(name: str, n: int, T: int, commit: str) -> list[tuple[str, flo
     times = [[], []]
     for round_ in range(_REPEATS.value):
         order = (0, 1) if round_ % 2 == 0 else (1, 0)
-        for call, out in ((calls[i], times[i]) for i in order):
-            t0 = time.perf_counter()
-            jax.block_until_ready(call(carry, xs))
-            out.append(time.perf_counter() - t0)
+        for i in order:
+            times[i].append(_wall(calls[i], carry, xs)[0])
     return [("ours", float(np.median(times[0]))), (f"ours at {commit}", float(np.median(times[1])))]
 
 
@@ -308,10 +311,9 @@ def bench_lag_bands(name: str, n: int, starts: int = 250, lags: int = 250) -> li
     step, carry, xs, _, _ = _setup(name, n, starts + lags)
     jacs = jax.jit(lambda c, xs: jac.step_jacobians(step, c, xs))(carry, xs)
     c = jacs.shape[1]
+    p = max(4, c // 8)  # all_pairs_log_norms' default block
     stack = jnp.broadcast_to(jnp.eye(c, dtype=jacs.dtype), (starts, c, c))
-    v = jnp.broadcast_to(
-        jac._start_block(c, jacs.dtype, max(4, c // 8)), (starts, max(4, c // 8), c)
-    )
+    v = jnp.broadcast_to(jac._start_block(c, jacs.dtype, p), (starts, p, c))
 
     def advance(j, q):  # one lag more, each product scaled to largest |entry| 1
         q = jnp.einsum("tij,tjc->tic", j, q)
@@ -323,23 +325,19 @@ def bench_lag_bands(name: str, n: int, starts: int = 250, lags: int = 250) -> li
     certify = certify.lower(stack, v).compile()
     svd = jax.jit(lambda m: jnp.linalg.norm(m, 2, axis=(-2, -1))).lower(stack).compile()
 
-    def timed(fn, *args, repeats=1):
-        times = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            out = jax.block_until_ready(fn(*args))
-            times.append(time.perf_counter() - t0)
-        return float(np.median(times)), out
-
+    median5 = lambda compiled, *args: float(
+        np.median([_wall(compiled, *args)[0] for _ in range(5)])
+    )
+    firsts = {a for a, _ in _BANDS}
     per_lag, svd_at, product_at = {}, {}, {}
     for d in range(1, lags + 1):
         j = jacs[d - 1 : d - 1 + starts]
-        if any(d == a for a, _ in _BANDS):
-            product_at[d] = timed(advance, j, stack, repeats=5)[0]
+        if d in firsts:
+            product_at[d] = median5(advance, j, stack)
         stack = advance(j, stack)
-        per_lag[d], (_, v) = timed(certify, stack, v)
-        if any(d == a for a, _ in _BANDS):
-            svd_at[d] = timed(svd, stack, repeats=5)[0]
+        per_lag[d], (_, v) = _wall(certify, stack, v)
+        if d in firsts:
+            svd_at[d] = median5(svd, stack)
     us = 1e6 / starts
     rows = []
     for a, b in _BANDS:
