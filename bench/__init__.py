@@ -1,10 +1,8 @@
 """Benchmarks: each module prints its tables (python -m bench.<name>); shared helpers here."""
 
-import jax
-
-# Synchronous CPU dispatch, as every command of the project (experiments/common.py: a known JAX
-# hang, jax-ml/jax#25861), so the benchmarks time what the runs do.
-jax.config.update("jax_cpu_enable_async_dispatch", False)
+# The commands' XLA settings (experiments/common.py: synchronous CPU dispatch against a known JAX
+# hang, LLVM at optimisation level 1), so the benchmarks time what the runs do.
+import experiments.common  # noqa: F401
 
 
 def cpu_model() -> str:

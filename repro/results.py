@@ -211,7 +211,10 @@ def code_state(cwd: str | os.PathLike | None = None) -> dict[str, Any]:
 
 
 def provenance(wall_time_s: float | None = None) -> dict[str, Any]:
-    """Where a result came from: commit, dirty flag, versions, devices, host, time."""
+    """Where a result came from: commit, dirty flag, versions, devices, XLA flags, host, time.
+
+    ``xla_flags`` is the XLA_FLAGS environment variable, which the backend reads when it starts
+    (the commands set theirs at import, before that: experiments/common.py)."""
     import jax  # local: importing this module must not initialise a backend
 
     versions = {}
@@ -227,6 +230,7 @@ def provenance(wall_time_s: float | None = None) -> dict[str, Any]:
         "packages": versions,
         "devices": [str(d) for d in jax.devices()],
         "device_kind": jax.devices()[0].device_kind,
+        "xla_flags": os.environ.get("XLA_FLAGS", ""),
         "cpu_count": os.cpu_count(),
         "utc_time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "wall_time_s": wall_time_s,

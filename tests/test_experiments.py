@@ -745,3 +745,28 @@ def test_every_command_computes_synchronously_on_the_cpu():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-500:]
     assert out.stdout.strip() == "False"
+
+
+LEVEL_0 = "--xla_backend_optimization_level=0"
+
+
+@pytest.mark.parametrize("given", ["", "--xla_cpu_use_fusion_emitters=false", LEVEL_0])
+def test_every_command_compiles_at_llvm_level_1_unless_a_level_is_given(given):
+    # The commands and benchmarks set XLA_FLAGS at import, before a backend reads it (a fresh
+    # process without the tests' own flags, conftest.py); other flags and a level given by hand
+    # are kept.
+    code = (
+        "import jax._src.xla_bridge as xb, os\n"
+        "import experiments.run, bench.jacobians\n"
+        "assert not xb.backends_are_initialized(), 'a backend before the setting'\n"
+        "print(os.environ['XLA_FLAGS'])\n"
+    )
+    env = {**os.environ, "XLA_FLAGS": given}
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env
+    )
+    assert out.returncode == 0, out.stderr[-500:]
+    flags_seen = out.stdout.split()
+    assert given.split() == flags_seen[: len(given.split())]
+    level = [f for f in flags_seen if "optimization_level" in f]
+    assert level == ([LEVEL_0] if given == LEVEL_0 else ["--xla_backend_optimization_level=1"])

@@ -33,6 +33,7 @@ def test_provenance_names_commit_versions_and_devices():
     assert prov["packages"]["jax"] and prov["packages"]["flax"]
     assert prov["devices"] and prov["python"]
     assert "git_commit" in prov and "git_dirty" in prov
+    assert prov["xla_flags"] == os.environ.get("XLA_FLAGS", "")  # what the backend read
 
 
 def test_code_state_is_dirty_for_code_anywhere_in_the_checkout_but_not_for_outputs(tmp_path):
