@@ -4,8 +4,8 @@
 # FIGURE_JOBS=N runs N figure configs side by side (default 2); their progress lines (claim, row,
 # model, rate, ETA) are printed live, one whole line at a time.
 # `make bench` installs the optional PyTorch extra (.[dev,bench]) and runs both benchmarks;
-# `make bench-train` / `make bench-jacobians` / `make bench-cost` run one, with BENCH_ARGS passed on (e.g.
-# BENCH_ARGS="--tables step --repeats 20").
+# `make bench-train` / `make bench-jacobians` / `make bench-cost` / `make bench-codegen` run one,
+# with BENCH_ARGS passed on (e.g. BENCH_ARGS="--tables step --repeats 20").
 
 PYTHON ?= python3
 VENV := .venv
@@ -44,7 +44,7 @@ RAY_STAMP := $(VENV)/.installed-ray-$(shell cat pyproject.toml constraints.txt |
 
 .PHONY: install install-bench install-ptb install-ray test test-durations test-slow lint format figures h97-readings \
 	h97-output-layer $(addprefix figure-,$(TRAINED) $(COMPUTED)) figure-s_reach figure-p13_t1_modern \
-	bench bench-train bench-cost bench-jacobians clean
+	bench bench-train bench-cost bench-jacobians bench-codegen clean
 
 install: $(STAMP)
 
@@ -102,7 +102,7 @@ figures: install
 
 # What `make figures` says first: how long it will take (measured; README, "Two commands").
 ifeq ($(PROFILE),quick)
-FIGURES_TIME := about 26 minutes on a 2-core CPU from a fresh clone (25 min 17 s to 26 min 16 s measured), less where runs are kept
+FIGURES_TIME := about 22 minutes on a 2-core CPU from a fresh clone (21 min 38 s measured), less where runs are kept
 else
 FIGURES_TIME := hours to days on a 2-core CPU (REPRODUCTION.md, the cost table); RUN_MISSING=false redraws the committed runs
 endif
@@ -207,6 +207,11 @@ bench-train: install-bench
 
 bench-jacobians: install-bench
 	$(PY) -m bench.jacobians $(BENCH_ARGS)
+
+# The LLVM optimisation level the commands compile at (experiments/common.py): compile and run times
+# of representative programs at levels 3, 2 and 1, one process per level (about 12 minutes).
+bench-codegen: install
+	$(PY) -m bench.codegen $(BENCH_ARGS)
 
 # The cost model of every paper profile (bench/results/cost.json and cost.md, which the README
 # includes); BENCH_ARGS e.g. "--claims h97_t1,p13_f7" or "--trials_per_program 1,10,100,1000".

@@ -1,7 +1,7 @@
 """Benchmarks: each module prints its tables (python -m bench.<name>); shared helpers here."""
 
 # The commands' XLA settings (experiments/common.py: synchronous CPU dispatch against a known JAX
-# hang, LLVM at optimisation level 1), so the benchmarks time what the runs do.
+# hang, LLVM at optimisation level 2), so the benchmarks time what the runs do.
 import experiments.common  # noqa: F401
 
 

@@ -21,15 +21,15 @@ from absl import app, flags, logging
 # it. It did not end the stalls seen here (watch_for_stalls below), but it is that issue's fix.
 jax.config.update("jax_cpu_enable_async_dispatch", False)
 
-# XLA:CPU builds the commands' machine code with LLVM at optimisation level 1 (its default is 2).
-# Measured on the 2-core CPU (2026-12-07; in-process A/B, the same lowered programs): compiling
-# takes 1.3-2.5x less time (an S2 training chunk 4.7 -> 1.9 s, P13-F7's programs 96 -> 67 s in
-# all, quick run 170 -> 138 s), and the code runs as fast or faster (S2 chunks 0.97x, S0's
-# 10,000-step BiLSTM epochs 0.85x, the Jacobian engine 0.95-0.98x) except the 1997 LSTM's online
-# training chunk, 1.06x. Results move in float32's last digits (e.g. 2.4e-7 in an attention
-# chunk's state). Set before any computation creates the CPU client; a level set by hand in
-# XLA_FLAGS is kept; provenance records the flags (repro.results.provenance).
-CODEGEN = "--xla_backend_optimization_level=1"
+# XLA:CPU builds the commands' machine code with LLVM at optimisation level 2 (its default is 3).
+# bench/results/codegen.txt (python -m bench.codegen: one fresh process per level, 2 rounds,
+# 2026-12-07): level 2 compiles in 0.5-0.8x the time of level 3 (an S2 training chunk 4.7 -> 2.4 s;
+# compilation is most of make figures' quick profile) and runs in 0.86-1.08x its time; level 1
+# compiles no faster than 2 and ran up to 1.34x slower (S0's update, the 1997 LSTM's chunk, all
+# pairs of a tanh RNN). Results move in float32's last digits. Set before any computation creates
+# the CPU client; a level set by hand in XLA_FLAGS is kept; provenance records the flags
+# (repro.results.provenance).
+CODEGEN = "--xla_backend_optimization_level=2"
 if "xla_backend_optimization_level" not in os.environ.get("XLA_FLAGS", ""):
     os.environ["XLA_FLAGS"] = " ".join([os.environ.get("XLA_FLAGS", ""), CODEGEN]).strip()
 

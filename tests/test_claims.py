@@ -582,3 +582,17 @@ def test_a_commands_options_ignore_its_spelling_and_plumbing_not_a_rows_field():
         cmd.replace("quick", "paper"),
     ):
         assert of(other) != of(cmd), other
+
+
+def test_a_diverged_trials_nan_is_counted_and_never_summarised(tmp_path):
+    # Python's min and max answer by where a NaN stands ([nan, 1] -> nan, [1, nan] -> 1): the
+    # summaries refuse it, ~finite leaves it out and ~count_nan says how many there were.
+    (tmp_path / "n.json").write_text(json.dumps({"a": [float("nan"), 0.2, 0.01], "b": [0.2, 0.01]}))
+    for function in ("min", "max", "mean", "median", "sum", "flatmin", "flatmax"):
+        with pytest.raises(ValueError, match="NaN"):
+            docs.value_of(tmp_path, "n.json", "a", f"~{function}", None)
+        assert docs.value_of(tmp_path, "n.json", "b", f"~{function}", None)  # no NaN: as before
+    assert docs.value_of(tmp_path, "n.json", "a", "~finite~min", None) == "0.01"
+    assert docs.value_of(tmp_path, "n.json", "a", "~finite~max", None) == "0.2"
+    assert docs.value_of(tmp_path, "n.json", "a", "~count_nan", None) == "1"
+    assert docs.value_of(tmp_path, "n.json", "b", "~count_nan", None) == "0"

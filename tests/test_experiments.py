@@ -751,7 +751,7 @@ LEVEL_0 = "--xla_backend_optimization_level=0"
 
 
 @pytest.mark.parametrize("given", ["", "--xla_cpu_use_fusion_emitters=false", LEVEL_0])
-def test_every_command_compiles_at_llvm_level_1_unless_a_level_is_given(given):
+def test_every_command_compiles_at_llvm_level_2_unless_a_level_is_given(given):
     # The commands and benchmarks set XLA_FLAGS at import, before a backend reads it (a fresh
     # process without the tests' own flags, conftest.py); other flags and a level given by hand
     # are kept.
@@ -769,4 +769,4 @@ def test_every_command_compiles_at_llvm_level_1_unless_a_level_is_given(given):
     flags_seen = out.stdout.split()
     assert given.split() == flags_seen[: len(given.split())]
     level = [f for f in flags_seen if "optimization_level" in f]
-    assert level == ([LEVEL_0] if given == LEVEL_0 else ["--xla_backend_optimization_level=1"])
+    assert level == ([LEVEL_0] if given == LEVEL_0 else ["--xla_backend_optimization_level=2"])

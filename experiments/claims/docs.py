@@ -20,7 +20,9 @@ Three kinds of generated text, rewritten by ``python -m experiments.claims.docs`
   The selector walks the JSON: ``.key``, ``[3]`` (an index) or ``[key=value,...]`` (the first
   element with those fields); each FUNCTION, applied in turn, is one of ``FUNCTIONS`` (``len``, ``min``,
   ``max``, ``sum``, ``mean``, ``median``, ``pct`` = ×100, ``col(i)`` = the i-th element of every inner list, ``field(k)`` = the field k of every element, ``count_true``, ``count_below(x)``, ``flatmin`` and ``flatmax``: over
-  every number in nested lists and dicts; ``min_solved(values,mask)``, ``max_solved``,
+  every number in nested lists and dicts; ``finite`` (the finite numbers of a list), ``count_nan``
+  (a diverged trial's NaN: ``min``, ``max``, ``sum``, ``mean``, ``median``, ``flatmin`` and
+  ``flatmax`` refuse one); ``min_solved(values,mask)``, ``max_solved``,
   ``min_unsolved``, ``max_unsolved``: over the values of an entry, or a list of entries, where the
   mask is true or false); FORMAT a Python format spec
   (default: whole numbers and numbers from 100 up with thousands separators, others to 3
@@ -38,6 +40,7 @@ from __future__ import annotations
 import functools
 import importlib
 import json
+import math
 import re
 import sys
 from pathlib import Path
@@ -347,17 +350,32 @@ def _scale(run: dict) -> tuple[bool, str]:
     return full, run["profile"]
 
 
+def _no_nan(function):
+    """``function`` of numbers, refusing a NaN among them (Python's ``min`` and ``max`` would
+    return an answer that depends on where it stands): a diverged trial is counted with
+    ``~count_nan`` and left out with ``~finite``, in words beside the number."""
+
+    def checked(value):
+        if any(isinstance(x, float) and math.isnan(x) for x in _numbers(value)):
+            raise ValueError("a NaN among the values (a diverged trial?): apply ~finite first")
+        return function(value)
+
+    return checked
+
+
 FUNCTIONS = {
     "len": len,
-    "min": min,
-    "max": max,
-    "sum": sum,
-    "mean": lambda xs: sum(xs) / len(xs),
+    "min": _no_nan(min),
+    "max": _no_nan(max),
+    "sum": _no_nan(sum),
+    "mean": _no_nan(lambda xs: sum(xs) / len(xs)),
     "pct": lambda x: 100 * x,
     "count_true": lambda xs: sum(1 for x in xs if x is True),
-    "median": lambda xs: float(np.median(xs)),
-    "flatmin": lambda v: min(_numbers(v)),
-    "flatmax": lambda v: max(_numbers(v)),
+    "median": _no_nan(lambda xs: float(np.median(xs))),
+    "flatmin": _no_nan(lambda v: min(_numbers(v))),
+    "flatmax": _no_nan(lambda v: max(_numbers(v))),
+    "finite": lambda xs: [x for x in xs if x is not None and math.isfinite(x)],
+    "count_nan": lambda xs: sum(1 for x in xs if isinstance(x, float) and math.isnan(x)),
 }
 
 

@@ -1,0 +1,29 @@
+"""bench/codegen.py: every program it times builds from today's configs, and bad flags are one line."""
+
+import subprocess
+import sys
+
+import pytest
+
+from bench import codegen
+
+
+def test_every_program_lowers():
+    # The row and model names are the configs' (a renamed row fails here, not after minutes of
+    # timing).
+    for name, make in codegen.PROGRAMS.items():
+        fn, args = make()
+        assert fn.lower(*args()).as_text(), name
+
+
+@pytest.mark.parametrize("flag, value", [("processes", "0"), ("calls", "-1")])
+def test_bad_flag_is_one_line_error(flag, value):
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.codegen", f"--{flag}={value}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode != 0
+    assert f"--{flag}" in out.stderr and "Traceback" not in out.stderr
+    assert "round 1" not in out.stdout  # nothing was timed
