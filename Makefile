@@ -102,7 +102,7 @@ figures: install
 
 # What `make figures` says first: how long it will take (measured; README, "Two commands").
 ifeq ($(PROFILE),quick)
-FIGURES_TIME := about 22 minutes on a 2-core CPU from a fresh clone (21 min 38 s measured), less where runs are kept
+FIGURES_TIME := about 22 minutes on a 2-core CPU from a fresh clone (22 min 5 s measured), less where runs are kept
 else
 FIGURES_TIME := hours to days on a 2-core CPU (REPRODUCTION.md, the cost table); RUN_MISSING=false redraws the committed runs
 endif
