@@ -128,7 +128,8 @@ def worker(out_dir: Path) -> None:
 
 
 def _run_level(level: int, out_dir: Path) -> list[dict]:
-    """Run a worker at ``level`` in a fresh process writing to the empty ``out_dir``; its records."""
+    """Run a worker at ``level`` in a fresh process writing to the empty ``out_dir``; its
+    records."""
     env = {**os.environ, "XLA_FLAGS": f"--xla_backend_optimization_level={level}"}
     cmd = [sys.executable, "-m", "bench.codegen", f"--worker={out_dir}"]
     cmd.append(f"--calls={_CALLS.value}")

@@ -23,11 +23,12 @@ jax.config.update("jax_cpu_enable_async_dispatch", False)
 
 # XLA:CPU builds the commands' machine code with LLVM at optimisation level 2 (its default is 3).
 # bench/results/codegen.txt (python -m bench.codegen: one fresh process per level, 2 rounds,
-# 2026-12-07): level 2 compiles in 0.51-0.83x the time of level 3 (an S2 training chunk 4.7 -> 2.4 s;
-# compilation is much of make figures' quick profile) and runs in 0.86-1.09x its time; level 1
-# compiles no faster than 2 and ran up to 1.34x slower (S0's update, the 1997 LSTM's chunk, all
-# pairs of a tanh RNN). Results move in float32's last digits. Set before any computation creates
-# the CPU client; a level set by hand in XLA_FLAGS is kept; provenance records the flags
+# 2026-12-07): level 2 compiles in 0.51-0.83x the time of level 3 (an S2 training chunk
+# 4.7 -> 2.4 s; compilation is much of make figures' quick profile) and runs in 0.86-1.09x its
+# time; level 1 compiles about as fast as 2 or slower and ran up to 1.34x slower than 3 (S0's
+# update, the 1997 LSTM's chunk, all pairs of a tanh RNN). Results move in float32's last digits
+# (and quick-profile outcomes with them: README, "Two commands"). Set before any computation
+# creates the CPU client; a level set by hand in XLA_FLAGS is kept; provenance records the flags
 # (repro.results.provenance).
 CODEGEN = "--xla_backend_optimization_level=2"
 if "xla_backend_optimization_level" not in os.environ.get("XLA_FLAGS", ""):

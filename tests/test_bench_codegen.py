@@ -1,4 +1,4 @@
-"""bench/codegen.py: every program it times builds from today's configs, and bad flags are one line."""
+"""bench/codegen.py: every program it times builds from today's configs; bad flags are one line."""
 
 import subprocess
 import sys

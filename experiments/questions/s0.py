@@ -247,7 +247,8 @@ def draw(c, factors, main, aliasing, numbers) -> list:
         f"signals, {c.epochs} epochs ({c.epochs * c.train_size // c.batch} updates) for every "
         f"length, {c.trials} trials; label: the oscillator's natural frequency (0.6-1.6 kHz); "
         "(c), (d) bars: median, dots: trials ((d): a trial whose RMSE diverged to NaN is "
-        "counted above its bar and ranks worst in the median). (c): in reverse mode the gradient reaching the "
+        "counted above its bar and ranks worst in the median). (c): in reverse mode the "
+        "gradient reaching the "
         "early samples underflows to exactly 0 in float32 (a sample counts if it does so in any of "
         "4 validation signals), while the exact norm of the state "
         "Jacobian (Jacobian engine, log scale) is tiny but not 0. Times on this machine's CPU; the "
@@ -333,8 +334,8 @@ def _draw_aliasing(dx, aliasing, numbers) -> None:
             dx.bar(i, median, color="0.85", edgecolor="0.4", width=0.6)
         dx.scatter(np.full(vals.shape, i), vals, color="0.2", s=8, zorder=3)  # NaN: not drawn
         if diverged.any():
-            dx.text(i, 0.97, f"{diverged.sum()}/{vals.size}\ndiverged", transform=dx.get_xaxis_transform(),
-                    ha="center", va="top", fontsize=7, color="0.2")  # fmt: skip
+            dx.text(i, 0.97, f"{diverged.sum()}/{vals.size}\ndiverged", ha="center", va="top",
+                    transform=dx.get_xaxis_transform(), fontsize=7, color="0.2")  # fmt: skip
     dx.axhline(numbers["label_std"], **plotting.PAPER_STYLE)
     dx.text(len(keys) - 0.5, numbers["label_std"] * 1.03, "predict the mean", fontsize=7,
             color="0.35", ha="right")  # fmt: skip
