@@ -78,6 +78,25 @@ def cli(tmp_path):
 
 
 @pytest.fixture
+def bench_error():
+    """``bench_error(module, *args)``: ``python -m module args`` (a benchmark) in a new process must
+    stop with an error and no traceback; returns (stderr, stdout) for the test's own checks."""
+
+    def run(module, *args):
+        out = subprocess.run(
+            [sys.executable, "-m", module, *args],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=120,
+        )
+        assert out.returncode != 0 and "Traceback" not in out.stderr, out.stderr[-500:]
+        return out.stderr, out.stdout
+
+    return run
+
+
+@pytest.fixture
 def driver_error(tmp_path):
     """``driver_error(module, *args)``: the one-line error the command ``python -m module args``
     prints, checked in this process (``experiments.common.call``: the same parsing, validation and

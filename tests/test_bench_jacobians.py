@@ -1,9 +1,6 @@
 """bench/jacobians.py rejects a bad --pair_cells, --budget, --pairs_T, --blocks or --against in one
 line, before any timing."""
 
-import subprocess
-import sys
-
 import pytest
 
 
@@ -24,26 +21,14 @@ import pytest
         ("against", "--version"),
     ],
 )
-def test_bad_flag_is_one_line_error(flag, value):
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.jacobians", f"--{flag}={value}", "--T=1"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert out.returncode != 0
-    assert f"--{flag}" in out.stderr and "Traceback" not in out.stderr
-    assert "products to the end" not in out.stdout  # nothing was timed
+def test_bad_flag_is_one_line_error(flag, value, bench_error):
+    stderr, stdout = bench_error("bench.jacobians", f"--{flag}={value}", "--T=1")
+    assert f"--{flag}" in stderr
+    assert "products to the end" not in stdout  # nothing was timed
 
 
-def test_two_modes_at_once_is_one_line_error():
+def test_two_modes_at_once_is_one_line_error(bench_error):
     """--against, --blocks and --lag_bands each print only their own tables: one at a time."""
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.jacobians", "--blocks=4", "--lag_bands"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert out.returncode != 0
-    assert "--lag_bands" in out.stderr and "Traceback" not in out.stderr
-    assert "all-pairs" not in out.stdout  # nothing was timed
+    stderr, stdout = bench_error("bench.jacobians", "--blocks=4", "--lag_bands")
+    assert "--lag_bands" in stderr
+    assert "all-pairs" not in stdout  # nothing was timed
