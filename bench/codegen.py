@@ -35,10 +35,11 @@ import numpy as np
 from absl import app, flags
 
 from bench import cpu_model
+from experiments import common
 from repro import results
 
 # (not --rounds and --repeats: bench.train, imported for S0's update, defines those flags)
-_ROUNDS = flags.DEFINE_integer(
+_PROCESSES = flags.DEFINE_integer(
     "processes", 2, "Fresh processes per level (rounds, the order rotated).", lower_bound=1
 )
 _CALLS = flags.DEFINE_integer("calls", 3, "Timed calls per program and process.", lower_bound=1)
@@ -46,19 +47,21 @@ _WORKER = flags.DEFINE_string("worker", "", "Internal: time every program, write
 
 WORKER_S = 300  # a worker's time limit (its programs take about 2 minutes)
 LEVELS = (3, 2, 1)  # XLA:CPU's default (3) first
-CHOSEN = 2  # the commands' level (experiments/common.py): its ratios to 3 and its outputs' gap
+# The commands' level (experiments/common.py): its ratios to 3 and its outputs' gap are printed.
+CHOSEN = int(common.CODEGEN.rpartition("=")[2])
 
 
-def _chunk(config: str, protocol: str, row: str, model: str):
+def _chunk(config: str, row: str, model: str):
     """(jitted training chunk, its arguments: fresh trial states) of one row and model of a
-    config's quick profile."""
+    config's quick profile, built by the protocol the config names."""
     import importlib
 
+    from experiments import run
     from experiments.claims import rows as rows_lib
     from repro import train
 
     c = importlib.import_module(f"experiments.configs.{config}").get_config("quick")
-    p = importlib.import_module(protocol).PROTOCOL
+    p = run.protocol_of(c)
     t = p.build({r.id: r for r in rows_lib.rows_of(c, p.validate)}[row].config, model)
     trainer = train.Trainer(t.problem, t.optimizer, t.schedule)
     ids = t.schedule.trial_ids
@@ -83,16 +86,11 @@ def _all_pairs(name: str, n: int = 32, T: int = 500):
     return jax.jit(lambda c, xs: jacobians.all_pairs_log_norms(step, c, xs)), lambda: (carry, xs)
 
 
-S2, QUESTIONS = "s2_ablation", "experiments.questions.claim"
 PROGRAMS = {
-    "S2 chunk, tanh + clip": lambda: _chunk(S2, QUESTIONS, "recall_T10", "tanh_clip"),
-    "S2 chunk, attention": lambda: _chunk(S2, QUESTIONS, "recall_T10", "attention"),
-    "P13-F7 chunk, MSGD-CR": lambda: _chunk(
-        "p13_f7", "experiments.p13.protocol", "basic_tanh_L10", "msgd_cr"
-    ),
-    "H97-T7 chunk, 1997 LSTM": lambda: _chunk(
-        "h97_t7", "experiments.h97.claim", "T100", "lstm1997"
-    ),
+    "S2 chunk, tanh + clip": lambda: _chunk("s2_ablation", "recall_T10", "tanh_clip"),
+    "S2 chunk, attention": lambda: _chunk("s2_ablation", "recall_T10", "attention"),
+    "P13-F7 chunk, MSGD-CR": lambda: _chunk("p13_f7", "basic_tanh_L10", "msgd_cr"),
+    "H97-T7 chunk, 1997 LSTM": lambda: _chunk("h97_t7", "T100", "lstm1997"),
     "S0 update, 10,000 samples": _s0_update,
     "all pairs, tanh RNN": lambda: _all_pairs("rnn_tanh"),
     "all pairs, LSTM": lambda: _all_pairs("lstm"),
@@ -103,8 +101,6 @@ def worker(out_dir: Path) -> None:
     """Compile and time every program in this process: out_dir/i.json (times) and i.npy (its
     outputs). XLA's CPU runtime can stall here as in the commands: the watch restarts the worker,
     which skips the programs it finished."""
-    from experiments import common
-
     common.watch_for_stalls()
     for i, (name, make) in enumerate(PROGRAMS.items()):
         if (out_dir / f"{i}.json").exists():
@@ -161,14 +157,14 @@ def main(argv):
     compile_s = {lv: {n: [] for n in PROGRAMS} for lv in LEVELS}
     run_s = {lv: {n: [] for n in PROGRAMS} for lv in LEVELS}
     with tempfile.TemporaryDirectory() as tmp:
-        for round_ in range(_ROUNDS.value):
+        for round_ in range(_PROCESSES.value):
             for level in LEVELS[round_ % len(LEVELS) :] + LEVELS[: round_ % len(LEVELS)]:
                 out = Path(tmp) / f"{round_}_{level}"
                 out.mkdir()
                 for rec in _run_level(level, out):
                     compile_s[level][rec["program"]].append(rec["compile_s"])
                     run_s[level][rec["program"]].append(rec["run_s"])
-                print(f"round {round_ + 1}/{_ROUNDS.value}, level {level}: done")
+                print(f"round {round_ + 1}/{_PROCESSES.value}, level {level}: done")
         diff = {}
         for i, name in enumerate(PROGRAMS):
             a, b = (np.load(Path(tmp) / f"0_{lv}" / f"{i}.npy") for lv in (LEVELS[0], CHOSEN))
@@ -181,7 +177,7 @@ def main(argv):
     med = lambda xs: float(np.median(np.ravel(xs)))
     print(
         f"\nXLA:CPU's LLVM optimisation levels 3 (its default), 2 (the commands') and 1, "
-        f"{_ROUNDS.value} rounds of one fresh process per level, {_CALLS.value} timed calls each; "
+        f"{_PROCESSES.value} rounds of one fresh process per level, {_CALLS.value} timed calls each; "
         f"medians in seconds; ratios and max diff (outputs' largest gap): level {CHOSEN} against 3"
     )
     head = [f"compile, {lv}" for lv in LEVELS] + [f"run, {lv}" for lv in LEVELS]
