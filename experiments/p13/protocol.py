@@ -248,7 +248,7 @@ def build(c, method: str, part: int = 0) -> Trials:
         problem = dataclasses.replace(problem, grad=grad)
     guard = None
     if c.nan_guard and clips:
-        shrink = jax.tree.map(lambda p: 0.0, problem.init(jax.random.key(0)))
+        shrink = jax.tree.map(lambda p: 0.0, jax.eval_shape(problem.init, jax.random.key(0)))
         shrink["params"]["cell"]["W_rec"] = 0.02
         guard = train.nan_guard(shrink)
     schedule = updates.schedule(c, milestones(c))
