@@ -31,8 +31,9 @@ jax.config.update("jax_cpu_enable_async_dispatch", False)
 # creates the CPU client; a level set by hand in XLA_FLAGS is kept; provenance records the flags
 # (repro.results.provenance).
 CODEGEN = "--xla_backend_optimization_level=2"
-if "xla_backend_optimization_level" not in os.environ.get("XLA_FLAGS", ""):
-    os.environ["XLA_FLAGS"] = " ".join([os.environ.get("XLA_FLAGS", ""), CODEGEN]).strip()
+_GIVEN = os.environ.get("XLA_FLAGS", "")
+if "xla_backend_optimization_level" not in _GIVEN:
+    os.environ["XLA_FLAGS"] = f"{_GIVEN} {CODEGEN}".strip()
 
 
 def _last_line(err: Exception) -> str:

@@ -494,7 +494,7 @@ def _products(step_fn, carry, xs, rows, cols, forward):
     join = lambda first, rest: jnp.concatenate(
         [first[None], rest] if forward else [rest, first[None]]
     )
-    whole = _whole_lines(carry, rows, "rows") if forward else _whole_lines(carry, cols, "cols")
+    whole = _chain_whole_lines(carry, rows, cols, forward)
     # One log-scale per matrix, for the whole stack at once (cheaper than inside the scan).
     return LogScaled(*_collapse(join(ident[0], m), join(ident[1], ls), unit_peaks=whole))
 
@@ -507,6 +507,12 @@ def _whole_lines(carry, sel: Selector, arg: str) -> bool:
     return np.unique(_indices(sel, state_blocks(carry), n, arg)).size == n
 
 
+def _chain_whole_lines(carry, rows: Selector, cols: Selector, forward: bool) -> bool:
+    """``_whole_lines`` of a chain's lines: columns carried forward (rows selected), rows carried
+    back (cols selected)."""
+    return _whole_lines(carry, rows, "rows") if forward else _whole_lines(carry, cols, "cols")
+
+
 def _chain_log_norms(step_fn, carry, xs, rows, cols, norm, tol, max_iters, forward):
     _check_norm(norm)
     dtype = ravel_pytree(carry)[0].dtype
@@ -515,7 +521,7 @@ def _chain_log_norms(step_fn, carry, xs, rows, cols, norm, tol, max_iters, forwa
     # right one (cols) for products growing on the left (from the start), else the left one.
     orient = (lambda b: b) if forward else _mT
 
-    whole = _whole_lines(carry, rows, "rows") if forward else _whole_lines(carry, cols, "cols")
+    whole = _chain_whole_lines(carry, rows, cols, forward)
 
     def emit(block, ls, v):
         lognorm, v = _log_norm(orient(block), orient(ls), v, norm, tol, max_iters, whole)
