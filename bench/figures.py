@@ -1,0 +1,155 @@
+"""Where ``make figures`` spends its time: per config, wall and CPU seconds and XLA's share of them.
+
+``make bench-figures`` runs ``make figures`` with every config's command wrapped by this module: it
+runs ``python -m experiments.run ARGS`` with ``JAX_LOG_COMPILES=1`` (JAX logs every program it
+traces, lowers and compiles, with the seconds each took), the command's stderr into
+``LOG_DIR/<config>_<profile>.err``, and appends a line ``TIME <wall> wall <cpu> user`` (seconds; the
+CPU time is the command's user time, restarts after a stall included). Then it prints the table
+from those logs: compilation (XLA's compile, and JAX's tracing and lowering) against the rest
+(training, evaluation, drawing, start-up). Run it on a fresh clone: a run directory or a
+compilation cache left by an earlier run is reused, and the table then measures less.
+
+Usage:
+  make bench-figures                             # about 25 minutes on 2 cores
+  python -m bench.figures --logs=DIR -- ARGS  # one command, wrapped (what make runs)
+  python -m bench.figures --logs=DIR          # the table of the logs in DIR
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jax
+from absl import app, flags
+
+from bench import cpu_model
+from repro import results
+
+_LOGS = flags.DEFINE_string("logs", None, "Folder of the per-config logs.", required=True)
+_JSON = flags.DEFINE_string("json", "", "Also write the table's numbers here (the docs cite them).")
+
+_FINISHED = re.compile(
+    r"Finished (XLA compilation|tracing|jaxpr to MLIR module conversion) .* in ([0-9.e+-]+) sec"
+)
+_TIME = re.compile(r"^TIME ([0-9.]+) wall ([0-9.]+) user")
+
+
+def log_name(args: list[str]) -> str:
+    """``<config>_<profile>`` of a command's ``--config=experiments/configs/NAME.py:PROFILE``."""
+    for a in args:
+        m = re.fullmatch(r"--config=(?:.*/)?([A-Za-z0-9_]+)\.py(?::([A-Za-z0-9_]+))?", a)
+        if m:
+            return f"{m[1]}_{m[2] or 'default'}"
+    raise ValueError(f"no --config=PATH.py[:PROFILE] among the command's arguments {args}")
+
+
+def wrap(args: list[str], log_dir: Path) -> int:
+    """Run ``python -m experiments.run ARGS`` with JAX's compile log, its stderr into the config's
+    log; append its wall and CPU seconds there. Returns its exit status."""
+    path = log_dir / f"{log_name(args)}.err"
+    env = {**os.environ, "JAX_LOG_COMPILES": "1"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
+    start = time.monotonic()
+    with path.open("w") as err:
+        code = subprocess.run(
+            [sys.executable, "-m", "experiments.run", *args], stderr=err, env=env
+        ).returncode
+        wall = time.monotonic() - start
+        cpu = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime - before
+        err.write(f"TIME {wall:.2f} wall {cpu:.2f} user\n")
+    print(f"{path.stem}: {wall:.1f} s (exit {code}; log {path})", flush=True)
+    return code
+
+
+def measure(path: Path) -> dict:
+    """One log's seconds: wall, CPU, XLA compile, tracing + lowering; programs compiled."""
+    out = {"wall": None, "cpu": None, "xla": 0.0, "trace": 0.0, "programs": 0, "restarts": 0}
+    for line in path.read_text(errors="replace").splitlines():
+        if m := _FINISHED.search(line):
+            if m[1] == "XLA compilation":
+                out["xla"] += float(m[2])
+                out["programs"] += 1
+            else:
+                out["trace"] += float(m[2])
+        elif m := _TIME.match(line):
+            out["wall"], out["cpu"] = float(m[1]), float(m[2])
+        elif "restarting the command" in line:
+            out["restarts"] += 1
+    return out
+
+
+def summary(log_dir: Path) -> dict:
+    """Every finished config's seconds (longest first; ``compile`` = XLA's compile + tracing and
+    lowering, ``rest`` = wall - compile), their totals, and the configs without a TIME line."""
+    logs = {p.stem: measure(p) for p in sorted(log_dir.glob("*.err"))}
+    unfinished = sorted(k for k, r in logs.items() if r["wall"] is None)
+    rows = [{"config": k, **r} for k, r in logs.items() if r["wall"] is not None]
+    if not rows:
+        raise ValueError(f"--logs={str(log_dir)!r}: no finished config's log (*.err) in it")
+    rows.sort(key=lambda r: -r["wall"])
+    keys = ("wall", "cpu", "xla", "trace", "programs", "restarts")
+    total = {k: sum(r[k] for r in rows) for k in keys}
+    for r in (*rows, total):
+        r["compile"] = r["xla"] + r["trace"]
+        r["rest"] = r["wall"] - r["compile"]
+        r["share"] = r["compile"] / r["wall"] if r["wall"] else None
+    return {"rows": rows, "total": total, "configs": len(rows), "unfinished": unfinished}
+
+
+def table(log_dir: Path) -> str:
+    """The markdown table of every finished config's log in ``log_dir``, longest first."""
+    s = summary(log_dir)
+    lines = [
+        "| config | wall s | CPU s | XLA compile s | tracing + lowering s | programs | "
+        "compilation / wall |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    share = lambda r: "–" if r["share"] is None else f"{r['share']:.0%}"
+    for r in s["rows"]:
+        note = f" ({r['restarts']} stall restarted)" if r["restarts"] else ""
+        lines.append(
+            f"| {r['config']}{note} | {r['wall']:.1f} | {r['cpu']:.1f} | {r['xla']:.1f} | "
+            f"{r['trace']:.1f} | {r['programs']} | {share(r)} |"
+        )
+    t = s["total"]
+    lines.append(
+        f"| **all {s['configs']} configs** | {t['wall']:.1f} | {t['cpu']:.1f} | {t['xla']:.1f} | "
+        f"{t['trace']:.1f} | {t['programs']} | {share(t)} |"
+    )
+    if s["unfinished"]:
+        lines.append(f"\nNot finished (no TIME line): {', '.join(s['unfinished'])}")
+    return "\n".join(lines)
+
+
+def main(argv):
+    log_dir = Path(_LOGS.value)
+    if argv[1:]:  # a command to wrap
+        log_dir.mkdir(parents=True, exist_ok=True)
+        sys.exit(wrap(argv[1:], log_dir))
+    if not log_dir.is_dir():
+        sys.exit(f"error: --logs={_LOGS.value!r}: no such folder")
+    try:
+        body = table(log_dir)
+    except ValueError as err:
+        sys.exit(f"error: {err}")
+    head = {"date": str(datetime.date.today()), "cpu": cpu_model(), "cores": os.cpu_count()}
+    if _JSON.value:
+        results.atomic_write_json(_JSON.value, {**head, "jax": jax.__version__, **summary(log_dir)})
+    print(f"{head['date']}, {head['cpu']}, {head['cores']} cores; jax {jax.__version__}")
+    print(
+        "Per config of make figures: wall and CPU seconds of its command; XLA's compile seconds "
+        "and JAX's tracing and lowering seconds, summed over the programs it compiled (from "
+        "JAX_LOG_COMPILES); compilation / wall = both over the wall time.\n"
+    )
+    print(body)
+
+
+if __name__ == "__main__":
+    app.run(main)
