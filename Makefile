@@ -4,7 +4,8 @@
 # FIGURE_JOBS=N runs N figure configs side by side (default 2); their progress lines (claim, row,
 # model, rate, ETA) are printed live, one whole line at a time.
 # `make bench` installs the optional PyTorch extra (.[dev,bench]) and runs both benchmarks;
-# `make bench-train` / `make bench-jacobians` / `make bench-cost` / `make bench-codegen` run one,
+# `make bench-train` / `make bench-jacobians` / `make bench-cost` / `make bench-codegen` run one
+# (`make bench-figures`: where make figures spends its time, about 25 minutes),
 # with BENCH_ARGS passed on (e.g. BENCH_ARGS="--tables step --repeats 20").
 
 PYTHON ?= python3
@@ -44,7 +45,7 @@ RAY_STAMP := $(VENV)/.installed-ray-$(shell cat pyproject.toml constraints.txt |
 
 .PHONY: install install-bench install-ptb install-ray test test-durations test-slow lint format figures h97-readings \
 	h97-output-layer $(addprefix figure-,$(TRAINED) $(COMPUTED)) figure-s_reach figure-p13_t1_modern \
-	bench bench-train bench-cost bench-jacobians bench-codegen clean
+	bench bench-train bench-cost bench-jacobians bench-codegen bench-figures clean
 
 install: $(STAMP)
 
@@ -212,6 +213,15 @@ bench-jacobians: install-bench
 # of representative programs at levels 3, 2 and 1, one process per level (about 12 minutes).
 bench-codegen: install
 	$(PY) -m bench.codegen $(BENCH_ARGS)
+
+# Where make figures spends its time (bench/figures.py): make figures with every config's command
+# logging what it compiles, then the table (compilation against the rest). Run on a fresh clone.
+FIGURE_LOGS ?= runs/.figure-logs
+bench-figures: install
+	rm -rf $(FIGURE_LOGS)
+	$(MAKE) --no-print-directory figures RUN="$(PY) -m bench.figures --logs=$(FIGURE_LOGS) --"
+	$(PY) -m bench.figures --logs=$(FIGURE_LOGS) --json=bench/results/make_figures_compile.json \
+	  | tee bench/results/make_figures_compile.txt
 
 # The cost model of every paper profile (bench/results/cost.json and cost.md, which the README
 # includes); BENCH_ARGS e.g. "--claims h97_t1,p13_f7" or "--trials_per_program 1,10,100,1000".

@@ -357,6 +357,28 @@ def test_certified_norms_match_the_svd_on_hard_families(family, n, dtype, seed):
         np.testing.assert_allclose(got[finite], want[finite], rtol=tol, atol=tol, err_msg=name)
 
 
+def test_certified_norms_of_a_flat_spectrum_where_the_rounding_margin_dominates():
+    """The flat-spectrum regime ``_subspace_step`` names: scaled orthogonal Jacobians, n = 128 in
+    float32 (block of 16), so every product's singular values are equal and ‖m‖_F² = 128 σ₁². γ
+    is then about 112 σ₁² (its rounding margin alone, 4·(128 + 16)·128·eps·‖m‖_F² ≈ 1.1 σ₁², is
+    above θ₁/2), so the 2×2 bound cannot certify: every value must come from the other bounds
+    or the SVD, and still be exact."""
+    n, T = 128, 10
+    rng = np.random.default_rng(7)
+    qs = np.stack([np.linalg.qr(rng.normal(size=(n, n)))[0] for _ in range(T)])
+    xs = (qs * np.exp(rng.uniform(-0.5, 0.5, (T, 1, 1)))).astype(np.float32)
+    ref = _reference_all_pairs(xs.astype(np.float64))
+    s0 = jnp.zeros(n, jnp.float32)
+    got = {
+        "to_last": (jac.log_norms_to_last(_linear_step, s0, jnp.asarray(xs)), ref[T, :]),
+        "all_pairs": (jac.all_pairs_log_norms(_linear_step, s0, jnp.asarray(xs)), ref),
+    }
+    for name, (ours, want) in got.items():
+        finite = np.isfinite(want)
+        np.testing.assert_allclose(np.asarray(ours)[finite], want[finite], rtol=2e-4, atol=2e-4,
+                                   err_msg=name)  # fmt: skip
+
+
 def test_a_stack_iterated_a_few_matrices_at_a_time_matches_the_whole_stack(x64, monkeypatch):
     """Matrices still iterating are gathered ``slots`` at a time: each one's certified σ₁ is the
     same, up to rounding, whichever others share its steps (slots 1, 5, the default 64 on a stack
