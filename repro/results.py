@@ -19,6 +19,7 @@ import platform
 import struct
 import subprocess
 import tempfile
+import time
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -151,12 +152,16 @@ def load_json(path: str | os.PathLike) -> Any:
 
 def cached_json(path: str | os.PathLike, source: dict, compute: Callable[[], dict]) -> dict:
     """The dict stored at ``path`` if it was computed from ``source`` (its ``"source"`` entry), else
-    ``{"source": source, **compute()}``, written atomically first: an analysis redone only when
-    what it reads changes."""
+    ``{"source": source, "provenance": ..., **compute()}``, written atomically first: an analysis
+    redone only when what it reads changes. ``provenance`` (``provenance()``, with the seconds
+    ``compute`` took) says what computed it: the code, the packages, the XLA flags. They are not
+    part of the key, so a committed analysis is kept when the code or compiler settings move."""
     path = Path(path)
     old = load_json(path) if path.exists() else {}
     if old.get("source") != _jsonable(source):
-        old = {"source": source, **compute()}
+        start = time.perf_counter()
+        computed = compute()
+        old = {"source": source, "provenance": provenance(time.perf_counter() - start), **computed}
         atomic_write_json(path, old)
     return _jsonable(old)
 

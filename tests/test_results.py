@@ -111,3 +111,24 @@ def test_the_command_is_recorded_without_whether_missing_runs_train(monkeypatch)
     assert results.command() == "python -m experiments.run --config=c.py:paper --config.lr=0.5"
     main.__spec__ = types.SimpleNamespace(name="pytest")  # not one of ours: nothing recorded
     assert results.command() is None
+
+
+def test_cached_json_computes_once_per_source_and_records_provenance(tmp_path):
+    path = tmp_path / "analysis.json"
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"value": len(calls)}
+
+    first = results.cached_json(path, {"run": "a", "steps": 3}, compute)
+    assert first["value"] == 1 and first["source"] == {"run": "a", "steps": 3}
+    assert first["provenance"]["xla_flags"] == os.environ.get("XLA_FLAGS", "")
+    assert first["provenance"]["wall_time_s"] >= 0
+    # the same source: read back from the file, not computed again
+    assert results.cached_json(path, {"steps": 3, "run": "a"}, compute) == first
+    assert len(calls) == 1
+    # another source: computed again and the file replaced
+    second = results.cached_json(path, {"run": "a", "steps": 4}, compute)
+    assert second["value"] == 2 and results.load_json(path) == second
+    assert [p.name for p in tmp_path.iterdir()] == ["analysis.json"]  # no temporary file left
