@@ -2,17 +2,19 @@
 
 ``make bench-figures`` runs ``make figures`` with every config's command wrapped by this module: it
 runs ``python -m experiments.run ARGS`` with ``JAX_LOG_COMPILES=1`` (JAX logs every program it
-traces, lowers and compiles, with the seconds each took), the command's stderr into
-``LOG_DIR/<config>_<profile>.err``, and appends a line ``TIME <wall> wall <cpu> user`` (seconds; the
-CPU time is the command's user time, restarts after a stall included). Then it prints the table
-from those logs: compilation (XLA's compile, and JAX's tracing and lowering) against the rest
-(training, evaluation, drawing, start-up). Run it on a fresh clone: a run directory or a
-compilation cache left by an earlier run is reused, and the table then measures less.
+traces, lowers and compiles or loads from its cache, with the seconds each took), the command's
+stderr into ``LOG_DIR/<config>_<profile>.err`` (a rerun replaces it), and appends the commit that
+ran (``CODE``), its exit status (``EXIT``) and a line ``TIME <wall> wall <cpu> user`` (seconds; the
+CPU time is the command's user time, restarts after a stall and their idle time included). Then it
+writes the table of those logs (``--txt``, ``--json``) and prints it: compilation (XLA's compile,
+and JAX's tracing and lowering) against the rest (training, evaluation, drawing, start-up, a
+stall's wait). Run it on a fresh clone: a run directory or a compilation cache left by an earlier
+run is reused, and the table then measures less.
 
 Usage:
   make bench-figures                             # about 25 minutes on 2 cores
   python -m bench.figures --logs=DIR -- ARGS  # one command, wrapped (what make runs)
-  python -m bench.figures --logs=DIR          # the table of the logs in DIR
+  python -m bench.figures --logs=DIR          # the table of the logs in DIR (--txt, --json)
 """
 
 from __future__ import annotations
@@ -34,11 +36,15 @@ from repro import results
 
 _LOGS = flags.DEFINE_string("logs", None, "Folder of the per-config logs.", required=True)
 _JSON = flags.DEFINE_string("json", "", "Also write the table's numbers here (the docs cite them).")
+_TXT = flags.DEFINE_string("txt", "", "Also write the printed text here.")
+_NOTE = flags.DEFINE_string("note", "", "A line on how the logs were made, printed and stored.")
 
 _FINISHED = re.compile(
     r"Finished (XLA compilation|tracing|jaxpr to MLIR module conversion) .* in ([0-9.e+-]+) sec"
 )
 _TIME = re.compile(r"^TIME ([0-9.]+) wall ([0-9.]+) user")
+_EXIT = re.compile(r"^EXIT (-?\d+)$")
+_CODE = re.compile(r"^CODE (\S+)")
 
 
 def log_name(args: list[str]) -> str:
@@ -55,6 +61,8 @@ def wrap(args: list[str], log_dir: Path) -> int:
     log; append its wall and CPU seconds there. Returns its exit status."""
     path = log_dir / f"{log_name(args)}.err"
     env = {**os.environ, "JAX_LOG_COMPILES": "1"}
+    state = results.code_state()
+    code_line = f"CODE {state['git_commit'] or 'unknown'} dirty={state['git_dirty']}"
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
     start = time.monotonic()
     with path.open("w") as err:
@@ -63,14 +71,17 @@ def wrap(args: list[str], log_dir: Path) -> int:
         ).returncode
         wall = time.monotonic() - start
         cpu = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime - before
-        err.write(f"TIME {wall:.2f} wall {cpu:.2f} user\n")
+        # on lines of their own, even after a child killed in the middle of one
+        err.write(f"\n{code_line}\nEXIT {code}\nTIME {wall:.2f} wall {cpu:.2f} user\n")
     print(f"{path.stem}: {wall:.1f} s (exit {code}; log {path})", flush=True)
     return code
 
 
 def measure(path: Path) -> dict:
-    """One log's seconds: wall, CPU, XLA compile, tracing + lowering; programs compiled."""
+    """One log's seconds: wall, CPU, XLA compile, tracing + lowering; programs compiled or loaded
+    from the cache; stall restarts; exit status and commit (None where the log does not say)."""
     out = {"wall": None, "cpu": None, "xla": 0.0, "trace": 0.0, "programs": 0, "restarts": 0}
+    out.update(exit=None, commit=None)
     for line in path.read_text(errors="replace").splitlines():
         if m := _FINISHED.search(line):
             if m[1] == "XLA compilation":
@@ -80,6 +91,10 @@ def measure(path: Path) -> dict:
                 out["trace"] += float(m[2])
         elif m := _TIME.match(line):
             out["wall"], out["cpu"] = float(m[1]), float(m[2])
+        elif m := _EXIT.match(line):
+            out["exit"] = int(m[1])
+        elif m := _CODE.match(line):
+            out["commit"] = m[1]
         elif "restarting the command" in line:
             out["restarts"] += 1
     return out
@@ -100,20 +115,30 @@ def summary(log_dir: Path) -> dict:
         r["compile"] = r["xla"] + r["trace"]
         r["rest"] = r["wall"] - r["compile"]
         r["share"] = r["compile"] / r["wall"] if r["wall"] else None
-    return {"rows": rows, "total": total, "configs": len(rows), "unfinished": unfinished}
+    commits = sorted({r["commit"] or "not recorded" for r in rows})
+    failed = [r["config"] for r in rows if r["exit"] not in (0, None)]
+    return {
+        "rows": rows,
+        "total": total,
+        "configs": len(rows),
+        "unfinished": unfinished,
+        "failed": failed,
+        "commits": commits,
+    }
 
 
 def table(log_dir: Path) -> str:
     """The markdown table of every finished config's log in ``log_dir``, longest first."""
     s = summary(log_dir)
     lines = [
-        "| config | wall s | CPU s | XLA compile s | tracing + lowering s | programs | "
+        "| config | wall s | CPU (user) s | XLA compile s | tracing + lowering s | programs | "
         "compilation / wall |",
         "|---|---|---|---|---|---|---|",
     ]
     share = lambda r: "–" if r["share"] is None else f"{r['share']:.0%}"
     for r in s["rows"]:
         note = f" ({r['restarts']} stall restarted)" if r["restarts"] else ""
+        note += f" (exit {r['exit']})" if r["exit"] not in (0, None) else ""
         lines.append(
             f"| {r['config']}{note} | {r['wall']:.1f} | {r['cpu']:.1f} | {r['xla']:.1f} | "
             f"{r['trace']:.1f} | {r['programs']} | {share(r)} |"
@@ -139,16 +164,24 @@ def main(argv):
         body = table(log_dir)
     except ValueError as err:
         sys.exit(f"error: {err}")
+    got = summary(log_dir)
     head = {"date": str(datetime.date.today()), "cpu": cpu_model(), "cores": os.cpu_count()}
+    head.update(jax=jax.__version__, note=_NOTE.value)
     if _JSON.value:
-        results.atomic_write_json(_JSON.value, {**head, "jax": jax.__version__, **summary(log_dir)})
-    print(f"{head['date']}, {head['cpu']}, {head['cores']} cores; jax {jax.__version__}")
-    print(
+        results.atomic_write_json(_JSON.value, {**head, **got})
+    text = "\n".join([
+        f"{head['date']}, {head['cpu']}, {head['cores']} cores; jax {head['jax']}; the logs' "
+        f"commit: {', '.join(got['commits'])}",
+        *([_NOTE.value] if _NOTE.value else []),
         "Per config of make figures: wall and CPU seconds of its command; XLA's compile seconds "
-        "and JAX's tracing and lowering seconds, summed over the programs it compiled (from "
-        "JAX_LOG_COMPILES); compilation / wall = both over the wall time.\n"
-    )
-    print(body)
+        "and JAX's tracing and lowering seconds, summed over the programs it compiled or loaded "
+        "from the cache (JAX_LOG_COMPILES); compilation / wall = both over the wall time.",
+        "",
+        body,
+    ])  # fmt: skip
+    if _TXT.value:
+        results.atomic_write(_TXT.value, (text + "\n").encode())
+    print(text)
 
 
 if __name__ == "__main__":

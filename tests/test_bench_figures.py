@@ -24,7 +24,8 @@ def test_measure_sums_every_program(tmp_path):
     (tmp_path / "a.err").write_text(LOG_A)
     got = figures.measure(tmp_path / "a.err")
     assert got == {
-        "wall": 10.0, "cpu": 9.5, "xla": 3.0, "trace": 0.75, "programs": 2, "restarts": 1
+        "wall": 10.0, "cpu": 9.5, "xla": 3.0, "trace": 0.75, "programs": 2, "restarts": 1,
+        "exit": None, "commit": None,  # a shell wrapper's log does not say
     }  # fmt: skip
 
 
@@ -71,6 +72,8 @@ def test_wrap_logs_the_command_and_keeps_its_exit_status(tmp_path, monkeypatch):
     assert "config.trials" in log and "Traceback" not in log
     got = figures.measure(tmp_path / "h97_t4_quick.err")
     assert got["wall"] > 0 and got["programs"] == 0
+    assert got["exit"] == code and got["commit"] not in (None, "unknown")
+    assert "(exit " in figures.table(tmp_path).splitlines()[2]  # a failed config is marked
 
 
 def test_missing_log_dir_is_one_line(bench_error, tmp_path):
