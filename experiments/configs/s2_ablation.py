@@ -5,8 +5,9 @@ first tenth: lag ≥ 0.9 T) at lengths T; models: the remedies the
 post lists, each a cell and initialisation (experiments/questions/protocol.py, VARIANTS), all
 trained by Adam (lr 1e-3, batch 32) with the same budget; nothing is tuned per remedy.
 Command:  python -m experiments.run --config=experiments/configs/s2_ablation.py:quick
-Time:     quick (copy/recall T = 10, 40, adding T = 10; 10 trials; 1,000 updates) about 10 minutes
-          on 2 cores (mostly compilation: 33 runs);
+Time:     quick (copy/recall T = 10, 40, adding T = 10; 10 trials; 1,000 updates) about 6 minutes
+          on 2 cores beside another job, about half of it compilation of its 33 runs
+          (bench/results/make_figures_compile.txt);
           full (T = 10-200; 10 trials; 20,000 updates) hours on a CPU: a GPU job.
 """
 
