@@ -83,7 +83,8 @@ flags.register_validator(
 _AGAINST = flags.DEFINE_string(
     "against",
     "",
-    "A commit: time ours on the all-pairs matrix of each of --pair_cells against "
+    "A commit: time ours on the all-pairs matrix and the products to the end of each of "
+    "--pair_cells against "
     "repro/jacobians.py as it was at that commit, the two calls interleaved for --repeats rounds "
     "(an A/B of a change, free of the drift between separate runs); given, only these tables are "
     "printed.",
@@ -279,9 +280,12 @@ def _source_at(commit: str) -> str | None:
     return out.stdout if out.returncode == 0 else None
 
 
-def bench_against(name: str, n: int, T: int, commit: str) -> list[tuple[str, float]]:
-    """Ours now and ours at ``commit`` on the all-pairs matrix: calls interleaved (the order
-    alternating from round to round), medians. The old file runs with today's other modules."""
+def bench_against(
+    name: str, n: int, T: int, commit: str, what: str = "all_pairs_log_norms"
+) -> list[tuple[str, float]]:
+    """Ours now and ours at ``commit`` (``what``: all_pairs_log_norms or products_to_last): calls
+    interleaved (the order alternating from round to round), medians. The old file runs with
+    today's other modules."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "jacobians_then.py"
         path.write_text(_source_at(commit))
@@ -290,7 +294,7 @@ def bench_against(name: str, n: int, T: int, commit: str) -> list[tuple[str, flo
         spec.loader.exec_module(then)
     step, carry, xs, _, _ = _setup(name, n, T)
     calls = [
-        jax.jit(lambda c, xs, mod=mod: mod.all_pairs_log_norms(step, c, xs))
+        jax.jit(lambda c, xs, mod=mod: getattr(mod, what)(step, c, xs))
         .lower(carry, xs)
         .compile()
         for mod in (jac, then)
@@ -382,6 +386,11 @@ def main(argv):
                 f"all-pairs log-norm matrix, {name}, n = {_N_PAIRS.value}, T = {_PAIRS_T.value}: "
                 f"ours against {_AGAINST.value}, {_REPEATS.value} interleaved rounds (medians)",
                 bench_against(name, _N_PAIRS.value, _PAIRS_T.value, _AGAINST.value),
+            )
+            _table(
+                f"products to the end, {name}, n = {_N_LAST.value}, T = {_T.value}: ours against "
+                f"{_AGAINST.value}, {_REPEATS.value} interleaved rounds (medians)",
+                bench_against(name, _N_LAST.value, _T.value, _AGAINST.value, "products_to_last"),
             )
         return
     if _BLOCKS.value:
