@@ -294,9 +294,7 @@ def bench_against(
         spec.loader.exec_module(then)
     step, carry, xs, _, _ = _setup(name, n, T)
     calls = [
-        jax.jit(lambda c, xs, mod=mod: getattr(mod, what)(step, c, xs))
-        .lower(carry, xs)
-        .compile()
+        jax.jit(lambda c, xs, mod=mod: getattr(mod, what)(step, c, xs)).lower(carry, xs).compile()
         for mod in (jac, then)
     ]
     times = [[], []]
