@@ -12,7 +12,7 @@ stall's wait). Run it on a fresh clone: a run directory or a compilation cache l
 run is reused, and the table then measures less.
 
 Usage:
-  make bench-figures                             # about 25 minutes on 2 cores
+  make bench-figures                          # about 25 minutes on 2 cores
   python -m bench.figures --logs=DIR -- ARGS  # one command, wrapped (what make runs)
   python -m bench.figures --logs=DIR          # the table of the logs in DIR (--txt, --json)
 """
@@ -156,6 +156,10 @@ def table(log_dir: Path) -> str:
 def main(argv):
     log_dir = Path(_LOGS.value)
     if argv[1:]:  # a command to wrap
+        try:
+            log_name(argv[1:])
+        except ValueError as err:
+            sys.exit(f"error: {err}")
         log_dir.mkdir(parents=True, exist_ok=True)
         sys.exit(wrap(argv[1:], log_dir))
     if not log_dir.is_dir():

@@ -79,3 +79,9 @@ def test_wrap_logs_the_command_and_keeps_its_exit_status(tmp_path, monkeypatch):
 def test_missing_log_dir_is_one_line(bench_error, tmp_path):
     stderr, _ = bench_error("bench.figures", f"--logs={tmp_path / 'none'}")
     assert "--logs" in stderr and "no such folder" in stderr
+
+
+def test_a_wrapped_command_without_a_config_is_one_line(bench_error, tmp_path):
+    stderr, _ = bench_error("bench.figures", f"--logs={tmp_path}", "--", "--config.T=5")
+    assert "no --config=PATH.py" in stderr
+    assert not list(tmp_path.iterdir())  # nothing written
