@@ -129,7 +129,11 @@ def summary(log_dir: Path) -> dict:
 
 def table(log_dir: Path) -> str:
     """The markdown table of every finished config's log in ``log_dir``, longest first."""
-    s = summary(log_dir)
+    return markdown(summary(log_dir))
+
+
+def markdown(s: dict) -> str:
+    """The markdown table of a ``summary``."""
     lines = [
         "| config | wall s | CPU (user) s | XLA compile s | tracing + lowering s | programs | "
         "compilation / wall |",
@@ -164,11 +168,14 @@ def main(argv):
         sys.exit(wrap(argv[1:], log_dir))
     if not log_dir.is_dir():
         sys.exit(f"error: --logs={_LOGS.value!r}: no such folder")
+    for name, value in (("json", _JSON.value), ("txt", _TXT.value)):
+        if value and not Path(value).parent.is_dir():
+            sys.exit(f"error: --{name}={value!r}: its folder does not exist")
     try:
-        body = table(log_dir)
+        got = summary(log_dir)
     except ValueError as err:
         sys.exit(f"error: {err}")
-    got = summary(log_dir)
+    body = markdown(got)
     head = {"date": str(datetime.date.today()), "cpu": cpu_model(), "cores": os.cpu_count()}
     head.update(jax=jax.__version__, note=_NOTE.value)
     if _JSON.value:

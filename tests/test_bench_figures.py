@@ -85,3 +85,11 @@ def test_a_wrapped_command_without_a_config_is_one_line(bench_error, tmp_path):
     stderr, _ = bench_error("bench.figures", f"--logs={tmp_path}", "--", "--config.T=5")
     assert "no --config=PATH.py" in stderr
     assert not list(tmp_path.iterdir())  # nothing written
+
+
+@pytest.mark.parametrize("flag", ["json", "txt"])
+def test_an_output_in_a_missing_folder_is_one_line(bench_error, tmp_path, flag):
+    (tmp_path / "a_quick.err").write_text(LOG_B)
+    out = tmp_path / "none" / "table"
+    stderr, _ = bench_error("bench.figures", f"--logs={tmp_path}", f"--{flag}={out}")
+    assert f"--{flag}" in stderr and "does not exist" in stderr
